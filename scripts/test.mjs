@@ -1,0 +1,68 @@
+// Runs every test suite (type check, unit, host/lab) and prints one summary line for all of them.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const wanted = process.argv.slice(2);
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status ?? 1;
+}
+
+function testFiles(dir) {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  const out = [];
+  for (const name of readdirSync(abs)) {
+    const rel = join(dir, name);
+    if (statSync(join(root, rel)).isDirectory()) out.push(...testFiles(rel));
+    else if (name.endsWith('.test.js')) out.push(rel);
+  }
+  return out.sort();
+}
+
+// Each suite runs in its own mocha process; `host` suites need root and build real namespaces.
+const suites = [
+  { name: 'unit', dir: 'out/test/unit', timeout: 20000 },
+  { name: 'host', dir: 'out/test/host', timeout: 120000 },
+].filter((s) => wanted.length === 0 || wanted.includes(s.name));
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let broken = [];
+
+if (run('node', ['scripts/build.mjs']) !== 0) { broken.push('build'); totals.failed += 1; }
+if (wanted.length === 0 && run('npx', ['tsc', '-p', '.', '--noEmit']) !== 0) {
+  console.error('type check failed');
+  totals.failed += 1;
+  broken.push('typecheck');
+} else if (wanted.length === 0) {
+  totals.passed += 1; // the type check counts as one test
+}
+
+const statsDir = mkdtempSync(join(tmpdir(), 'nx-stats-'));
+for (const suite of suites) {
+  const files = testFiles(suite.dir);
+  if (files.length === 0) continue;
+  console.log(`\n=== suite: ${suite.name} (${files.length} files) ===`);
+  const statsFile = join(statsDir, `${suite.name}.json`);
+  const status = run('npx', ['mocha', '--reporter', join(root, 'scripts/mocha-reporter.cjs'),
+    '--timeout', String(suite.timeout), '--enable-source-maps', ...files], { NX_STATS_FILE: statsFile });
+  if (!existsSync(statsFile)) {
+    broken.push(suite.name);
+    totals.failed += 1;
+    continue;
+  }
+  const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+  totals.passed += stats.passed;
+  totals.failed += stats.failed;
+  totals.skipped += stats.skipped;
+  if (status !== 0 && stats.failed === 0) { broken.push(suite.name); totals.failed += 1; }
+}
+rmSync(statsDir, { recursive: true, force: true });
+
+if (broken.length) console.log(`\nsuites that did not finish cleanly: ${broken.join(', ')}`);
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed > 0 || broken.length > 0 ? 1 : 0);

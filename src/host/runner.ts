@@ -1,0 +1,133 @@
+// The one place commands run: argv arrays through execa, with timeouts, a privilege prefix and classified failures.
+import { execa } from 'execa';
+import type { ErrorReason } from '../core/model';
+
+export type Privilege = 'none' | 'sudo' | 'pkexec';
+
+export interface RunOptions {
+  /** Written to the command's standard input. */
+  input?: string;
+  /** Milliseconds before the command is killed; defaults to the runner's. */
+  timeoutMs?: number;
+  /** Run without the privilege prefix (reads that any user may do). */
+  unprivileged?: boolean;
+}
+
+export interface CommandFailure {
+  reason: ErrorReason;
+  message: string;
+}
+
+export interface CommandResult {
+  argv: string[];
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** Null when the command ran and exited 0. */
+  failure: CommandFailure | null;
+  durationMs: number;
+}
+
+export interface Runner {
+  run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+}
+
+export interface ExecRunnerOptions {
+  privilege?: Privilege;
+  timeoutMs?: number;
+  /** Extra environment, e.g. a PATH for tests. The environment is never logged. */
+  env?: NodeJS.ProcessEnv;
+  /** Called after every command, for the output channel and for recording. */
+  onCommand?: (result: CommandResult) => void;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+export function privilegePrefix(privilege: Privilege): string[] {
+  switch (privilege) {
+    case 'sudo': return ['sudo', '-n', '--'];
+    case 'pkexec': return ['pkexec', '--disable-internal-agent'];
+    case 'none': return [];
+  }
+}
+
+/** Shows an argv list the way a user would type it, quoting what a shell would split. */
+export function formatArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+const PERMISSION_PATTERNS = [
+  /permission denied/i,
+  /operation not permitted/i,
+  /you must be root/i,
+  /a password is required/i,
+  /not allowed to execute/i,
+  /Request dismissed|Not authorized/i,
+];
+
+/** Turns how a command ended into a reason a user can act on. */
+export function classifyFailure(tool: string, exit: {
+  exitCode: number | null; stderr: string; timedOut: boolean; spawnErrorCode?: string; timeoutMs: number;
+}): CommandFailure | null {
+  if (exit.spawnErrorCode === 'ENOENT') return { reason: 'missing', message: `${tool} is not installed or not on PATH` };
+  if (exit.spawnErrorCode === 'EACCES') return { reason: 'permission', message: `${tool} could not be executed: permission denied` };
+  if (exit.timedOut) return { reason: 'timeout', message: `${tool} timed out after ${exit.timeoutMs} ms` };
+  if (exit.exitCode === 0) return null;
+  const stderr = exit.stderr.trim();
+  const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
+  // nsenter/sudo report a missing inner tool on stderr with exit 127.
+  if (exit.exitCode === 127 || /No such file or directory$|command not found/.test(firstLine) && /exec|failed to execute|not found/.test(firstLine)) {
+    return { reason: 'missing', message: firstLine || `${tool}: command not found` };
+  }
+  if (PERMISSION_PATTERNS.some((p) => p.test(stderr))) return { reason: 'permission', message: firstLine };
+  return { reason: 'failed', message: firstLine || `${tool} exited with code ${exit.exitCode}` };
+}
+
+/** Runs real commands with execa. Never a shell: every argument is one argv element. */
+export class ExecRunner implements Runner {
+  private readonly prefix: string[];
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ExecRunnerOptions = {}) {
+    this.prefix = privilegePrefix(options.privilege ?? 'none');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const full = options.unprivileged ? [...argv] : [...this.prefix, ...argv];
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const started = performance.now();
+    const [file, ...args] = full;
+    if (file === undefined) throw new Error('empty argv');
+    const outcome = await execa(file, args, {
+      input: options.input ?? '',
+      timeout: timeoutMs,
+      reject: false,
+      stripFinalNewline: false,
+      maxBuffer: 1024 * 1024 * 1024,
+      env: this.options.env,
+      extendEnv: true,
+      forceKillAfterDelay: 1000,
+    });
+    const stdout = typeof outcome.stdout === 'string' ? outcome.stdout : '';
+    const stderr = typeof outcome.stderr === 'string' ? outcome.stderr : '';
+    const spawnErrorCode = (outcome as { code?: string }).code;
+    const failure = classifyFailure(argv[0] ?? file, {
+      exitCode: outcome.exitCode ?? null,
+      stderr,
+      timedOut: outcome.timedOut,
+      spawnErrorCode: outcome.failed && outcome.exitCode === undefined ? spawnErrorCode : undefined,
+      timeoutMs,
+    });
+    const result: CommandResult = {
+      argv: full,
+      stdout,
+      stderr,
+      exitCode: outcome.exitCode ?? null,
+      failure,
+      durationMs: performance.now() - started,
+    };
+    this.options.onCommand?.(result);
+    return result;
+  }
+}
