@@ -15,8 +15,8 @@ export interface RuleOption {
   /** The option as written: `-i`, `--dport`, `--to-destination`. */
   name: string;
   negated: boolean;
-  args: string[];
-  rawArgs: string[];
+  args: readonly string[];
+  rawArgs: readonly string[];
 }
 
 /**
