@@ -172,8 +172,8 @@ export interface Snapshot {
 /** What the host layer hands to core for one namespace: raw command output, parsed later. */
 export interface RawNamespaceData {
   namespace: DiscoveredNamespace;
-  /** Concatenated JSON arrays from `ip -j -d -batch -` (links, addresses, routes, ...). */
-  ip: string | null;
+  /** Concatenated JSON arrays from `ip -j -d -batch -` (links, addresses, routes, nsids). */
+  ip: { command: string; text: string } | null;
   nat: { family: Family; source: string; command: string; text: string }[];
   errors: SnapshotError[];
 }

@@ -1,0 +1,23 @@
+// Human labels for namespaces and port mappings, shared by the CLI, the tree and the webview.
+import type { Namespace, PortMapping, PortSpec } from './model';
+
+/** The namespace's name; for the host "host"; for an unnamed one, its first process. */
+export function namespaceLabel(ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id'>): string {
+  if (ns.kind === 'host') return 'host';
+  if (ns.name !== null) return ns.name;
+  const first = ns.processes[0];
+  return first ? `${first.command} (pid ${first.pid})` : `netns ${ns.id}`;
+}
+
+export function portText(port: PortSpec): string {
+  return port === null ? '*' : String(port);
+}
+
+function hostPort(ip: string, port: PortSpec): string {
+  return ip.includes(':') ? `[${ip}]:${portText(port)}` : `${ip}:${portText(port)}`;
+}
+
+/** `0.0.0.0:6379/tcp → 172.17.0.2:6379`, as `docker port` prints it. */
+export function mappingText(m: PortMapping): string {
+  return `${hostPort(m.hostIp, m.hostPort)}/${m.protocol} → ${hostPort(m.targetIp, m.targetPort)}`;
+}

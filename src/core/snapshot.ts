@@ -1,0 +1,132 @@
+// Builds one Snapshot from what discovery found and the raw output collected in each namespace.
+import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip/parse';
+import { parseIptablesSave } from './iptables/parse';
+import { classifyMode } from './mode';
+import type {
+  Bridge, Discovery, Namespace, NamespaceId, NatRuleSet, NetInterface, PortMapping, RawNamespaceData, Snapshot,
+  SnapshotError, VethPair,
+} from './model';
+import { deriveMappings } from './portMappings';
+import { pairVeths, type PairingNamespace } from './veth';
+
+const KIND_ORDER = { host: 0, named: 1, docker: 2, process: 3 } as const;
+
+export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], takenAt: string): Snapshot {
+  const errors: SnapshotError[] = [];
+  const pairing: PairingNamespace[] = [];
+  const namespaces: Namespace[] = [];
+
+  for (const data of raw) {
+    const ns = data.namespace;
+    errors.push(...data.errors);
+    let interfaces: NetInterface[] = [];
+    let routes: Namespace['routes'] = [];
+    let nsidNames = new Map<number, string>();
+    if (data.ip !== null) {
+      const parsed = parseIpBatch(data.ip.text);
+      if (parsed.ok) {
+        interfaces = buildInterfaces(parsed.batch);
+        routes = buildRoutes(parsed.batch);
+        nsidNames = buildNsidNames(parsed.batch);
+      } else {
+        errors.push({ namespace: ns.id, command: data.ip.command, reason: 'parse', message: `unparsable output: ${parsed.message}` });
+      }
+    }
+    pairing.push({ id: ns.id, name: ns.name, interfaces, nsidNames });
+    namespaces.push({
+      id: ns.id, name: ns.name, kind: ns.kind, mode: 'other', paths: ns.paths,
+      pids: ns.processes.map((p) => p.pid), processes: ns.processes, interfaces, routes,
+    });
+  }
+
+  const byId = new Map(namespaces.map((n) => [n.id, n]));
+  const vethPairs = pairVeths(pairing).map((pair) => orientPair(pair, byId));
+  const bridges = collectBridges(namespaces);
+  const bridgeNames = new Set(bridges.map((b) => `${b.namespace}/${b.name}`));
+  for (const ns of namespaces) {
+    ns.mode = classifyMode(ns, (iface) => {
+      if (iface.peer === null) return false;
+      const peer = byId.get(iface.peer.namespace)?.interfaces.find((i) => i.name === iface.peer?.ifname);
+      return peer?.master != null && bridgeNames.has(`${iface.peer.namespace}/${peer.master}`);
+    });
+  }
+
+  const nat: NatRuleSet[] = [];
+  const portMappings: PortMapping[] = [];
+  for (const data of raw) {
+    for (const dumpSource of data.nat) {
+      const dump = parseIptablesSave(dumpSource.text);
+      for (const d of dump.diagnostics) {
+        errors.push({ namespace: data.namespace.id, command: dumpSource.command, reason: 'parse', message: `unparsable output at line ${d.line}: ${d.message}` });
+      }
+      nat.push({ namespace: data.namespace.id, family: dumpSource.family, source: dumpSource.source, tables: dump.tables });
+      const natTable = dump.tables.find((t) => t.name === 'nat');
+      if (natTable) portMappings.push(...deriveMappings(natTable, data.namespace.id, dumpSource.family));
+    }
+  }
+  resolveTargets(portMappings, namespaces);
+
+  namespaces.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name ?? '').localeCompare(b.name ?? '') || Number(a.id) - Number(b.id));
+  return { takenAt, namespaces, vethPairs, bridges, portMappings, nat, errors, discovery: { unreadable: discovery.unreadable } };
+}
+
+/** Puts the host-facing end first: the bridge port, or the end in the host namespace. */
+function orientPair(pair: VethPair, byId: Map<NamespaceId, Namespace>): VethPair {
+  const rank = (ref: VethPair['a']): number => {
+    const ns = byId.get(ref.namespace);
+    const iface = ns?.interfaces.find((i) => i.name === ref.ifname);
+    return (iface?.master != null ? 2 : 0) + (ns?.kind === 'host' ? 1 : 0);
+  };
+  return rank(pair.b) > rank(pair.a) ? { a: pair.b, b: pair.a } : pair;
+}
+
+function collectBridges(namespaces: Namespace[]): Bridge[] {
+  const out: Bridge[] = [];
+  for (const ns of namespaces) {
+    for (const iface of ns.interfaces) {
+      if (iface.kind !== 'bridge') continue;
+      const ports = ns.interfaces.filter((p) => p.master === iface.name).map((p) => p.name).sort();
+      out.push({ namespace: ns.id, name: iface.name, addresses: iface.addresses, ports });
+    }
+  }
+  return out;
+}
+
+const hostOf = (cidr: string): string => cidr.slice(0, cidr.indexOf('/') < 0 ? undefined : cidr.indexOf('/'));
+const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
+
+/**
+ * Finds the namespace that owns each mapping's target address. The same private address can
+ * exist in unrelated namespaces (two labs, two hosts' worth of containers), so a namespace
+ * wired to the rule's namespace by a veth wins over one that merely holds the address.
+ */
+function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void {
+  const owners = new Map<string, { ns: Namespace; iface: NetInterface }[]>();
+  for (const ns of namespaces) {
+    for (const iface of ns.interfaces) {
+      if (iface.kind === 'loopback') continue;
+      for (const cidr of iface.addresses) {
+        const ip = hostOf(cidr);
+        const list = owners.get(ip);
+        if (list) list.push({ ns, iface }); else owners.set(ip, [{ ns, iface }]);
+      }
+    }
+  }
+  const byId = new Map(namespaces.map((n) => [n.id, n]));
+  const wiredTo = (candidate: Namespace, ruleNs: NamespaceId): boolean =>
+    candidate.id === ruleNs || candidate.interfaces.some((i) => i.peer?.namespace === ruleNs);
+
+  for (const m of mappings) {
+    if (isLoopback(m.targetIp)) {
+      m.targetNamespace = m.namespace;
+      m.targetInterface = 'lo';
+    } else {
+      const candidates = owners.get(m.targetIp) ?? [];
+      const chosen = candidates.find((c) => wiredTo(c.ns, m.namespace)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      if (chosen === undefined) continue;
+      m.targetNamespace = chosen.ns.id;
+      m.targetInterface = chosen.iface.name;
+    }
+    m.targetPids = byId.get(m.targetNamespace)?.pids ?? [];
+  }
+}

@@ -1,0 +1,74 @@
+// Collects links, addresses, routes and NAT rules from every namespace, concurrently, into one Snapshot.
+import { IP_BATCH_COMMANDS } from '../core/ip/parse';
+import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
+import { buildSnapshot } from '../core/snapshot';
+import { mapLimit } from './discovery';
+import { formatArgv, type CommandResult, type Runner } from './runner';
+
+export interface CollectOptions {
+  /** Namespaces read at once; each runs up to three commands. */
+  concurrency?: number;
+  /** Skip iptables (a user without root gets links and routes, and one clear error per namespace). */
+  skipNat?: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+const LEGACY_WARNING = /iptables-legacy tables present/;
+
+/** The argv prefix that runs a command inside `ns`: nothing for the host, nsenter for the rest. */
+export function enterArgv(ns: DiscoveredNamespace): string[] {
+  if (ns.kind === 'host') return [];
+  const path = ns.paths[0];
+  if (path === undefined) throw new Error(`namespace ${ns.id} has no path`);
+  return ['nsenter', `--net=${path}`, '--'];
+}
+
+export function ipBatchArgv(ns: DiscoveredNamespace): string[] {
+  const base = ['-j', '-d', '-batch', '-'];
+  if (ns.kind === 'host') return ['ip', ...base];
+  if (ns.kind === 'named' && ns.name !== null) return ['ip', '-n', ns.name, ...base];
+  return [...enterArgv(ns), 'ip', ...base];
+}
+
+function commandError(ns: DiscoveredNamespace, result: CommandResult): SnapshotError | null {
+  if (result.failure === null) return null;
+  return { namespace: ns.id, command: formatArgv(result.argv), reason: result.failure.reason, message: result.failure.message };
+}
+
+async function collectNat(runner: Runner, ns: DiscoveredNamespace, family: Family, out: RawNamespaceData): Promise<void> {
+  const tool = family === 'ipv4' ? 'iptables' : 'ip6tables';
+  const save = await runner.run([...enterArgv(ns), `${tool}-save`, '-c']);
+  const err = commandError(ns, save);
+  if (err) { out.errors.push(err); return; }
+  out.nat.push({ family, source: `${tool}-save`, command: formatArgv(save.argv), text: save.stdout });
+  // nf_tables iptables hides rules written by the legacy backend; it says so on stderr.
+  if (LEGACY_WARNING.test(save.stderr)) {
+    const legacy = await runner.run([...enterArgv(ns), `${tool}-legacy-save`, '-c']);
+    const legacyErr = commandError(ns, legacy);
+    if (legacyErr) out.errors.push(legacyErr);
+    else out.nat.push({ family, source: `${tool}-legacy-save`, command: formatArgv(legacy.argv), text: legacy.stdout });
+  }
+}
+
+export async function collectNamespace(runner: Runner, ns: DiscoveredNamespace, options: CollectOptions = {}): Promise<RawNamespaceData> {
+  const out: RawNamespaceData = { namespace: ns, ip: null, nat: [], errors: [] };
+  const readIp = async (): Promise<void> => {
+    const r = await runner.run(ipBatchArgv(ns), { input: `${IP_BATCH_COMMANDS.join('\n')}\n` });
+    const err = commandError(ns, r);
+    if (err) out.errors.push(err);
+    // ip stops at the first failing batch line but keeps what it printed before it.
+    if (r.stdout.trim() !== '') out.ip = { command: formatArgv(r.argv), text: r.stdout };
+  };
+  const jobs = [readIp()];
+  if (!options.skipNat) jobs.push(collectNat(runner, ns, 'ipv4', out), collectNat(runner, ns, 'ipv6', out));
+  await Promise.all(jobs);
+  // Keep the nat sets in a fixed order whatever finished first.
+  out.nat.sort((a, b) => a.source.localeCompare(b.source));
+  return out;
+}
+
+export async function collectSnapshot(runner: Runner, discovery: Discovery, options: CollectOptions = {}): Promise<Snapshot> {
+  const raw = await mapLimit(discovery.namespaces, options.concurrency ?? DEFAULT_CONCURRENCY, (ns) => collectNamespace(runner, ns, options));
+  return buildSnapshot(discovery, raw, new Date().toISOString());
+}

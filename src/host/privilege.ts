@@ -1,0 +1,25 @@
+// Chooses the privilege prefix: none as root, `sudo -n` when it works without a password, else read-only.
+import { ExecRunner, type Privilege } from './runner';
+
+export type PrivilegeSetting = 'auto' | Privilege;
+
+export interface PrivilegeChoice {
+  privilege: Privilege;
+  /** True when NAT rules and other namespaces cannot be read: the caller should say why. */
+  readOnly: boolean;
+  reason: string;
+}
+
+export async function resolvePrivilege(setting: PrivilegeSetting, uid = process.getuid?.() ?? -1): Promise<PrivilegeChoice> {
+  if (setting !== 'auto') {
+    return { privilege: setting, readOnly: setting === 'none' && uid !== 0, reason: `privilege set to ${setting}` };
+  }
+  if (uid === 0) return { privilege: 'none', readOnly: false, reason: 'running as root' };
+  const probe = await new ExecRunner({ privilege: 'sudo', timeoutMs: 5000 }).run(['true']);
+  if (probe.failure === null) return { privilege: 'sudo', readOnly: false, reason: 'sudo -n works without a password' };
+  return {
+    privilege: 'none',
+    readOnly: true,
+    reason: 'not root and sudo -n needs a password: NAT rules and other namespaces need root (set privilege to sudo or pkexec, or run as root)',
+  };
+}
