@@ -1,4 +1,5 @@
 // The network model of one host: namespaces, interfaces, veth pairs, bridges, NAT and port mappings.
+import type { RuleOwner } from './explain/owner';
 import type { Table } from './iptables/types';
 
 /** A namespace's id: the inode of its nsfs file, as a decimal string. Stable while it lives. */
@@ -143,7 +144,7 @@ export interface PortMapping {
   rule: string;
   ruleRef: { table: string; chain: string; index: number };
   /** Who wrote it, from chain names and comments. */
-  owner: 'docker' | 'podman' | 'kubernetes' | 'netns-explorer' | 'unknown';
+  owner: RuleOwner;
   comment: string | null;
 }
 

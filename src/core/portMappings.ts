@@ -1,4 +1,5 @@
 // Derives published ports from DNAT rules by walking the nat table from its hooks, as the kernel would.
+import { pathOwner } from './explain/owner';
 import type { Rule, Table } from './iptables/types';
 import type { Family, NamespaceId, PortMapping, PortSpec } from './model';
 
@@ -64,11 +65,7 @@ function stripHostPrefix(cidr: string): string {
 }
 
 export function mappingOwner(chainPath: string[], comment: string | null): PortMapping['owner'] {
-  if (comment?.startsWith('netns-explorer:') || chainPath.some((c) => c.startsWith('NETNS-EXPLORER'))) return 'netns-explorer';
-  if (chainPath.some((c) => c.startsWith('KUBE-'))) return 'kubernetes';
-  if (chainPath.some((c) => c.startsWith('NETAVARK') || c.startsWith('CNI-') || c.startsWith('PODMAN'))) return 'podman';
-  if (chainPath.some((c) => c === 'DOCKER' || c.startsWith('DOCKER-') || c.startsWith('DOCKER_'))) return 'docker';
-  return 'unknown';
+  return pathOwner(chainPath, comment);
 }
 
 /** Port mappings of one namespace's nat table; targets are resolved to namespaces later. */
