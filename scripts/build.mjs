@@ -1,19 +1,29 @@
 // Bundles the extension, the CLI, the lab and the test suites with esbuild (CommonJS, Node 20).
 import { build } from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
-function findTests(dir) {
+function findTests(dir, suffix = '.test.ts') {
   const out = [];
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...findTests(path));
-    else if (name.endsWith('.test.ts')) out.push(path);
+    if (statSync(path).isDirectory()) out.push(...findTests(path, suffix));
+    else if (name.endsWith(suffix)) out.push(path);
   }
   return out;
+}
+
+// Suites run inside VS Code's extension host (test/integration, entry index.ts) or drive the
+// workbench from Node with Playwright (test/e2e); see scripts/vscode-test.mjs.
+function integrationEntries() {
+  const dir = join(root, 'test/integration');
+  const entries = findTests(dir, '.it.ts');
+  if (existsSync(join(dir, 'index.ts'))) entries.push(join(dir, 'index.ts'));
+  return entries.map((p) => relative(root, p));
 }
 
 const common = {
@@ -36,6 +46,20 @@ const jobs = {
     outdir: 'out',
     outbase: '.',
     external: ['vscode', 'mocha'],
+  }),
+  integration: () => build({
+    ...common,
+    entryPoints: integrationEntries(),
+    outdir: 'out',
+    outbase: '.',
+    external: ['vscode', 'mocha'],
+  }),
+  e2e: () => build({
+    ...common,
+    entryPoints: findTests(join(root, 'test/e2e'), '.e2e.ts').map((p) => relative(root, p)),
+    outdir: 'out',
+    outbase: '.',
+    external: ['playwright-core', 'mocha'],
   }),
 };
 

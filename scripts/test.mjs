@@ -12,22 +12,26 @@ function run(cmd, args, env = {}) {
   return r.status ?? 1;
 }
 
-function testFiles(dir) {
+function testFiles(dir, suffix = '.test.js') {
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
   const out = [];
   for (const name of readdirSync(abs)) {
     const rel = join(dir, name);
-    if (statSync(join(root, rel)).isDirectory()) out.push(...testFiles(rel));
-    else if (name.endsWith('.test.js')) out.push(rel);
+    if (statSync(join(root, rel)).isDirectory()) out.push(...testFiles(rel, suffix));
+    else if (name.endsWith(suffix)) out.push(rel);
   }
   return out.sort();
 }
 
 // Each suite runs in its own mocha process; `host` suites need root and build real namespaces.
+// `integration` runs inside VS Code's extension host and `e2e` drives the workbench, both in
+// code-server (scripts/vscode-test.mjs; the first run installs it into .vscode-test/, about 90 s).
 const suites = [
   { name: 'unit', dir: 'out/test/unit', timeout: 20000 },
   { name: 'host', dir: 'out/test/host', timeout: 120000 },
+  { name: 'integration', dir: 'out/test/integration', suffix: '.it.js', command: ['scripts/vscode-test.mjs', 'integration', '--no-build'] },
+  { name: 'e2e', dir: 'out/test/e2e', suffix: '.e2e.js', command: ['scripts/vscode-test.mjs', 'e2e', '--no-build'] },
 ].filter((s) => wanted.length === 0 || wanted.includes(s.name));
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -44,12 +48,14 @@ if (wanted.length === 0 && run('npx', ['tsc', '-p', '.', '--noEmit']) !== 0) {
 
 const statsDir = mkdtempSync(join(tmpdir(), 'nx-stats-'));
 for (const suite of suites) {
-  const files = testFiles(suite.dir);
+  const files = testFiles(suite.dir, suite.suffix);
   if (files.length === 0) continue;
   console.log(`\n=== suite: ${suite.name} (${files.length} files) ===`);
   const statsFile = join(statsDir, `${suite.name}.json`);
-  const status = run('npx', ['mocha', '--reporter', join(root, 'scripts/mocha-reporter.cjs'),
-    '--timeout', String(suite.timeout), '--enable-source-maps', ...files], { NX_STATS_FILE: statsFile });
+  const status = suite.command
+    ? run('node', suite.command, { NX_STATS_FILE: statsFile })
+    : run('npx', ['mocha', '--reporter', join(root, 'scripts/mocha-reporter.cjs'),
+      '--timeout', String(suite.timeout), '--enable-source-maps', ...files], { NX_STATS_FILE: statsFile });
   if (!existsSync(statsFile)) {
     broken.push(suite.name);
     totals.failed += 1;

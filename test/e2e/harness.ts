@@ -1,0 +1,260 @@
+// Playwright helpers for UI tests against the real workbench (code-server started by scripts/vscode-test.mjs e2e).
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where the running code-server is; set by `node scripts/vscode-test.mjs e2e`. */
+export function serverInfo(): { port: number; repoRoot: string; workspace: string } {
+  const port = Number(process.env.NX_CODE_SERVER_PORT);
+  if (!port) throw new Error('NX_CODE_SERVER_PORT is not set: run the UI tests with `node scripts/vscode-test.mjs e2e` (or `npm test e2e`)');
+  const repoRoot = process.env.NX_REPO_ROOT ?? process.cwd();
+  return { port, repoRoot, workspace: process.env.NX_WORKSPACE ?? repoRoot };
+}
+
+export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** The workbench URL with the repo loaded as Extension Development Host (same shape as scripts/code-server.mjs workbenchUrl). */
+export function workbenchUrl(folder?: string): string {
+  const { port, repoRoot, workspace } = serverInfo();
+  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${repoRoot}`]];
+  const params = new URLSearchParams({ folder: folder ?? workspace, payload: JSON.stringify(payload) });
+  return `http://127.0.0.1:${port}/?${params.toString()}`;
+}
+
+export interface Workbench {
+  browser: Browser;
+  page: Page;
+  /** Messages the page logged at level error (the gallery-unreachable error is expected and harmless). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  folder?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Launches headless Debian Chromium and opens the workbench with the extension loaded; resolves once
+ * the workbench has rendered (activity bar and status bar visible). Each call is a fresh browser, so
+ * per-window state (open views, editors) does not leak between tests.
+ */
+export async function launchWorkbench(options: LaunchOptions = {}): Promise<Workbench> {
+  const browser = await chromium.launch({ executablePath: process.env.NX_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: chromiumArgs });
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.goto(workbenchUrl(options.folder));
+  await waitForWorkbench(page);
+  return { browser, page, errors, close: () => browser.close() };
+}
+
+/** Waits until the workbench is drawn and the Extension Development Host has registered its extensions. */
+export async function waitForWorkbench(page: Page, timeout = 60000): Promise<void> {
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout });
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout });
+  // The window title marks the Extension Development Host once the payload was accepted.
+  await page.waitForFunction('document.title.includes("Extension Development Host")', undefined, { timeout });
+  // The extension's contributions register a moment later, when the extension host has scanned it:
+  // its activity bar container is the visible sign (if the manifest declares one).
+  const containers = extensionManifest().contributes?.viewsContainers?.activitybar ?? [];
+  for (const container of containers) await activityBarItem(page, container.title).waitFor({ state: 'visible', timeout });
+}
+
+interface Manifest {
+  contributes?: { viewsContainers?: { activitybar?: Array<{ id: string; title: string }> } };
+}
+
+/** The extension's package.json (read from the repository the server loads it from). */
+export function extensionManifest(): Manifest {
+  return JSON.parse(readFileSync(join(serverInfo().repoRoot, 'package.json'), 'utf8')) as Manifest;
+}
+
+/** The activity bar entry of the extension's view container. */
+export function activityBarItem(page: Page, title = 'Netns Explorer'): Locator {
+  return page.locator(`.part.activitybar .action-item .action-label[aria-label^="${title}"]`).first();
+}
+
+/** Opens the Netns Explorer side bar (if it is not open already) and waits for its first view pane. */
+export async function openNetnsExplorer(page: Page): Promise<void> {
+  const item = activityBarItem(page);
+  await item.waitFor({ state: 'visible', timeout: 30000 });
+  const checked = await item.locator('xpath=..').getAttribute('aria-selected').catch(() => null);
+  const sidebarTitle = page.locator('.part.sidebar .composite.title .title-label');
+  const open = checked === 'true' || ((await sidebarTitle.textContent().catch(() => '')) ?? '').toUpperCase().includes('NETNS EXPLORER');
+  if (!open) await item.click();
+  await page.locator('.part.sidebar .pane-header').first().waitFor({ state: 'visible', timeout: 30000 });
+}
+
+/** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
+export async function widenSideBar(page: Page, width: number): Promise<void> {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (!bar) return;
+  const y = bar.y + bar.height / 2;
+  await page.mouse.move(bar.x + bar.width - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** The view pane whose header title is `title` (e.g. "Namespaces"), or the whole side bar. */
+export function viewPane(page: Page, title?: string): Locator {
+  const sidebar = page.locator('.part.sidebar');
+  if (!title) return sidebar;
+  return sidebar.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i') }) });
+}
+
+/** Expands a collapsed view pane (clicks its header). */
+export async function expandView(page: Page, title: string): Promise<void> {
+  const header = viewPane(page, title).locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+}
+
+export interface TreeRow {
+  /** The row's aria-label: the tree item's accessibility label, by default its label (plus description). */
+  label: string;
+  /** The item's label as shown. */
+  name: string;
+  /** The item's description (the dimmed text after the label), '' when none. */
+  description: string;
+  /** name and description, space separated. */
+  text: string;
+  /** 1-based depth in the tree. */
+  level: number;
+  /** true/false for collapsible rows, undefined for leaves. */
+  expanded: boolean | undefined;
+}
+
+/**
+ * The rendered rows of the side bar's trees (or of one view pane). Only rows that are rendered
+ * are returned: the list is virtualised, so scroll or filter for long trees.
+ * Pass `minRows` to wait until at least that many rows are there (the tree fills in asynchronously).
+ */
+export async function treeRows(page: Page, view?: string, { minRows = 1, timeout = 30000 } = {}): Promise<TreeRow[]> {
+  const rows = viewPane(page, view).locator('.monaco-list-row');
+  if (minRows > 0) await rows.nth(minRows - 1).waitFor({ state: 'attached', timeout });
+  const result: TreeRow[] = [];
+  for (const row of await rows.all()) {
+    const expanded = await row.getAttribute('aria-expanded');
+    const name = await textOf(row.locator('.label-name').first());
+    const description = await textOf(row.locator('.label-description').first());
+    result.push({
+      label: (await row.getAttribute('aria-label')) ?? '',
+      name,
+      description,
+      text: [name, description].filter(Boolean).join(' ') || await textOf(row),
+      level: Number(await row.getAttribute('aria-level')) || 1,
+      expanded: expanded === null ? undefined : expanded === 'true',
+    });
+  }
+  return result;
+}
+
+/**
+ * Every row of a view's tree, scrolling through the virtualised list with the keyboard
+ * (to the top, then a pane-full at a time until no new row appears, then back to the top).
+ */
+export async function allTreeRows(page: Page, view: string): Promise<TreeRow[]> {
+  const seen = new Map<string, TreeRow>();
+  const list = viewPane(page, view).locator('.monaco-list').first();
+  const box = await list.boundingBox();
+  if (!box) return treeRows(page, view);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -100000);
+  for (let i = 0; i < 100; i++) {
+    const before = seen.size;
+    for (const r of await treeRows(page, view)) seen.set(`${r.level}:${r.text}`, r);
+    if (i > 0 && seen.size === before) break;
+    await page.mouse.wheel(0, Math.max(44, box.height - 44));
+    await page.waitForTimeout(150);
+  }
+  await page.mouse.wheel(0, -100000);
+  return [...seen.values()];
+}
+
+/** The first rendered tree row whose visible text (label and description) matches `label` (substring or RegExp). */
+export function treeRow(page: Page, label: string | RegExp, view?: string): Locator {
+  return viewPane(page, view).locator('.monaco-list-row').filter({ hasText: label }).first();
+}
+
+/** Clicks the row's twistie when it is collapsed. */
+export async function expandRow(page: Page, label: string | RegExp, view?: string): Promise<void> {
+  const row = treeRow(page, label, view);
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+}
+
+/** Hovers the row and returns the tooltip's text once the hover widget shows (tooltips resolve lazily). */
+export async function hoverRow(page: Page, label: string | RegExp, view?: string): Promise<string> {
+  const row = treeRow(page, label, view);
+  await row.waitFor({ state: 'visible', timeout: 30000 });
+  await page.mouse.move(0, 0); // a hover that is already open would otherwise stay
+  await row.hover();
+  const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible').last();
+  await hover.waitFor({ state: 'visible', timeout: 15000 });
+  // A lazily resolved tooltip first shows "Loading..."; wait for the real content.
+  await page.waitForFunction(
+    `(() => { const h = [...document.querySelectorAll('.monaco-hover, .workbench-hover')].pop(); return h && h.innerText.trim() !== '' && !/^Loading\\.\\.\\.$/.test(h.innerText.trim()); })()`,
+    undefined, { timeout: 15000 });
+  return (await hover.innerText()).trim();
+}
+
+/** Runs a command by its palette title, e.g. "Netns Explorer: Refresh". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await openCommandPalette(page, title);
+  const item = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
+  await item.waitFor({ state: 'visible', timeout: 15000 });
+  await item.click();
+}
+
+/**
+ * Opens the command palette with `query` typed in and returns the rows' labels (aria-labels such as
+ * "Netns Explorer: Refresh"). Retries for up to `timeout` ms until some row contains `query`, since
+ * commands register shortly after the window renders. Closes the palette again.
+ */
+export async function commandPaletteItems(page: Page, query: string, timeout = 20000): Promise<string[]> {
+  const deadline = Date.now() + timeout;
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  for (;;) {
+    await openCommandPalette(page, query);
+    await rows.first().waitFor({ state: 'visible', timeout: 15000 }).catch(() => undefined);
+    const labels: string[] = [];
+    for (const row of await rows.all()) labels.push((await row.getAttribute('aria-label')) ?? '');
+    await page.keyboard.press('Escape');
+    if (labels.some((l) => l.toLowerCase().includes(query.toLowerCase())) || Date.now() > deadline) return labels;
+    await page.waitForTimeout(1000);
+  }
+}
+
+async function openCommandPalette(page: Page, query: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(`>${query}`);
+}
+
+/** The webview's inner document (webviews live in iframe.webview, then iframe#active-frame). */
+export function webviewFrame(page: Page) {
+  return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+}
+
+/** Saves test/e2e/screenshots/<name>.png (stable names: the README links them) and returns the path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = join(serverInfo().repoRoot, 'test', 'e2e', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+async function textOf(locator: Locator): Promise<string> {
+  if ((await locator.count()) === 0) return '';
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
