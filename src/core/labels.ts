@@ -21,3 +21,8 @@ function hostPort(ip: string, port: PortSpec): string {
 export function mappingText(m: PortMapping): string {
   return `${hostPort(m.hostIp, m.hostPort)}/${m.protocol} → ${hostPort(m.targetIp, m.targetPort)}`;
 }
+
+/** A mapping's identity: the same published port from the same rule keeps the same key across refreshes. */
+export function mappingKey(m: PortMapping): string {
+  return `${m.family}/${m.protocol}/${m.hostIp}/${portText(m.hostPort)}/${m.targetIp}/${portText(m.targetPort)}/${m.ruleRef.table}/${m.ruleRef.chain}/${m.ruleRef.index}`;
+}

@@ -1,3 +1,95 @@
-// Extension entry point. The views and commands arrive with the sidebar issue; for now it only activates.
-export function activate(): void {}
+// Extension entry point: wires the store, the four tree views, the commands, the NAT document and auto refresh.
+import * as vscode from 'vscode';
+import { AutoRefresh } from './autoRefresh';
+import type { CommandContext } from './commands/context';
+import { copyAddress, copyName, copyRule } from './commands/copy';
+import { clearFilter, filter } from './commands/filter';
+import { goToPeer } from './commands/goToPeer';
+import { openNatRules } from './commands/openNatRules';
+import { refresh } from './commands/refresh';
+import { showTopology } from './commands/showTopology';
+import { readSettings } from './config';
+import { Log } from './log';
+import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
+import { SnapshotStore } from './store';
+import { NetnsTreeProvider, type ViewModel } from './tree/provider';
+import type { TreeNode } from './tree/nodes';
+import { bridgesView } from './tree/views/bridgesView';
+import { namespacesView } from './tree/views/namespacesView';
+import { natView } from './tree/views/natView';
+import { vethsView } from './tree/views/vethsView';
+
+/** What activate() returns: the integration tests drive the extension through it. */
+export interface NetnsExplorerApi {
+  store: SnapshotStore;
+  providers: Record<keyof CommandContext['views'], NetnsTreeProvider>;
+  views: CommandContext['views'];
+}
+
+export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
+  if (process.platform !== 'linux') {
+    void vscode.commands.executeCommand('setContext', 'netnsExplorer.unsupported', true);
+    void vscode.window.showWarningMessage(`Netns Explorer reads Linux network namespaces, and this host runs ${process.platform}. Use it on a Linux host, for example through Remote-SSH.`);
+    return undefined;
+  }
+  const log = new Log();
+  const store = new SnapshotStore(log);
+  const make = (id: string, model: ViewModel) => {
+    const provider = new NetnsTreeProvider(store, model);
+    const view = vscode.window.createTreeView<TreeNode>(id, { treeDataProvider: provider, showCollapseAll: true });
+    context.subscriptions.push(provider, view);
+    return { provider, view };
+  };
+  const ns = make('netnsExplorer.namespaces', namespacesView);
+  const br = make('netnsExplorer.bridges', bridgesView);
+  const ve = make('netnsExplorer.veths', vethsView);
+  const nat = make('netnsExplorer.nat', natView(() => readSettings().rulesPageSize));
+  const views = { namespaces: ns.view, bridges: br.view, veths: ve.view, nat: nat.view };
+
+  const natDocuments = new NatDocumentProvider(store);
+  context.subscriptions.push(
+    log, store, natDocuments,
+    vscode.workspace.registerTextDocumentContentProvider(NAT_SCHEME, natDocuments),
+    vscode.languages.registerHoverProvider({ scheme: NAT_SCHEME }, natDocuments),
+  );
+
+  const ctx: CommandContext = { store, log, views, natDocuments };
+  const commands: Record<string, (...args: never[]) => unknown> = {
+    'netnsExplorer.refresh': refresh(ctx),
+    'netnsExplorer.filter': filter(ctx),
+    'netnsExplorer.clearFilter': clearFilter(ctx),
+    'netnsExplorer.copyName': copyName(ctx),
+    'netnsExplorer.copyAddress': copyAddress(ctx),
+    'netnsExplorer.copyRule': copyRule(ctx),
+    'netnsExplorer.goToPeer': goToPeer(ctx),
+    'netnsExplorer.openNatRules': openNatRules(ctx),
+    'netnsExplorer.showTopology': showTopology(),
+    'netnsExplorer.showOutput': () => log.channel.show(),
+  };
+  for (const [id, handler] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+
+  // Read-only mode says what is missing on the Namespaces view itself.
+  const showReadOnly = () => {
+    ns.view.message = store.readOnly ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.' : undefined;
+    const f = store.filter;
+    ns.view.description = [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : ''].filter(Boolean).join(' · ') || undefined;
+  };
+  context.subscriptions.push(store.onDidChange(showReadOnly), store.onDidChangeFilter(showReadOnly));
+
+  const auto = new AutoRefresh(() => void store.refresh(), log);
+  const anyVisible = () => Object.values(views).some((v) => v.visible);
+  const onVisibility = () => auto.update(anyVisible());
+  for (const v of Object.values(views)) context.subscriptions.push(v.onDidChangeVisibility(onVisibility));
+  context.subscriptions.push(auto, vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!e.affectsConfiguration('netnsExplorer')) return;
+    if (e.affectsConfiguration('netnsExplorer.privilege')) store.resetPrivilege();
+    onVisibility();
+    void store.refresh();
+  }));
+  onVisibility();
+
+  void store.refreshWithProgress();
+  return { store, providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider }, views };
+}
+
 export function deactivate(): void {}

@@ -131,3 +131,35 @@ export class ExecRunner implements Runner {
     return result;
   }
 }
+
+export interface Watch {
+  stop(): void;
+}
+
+/**
+ * Starts a long-running command (such as `ip monitor`) and calls `onLine` for each line it prints.
+ * Same rules as `run`: an argv array, the privilege prefix, no shell. `onExit` fires if it ends by itself.
+ */
+export function watchLines(argv: readonly string[], onLine: (line: string) => void, onExit: (failure: string | null) => void, options: ExecRunnerOptions = {}): Watch {
+  const full = [...privilegePrefix(options.privilege ?? 'none'), ...argv];
+  const [file, ...args] = full;
+  if (file === undefined) throw new Error('empty argv');
+  let stopped = false;
+  const child = execa(file, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore', env: options.env, cleanup: true });
+  let partial = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  void child.then((r) => {
+    if (!stopped) onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : r.shortMessage ?? 'ended') : null);
+  });
+  return {
+    stop: () => {
+      stopped = true;
+      child.kill();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Refreshes on change while a view is visible: `ip monitor` for links and addresses, folder watchers, and a slow poll.
+import { watch, type FSWatcher } from 'node:fs';
+import * as vscode from 'vscode';
+import { DEFAULT_NAMED_DIR } from '../host/discovery';
+import { watchLines, type Watch } from '../host/runner';
+import { readSettings } from './config';
+import type { Log } from './log';
+
+/** Events come in bursts (a container start is a dozen netlink messages): wait for quiet first. */
+export const DEBOUNCE_MS = 500;
+
+export class AutoRefresh implements vscode.Disposable {
+  private monitor: Watch | null = null;
+  private watchers: FSWatcher[] = [];
+  private poll: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(private readonly refresh: () => void, private readonly log: Log) {}
+
+  /** Starts or stops everything to match whether any view is visible and the settings. */
+  update(anyViewVisible: boolean): void {
+    const settings = readSettings();
+    const want = anyViewVisible && settings.autoRefresh;
+    if (want === this.running) {
+      if (want) this.restartPoll(settings.pollIntervalSeconds);
+      return;
+    }
+    this.stop();
+    if (!want) return;
+    this.running = true;
+    this.monitor = watchLines(['ip', 'monitor', 'link', 'address'], () => this.trigger(), (failure) => {
+      if (failure) this.log.error(`ip monitor stopped: ${failure}; relying on the poll`);
+    });
+    for (const dir of [DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]) {
+      try {
+        this.watchers.push(watch(dir, () => this.trigger()));
+      } catch {
+        // The folder does not exist yet (no named namespaces, no Docker): the poll covers it.
+      }
+    }
+    this.restartPoll(settings.pollIntervalSeconds);
+  }
+
+  private restartPoll(seconds: number): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = seconds > 0 ? setInterval(() => this.refresh(), seconds * 1000) : null;
+  }
+
+  private trigger(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.refresh();
+    }, DEBOUNCE_MS);
+  }
+
+  private stop(): void {
+    this.running = false;
+    this.monitor?.stop();
+    this.monitor = null;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = null;
+  }
+
+  dispose(): void {
+    this.stop();
+  }
+}

@@ -1,0 +1,26 @@
+// Reads the extension's settings (`netnsExplorer.*`) with their documented defaults.
+import * as vscode from 'vscode';
+import type { PrivilegeSetting } from '../host/privilege';
+
+export interface Settings {
+  privilege: PrivilegeSetting;
+  autoRefresh: boolean;
+  pollIntervalSeconds: number;
+  dockerNetnsDirs: string[];
+  commandTimeoutMs: number;
+  concurrency: number;
+  rulesPageSize: number;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('netnsExplorer');
+  return {
+    privilege: c.get<PrivilegeSetting>('privilege', 'auto'),
+    autoRefresh: c.get<boolean>('autoRefresh', true),
+    pollIntervalSeconds: Math.max(0, c.get<number>('pollIntervalSeconds', 60)),
+    dockerNetnsDirs: c.get<string[]>('dockerNetnsDirs', ['/var/run/docker/netns']),
+    commandTimeoutMs: Math.max(500, c.get<number>('commandTimeoutMs', 15000)),
+    concurrency: Math.min(64, Math.max(1, c.get<number>('concurrency', 8))),
+    rulesPageSize: Math.min(5000, Math.max(50, c.get<number>('rulesPageSize', 500))),
+  };
+}

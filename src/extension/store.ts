@@ -1,0 +1,114 @@
+// The one store of state: the current snapshot, how it was taken, the view filter, and refresh.
+import * as vscode from 'vscode';
+import type { Snapshot } from '../core/model';
+import { collectSnapshot } from '../host/collect';
+import { discoverNamespaces } from '../host/discovery';
+import { resolvePrivilege, type PrivilegeChoice } from '../host/privilege';
+import { ExecRunner } from '../host/runner';
+import { readSettings } from './config';
+import type { Log } from './log';
+
+export interface ViewFilter {
+  hideLoopback: boolean;
+  hideDown: boolean;
+  /** Case-insensitive text matched against names and addresses. */
+  search: string;
+}
+
+export const NO_FILTER: ViewFilter = { hideLoopback: false, hideDown: false, search: '' };
+
+export class SnapshotStore implements vscode.Disposable {
+  private current: Snapshot | null = null;
+  private privilege: PrivilegeChoice | null = null;
+  private running: Promise<Snapshot | null> | null = null;
+  private again = false;
+  private viewFilter: ViewFilter = NO_FILTER;
+  private readonly changed = new vscode.EventEmitter<Snapshot>();
+  private readonly filterChanged = new vscode.EventEmitter<ViewFilter>();
+  /** Fires after every refresh with the new snapshot. */
+  readonly onDidChange = this.changed.event;
+  readonly onDidChangeFilter = this.filterChanged.event;
+
+  constructor(private readonly log: Log) {}
+
+  get snapshot(): Snapshot | null {
+    return this.current;
+  }
+
+  get readOnly(): boolean {
+    return this.privilege?.readOnly ?? false;
+  }
+
+  get filter(): ViewFilter {
+    return this.viewFilter;
+  }
+
+  setFilter(filter: ViewFilter): void {
+    this.viewFilter = filter;
+    void vscode.commands.executeCommand('setContext', 'netnsExplorer.filtered', filter.hideDown || filter.hideLoopback || filter.search !== '');
+    this.filterChanged.fire(filter);
+  }
+
+  /** Settings that change how commands run are re-read on the next refresh. */
+  resetPrivilege(): void {
+    this.privilege = null;
+  }
+
+  /**
+   * Takes a new snapshot. Calls made while one is running are folded into a single follow-up run,
+   * so a burst of events never queues a burst of snapshots.
+   */
+  refresh(): Promise<Snapshot | null> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.take().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
+    });
+    return this.running;
+  }
+
+  /** Refresh with a progress indicator on the views and in the status bar. */
+  refreshWithProgress(): Thenable<Snapshot | null> {
+    return vscode.window.withProgress(
+      { location: { viewId: 'netnsExplorer.namespaces' }, title: 'Reading network namespaces' },
+      () => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Netns Explorer: reading namespaces…' }, () => this.refresh()),
+    );
+  }
+
+  private async take(): Promise<Snapshot | null> {
+    const settings = readSettings();
+    try {
+      if (this.privilege === null) {
+        this.privilege = await resolvePrivilege(settings.privilege);
+        this.log.info(`privilege: ${this.privilege.privilege} (${this.privilege.reason})`);
+        await vscode.commands.executeCommand('setContext', 'netnsExplorer.readOnly', this.privilege.readOnly);
+      }
+      const runner = new ExecRunner({ privilege: this.privilege.privilege, timeoutMs: settings.commandTimeoutMs, onCommand: (r) => this.log.command(r) });
+      const started = Date.now();
+      const discovery = await discoverNamespaces({ dockerDirs: settings.dockerNetnsDirs });
+      const snapshot = await collectSnapshot(runner, discovery, { concurrency: settings.concurrency, skipNat: this.privilege.readOnly });
+      this.log.info(`snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`);
+      this.current = snapshot;
+      await vscode.commands.executeCommand('setContext', 'netnsExplorer.loaded', true);
+      this.changed.fire(snapshot);
+      return snapshot;
+    } catch (e) {
+      this.log.error(`snapshot failed: ${(e as Error).stack ?? String(e)}`);
+      void vscode.window.showErrorMessage(`Netns Explorer could not read the host: ${(e as Error).message}`, 'Show Log').then((pick) => {
+        if (pick) this.log.channel.show();
+      });
+      return null;
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.filterChanged.dispose();
+  }
+}

@@ -1,0 +1,26 @@
+// Applies the view filter (hide loopback, hide down interfaces, search) to namespaces and interfaces.
+import type { Namespace, NetInterface } from '../../core/model';
+import { namespaceLabel } from '../../core/labels';
+import type { ViewFilter } from '../store';
+import { isDown } from './items/interfaceItem';
+
+export function interfaceVisible(i: NetInterface, f: ViewFilter): boolean {
+  if (f.hideLoopback && i.kind === 'loopback') return false;
+  if (f.hideDown && isDown(i)) return false;
+  return true;
+}
+
+function matches(text: string, needle: string): boolean {
+  return text.toLowerCase().includes(needle);
+}
+
+export function interfaceMatches(i: NetInterface, needle: string): boolean {
+  return matches(i.name, needle) || i.addresses.some((a) => matches(a, needle));
+}
+
+/** A namespace shows when its label, or one of its interfaces' names or addresses, matches. */
+export function namespaceVisible(ns: Namespace, f: ViewFilter): boolean {
+  const needle = f.search.trim().toLowerCase();
+  if (!needle) return true;
+  return matches(namespaceLabel(ns), needle) || ns.interfaces.some((i) => interfaceMatches(i, needle));
+}

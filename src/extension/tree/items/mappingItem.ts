@@ -1,0 +1,51 @@
+// Tree items for published ports: `0.0.0.0:6379/tcp → 172.17.0.2:6379 (redis)`.
+import * as vscode from 'vscode';
+import { mappingText } from '../../../core/labels';
+import { codeBlock, escapeMarkdown } from '../../../core/markdown';
+import type { PortMapping } from '../../../core/model';
+import type { SnapshotIndex } from '../snapshotIndex';
+import { field, icon, plural, safeMarkdown } from './common';
+
+export function mappingsRootItem(count: number): vscode.TreeItem {
+  const item = new vscode.TreeItem('Port mappings', vscode.TreeItemCollapsibleState.Expanded);
+  item.description = plural(count, 'mapping');
+  item.iconPath = icon('arrow-swap');
+  item.contextValue = 'portMappings';
+  return item;
+}
+
+export function mappingGroupItem(nsId: string, count: number, idx: SnapshotIndex): vscode.TreeItem {
+  const item = new vscode.TreeItem(idx.label(nsId), vscode.TreeItemCollapsibleState.Expanded);
+  item.description = plural(count, 'mapping');
+  item.iconPath = icon('server');
+  item.contextValue = 'portMappingGroup';
+  return item;
+}
+
+export function mappingLabel(m: PortMapping, idx: SnapshotIndex): string {
+  return `${mappingText(m)}${m.targetNamespace ? ` (${idx.label(m.targetNamespace)})` : ''}`;
+}
+
+export function mappingItem(m: PortMapping, idx: SnapshotIndex): vscode.TreeItem {
+  const item = new vscode.TreeItem(mappingLabel(m, idx), vscode.TreeItemCollapsibleState.None);
+  item.description = [m.owner, m.hooks.length ? undefined : 'not reached'].filter(Boolean).join(' · ');
+  item.iconPath = icon('arrow-right', m.owner === 'netns-explorer' ? 'charts.green' : undefined);
+  item.contextValue = `portMapping.${m.owner === 'netns-explorer' ? 'managed' : m.owner}`;
+  return item;
+}
+
+export function mappingTooltip(m: PortMapping, idx: SnapshotIndex, explanation: string | undefined): vscode.MarkdownString {
+  const md = safeMarkdown();
+  md.appendMarkdown(`### ${escapeMarkdown(mappingLabel(m, idx))}\n\n`);
+  if (explanation) md.appendMarkdown(`${escapeMarkdown(explanation)}\n\n`);
+  field(md, 'Published by', m.owner);
+  field(md, 'Rule in', `${idx.label(m.namespace)}, ${m.ruleRef.table} / ${m.ruleRef.chain} rule ${m.ruleRef.index + 1}`);
+  field(md, 'Reached from', m.hooks.length ? `${m.chainPath.join(' → ')} (hooks: ${m.hooks.join(', ')})` : 'no hook reaches this rule');
+  field(md, 'Target', m.targetNamespace ? `${m.targetInterface ?? '?'} in ${idx.label(m.targetNamespace)}` : 'no namespace here owns this address');
+  const procs = m.targetNamespace ? idx.namespaces.get(m.targetNamespace)?.processes ?? [] : [];
+  if (procs.length) field(md, 'Processes there', procs.slice(0, 8).map((p) => `${p.pid} ${p.command}`).join(', '));
+  field(md, 'Comment', m.comment);
+  md.appendMarkdown('\n');
+  md.appendMarkdown(codeBlock(m.rule.replace(/^\[\d+:\d+\] /, ''), 'iptables'));
+  return md;
+}

@@ -1,0 +1,71 @@
+// Lookups over one snapshot, built once per refresh, so tree items are resolved by key in O(1).
+import type { Chain, Rule, Table } from '../../core/iptables/types';
+import { mappingKey, namespaceLabel } from '../../core/labels';
+import type { Namespace, NatRuleSet, NetInterface, PortMapping, Snapshot } from '../../core/model';
+import type { RuleSetKey } from './nodes';
+
+export class SnapshotIndex {
+  readonly namespaces = new Map<string, Namespace>();
+  private readonly interfaces = new Map<string, NetInterface>();
+  private readonly ruleSets = new Map<string, NatRuleSet>();
+  private readonly mappings = new Map<string, PortMapping>();
+  private readonly addressOwners = new Map<string, { ns: Namespace; iface: NetInterface }>();
+
+  constructor(readonly snapshot: Snapshot) {
+    for (const ns of snapshot.namespaces) {
+      this.namespaces.set(ns.id, ns);
+      for (const iface of ns.interfaces) {
+        this.interfaces.set(`${ns.id}/${iface.name}`, iface);
+        if (iface.kind === 'loopback') continue;
+        for (const cidr of iface.addresses) {
+          const ip = cidr.split('/')[0] ?? cidr;
+          if (!this.addressOwners.has(ip)) this.addressOwners.set(ip, { ns, iface });
+        }
+      }
+    }
+    for (const set of snapshot.nat) this.ruleSets.set(setKey(set), set);
+    for (const m of snapshot.portMappings) this.mappings.set(`${m.namespace}/${mappingKey(m)}`, m);
+  }
+
+  label(nsId: string): string {
+    const ns = this.namespaces.get(nsId);
+    return ns ? namespaceLabel(ns) : `netns ${nsId}`;
+  }
+
+  iface(nsId: string, ifname: string): NetInterface | undefined {
+    return this.interfaces.get(`${nsId}/${ifname}`);
+  }
+
+  ruleSet(key: RuleSetKey): NatRuleSet | undefined {
+    return this.ruleSets.get(setKey({ namespace: key.ns, family: key.family, source: key.source }));
+  }
+
+  table(key: RuleSetKey, table: string): Table | undefined {
+    return this.ruleSet(key)?.tables.find((t) => t.name === table);
+  }
+
+  chain(key: RuleSetKey, table: string, chain: string): Chain | undefined {
+    return this.table(key, table)?.chains.find((c) => c.name === chain);
+  }
+
+  rule(key: RuleSetKey, table: string, chain: string, index: number): Rule | undefined {
+    return this.chain(key, table, chain)?.rules[index];
+  }
+
+  mapping(nsId: string, key: string): PortMapping | undefined {
+    return this.mappings.get(`${nsId}/${key}`);
+  }
+
+  /** Which namespace and interface hold an address (first found; loopback excluded). */
+  ownerOf(ip: string): { ns: Namespace; iface: NetInterface } | undefined {
+    return this.addressOwners.get(ip);
+  }
+}
+
+function setKey(s: Pick<NatRuleSet, 'namespace' | 'family' | 'source'>): string {
+  return `${s.namespace}/${s.family}/${s.source}`;
+}
+
+export function ruleSetKey(set: NatRuleSet): RuleSetKey {
+  return { ns: set.namespace, family: set.family, source: set.source };
+}
