@@ -625,11 +625,58 @@ async function build(runner: Runner, log: (line: string) => void, readyTimeoutMs
   return state;
 }
 
+/**
+ * One lab at a time on a machine: suites (and developers' parallel runs) that bring the lab up take
+ * this lock until they bring it down, so one never tears down another's lab mid-test. A lock whose
+ * owner died is taken over.
+ */
+export const LAB_LOCK_DIR = '/run/netns-explorer-lab.lock';
+
+function lockOwner(): number | null {
+  try {
+    return Number(fs.readFileSync(`${LAB_LOCK_DIR}/pid`, 'utf8')) || null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+async function acquireLabLock(log: (line: string) => void, timeoutMs = 20 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(LAB_LOCK_DIR);
+      fs.writeFileSync(`${LAB_LOCK_DIR}/pid`, String(process.pid));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = lockOwner();
+    if (owner === process.pid) return;
+    if (owner !== null && !alive(owner)) {
+      fs.rmSync(LAB_LOCK_DIR, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`lab: another process (pid ${owner ?? '?'}) holds ${LAB_LOCK_DIR}`);
+    if (!said) { log(`waiting for the lab lock held by pid ${owner ?? '?'}`); said = true; }
+    await sleep(owner === null ? 50 : 500); // no pid yet: the owner is between mkdir and write
+  }
+}
+
+function releaseLabLock(): void {
+  if (lockOwner() === process.pid) fs.rmSync(LAB_LOCK_DIR, { recursive: true, force: true });
+}
+
 /** Builds the lab (tearing down any earlier one first); on failure removes what it made and rethrows. */
 export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   const runner = opts.runner ?? defaultRunner();
   const log = opts.log ?? (() => undefined);
-  await labDown({ ...opts, runner });
+  await acquireLabLock(log);
+  await teardown({ ...opts, runner });
   try {
     return await build(runner, log, opts.readyTimeoutMs ?? 10_000);
   } catch (error) {
@@ -704,6 +751,14 @@ async function unmountAll(runner: Runner, point: string, problems: string[]): Pr
  * folder. Throws if something could not be removed.
  */
 export async function labDown(opts: LabOptions = {}): Promise<void> {
+  try {
+    await teardown(opts);
+  } finally {
+    releaseLabLock();
+  }
+}
+
+async function teardown(opts: LabOptions): Promise<void> {
   const runner = opts.runner ?? defaultRunner();
   const log = opts.log ?? (() => undefined);
   const state = readLabState();
