@@ -173,7 +173,14 @@ export async function allTreeRows(page: Page, view: string): Promise<TreeRow[]> 
     await page.waitForTimeout(150);
   }
   await page.mouse.wheel(0, -100000);
+  await moveToEditorArea(page); // leave no tooltip open behind
   return [...seen.values()];
+}
+
+/** Parks the mouse over the empty editor area, where nothing shows a hover. */
+export async function moveToEditorArea(page: Page): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.mouse.move(size.width - 60, Math.round(size.height / 2));
 }
 
 /** The first rendered tree row whose visible text (label and description) matches `label` (substring or RegExp). */
@@ -191,7 +198,9 @@ export async function expandRow(page: Page, label: string | RegExp, view?: strin
 export async function hoverRow(page: Page, label: string | RegExp, view?: string): Promise<string> {
   const row = treeRow(page, label, view);
   await row.waitFor({ state: 'visible', timeout: 30000 });
-  await page.mouse.move(0, 0); // a hover that is already open would otherwise stay
+  await moveToEditorArea(page); // a hover that is already open would otherwise stay
+  // Wait until an earlier tooltip has gone, so the one read below belongs to this row.
+  await page.waitForFunction(`![...document.querySelectorAll('.monaco-hover, .workbench-hover')].some((h) => h.offsetParent !== null)`, undefined, { timeout: 5000 }).catch(() => undefined);
   await row.hover();
   const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible').last();
   await hover.waitFor({ state: 'visible', timeout: 15000 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecRunner } from '../../src/host/runner';
 import { labDown, labUp, type LabState } from '../lab/lab';
-import { allTreeRows, widenSideBar, expandRow, expandView, hoverRow, launchWorkbench, openNetnsExplorer, screenshot, treeRow, treeRows, type Workbench } from './harness';
+import { allTreeRows, moveToEditorArea, widenSideBar, expandRow, expandView, hoverRow, launchWorkbench, openNetnsExplorer, screenshot, treeRow, treeRows, type Workbench } from './harness';
 
 const HOSTILE = 'nxl-<b>*bold*<i>[x](command:workbench.action.terminal.new)';
 
@@ -51,7 +51,7 @@ describe('side bar explorer in the workbench', function () {
     for (const want of [/nxl-web1 bridge · named/, /nxl-pod container · named/, /nxl-none none · named/, /nxl-p2pa other · named/, /0123456789ab bridge · docker/, /node \(pid \d+\) bridge · process/]) {
       assert.match(text, want);
     }
-    await page.mouse.move(1100, 600); // the empty editor area: no stray tooltip in the picture
+    await moveToEditorArea(page); // no stray tooltip in the picture
     await page.waitForTimeout(600);
     await screenshot(page, 'explorer-namespaces');
   });
