@@ -114,6 +114,8 @@ export interface NatRuleSet {
   family: Family;
   /** `iptables-save`, `ip6tables-save`, or the legacy variants when both backends hold rules. */
   source: string;
+  /** Rules in all tables, counted once when the snapshot is built (views show it without walking chains). */
+  ruleCount: number;
   tables: Table[];
 }
 

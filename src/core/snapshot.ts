@@ -59,7 +59,8 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
       for (const d of dump.diagnostics) {
         errors.push({ namespace: data.namespace.id, command: dumpSource.command, reason: 'parse', message: `unparsable output at line ${d.line}: ${d.message}` });
       }
-      nat.push({ namespace: data.namespace.id, family: dumpSource.family, source: dumpSource.source, tables: dump.tables });
+      const ruleCount = dump.tables.reduce((n, t) => t.chains.reduce((m, c) => m + c.rules.length, n), 0);
+      nat.push({ namespace: data.namespace.id, family: dumpSource.family, source: dumpSource.source, ruleCount, tables: dump.tables });
       const natTable = dump.tables.find((t) => t.name === 'nat');
       if (natTable) portMappings.push(...deriveMappings(natTable, data.namespace.id, dumpSource.family));
     }

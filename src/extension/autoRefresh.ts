@@ -16,7 +16,18 @@ export class AutoRefresh implements vscode.Disposable {
   private debounce: NodeJS.Timeout | null = null;
   private running = false;
 
-  constructor(private readonly refresh: () => void, private readonly log: Log) {}
+  /**
+   * `refresh(changed)`: `changed` lists namespaces an event named (undefined: read everything).
+   * `hostId()` is the host namespace's id, the one `ip monitor` reports on.
+   */
+  constructor(
+    private readonly refresh: (changed?: ReadonlySet<string>) => void,
+    private readonly hostId: () => string | undefined,
+    private readonly log: Log,
+  ) {}
+
+  /** Namespaces named by events since the last refresh; folder events add none (new namespaces are always read). */
+  private pending = new Set<string>();
 
   /** Starts or stops everything to match whether any view is visible and the settings. */
   update(anyViewVisible: boolean): void {
@@ -29,7 +40,7 @@ export class AutoRefresh implements vscode.Disposable {
     this.stop();
     if (!want) return;
     this.running = true;
-    this.monitor = watchLines(['ip', 'monitor', 'link', 'address'], () => this.trigger(), (failure) => {
+    this.monitor = watchLines(['ip', 'monitor', 'link', 'address'], () => this.trigger(this.hostId()), (failure) => {
       if (failure) this.log.error(`ip monitor stopped: ${failure}; relying on the poll`);
     });
     for (const dir of [DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]) {
@@ -47,11 +58,14 @@ export class AutoRefresh implements vscode.Disposable {
     this.poll = seconds > 0 ? setInterval(() => this.refresh(), seconds * 1000) : null;
   }
 
-  private trigger(): void {
+  private trigger(changedNamespace?: string): void {
+    if (changedNamespace !== undefined) this.pending.add(changedNamespace);
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = null;
-      this.refresh();
+      const changed = this.pending;
+      this.pending = new Set();
+      this.refresh(changed);
     }, DEBOUNCE_MS);
   }
 

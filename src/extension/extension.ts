@@ -76,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   };
   context.subscriptions.push(store.onDidChange(showReadOnly), store.onDidChangeFilter(showReadOnly));
 
-  const auto = new AutoRefresh(() => void store.refresh(), log);
+  const auto = new AutoRefresh((changed) => void store.refresh(changed), () => store.hostId, log);
   const anyVisible = () => Object.values(views).some((v) => v.visible);
   const onVisibility = () => auto.update(anyVisible());
   for (const v of Object.values(views)) context.subscriptions.push(v.onDidChangeVisibility(onVisibility));

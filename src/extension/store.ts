@@ -1,27 +1,23 @@
 // The one store of state: the current snapshot, how it was taken, the view filter, and refresh.
 import * as vscode from 'vscode';
 import type { Snapshot } from '../core/model';
-import { collectSnapshot } from '../host/collect';
+import { SnapshotCollector } from '../host/collect';
 import { discoverNamespaces } from '../host/discovery';
 import { resolvePrivilege, type PrivilegeChoice } from '../host/privilege';
 import { ExecRunner } from '../host/runner';
 import { readSettings } from './config';
 import type { Log } from './log';
+import { NO_FILTER, type ViewFilter } from './tree/filter';
 
-export interface ViewFilter {
-  hideLoopback: boolean;
-  hideDown: boolean;
-  /** Case-insensitive text matched against names and addresses. */
-  search: string;
-}
-
-export const NO_FILTER: ViewFilter = { hideLoopback: false, hideDown: false, search: '' };
+export { NO_FILTER, type ViewFilter } from './tree/filter';
 
 export class SnapshotStore implements vscode.Disposable {
   private current: Snapshot | null = null;
   private privilege: PrivilegeChoice | null = null;
   private running: Promise<Snapshot | null> | null = null;
-  private again = false;
+  /** What the next run must read: null = nothing queued, 'all', or the ids of namespaces that changed. */
+  private queued: 'all' | Set<string> | null = null;
+  private collector: SnapshotCollector | null = null;
   private viewFilter: ViewFilter = NO_FILTER;
   private readonly changed = new vscode.EventEmitter<Snapshot>();
   private readonly filterChanged = new vscode.EventEmitter<ViewFilter>();
@@ -52,23 +48,30 @@ export class SnapshotStore implements vscode.Disposable {
   /** Settings that change how commands run are re-read on the next refresh. */
   resetPrivilege(): void {
     this.privilege = null;
+    this.collector = null;
+  }
+
+  /** The host namespace's id in the current snapshot (ip monitor reports its changes). */
+  get hostId(): string | undefined {
+    return this.current?.namespaces.find((n) => n.kind === 'host')?.id;
   }
 
   /**
-   * Takes a new snapshot. Calls made while one is running are folded into a single follow-up run,
-   * so a burst of events never queues a burst of snapshots.
+   * Takes a new snapshot. With `changed`, only new namespaces and those listed are read again; the
+   * rest reuse their last output. Calls made while one is running are folded into one follow-up
+   * run, so a burst of events never queues a burst of snapshots.
    */
-  refresh(): Promise<Snapshot | null> {
+  refresh(changed?: ReadonlySet<string>): Promise<Snapshot | null> {
     if (this.running) {
-      this.again = true;
+      if (changed === undefined || this.queued === 'all') this.queued = 'all';
+      else this.queued = new Set([...(this.queued ?? []), ...changed]);
       return this.running;
     }
-    this.running = this.take().finally(() => {
+    this.running = this.take(changed).finally(() => {
       this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
+      const next = this.queued;
+      this.queued = null;
+      if (next !== null) void this.refresh(next === 'all' ? undefined : next);
     });
     return this.running;
   }
@@ -81,7 +84,7 @@ export class SnapshotStore implements vscode.Disposable {
     );
   }
 
-  private async take(): Promise<Snapshot | null> {
+  private async take(changed: ReadonlySet<string> | undefined): Promise<Snapshot | null> {
     const settings = readSettings();
     try {
       if (this.privilege === null) {
@@ -89,11 +92,14 @@ export class SnapshotStore implements vscode.Disposable {
         this.log.info(`privilege: ${this.privilege.privilege} (${this.privilege.reason})`);
         await vscode.commands.executeCommand('setContext', 'netnsExplorer.readOnly', this.privilege.readOnly);
       }
-      const runner = new ExecRunner({ privilege: this.privilege.privilege, timeoutMs: settings.commandTimeoutMs, onCommand: (r) => this.log.command(r) });
+      if (this.collector === null) {
+        const runner = new ExecRunner({ privilege: this.privilege.privilege, timeoutMs: settings.commandTimeoutMs, onCommand: (r) => this.log.command(r) });
+        this.collector = new SnapshotCollector(runner, { concurrency: settings.concurrency, skipNat: this.privilege.readOnly });
+      }
       const started = Date.now();
       const discovery = await discoverNamespaces({ dockerDirs: settings.dockerNetnsDirs });
-      const snapshot = await collectSnapshot(runner, discovery, { concurrency: settings.concurrency, skipNat: this.privilege.readOnly });
-      this.log.info(`snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`);
+      const snapshot = changed && this.current ? await this.collector.incremental(discovery, changed) : await this.collector.full(discovery);
+      this.log.info(`${changed && this.current ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`);
       this.current = snapshot;
       await vscode.commands.executeCommand('setContext', 'netnsExplorer.loaded', true);
       this.changed.fire(snapshot);

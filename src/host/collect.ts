@@ -69,6 +69,40 @@ export async function collectNamespace(runner: Runner, ns: DiscoveredNamespace, 
 }
 
 export async function collectSnapshot(runner: Runner, discovery: Discovery, options: CollectOptions = {}): Promise<Snapshot> {
-  const raw = await mapLimit(discovery.namespaces, options.concurrency ?? DEFAULT_CONCURRENCY, (ns) => collectNamespace(runner, ns, options));
-  return buildSnapshot(discovery, raw, new Date().toISOString());
+  return new SnapshotCollector(runner, options).full(discovery);
+}
+
+/**
+ * Keeps what each namespace last returned, so a refresh can read again only the namespaces that
+ * changed: new ones, and the ones an event named (ip monitor reports the host's links). Namespaces
+ * that are gone drop out. The model is always rebuilt whole: it is cheap next to the commands.
+ */
+export class SnapshotCollector {
+  private readonly cache = new Map<string, RawNamespaceData>();
+
+  constructor(private readonly runner: Runner, private readonly options: CollectOptions = {}) {}
+
+  /** Reads every namespace. */
+  full(discovery: Discovery): Promise<Snapshot> {
+    return this.collect(discovery, () => true);
+  }
+
+  /** Reads new namespaces and those in `changed`; reuses the rest. */
+  incremental(discovery: Discovery, changed: ReadonlySet<string>): Promise<Snapshot> {
+    return this.collect(discovery, (ns) => changed.has(ns.id) || !this.cache.has(ns.id));
+  }
+
+  private async collect(discovery: Discovery, mustRead: (ns: DiscoveredNamespace) => boolean): Promise<Snapshot> {
+    const read = discovery.namespaces.filter(mustRead);
+    const fresh = await mapLimit(read, this.options.concurrency ?? DEFAULT_CONCURRENCY, (ns) => collectNamespace(this.runner, ns, this.options));
+    const byId = new Map(fresh.map((r) => [r.namespace.id, r]));
+    const raw = discovery.namespaces.map((ns) => {
+      const data = byId.get(ns.id) ?? this.cache.get(ns.id);
+      // Processes and paths come from this discovery even when the links are reused.
+      return data ? { ...data, namespace: ns } : { namespace: ns, ip: null, nat: [], errors: [] };
+    });
+    this.cache.clear();
+    for (const r of raw) this.cache.set(r.namespace.id, r);
+    return buildSnapshot(discovery, raw, new Date().toISOString());
+  }
 }

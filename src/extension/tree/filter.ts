@@ -1,8 +1,16 @@
 // Applies the view filter (hide loopback, hide down interfaces, search) to namespaces and interfaces.
 import type { Namespace, NetInterface } from '../../core/model';
 import { namespaceLabel } from '../../core/labels';
-import type { ViewFilter } from '../store';
 import { isDown } from './items/interfaceItem';
+
+export interface ViewFilter {
+  hideLoopback: boolean;
+  hideDown: boolean;
+  /** Case-insensitive text matched against names and addresses. */
+  search: string;
+}
+
+export const NO_FILTER: ViewFilter = { hideLoopback: false, hideDown: false, search: '' };
 
 export function interfaceVisible(i: NetInterface, f: ViewFilter): boolean {
   if (f.hideLoopback && i.kind === 'loopback') return false;

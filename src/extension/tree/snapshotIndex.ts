@@ -8,7 +8,7 @@ export class SnapshotIndex {
   readonly namespaces = new Map<string, Namespace>();
   private readonly interfaces = new Map<string, NetInterface>();
   private readonly ruleSets = new Map<string, NatRuleSet>();
-  private readonly mappings = new Map<string, PortMapping>();
+  private mappingsByKey: Map<string, PortMapping> | null = null;
   private readonly addressOwners = new Map<string, { ns: Namespace; iface: NetInterface }>();
 
   constructor(readonly snapshot: Snapshot) {
@@ -24,7 +24,6 @@ export class SnapshotIndex {
       }
     }
     for (const set of snapshot.nat) this.ruleSets.set(setKey(set), set);
-    for (const m of snapshot.portMappings) this.mappings.set(`${m.namespace}/${mappingKey(m)}`, m);
   }
 
   label(nsId: string): string {
@@ -52,8 +51,12 @@ export class SnapshotIndex {
     return this.chain(key, table, chain)?.rules[index];
   }
 
+  /** Built on first use: a kube-proxy host has a mapping per service endpoint, and the first level of a view needs none. */
   mapping(nsId: string, key: string): PortMapping | undefined {
-    return this.mappings.get(`${nsId}/${key}`);
+    if (this.mappingsByKey === null) {
+      this.mappingsByKey = new Map(this.snapshot.portMappings.map((m) => [`${m.namespace}/${mappingKey(m)}`, m]));
+    }
+    return this.mappingsByKey.get(`${nsId}/${key}`);
   }
 
   /** Which namespace and interface hold an address (first found; loopback excluded). */

@@ -18,8 +18,7 @@ const ruleCount = (t: Table): number => t.chains.reduce((n, c) => n + c.rules.le
 
 export function ruleSetItem(set: NatRuleSet, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(`${idx.label(set.namespace)}`, vscode.TreeItemCollapsibleState.Collapsed);
-  const rules = set.tables.reduce((n, t) => n + ruleCount(t), 0);
-  item.description = `${set.source} · ${set.family === 'ipv6' ? 'IPv6' : 'IPv4'} · ${plural(rules, 'rule')}`;
+  item.description = `${set.source} · ${set.family === 'ipv6' ? 'IPv6' : 'IPv4'} · ${plural(set.ruleCount, 'rule')}`;
   item.iconPath = icon('shield');
   item.contextValue = 'natRuleSet';
   return item;

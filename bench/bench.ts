@@ -1,0 +1,188 @@
+// `npm run bench`: snapshot, incremental refresh, rule parsing and tree timings, each as a ratio to a baseline measured in the same run.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseIptablesSave } from '../src/core/iptables/parse';
+import { SnapshotCollector } from '../src/host/collect';
+import { discoverNamespaces } from '../src/host/discovery';
+import { ExecRunner } from '../src/host/runner';
+import { kubeProxyRules } from './kubeRules';
+import { addContainers, benchLabDown, benchLabUp, BENCH_HOST } from './scaleLab';
+import { natFirstLevel } from './treeFirstLevel';
+
+const ROOT = resolve(__dirname, '..');
+const quick = process.argv.includes('--quick');
+const runner = new ExecRunner({ timeoutMs: 600_000 });
+
+interface Row {
+  section: string;
+  case: string;
+  value: string;
+  ratio: number | null;
+  baseline: string;
+  target: string;
+  met: boolean | null;
+}
+const rows: Row[] = [];
+const ms = (t: number) => `${t < 10 ? t.toFixed(2) : t.toFixed(0)} ms`;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+async function timed<T>(work: () => Promise<T> | T): Promise<[number, T]> {
+  const start = performance.now();
+  const value = await work();
+  return [performance.now() - start, value];
+}
+
+function record(row: Row): void {
+  rows.push(row);
+  const verdict = row.met === null ? '' : row.met ? '  MET' : '  NOT MET';
+  console.log(`${row.section.padEnd(12)} ${row.case.padEnd(34)} ${row.value.padEnd(14)} ${row.ratio === null ? '' : `ratio ${row.ratio.toFixed(3)}`}${verdict}`);
+}
+
+/** The same minimal commands a user would loop over in a shell: one ip batch and one iptables-save per namespace. */
+function baselineLoop(): number {
+  const script = join(ROOT, 'bench/baseline.sh');
+  const start = performance.now();
+  execFileSync('bash', [script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return performance.now() - start;
+}
+
+async function snapshotSection(): Promise<void> {
+  const sizes = quick ? [25, 200] : [25, 100, 200];
+  const runs = quick ? 2 : 3;
+  for (const n of sizes) {
+    await benchLabUp(n);
+    const base: number[] = [];
+    const inproc: number[] = [];
+    const cli: number[] = [];
+    const commandSums: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      base.push(baselineLoop());
+      let sum = 0;
+      const counting = new ExecRunner({ timeoutMs: 60_000, onCommand: (c) => { sum += c.durationMs; } });
+      const [t] = await timed(async () => new SnapshotCollector(counting).full(await discoverNamespaces()));
+      inproc.push(t);
+      commandSums.push(sum);
+      const [tc] = await timed(() => execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'snapshot', '--json'], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 }));
+      cli.push(tc);
+    }
+    const b = median(base);
+    record({ section: 'snapshot', case: `${n} namespaces, baseline shell loop`, value: ms(b), ratio: 1, baseline: 'itself', target: '', met: null });
+    record({ section: 'snapshot', case: `${n} namespaces, in-process`, value: ms(median(inproc)), ratio: median(inproc) / b, baseline: 'shell loop', target: n === 200 ? '<= 0.6' : '', met: n === 200 ? median(inproc) / b <= 0.6 : null });
+    record({ section: 'snapshot', case: `${n} namespaces, CLI (snapshot --json)`, value: ms(median(cli)), ratio: median(cli) / b, baseline: 'shell loop', target: n === 200 ? '<= 0.6' : '', met: n === 200 ? median(cli) / b <= 0.6 : null });
+    record({ section: 'snapshot', case: `${n} namespaces, in-process / commands' own time`, value: ms(median(commandSums)), ratio: median(inproc) / median(commandSums), baseline: 'sum of command durations', target: 'report', met: null });
+  }
+}
+
+async function incrementalSection(): Promise<void> {
+  const n = 200;
+  await benchLabUp(n);
+  const collector = new SnapshotCollector(new ExecRunner({ timeoutMs: 60_000 }));
+  const fulls: number[] = [];
+  for (let r = 0; r < 2; r++) fulls.push((await timed(async () => collector.full(await discoverNamespaces())))[0]);
+  const full = median(fulls);
+  const incs: number[] = [];
+  for (let r = 0; r < (quick ? 2 : 3); r++) {
+    // A new container appears: its namespace is new, and the host gains a veth (ip monitor reports the host).
+    await addContainers(runner, n + r, n + r + 1);
+    const host = (await discoverNamespaces()).namespaces.find((ns) => ns.kind === 'host')!;
+    const [t, snap] = await timed(async () => collector.incremental(await discoverNamespaces(), new Set([host.id])));
+    if (!snap.namespaces.some((ns) => ns.name === `nxb-c${n + r}`)) throw new Error('incremental refresh missed the new namespace');
+    incs.push(t);
+  }
+  record({ section: 'incremental', case: `one container added at ${n}`, value: ms(median(incs)), ratio: median(incs) / full, baseline: `full snapshot ${ms(full)}`, target: '< 0.1', met: median(incs) / full < 0.1 });
+}
+
+async function parseSection(): Promise<void> {
+  const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+  const memory: { n: number; mb: number }[] = [];
+  for (const n of sizes) {
+    await benchLabDown();
+    await runner.run(['ip', 'netns', 'add', BENCH_HOST]);
+    const rules = kubeProxyRules(n);
+    const [load] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'], { input: rules }));
+    const [save, dump] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-save', '-c']));
+    if (dump.failure) throw new Error(`iptables-save: ${dump.failure.message}`);
+    const parses: number[] = [];
+    let ruleCount = 0;
+    for (let r = 0; r < (n >= 1_000_000 ? 1 : 3); r++) {
+      global.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      const [t, parsed] = await timed(() => parseIptablesSave(dump.stdout));
+      parses.push(t);
+      global.gc?.();
+      const after = process.memoryUsage().heapUsed;
+      ruleCount = parsed.tables.reduce((a, tb) => a + tb.chains.reduce((b, c) => b + c.rules.length, 0), 0);
+      if (r === 0) memory.push({ n: ruleCount, mb: (after - before) / 1e6 });
+      if (parsed.diagnostics.length) throw new Error(`parse diagnostics: ${parsed.diagnostics[0]?.message}`);
+    }
+    const p = median(parses);
+    record({ section: 'parse', case: `${ruleCount} rules (restore ${ms(load)})`, value: ms(p), ratio: p / save, baseline: `iptables-save ${ms(save)}`, target: '< 0.05', met: p / save < 0.05 });
+  }
+  const perRule = memory.map((m) => (m.mb * 1e6) / m.n);
+  for (const m of memory) {
+    record({ section: 'memory', case: `${m.n} rules parsed`, value: `${m.mb.toFixed(0)} MB`, ratio: (m.mb * 1e6) / m.n / (perRule[0] ?? 1), baseline: 'bytes per rule at the smallest size', target: 'linear (ratio ~1)', met: Math.max(...perRule) / Math.min(...perRule) < 1.5 });
+  }
+  await benchLabDown();
+}
+
+function treeSection(): void {
+  const small = natFirstLevel(10_000);
+  const large = natFirstLevel(100_000);
+  record({ section: 'tree', case: 'NAT view first level, 10,000 rules', value: ms(small), ratio: 1, baseline: 'itself', target: '', met: null });
+  record({ section: 'tree', case: 'NAT view first level, 100,000 rules', value: ms(large), ratio: large / small, baseline: 'the same at 10,000 rules', target: 'does not grow (< 2)', met: large / small < 2 });
+}
+
+/** What the numbers mean, and why the targets not met are not met (measured, see the issue notes). */
+const NOTES = `## Reading the table
+
+- The snapshot baseline is \`bench/baseline.sh\`: a sequential bash loop running one \`ip -j -d -batch -\`
+  and one \`iptables-save -c\` per namespace. The snapshot does more: it also runs \`ip6tables-save -c\`
+  in every namespace (3 spawns per namespace, not 2) and scans \`/proc\` for processes.
+- "in-process / commands' own time": the commands' durations summed, against the wall time. With 8
+  namespaces in flight on 2 cores each command's own duration stretches (ip 13 ms alone, about 100 ms
+  with 24 in flight), so the sum is far above the wall time: the work is CPU-bound, not waiting.
+- Concurrency 1, 2, 4, 8, 16 at 100 namespaces measured 1.45, 1.45, 1.36, 1.41, 1.23 s: on two busy
+  cores, spawning (fork and exec from a large Node process, through execa) and the kernel's own dump
+  time are the limit, and the bash loop's cheaper fork wins. Reaching 0.6 x would need fewer spawns
+  per namespace (for example one helper process per namespace that runs both dumps), which is the
+  next lever; it is not done yet.
+- Parsing is about 40 % garbage collection (V8 CPU profile): one object per option. Halving it
+  needs lazily parsed rule details, which the port-mapping walk would then force anyway.`;
+
+function writeResults(): void {
+  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ', --quick' : ''}`;
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify({ machine, quick, rows }, null, 2)}\n`);
+  const table = [
+    `Machine: ${machine}`, '',
+    '| section | case | time | ratio | baseline | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.section} | ${r.case} | ${r.value} | ${r.ratio === null ? '' : r.ratio.toFixed(3)} | ${r.baseline} | ${r.target} | ${r.met === null ? '' : r.met ? 'met' : 'NOT met'} |`),
+  ];
+  writeFileSync(join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nWritten by \`npm run bench\`${quick ? ' -- --quick' : ''}; every ratio is against a baseline measured in the same run.\n\n${table.join('\n')}\n\n${NOTES}\n`);
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the benchmarks build namespaces: run them as root');
+  try {
+    await snapshotSection();
+    await incrementalSection();
+    await parseSection();
+    treeSection();
+  } finally {
+    await benchLabDown();
+  }
+  writeResults();
+  console.log(`\nwrote bench/results.json and bench/RESULTS.md`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
