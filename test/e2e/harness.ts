@@ -177,6 +177,27 @@ export async function allTreeRows(page: Page, view: string): Promise<TreeRow[]> 
   return [...seen.values()];
 }
 
+/** Scrolls a view's virtualised list from the top until a row matching `label` is rendered, and returns it. */
+export async function scrollToRow(page: Page, label: string | RegExp, view: string, timeout = 30000): Promise<Locator> {
+  const row = treeRow(page, label, view);
+  const list = viewPane(page, view).locator('.monaco-list').first();
+  await list.waitFor({ state: 'visible', timeout });
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const box = await list.boundingBox();
+    if (!box) break;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -100000);
+    for (let i = 0; i < 60; i++) {
+      await page.waitForTimeout(120);
+      if (await row.isVisible()) { await moveToEditorArea(page); return row; }
+      await page.mouse.wheel(0, Math.max(44, box.height - 44));
+    }
+  }
+  await row.waitFor({ state: 'visible', timeout: 1000 });
+  return row;
+}
+
 /** Parks the mouse over the empty editor area, where nothing shows a hover. */
 export async function moveToEditorArea(page: Page): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 800 };

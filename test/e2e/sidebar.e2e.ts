@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecRunner } from '../../src/host/runner';
 import { labDown, labUp, type LabState } from '../lab/lab';
-import { allTreeRows, moveToEditorArea, widenSideBar, expandRow, expandView, hoverRow, launchWorkbench, openNetnsExplorer, screenshot, treeRow, treeRows, type Workbench } from './harness';
+import { allTreeRows, moveToEditorArea, scrollToRow, widenSideBar, expandRow, expandView, hoverRow, launchWorkbench, openNetnsExplorer, screenshot, treeRow, treeRows, type Workbench } from './harness';
 
 const HOSTILE = 'nxl-<b>*bold*<i>[x](command:workbench.action.terminal.new)';
 
@@ -58,8 +58,7 @@ describe('side bar explorer in the workbench', function () {
 
   it('shows a namespace named with Markdown and HTML as literal text, in the label and the tooltip', async () => {
     const page = workbench.page;
-    const row = treeRow(page, HOSTILE, 'Namespaces');
-    await row.waitFor();
+    await scrollToRow(page, HOSTILE, 'Namespaces');
     const tip = await hoverRow(page, HOSTILE, 'Namespaces');
     assert.ok(tip.includes(HOSTILE), `tooltip shows the name literally: ${tip}`);
     assert.equal(await page.locator('.monaco-hover a[href*="command:"], .workbench-hover a[href*="command:"]').count(), 0, 'no command link was rendered');
