@@ -1,0 +1,154 @@
+// The topology view's commands and wiring: open the panel, keep it live, link it with the tree views, export.
+import * as vscode from 'vscode';
+import type { Snapshot } from '../../core/model';
+import { buildTopology } from '../../core/topology/build';
+import type { TopologyEdge, TopologyGraph, TopologyNode } from '../../core/topology/types';
+import type { ExportFormat, ToExtensionMessage } from '../../../webview/protocol';
+import type { CommandContext } from '../commands/context';
+import { readSettings } from '../config';
+import type { TreeNode } from '../tree/nodes';
+import { SnapshotIndex } from '../tree/snapshotIndex';
+import { bridgesView } from '../tree/views/bridgesView';
+import { namespacesView } from '../tree/views/namespacesView';
+import { natView } from '../tree/views/natView';
+import { vethsView } from '../tree/views/vethsView';
+import { elementDetails, type ViewModels } from './details';
+import { TopologyPanel, type Rendered } from './panel';
+import { elementIdOf, treeNodeOf } from './treeLink';
+import { currentTracedPath, onDidTracePath, type TracedPath } from '../trace/highlight';
+
+const EMPTY: TopologyGraph = { nodes: [], edges: [] };
+
+export class TopologyController implements vscode.Disposable {
+  private panel: TopologyPanel | null = null;
+  private graph: TopologyGraph = EMPTY;
+  private index: SnapshotIndex | null = null;
+  private elements = new Map<string, TopologyNode | TopologyEdge>();
+  private firstRender: Promise<Rendered> | null = null;
+  private readonly models: ViewModels = {
+    namespaces: namespacesView, bridges: bridgesView, veths: vethsView, nat: natView(() => readSettings().rulesPageSize),
+  };
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly visibility = new vscode.EventEmitter<boolean>();
+  /** Fires when the picture becomes visible or hidden: auto refresh runs while it is visible. */
+  readonly onDidChangeVisibility = this.visibility.event;
+
+  get visible(): boolean {
+    return this.panel?.panel.visible ?? false;
+  }
+
+  constructor(private readonly ctx: CommandContext, private readonly extensionUri: vscode.Uri) {
+    this.subscriptions.push(this.visibility, ctx.store.onDidChange((s) => this.update(s)));
+    for (const view of Object.values(ctx.views)) {
+      this.subscriptions.push(view.onDidChangeSelection((e) => this.highlight(e.selection)));
+    }
+    this.subscriptions.push(onDidTracePath((p) => this.highlightTrace(p)));
+  }
+
+  /** Highlights the namespaces and interfaces a traced packet passed (Trace Connection…). */
+  private highlightTrace(path: TracedPath | null): void {
+    if (!path) return;
+    this.highlight([
+      ...path.namespaces.map((ns): TreeNode => ({ kind: 'namespace', ns })),
+      ...path.interfaces.map((i): TreeNode => ({ kind: 'interface', ns: i.namespace, ifname: i.ifname })),
+    ]);
+  }
+
+  /** netnsExplorer.showTopology: opens (or reveals) the picture; resolves with what it drew, per kind. */
+  readonly show = async (): Promise<Rendered | null> => {
+    if (this.panel) {
+      this.panel.panel.reveal(undefined, false);
+      return this.panel.lastRendered ?? this.firstRender;
+    }
+    const ready = new Promise<void>((resolve) => {
+      this.panel = new TopologyPanel(this.extensionUri, {
+        onReady: () => { resolve(); this.send(); this.highlightTrace(currentTracedPath()); },
+        onMessage: (m) => this.receive(m),
+        onDispose: () => { this.panel = null; this.firstRender = null; this.visibility.fire(false); },
+      });
+    });
+    this.panel!.panel.onDidChangeViewState((e) => this.visibility.fire(e.webviewPanel.visible));
+    this.visibility.fire(true);
+    const panel = this.panel!;
+    this.firstRender = ready.then(async () => {
+      if (!this.ctx.store.snapshot) await this.ctx.store.refresh();
+      return panel.lastRendered ?? panel.nextRender();
+    });
+    return this.firstRender;
+  };
+
+  /**
+   * netnsExplorer.exportTopology: writes the picture as SVG or PNG to `target` (no dialog), or to a
+   * file chosen in a save dialog. The format follows the file name unless given. Resolves with the file written.
+   */
+  readonly export = async (target?: vscode.Uri, format?: ExportFormat): Promise<vscode.Uri | undefined> => {
+    if (target !== undefined && !(target instanceof vscode.Uri)) target = undefined; // e.g. a tree node from a menu
+    if (!target) {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      target = await vscode.window.showSaveDialog({
+        title: 'Export Topology',
+        defaultUri: folder ? vscode.Uri.joinPath(folder, `topology.${format ?? 'svg'}`) : undefined,
+        filters: format === 'png' ? { 'PNG image': ['png'], 'SVG image': ['svg'] } : { 'SVG image': ['svg'], 'PNG image': ['png'] },
+      });
+      if (!target) return undefined;
+    }
+    const chosen: ExportFormat = format ?? (target.path.toLowerCase().endsWith('.png') ? 'png' : 'svg');
+    await this.show();
+    const data = await this.panel!.requestExport(chosen);
+    const bytes = chosen === 'png' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
+    await vscode.workspace.fs.writeFile(target, bytes);
+    this.ctx.log.info(`topology exported as ${chosen.toUpperCase()} to ${target.toString(true)} (${bytes.length} bytes)`);
+    return target;
+  };
+
+  private update(snapshot: Snapshot): void {
+    this.index = new SnapshotIndex(snapshot);
+    this.graph = buildTopology(snapshot);
+    this.elements = new Map<string, TopologyNode | TopologyEdge>([...this.graph.nodes.map((n) => [n.id, n] as const), ...this.graph.edges.map((e) => [e.id, e] as const)]);
+    this.send();
+  }
+
+  private send(): void {
+    if (!this.panel) return;
+    if (!this.index && this.ctx.store.snapshot) { this.update(this.ctx.store.snapshot); return; }
+    void this.panel.showGraph(this.graph, this.index ? null : 'Reading this host\u2019s network namespaces\u2026');
+  }
+
+  private receive(m: ToExtensionMessage): void {
+    switch (m.type) {
+      case 'select': void this.reveal(m.id); break;
+      case 'hover': {
+        const element = this.elements.get(m.id);
+        if (element) void this.panel?.post('details', { id: m.id, blocks: elementDetails(element, this.index, this.models) });
+        break;
+      }
+      case 'requestExport': void this.export(undefined, m.format).then(
+        (uri) => { if (uri) void vscode.window.showInformationMessage(`Topology exported to ${uri.fsPath}.`); },
+        (e: Error) => void vscode.window.showErrorMessage(`Netns Explorer could not export the topology: ${e.message}`),
+      ); break;
+      default: break;
+    }
+  }
+
+  /** Reveals and selects the clicked element's item in its tree view, without taking focus from the picture. */
+  private async reveal(id: string): Promise<void> {
+    const ref = this.elements.get(id)?.ref;
+    if (!ref) return;
+    try {
+      await this.ctx.views[ref.view].reveal(treeNodeOf(ref), { select: true, focus: false, expand: false });
+    } catch (e) {
+      this.ctx.log.info(`topology: could not reveal ${id} in the ${ref.view} view: ${(e as Error).message}`);
+    }
+  }
+
+  private highlight(selection: readonly TreeNode[]): void {
+    if (!this.panel) return;
+    const ids = selection.map((n) => elementIdOf(n, this.graph)).filter((id): id is string => id !== undefined && this.elements.has(id));
+    if (ids.length) void this.panel.post('highlight', { ids });
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.panel?.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+// The topology page's HTML and its Content Security Policy: no inline script or style, scripts only by nonce.
+
+export interface PageResources {
+  /** `webview.cspSource`: the origin the bundle is served from. */
+  cspSource: string;
+  nonce: string;
+  scriptUri: string;
+  styleUri: string;
+}
+
+export function contentSecurityPolicy(r: Pick<PageResources, 'cspSource' | 'nonce'>): string {
+  return [
+    "default-src 'none'",
+    `img-src ${r.cspSource} data:`,
+    `style-src ${r.cspSource}`,
+    `font-src ${r.cspSource}`,
+    `script-src 'nonce-${r.nonce}'`,
+  ].join('; ');
+}
+
+/** 32 characters of base64 from 24 random bytes (crypto.getRandomValues, available in Node 20 and browsers). */
+export function makeNonce(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes));
+}
+
+const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * Static markup only: every name reaches the page later as JSON in a message. The stylesheet link
+ * carries the id cytoscape looks for before it injects a <style> of its own, which the CSP would refuse.
+ */
+export function topologyHtml(r: PageResources): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(r))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link id="__________cytoscape_stylesheet" rel="stylesheet" href="${attr(r.styleUri)}">
+<title>Topology</title>
+</head>
+<body>
+<div id="toolbar" role="toolbar" aria-label="Topology">
+  <vscode-textfield id="search" placeholder="Search name, address or port" aria-label="Search"></vscode-textfield>
+  <span id="matches" aria-live="polite"></span>
+  <vscode-checkbox id="show-loopback">Loopback</vscode-checkbox>
+  <vscode-checkbox id="show-down" checked>Down interfaces</vscode-checkbox>
+  <vscode-checkbox id="show-unlinked" checked>Namespaces with no links</vscode-checkbox>
+  <vscode-single-select id="layout" aria-label="Layout">
+    <vscode-option value="fcose" selected>Compact layout</vscode-option>
+    <vscode-option value="elk">Layered layout</vscode-option>
+  </vscode-single-select>
+  <vscode-button id="relayout" secondary title="Lay out again">Re-layout</vscode-button>
+  <vscode-button id="fit" secondary title="Fit to window">Fit</vscode-button>
+  <vscode-button id="zoom-in" secondary title="Zoom in" aria-label="Zoom in">+</vscode-button>
+  <vscode-button id="zoom-out" secondary title="Zoom out" aria-label="Zoom out">−</vscode-button>
+  <vscode-button id="export-svg" secondary>Export SVG</vscode-button>
+  <vscode-button id="export-png" secondary>Export PNG</vscode-button>
+  <span id="status" aria-live="polite"></span>
+</div>
+<div id="message" aria-live="polite"></div>
+<div id="graph"></div>
+<div id="details" role="tooltip" hidden></div>
+<script nonce="${attr(r.nonce)}" src="${attr(r.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

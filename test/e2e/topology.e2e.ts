@@ -1,0 +1,76 @@
+// UI test: the topology picture in the real workbench (code-server + Chromium) on the lab: rendering, click to reveal, screenshot.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labDown, labUp, type LabState } from '../lab/lab';
+import { launchWorkbench, moveToEditorArea, openNetnsExplorer, runCommand, screenshot, viewPane, webviewFrame, type Workbench } from './harness';
+
+describe('topology picture in the workbench', function () {
+  this.timeout(240_000);
+  let workbench: Workbench;
+  let lab: LabState;
+  let folder: string;
+  const csp: string[] = [];
+
+  before(async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    lab = await labUp();
+    folder = mkdtempSync(join(tmpdir(), 'nxl-ws-'));
+    mkdirSync(join(folder, '.vscode'));
+    writeFileSync(join(folder, '.vscode/settings.json'), JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }));
+    workbench = await launchWorkbench({ folder, width: 1600, height: 1000 });
+    workbench.page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
+    await openNetnsExplorer(workbench.page);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) await workbench.page.screenshot({ path: `/tmp/nx-e2e-failed-${Date.now()}.png` });
+  });
+
+  after(async () => {
+    await workbench?.close();
+    if (lab) await labDown();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('Show Topology draws the lab in a webview tab', async () => {
+    const page = workbench.page;
+    await runCommand(page, 'Netns Explorer: Show Topology');
+    const frame = webviewFrame(page);
+    await frame.locator('#graph canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
+    await frame.locator('#status', { hasText: /laid out in/ }).waitFor({ timeout: 60_000 });
+    const labels = await frame.locator('#graph').evaluate(() => (window as unknown as { netnsTopology: { labels(): string[] } }).netnsTopology.labels());
+    for (const ns of lab.namespaces) {
+      const want = ns.name ?? `${ns.processes[0]!.command} (pid`;
+      assert.ok(labels.some((l) => l.startsWith(want)), `${want} is drawn`);
+    }
+    assert.ok(labels.some((l) => l.startsWith('nxlbr0')));
+    assert.ok(labels.includes('8080/tcp → 80') && labels.includes('5353/udp → 53'));
+  });
+
+  it('clicking an interface reveals and selects it in the Namespaces view', async () => {
+    const page = workbench.page;
+    const web1 = lab.namespaces.find((n) => n.key === 'web1')!;
+    const graph = webviewFrame(page).locator('#graph');
+    const position = await graph.evaluate((el, id) => {
+      const r = el.getBoundingClientRect();
+      const c = (window as unknown as { netnsTopology: { renderedCenter(id: string): { x: number; y: number } } }).netnsTopology.renderedCenter(id);
+      return { x: c.x - r.left, y: c.y - r.top };
+    }, `if:${web1.inode}/eth0`);
+    await graph.click({ position });
+    const selected = viewPane(page, 'Namespaces').locator('.monaco-list-row.selected');
+    await selected.filter({ hasText: 'eth0' }).first().waitFor({ timeout: 30_000 });
+    assert.match(await selected.first().innerText(), /eth0[\s\S]*172\.31\.240\.2/);
+  });
+
+  it('keeps a screenshot of the lab\'s topology for the README', async () => {
+    const page = workbench.page;
+    await moveToEditorArea(page);
+    await webviewFrame(page).locator('#fit').click();
+    await page.mouse.move(5, 500);
+    await page.waitForTimeout(800);
+    await screenshot(page, 'topology');
+    assert.deepEqual(csp, [], 'no CSP violation was reported');
+  });
+});

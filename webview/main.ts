@@ -1,0 +1,124 @@
+// Entry of the topology page: toolbar, messages from and to the extension, hover details, search, filters, export.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { EdgeSingular, EventObject, NodeSingular } from 'cytoscape';
+import { isToWebview, type ExportFormat, type LayoutName, type ToExtension, type ToWebviewMessage } from './protocol';
+import { placeDetails, renderDetails } from './details';
+import { exportPng, exportSvg } from './exportPicture';
+import { TopologyView, type RenderResult } from './view';
+
+const vscode = acquireVsCodeApi();
+function post<K extends keyof ToExtension>(type: K, body: ToExtension[K]): void {
+  vscode.postMessage({ type, ...body });
+}
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const view = new TopologyView($('graph'));
+const status = $('status');
+const details = $('details');
+const search = $<HTMLElement & { value: string }>('search');
+const checkbox = (id: string) => $<HTMLElement & { checked: boolean }>(id);
+
+function report(r: RenderResult): void {
+  post('rendered', r);
+  const n = r.counts.namespace ?? 0;
+  status.textContent = `${n} namespace${n === 1 ? '' : 's'}${r.laidOut ? ` · laid out in ${Math.round(r.layoutMs)} ms` : ''}`;
+}
+
+// Graph updates are applied one at a time, in order: a layout may still be running when the next one arrives.
+let queue: Promise<unknown> = Promise.resolve();
+const enqueue = (job: () => Promise<void>) => { queue = queue.then(job, job); };
+
+function readFilter() {
+  return { showLoopback: checkbox('show-loopback').checked, showDown: checkbox('show-down').checked, showUnlinked: checkbox('show-unlinked').checked };
+}
+
+function onMessage(m: ToWebviewMessage): void {
+  switch (m.type) {
+    case 'graph':
+      $('message').textContent = m.message ?? '';
+      enqueue(async () => report(await view.setGraph(m.graph)));
+      break;
+    case 'highlight': view.highlight(m.ids); break;
+    case 'details':
+      if (m.id === hovered) { renderDetails(details, m.blocks); placeDetails(details, pointer.x, pointer.y); }
+      break;
+    case 'export':
+      enqueue(async () => {
+        try {
+          post('exported', { requestId: m.requestId, format: m.format, data: m.format === 'svg' ? exportSvg(view.cy, view.theme) : exportPng(view.cy, view.theme) });
+        } catch (e) {
+          post('exported', { requestId: m.requestId, format: m.format, data: '', error: String(e) });
+        }
+      });
+      break;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent) => { if (isToWebview(event.data)) onMessage(event.data); });
+
+// Hover: ask for the element's details after a short rest, hide them when the pointer leaves.
+let hovered: string | null = null;
+let hoverTimer: number | undefined;
+const pointer = { x: 0, y: 0 };
+view.cy.on('mouseover', 'node, edge', (e: EventObject) => {
+  const id = e.target.id() as string;
+  hovered = id;
+  window.clearTimeout(hoverTimer);
+  hoverTimer = window.setTimeout(() => { if (hovered === id) post('hover', { id }); }, 250);
+});
+view.cy.on('mouseout', 'node, edge', () => { hovered = null; window.clearTimeout(hoverTimer); details.hidden = true; });
+$('graph').addEventListener('mousemove', (e) => { pointer.x = e.clientX; pointer.y = e.clientY; });
+view.cy.on('tap', 'node, edge', (e: EventObject) => post('select', { id: e.target.id() as string }));
+view.cy.on('viewport', () => { details.hidden = true; });
+
+// Toolbar.
+let searchTimer: number | undefined;
+search.addEventListener('input', () => {
+  window.clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => {
+    const n = view.setQuery(search.value);
+    $('matches').textContent = search.value.trim() ? `${n} match${n === 1 ? '' : 'es'}` : '';
+  }, 120);
+});
+for (const id of ['show-loopback', 'show-down', 'show-unlinked']) {
+  checkbox(id).addEventListener('change', () => enqueue(async () => report(await view.setFilter(readFilter()))));
+}
+$('layout').addEventListener('change', () => {
+  const name = ($<HTMLElement & { value: string }>('layout').value === 'elk' ? 'elk' : 'fcose') as LayoutName;
+  enqueue(async () => report(await view.relayout(name)));
+});
+$('fit').addEventListener('click', () => view.cy.fit(undefined, 30));
+$('zoom-in').addEventListener('click', () => view.cy.zoom({ level: view.cy.zoom() * 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }));
+$('zoom-out').addEventListener('click', () => view.cy.zoom({ level: view.cy.zoom() / 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }));
+$('relayout').addEventListener('click', () => enqueue(async () => report(await view.relayout())));
+const requestExport = (format: ExportFormat) => post('requestExport', { format });
+$('export-svg').addEventListener('click', () => requestExport('svg'));
+$('export-png').addEventListener('click', () => requestExport('png'));
+
+// VS Code switches themes by changing the body's class and the CSS variables: restyle then.
+new MutationObserver(() => view.applyTheme()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+/** For tests and automation: read-only views of the picture's state. */
+const api = {
+  counts: () => view.counts(),
+  renderedCenter: (id: string) => {
+    const e = view.cy.getElementById(id);
+    if (e.empty()) return null;
+    const rect = view.cy.container()!.getBoundingClientRect();
+    const p = e.isNode() ? (e as unknown as NodeSingular).renderedPosition() : (e as unknown as EdgeSingular).renderedMidpoint();
+    return { x: rect.left + p.x, y: rect.top + p.y };
+  },
+  positions: () => Object.fromEntries(view.cy.nodes().toArray().filter((n) => !n.isParent()).map((n) => [n.id(), { ...n.position() }])),
+  viewport: () => ({ zoom: view.cy.zoom(), pan: { ...view.cy.pan() } }),
+  classes: (id: string) => view.cy.getElementById(id).classes(),
+  selected: () => view.cy.elements(':selected').map((e) => e.id()),
+  labels: () => view.cy.elements().map((e) => String(e.data('label') ?? '')),
+  svg: () => exportSvg(view.cy, view.theme),
+};
+(window as unknown as { netnsTopology: typeof api }).netnsTopology = api;
+
+post('ready', {});

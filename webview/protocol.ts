@@ -1,0 +1,48 @@
+// The one typed contract between the extension and the topology page: every message each side may send.
+import type { DetailBlock } from '../src/core/topology/details';
+import type { TopologyGraph } from '../src/core/topology/types';
+
+export type LayoutName = 'fcose' | 'elk';
+export type ExportFormat = 'svg' | 'png';
+
+/** Per kind: namespace, interface, bridge, hostPort, world, veth, bridgePort, uplink, portMapping. */
+export type KindCounts = Record<string, number>;
+
+export interface ToWebview {
+  /** The whole graph; the page keeps what did not change where it is. */
+  graph: { graph: TopologyGraph; message: string | null };
+  /** Elements to highlight because they were selected in the sidebar. */
+  highlight: { ids: string[] };
+  /** Details of a hovered element, from the same tooltip the tree shows. */
+  details: { id: string; blocks: DetailBlock[] };
+  /** Render the picture for export; answered by `exported` with the same requestId. */
+  export: { requestId: number; format: ExportFormat };
+}
+
+export interface ToExtension {
+  /** The page has loaded and listens. */
+  ready: Record<string, never>;
+  /** A graph was drawn (after layout or an in-place update). */
+  rendered: { counts: KindCounts; layoutMs: number; laidOut: boolean };
+  /** The user clicked an element. */
+  select: { id: string };
+  /** The pointer rests on an element: its details are wanted. */
+  hover: { id: string };
+  /** An export button was pressed: the extension asks where to save. */
+  requestExport: { format: ExportFormat };
+  /** The picture, SVG text or PNG as base64; `error` when it could not be made. */
+  exported: { requestId: number; format: ExportFormat; data: string; error?: string };
+}
+
+export type Message<M> = { [K in keyof M]: { type: K } & M[K] }[keyof M];
+export type ToWebviewMessage = Message<ToWebview>;
+export type ToExtensionMessage = Message<ToExtension>;
+
+const TO_WEBVIEW: ReadonlySet<string> = new Set<keyof ToWebview>(['graph', 'highlight', 'details', 'export']);
+const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>(['ready', 'rendered', 'select', 'hover', 'requestExport', 'exported']);
+
+const hasType = (m: unknown, types: ReadonlySet<string>): boolean =>
+  typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
+
+export const isToWebview = (m: unknown): m is ToWebviewMessage => hasType(m, TO_WEBVIEW);
+export const isToExtension = (m: unknown): m is ToExtensionMessage => hasType(m, TO_EXTENSION);

@@ -1,0 +1,152 @@
+// The picture: keeps cytoscape in step with the graph, the filter and the search, without moving what did not change.
+import cytoscape, { type Core, type ElementDefinition, type Position } from 'cytoscape';
+import elk from 'cytoscape-elk';
+import fcose from 'cytoscape-fcose';
+import { visibleGraph } from '../src/core/topology/filter';
+import { searchGraph } from '../src/core/topology/search';
+import { DEFAULT_TOPOLOGY_FILTER, type TopologyEdge, type TopologyFilter, type TopologyGraph, type TopologyNode } from '../src/core/topology/types';
+import { placeNewNodes, runLayout } from './layout';
+import type { KindCounts, LayoutName } from './protocol';
+import { graphStyle } from './style';
+import { readTheme, type Theme } from './theme';
+
+cytoscape.use(fcose);
+cytoscape.use(elk);
+
+export interface RenderResult {
+  counts: KindCounts;
+  layoutMs: number;
+  laidOut: boolean;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class TopologyView {
+  readonly cy: Core;
+  theme: Theme;
+  private graph: TopologyGraph = { nodes: [], edges: [] };
+  private shown: TopologyGraph = { nodes: [], edges: [] };
+  private filter: TopologyFilter = DEFAULT_TOPOLOGY_FILTER;
+  private query = '';
+  layoutName: LayoutName = 'fcose';
+  /** Where nodes were when a filter or a refresh took them away, so they come back to the same place. */
+  private readonly remembered = new Map<string, Position>();
+  readonly elements = new Map<string, TopologyNode | TopologyEdge>();
+
+  constructor(container: HTMLElement) {
+    this.theme = readTheme();
+    this.cy = cytoscape({
+      container, style: graphStyle(this.theme), minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3,
+      boxSelectionEnabled: false, selectionType: 'single', textureOnViewport: true, hideEdgesOnViewport: false,
+    });
+  }
+
+  applyTheme(): void {
+    this.theme = readTheme();
+    this.cy.style(graphStyle(this.theme));
+  }
+
+  async setGraph(graph: TopologyGraph): Promise<RenderResult> {
+    this.graph = graph;
+    this.elements.clear();
+    for (const n of graph.nodes) this.elements.set(n.id, n);
+    for (const e of graph.edges) this.elements.set(e.id, e);
+    return this.render();
+  }
+
+  async setFilter(filter: TopologyFilter): Promise<RenderResult> {
+    this.filter = filter;
+    return this.render();
+  }
+
+  setQuery(query: string): number {
+    this.query = query;
+    return this.applySearch();
+  }
+
+  async relayout(name: LayoutName = this.layoutName): Promise<RenderResult> {
+    this.layoutName = name;
+    const layoutMs = await runLayout(this.cy, name);
+    return { counts: this.counts(), layoutMs, laidOut: true };
+  }
+
+  counts(): KindCounts {
+    const counts: KindCounts = {};
+    this.cy.elements().forEach((e) => { const k = String(e.data('kind')); counts[k] = (counts[k] ?? 0) + 1; });
+    return counts;
+  }
+
+  /** Brings cytoscape to the visible graph: removes what went, updates what changed, adds and places what is new. */
+  private async render(): Promise<RenderResult> {
+    const cy = this.cy;
+    const wasEmpty = cy.elements().length === 0;
+    this.shown = visibleGraph(this.graph, this.filter);
+    const wanted = new Map<string, TopologyNode | TopologyEdge>();
+    for (const n of this.shown.nodes) wanted.set(n.id, n);
+    for (const e of this.shown.edges) wanted.set(e.id, e);
+    const additions: ElementDefinition[] = [];
+    cy.batch(() => {
+      cy.elements().forEach((ele) => {
+        const want = wanted.get(ele.id());
+        const moved = want && ele.isNode() && 'parent' in want && (ele.data('parent') ?? null) !== want.parent;
+        const rewired = want && ele.isEdge() && 'source' in want && (ele.data('source') !== want.source || ele.data('target') !== want.target);
+        if (!want || moved || rewired) {
+          if (ele.isNode() && !ele.isParent()) this.remembered.set(ele.id(), { ...ele.position() });
+          if (ele.inside()) cy.remove(ele);
+        }
+      });
+      for (const [id, want] of wanted) {
+        const ele = cy.getElementById(id);
+        if (ele.nonempty()) {
+          if (ele.data('label') !== want.label) ele.data('label', want.label);
+          if (!sameList(ele.classes(), want.classes)) ele.classes(want.classes);
+          continue;
+        }
+        if ('source' in want) additions.push({ group: 'edges', data: { id, kind: want.kind, source: want.source, target: want.target, label: want.label }, classes: want.classes });
+        else additions.push({ group: 'nodes', data: { id, kind: want.kind, label: want.label, ...(want.parent ? { parent: want.parent } : {}) }, classes: want.classes });
+      }
+    });
+    // Parents before children, nodes before edges: cytoscape needs both ends and the parent to exist.
+    const depth = (d: ElementDefinition) => (d.group === 'edges' ? 2 : d.data.parent ? 1 : 0);
+    additions.sort((a, b) => depth(a) - depth(b));
+    const added = cy.add(additions);
+    let layoutMs = 0;
+    let laidOut = false;
+    if (wasEmpty && added.length) {
+      layoutMs = await runLayout(cy, this.layoutName);
+      laidOut = true;
+    } else if (added.length) {
+      placeNewNodes(cy, added, this.remembered);
+    }
+    this.applySearch();
+    return { counts: this.counts(), layoutMs, laidOut };
+  }
+
+  /** Highlights matches, dims the rest; returns the number of matches. */
+  private applySearch(): number {
+    const { matches, context } = searchGraph(this.shown, this.query);
+    const cy = this.cy;
+    cy.batch(() => {
+      cy.elements().removeClass('match dimmed');
+      if (!this.query.trim()) return;
+      const keep = new Set([...matches, ...context]);
+      cy.elements().forEach((e) => { if (!keep.has(e.id())) e.addClass('dimmed'); });
+      for (const id of matches) cy.getElementById(id).addClass('match');
+    });
+    return matches.length;
+  }
+
+  /** Selects the elements chosen in the sidebar and brings them into view if they are off screen. */
+  highlight(ids: string[]): void {
+    const cy = this.cy;
+    const eles = cy.collection();
+    for (const id of ids) eles.merge(cy.getElementById(id));
+    cy.elements(':selected').unselect();
+    eles.select();
+    if (eles.empty()) return;
+    const ext = cy.extent();
+    const bb = eles.boundingBox({});
+    const inside = bb.x1 >= ext.x1 && bb.x2 <= ext.x2 && bb.y1 >= ext.y1 && bb.y2 <= ext.y2;
+    if (!inside) cy.center(eles);
+  }
+}
