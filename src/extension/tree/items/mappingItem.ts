@@ -39,6 +39,7 @@ export function mappingTooltip(m: PortMapping, idx: SnapshotIndex, explanation: 
   md.appendMarkdown(`### ${escapeMarkdown(mappingLabel(m, idx))}\n\n`);
   if (explanation) md.appendMarkdown(`${escapeMarkdown(explanation)}\n\n`);
   field(md, 'Published by', m.owner);
+  if (m.owner === 'netns-explorer') md.appendMarkdown('Made by Netns Explorer: delete it with **Delete Port Mapping**, which removes its companion rules, hooks and chains too.\n\n');
   field(md, 'Rule in', `${idx.label(m.namespace)}, ${m.ruleRef.table} / ${m.ruleRef.chain} rule ${m.ruleRef.index + 1}`);
   field(md, 'Reached from', m.hooks.length ? `${m.chainPath.join(' → ')} (hooks: ${m.hooks.join(', ')})` : 'no hook reaches this rule');
   field(md, 'Target', m.targetNamespace ? `${m.targetInterface ?? '?'} in ${idx.label(m.targetNamespace)}` : 'no namespace here owns this address');

@@ -1,0 +1,160 @@
+// `netns-explorer map ls|add|rm`: port mappings from the command line, through the same core and host code as the extension.
+import { parseArgs } from 'node:util';
+import { parseIptablesSave } from '../core/iptables/parse';
+import { mappingText } from '../core/labels';
+import { describePlan } from '../core/mapping/plan';
+import type { MappingSelector } from '../core/mapping/types';
+import { checkAddress, checkMappingInput, checkNamespaceRef, checkPort, checkProtocol, type Checked } from '../core/mapping/validate';
+import type { Family } from '../core/model';
+import { deriveMappings } from '../core/portMappings';
+import { collectSnapshot, enterArgv } from '../host/collect';
+import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
+import { addMapping, MappingError, removeMapping, type MappingResult, type MappingTarget } from '../host/portMapping/apply';
+import { resolveNamespace } from '../host/portMapping/namespaces';
+import { resolvePrivilege, type PrivilegeSetting } from '../host/privilege';
+import { ExecRunner, formatArgv } from '../host/runner';
+import { safeText } from './render';
+
+export const MAP_USAGE = `usage:
+  netns-explorer map ls  --in NS [--json]
+  netns-explorer map add --in NS --host-port P --to IP:PORT [--proto tcp|udp|sctp] [--host-ip A] [--dry-run]
+  netns-explorer map rm  --in NS --host-port P [--proto tcp|udp|sctp] [--host-ip A] [--force] [--dry-run]
+
+  NS is a namespace name (ip netns, Docker sandbox key), an id (inode) or "host".
+  --dry-run prints the exact rules and the iptables-restore input without changing anything.
+  --force   lets rm delete a mapping Docker or Kubernetes made (they may recreate it).
+  --privilege auto|sudo|pkexec|none, --docker-netns-dir DIR, --timeout MS as for snapshot.
+`;
+
+class MapUsageError extends Error {}
+
+function must<T>(checked: Checked<T>): T {
+  if (!checked.ok) throw new MapUsageError(checked.error);
+  return checked.value;
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      in: { type: 'string' },
+      'host-port': { type: 'string' },
+      to: { type: 'string' },
+      proto: { type: 'string', default: 'tcp' },
+      'host-ip': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      privilege: { type: 'string', default: 'auto' },
+      'docker-netns-dir': { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return { values, positionals };
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+/** Everything checked before any command runs or any namespace is looked up. */
+function checkArgs(command: string, values: Values) {
+  if (values.in === undefined) throw new MapUsageError('--in NS is required');
+  const ns = must(checkNamespaceRef(values.in));
+  const privilege = values.privilege as PrivilegeSetting;
+  if (!['auto', 'sudo', 'pkexec', 'none'].includes(privilege)) throw new MapUsageError(`--privilege must be auto, sudo, pkexec or none, not ${JSON.stringify(privilege)}`);
+  const timeoutMs = values.timeout === undefined ? undefined : must(checkPort(values.timeout, '--timeout'));
+  if (command === 'ls') return { ns, privilege, timeoutMs, spec: null, selector: null };
+  if (values['host-port'] === undefined) throw new MapUsageError('--host-port P is required');
+  if (command === 'add') {
+    if (values.to === undefined) throw new MapUsageError('--to IP:PORT is required');
+    const spec = must(checkMappingInput({ protocol: values.proto, hostIp: values['host-ip'] ?? null, hostPort: values['host-port'], to: values.to }));
+    return { ns, privilege, timeoutMs, spec, selector: null };
+  }
+  const protocol = must(checkProtocol(values.proto ?? 'tcp'));
+  const hostPort = must(checkPort(values['host-port'], 'host port'));
+  const hostIp = values['host-ip'] === undefined ? undefined : must(checkAddress(values['host-ip'], 'host address'));
+  const selector: Omit<MappingSelector, 'family'> & { family?: Family } = { protocol, hostPort, hostIp: hostIp?.ip, family: hostIp?.family };
+  return { ns, privilege, timeoutMs, spec: null, selector };
+}
+
+function printResult(result: MappingResult, verb: string, dryRun: boolean): void {
+  const lines = describePlan(result.plan);
+  if (dryRun) {
+    process.stdout.write(`would ${verb} ${result.plan.title}:\n${lines.map((l) => `  ${l}`).join('\n')}\n\n${formatArgv(result.argv)} <<'EOF'\n${result.payload}EOF\n`);
+    return;
+  }
+  process.stdout.write(`${verb === 'add' ? 'added' : 'removed'} ${result.plan.title} (${result.plan.ops.length} rule edits in ${result.durationMs} ms):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  if (result.plan.needsRouteLocalnet) {
+    process.stdout.write('note: a mapping on 127.0.0.1 reaches the container only if the interface towards it has route_localnet=1,\n  e.g. sysctl -w net.ipv4.conf.<bridge>.route_localnet=1 in that namespace\n');
+  }
+}
+
+/** Runs `map ...`; returns the exit code (0 done, 1 refused or failed, 2 usage). */
+export async function runMapCli(argv: string[]): Promise<number> {
+  try {
+    return await runMap(argv);
+  } catch (err) {
+    const usage = err instanceof MapUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`netns-explorer map: ${safeText((err as Error).message).replace(/\\x0a/g, '\n')}\n${usage ? MAP_USAGE : ''}`);
+    return usage ? 2 : 1;
+  }
+}
+
+async function runMap(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  const [command, ...rest] = positionals;
+  if (values.help) { process.stdout.write(MAP_USAGE); return 0; }
+  if (command === undefined || !['ls', 'add', 'rm'].includes(command)) throw new MapUsageError(command === undefined ? 'map needs ls, add or rm' : `unknown map command: ${JSON.stringify(command)}`);
+  if (rest.length) throw new MapUsageError(`unexpected argument: ${JSON.stringify(rest[0])}`);
+  const checked = checkArgs(command, values);
+
+  const choice = await resolvePrivilege(checked.privilege);
+  const runner = new ExecRunner({ privilege: choice.privilege, timeoutMs: checked.timeoutMs });
+  const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
+  const namespace = resolveNamespace(discovery, checked.ns);
+  if (typeof namespace === 'string') throw new MapUsageError(namespace);
+  const target: MappingTarget = { runner, namespace };
+  const dryRun = values['dry-run'] ?? false;
+
+  if (command === 'ls') {
+    const out = [];
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const save = await runner.run([...enterArgv(namespace), family === 'ipv4' ? 'iptables-save' : 'ip6tables-save']);
+      if (save.failure) throw new Error(`${formatArgv(save.argv)} failed: ${save.stderr.trim() || save.failure.message}`);
+      const nat = parseIptablesSave(save.stdout).tables.find((t) => t.name === 'nat');
+      if (nat) out.push(...deriveMappings(nat, namespace.id, family));
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    else for (const m of out) process.stdout.write(`${safeText(mappingText(m))}  ${m.owner}  ${m.chain}${m.hooks.length ? '' : '  (not reached)'}\n`);
+    return 0;
+  }
+
+  try {
+    if (command === 'add' && checked.spec) {
+      const spec = checked.spec;
+      // The target must be an address that exists in some namespace.
+      const snapshot = await collectSnapshot(runner, discovery, { skipNat: true });
+      const exists = snapshot.namespaces.some((ns) => ns.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === spec.targetIp)));
+      if (!exists) throw new MappingError('not-found', `no namespace has the address ${spec.targetIp}`);
+      printResult(await addMapping(target, spec, { dryRun }), 'add', dryRun);
+      return 0;
+    }
+    const partial = checked.selector!;
+    const families: Family[] = partial.family ? [partial.family] : ['ipv4', 'ipv6'];
+    for (const [i, family] of families.entries()) {
+      try {
+        printResult(await removeMapping(target, { ...partial, family }, { dryRun, allowForeign: values.force }), 'remove', dryRun);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof MappingError && e.kind === 'not-found' && i < families.length - 1)) throw e;
+      }
+    }
+    return 1;
+  } catch (e) {
+    if (!(e instanceof MappingError)) throw e;
+    const hint = e.kind === 'foreign' ? '\nrun again with --force to delete it anyway' : '';
+    process.stderr.write(`netns-explorer map: ${e.kind === 'conflict' ? 'refused: ' : ''}${safeText(e.message).replace(/\\x0a/g, '\n')}${hint}\n`);
+    return 1;
+  }
+}

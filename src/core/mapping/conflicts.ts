@@ -1,0 +1,66 @@
+// Finds what already holds a host port: any DNAT rule (Docker's, Kubernetes', ours, hand-written) or a listening process.
+import { mappingText, portText } from '../labels';
+import type { Table } from '../iptables/types';
+import type { PortMapping, PortSpec } from '../model';
+import { deriveMappings } from '../portMappings';
+import type { Listener, MappingConflict, MappingSpec } from './types';
+import { anyAddress } from './validate';
+
+function portCovers(spec: PortSpec, port: number): boolean {
+  if (spec === null) return true;
+  if (typeof spec === 'number') return spec === port;
+  const [lo, hi] = spec.split('-').map(Number);
+  return lo !== undefined && hi !== undefined && port >= lo && port <= hi;
+}
+
+/** Two bindings overlap when either covers every address or both name the same one. */
+function addressesOverlap(a: string | null, b: string, family: MappingSpec['family']): boolean {
+  const any = anyAddress(family);
+  return a === null || a === any || b === any || b === '*' || b === a || (family === 'ipv4' && b === '::');
+}
+
+const OWNER_NAMES: Record<PortMapping['owner'], string> = {
+  'netns-explorer': 'Netns Explorer (another mapping)',
+  docker: 'Docker',
+  kubernetes: 'Kubernetes',
+  podman: 'Podman',
+  cni: 'a CNI plugin',
+  unknown: 'a hand-written rule',
+};
+
+export function ownerName(owner: PortMapping['owner']): string {
+  return OWNER_NAMES[owner];
+}
+
+/** DNAT rules in this nat table already catching the host address, port and protocol. */
+export function dnatConflicts(nat: Table | undefined, spec: MappingSpec): MappingConflict[] {
+  if (nat === undefined) return [];
+  const out: MappingConflict[] = [];
+  for (const m of deriveMappings(nat, 'ns', spec.family)) {
+    if (m.protocol !== spec.protocol && m.protocol !== 'all') continue;
+    if (!portCovers(m.hostPort, spec.hostPort)) continue;
+    if (!addressesOverlap(spec.hostIp, m.hostIp, spec.family)) continue;
+    out.push({
+      kind: 'dnat',
+      owner: m.owner,
+      rule: m.rule,
+      message: `${m.hostIp}:${portText(m.hostPort)}/${m.protocol} is already published by ${ownerName(m.owner)}: ${mappingText(m)} (${m.ruleRef.table}/${m.ruleRef.chain} rule ${m.ruleRef.index + 1})`,
+    });
+  }
+  return out;
+}
+
+/** Processes listening on the host port, on an address the mapping would catch. */
+export function listenerConflicts(listeners: readonly Listener[], spec: MappingSpec): MappingConflict[] {
+  return listeners
+    .filter((l) => l.protocol === spec.protocol && l.port === spec.hostPort && (spec.hostIp === null || addressesOverlap(spec.hostIp, l.address, spec.family) || l.address === '::'))
+    .map((l) => {
+      const who = l.processes.length ? l.processes.map((p) => `${JSON.stringify(p.command)} (pid ${p.pid})`).join(', ') : 'a process';
+      return {
+        kind: 'listener' as const,
+        owner: l.processes[0]?.command ?? 'process',
+        rule: null,
+        message: `${who} already listens on ${l.address}:${l.port}/${l.protocol}`,
+      };
+    });
+}

@@ -1,0 +1,163 @@
+// Creates, removes and undoes port mappings in one namespace: lock, read, plan, iptables-restore --noflush, read back, verify, roll back.
+import { contentsOf, diffContents, restorePayload, revertOps, simulate, touchedChains } from '../../core/mapping/chainEdits';
+import { parseSsListeners } from '../../core/mapping/listeners';
+import { findForeignMapping, findOwnMapping, planAdd, planRemoveForeign, planRemoveOwn, type ForeignMapping } from '../../core/mapping/plan';
+import type { Listener, MappingConflict, MappingPlan, MappingSelector, MappingSpec, RuleOp } from '../../core/mapping/types';
+import { parseIptablesSave } from '../../core/iptables/parse';
+import type { IptablesDump } from '../../core/iptables/types';
+import type { DiscoveredNamespace, Family } from '../../core/model';
+import { enterArgv } from '../collect';
+import { formatArgv, type CommandResult, type Runner } from '../runner';
+import { withLock, type LockOptions } from './lock';
+
+export type MappingErrorKind = 'conflict' | 'not-found' | 'foreign' | 'command' | 'verify';
+
+/** Why a mapping could not be made or removed; `rolledBack` says whether the rules are as they were. */
+export class MappingError extends Error {
+  constructor(
+    readonly kind: MappingErrorKind,
+    message: string,
+    readonly details: { conflicts?: MappingConflict[]; foreign?: ForeignMapping; plan?: MappingPlan; rolledBack?: boolean; failure?: CommandResult } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface MappingTarget {
+  runner: Runner;
+  namespace: DiscoveredNamespace;
+  lock?: LockOptions;
+  /** Test seam: runs after the plan is made and before it is applied, still under the lock. */
+  beforeApply?: (plan: MappingPlan) => Promise<void>;
+}
+
+export interface MappingResult {
+  plan: MappingPlan;
+  /** The exact iptables-restore input. */
+  payload: string;
+  /** The argv it ran (or would run, for a dry run). */
+  argv: string[];
+  applied: boolean;
+  durationMs: number;
+}
+
+function tool(family: Family, what: 'save' | 'restore'): string {
+  return `${family === 'ipv4' ? 'iptables' : 'ip6tables'}-${what}`;
+}
+
+export function restoreArgv(namespace: DiscoveredNamespace, family: Family): string[] {
+  return [...enterArgv(namespace), tool(family, 'restore'), '--noflush', '-w'];
+}
+
+async function must(runner: Runner, argv: string[], input?: string): Promise<CommandResult> {
+  const result = await runner.run(argv, input === undefined ? {} : { input });
+  if (result.failure) throw new MappingError('command', `${formatArgv(argv)} failed: ${result.stderr.trim() || result.failure.message}`, { failure: result });
+  return result;
+}
+
+export async function readRules(target: MappingTarget, family: Family): Promise<{ dump: IptablesDump; text: string }> {
+  const result = await must(target.runner, [...enterArgv(target.namespace), tool(family, 'save')]);
+  return { dump: parseIptablesSave(result.stdout), text: result.stdout };
+}
+
+export async function readListeners(target: MappingTarget): Promise<Listener[]> {
+  const result = await must(target.runner, [...enterArgv(target.namespace), 'ss', '-H', '-l', '-n', '-p', '-t', '-u', '-S']);
+  return parseSsListeners(result.stdout);
+}
+
+/**
+ * Runs `ops` (planned from `dump`) as one iptables-restore --noflush, reads the rules back and compares
+ * the touched chains with what the ops should have made. On any difference or failure it reverts what
+ * did land (iptables-restore commits table by table, so a failing filter block leaves the nat block in),
+ * checks the touched chains are as before, and throws saying both.
+ */
+async function applyOps(target: MappingTarget, family: Family, dump: IptablesDump, ops: RuleOp[]): Promise<{ payload: string; argv: string[] }> {
+  const before = touchedChains(dump, ops);
+  const expected = simulate(before, ops);
+  const payload = restorePayload(ops);
+  const argv = restoreArgv(target.namespace, family);
+  const run = await target.runner.run(argv, { input: payload });
+  const after = contentsOf((await readRules(target, family)).dump, expected);
+  const problems = run.failure ? [run.stderr.trim() || run.failure.message] : diffContents(expected, after);
+  if (problems.length === 0) return { payload, argv };
+
+  // A failed restore names its line: tables committed before that line are in, the failing one is not.
+  const landed = run.failure ? committedOps(ops, run.stderr) : ops;
+  const undo = revertOps(landed, before, after);
+  const undoRun = undo.length ? await target.runner.run(argv, { input: restorePayload(undo) }) : null;
+  const final = contentsOf((await readRules(target, family)).dump, before);
+  const missed = diffContents(simulate(after, undo), final);
+  const rolledBack = missed.length === 0 && undoRun?.failure == null;
+  const how = rolledBack ? 'the rules were restored to exactly what they were' : `ROLLBACK INCOMPLETE (${undoRun?.stderr.trim() || missed.join('; ')}): check ${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])}`;
+  throw new MappingError(run.failure ? 'command' : 'verify', `applying failed: ${problems.join('; ')}; ${how}`, { rolledBack, failure: run });
+}
+
+/** The ops of the tables iptables-restore committed before the line it reports failing (all of them when it names none). */
+function committedOps(ops: RuleOp[], stderr: string): RuleOp[] {
+  const failedLine = Number(/line (\d+) failed/.exec(stderr)?.[1] ?? NaN);
+  if (!Number.isFinite(failedLine)) return ops;
+  const lines = restorePayload(ops).split('\n');
+  const committed = new Set<string>();
+  let table = '';
+  lines.forEach((line, i) => {
+    if (line.startsWith('*')) table = line.slice(1);
+    if (line === 'COMMIT' && i + 1 < failedLine) committed.add(table);
+  });
+  return ops.filter((op) => committed.has(op.table));
+}
+
+async function locked<T>(target: MappingTarget, work: () => Promise<T>): Promise<T> {
+  return withLock(`netns-${target.namespace.id}`, work, target.lock);
+}
+
+async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesDump, dryRun: boolean): Promise<MappingResult> {
+  const started = Date.now();
+  const argv = restoreArgv(target.namespace, plan.family);
+  if (dryRun) return { plan, payload: restorePayload(plan.ops), argv, applied: false, durationMs: 0 };
+  await target.beforeApply?.(plan);
+  const done = await applyOps(target, plan.family, dump, plan.ops);
+  return { plan, ...done, applied: true, durationMs: Date.now() - started };
+}
+
+/** Publishes `spec` in the target namespace; refuses conflicts with any DNAT or listener there. */
+export async function addMapping(target: MappingTarget, spec: MappingSpec, options: { dryRun?: boolean } = {}): Promise<MappingResult> {
+  const work = async () => {
+    const { dump } = await readRules(target, spec.family);
+    const planned = planAdd(dump, spec, await readListeners(target));
+    if (!planned.ok) throw new MappingError('conflict', planned.error, { conflicts: planned.conflicts });
+    return execute(target, planned.plan, dump, options.dryRun ?? false);
+  };
+  return options.dryRun ? work() : locked(target, work);
+}
+
+/**
+ * Removes the mapping `selector` names. Ours go with their hooks and chains when they were the last;
+ * one written by Docker or anyone else is refused (kind `foreign`, with its owner and rules) unless
+ * `allowForeign`, which the caller sets only after the user saw that warning.
+ */
+export async function removeMapping(target: MappingTarget, selector: MappingSelector, options: { dryRun?: boolean; allowForeign?: boolean } = {}): Promise<MappingResult> {
+  const work = async () => {
+    const { dump } = await readRules(target, selector.family);
+    const own = findOwnMapping(dump, selector);
+    const ownPlan = own ? planRemoveOwn(dump, own) : null;
+    if (ownPlan) return execute(target, ownPlan, dump, options.dryRun ?? false);
+    const foreign = findForeignMapping(dump, selector);
+    if (!foreign) throw new MappingError('not-found', `no mapping of ${selector.protocol} port ${selector.hostPort}${selector.hostIp ? ` on ${selector.hostIp}` : ''} in this namespace`);
+    const plan = planRemoveForeign(dump, selector.family, foreign);
+    if (!options.allowForeign && !options.dryRun) {
+      throw new MappingError('foreign', `${foreign.title} was made by ${foreign.owner}, who may recreate it; deleting it removes:\n${foreign.rules.map((r) => r.text).join('\n')}`, { foreign, plan });
+    }
+    return execute(target, plan, dump, options.dryRun ?? false);
+  };
+  return options.dryRun ? work() : locked(target, work);
+}
+
+/** Undoes an applied plan: takes back exactly its edits, leaving what others changed since. */
+export async function undoMapping(target: MappingTarget, done: MappingPlan): Promise<MappingResult> {
+  return locked(target, async () => {
+    const { dump } = await readRules(target, done.family);
+    const ops = revertOps(done.ops, done.before, contentsOf(dump, done.before));
+    const plan: MappingPlan = { ...done, kind: done.kind === 'add' ? 'remove' : 'add', ops, before: touchedChains(dump, ops) };
+    return execute(target, plan, dump, false);
+  });
+}

@@ -1,0 +1,123 @@
+// UI test: create a port mapping through the quick input in the real workbench, see it in the NAT view, delete it from its context menu.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { normalizeSave } from '../../src/core/mapping/chainEdits';
+import { ExecRunner } from '../../src/host/runner';
+import { labDown, labUp, type LabState } from '../lab/lab';
+import { expandView, hoverRow, launchWorkbench, openNetnsExplorer, runCommand, treeRow, widenSideBar, type Workbench } from './harness';
+
+const runner = new ExecRunner({ timeoutMs: 15_000 });
+const ROW = '0.0.0.0:18190/tcp → 172.31.240.2:80 (nxl-web1)';
+
+async function save(): Promise<string> {
+  const r = await runner.run(['ip', 'netns', 'exec', 'nxl-host', 'iptables-save']);
+  assert.equal(r.failure, null, r.stderr);
+  return normalizeSave(r.stdout);
+}
+
+/** Waits for the quick input to show step `n`, types `text` (replacing what is there) and presses Enter. */
+async function answer(page: Page, n: number, text: string | null): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/6)` }).waitFor({ state: 'visible', timeout: 20_000 });
+  const input = page.locator('.quick-input-widget input.input');
+  if (text !== null) await input.fill(text);
+  await page.waitForTimeout(200);
+  await input.press('Enter');
+}
+
+async function dialogButton(page: Page, label: string): Promise<void> {
+  const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${label}$`) }).first();
+  await button.waitFor({ state: 'visible', timeout: 30_000 });
+  await button.click();
+}
+
+/**
+ * Runs a tree item's context-menu entry and waits for what it opens. The menu ignores a click that lands
+ * while it is still settling, so the entry is hovered first, and Enter (on the focused entry) is the fallback.
+ */
+async function contextMenu(page: Page, row: string, entry: string, opens: ReturnType<Page['locator']>): Promise<void> {
+  await treeRow(page, row, 'NAT').click({ button: 'right' });
+  const item = page.locator('.context-view .action-menu-item', { hasText: entry }).first();
+  await item.waitFor({ state: 'visible', timeout: 15_000 });
+  await item.hover();
+  await page.waitForTimeout(300);
+  await item.click();
+  if (await opens.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return;
+  if (await item.isVisible()) await page.keyboard.press('Enter');
+  await opens.waitFor({ timeout: 30_000 });
+}
+
+describe('port mappings in the workbench', function () {
+  this.timeout(300_000);
+  let workbench: Workbench;
+  let lab: LabState;
+  let folder: string;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    lab = await labUp();
+    folder = mkdtempSync(join(tmpdir(), 'nxm-ws-'));
+    mkdirSync(join(folder, '.vscode'));
+    writeFileSync(join(folder, '.vscode/settings.json'), JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }));
+    workbench = await launchWorkbench({ folder, width: 1400, height: 1000 });
+    await openNetnsExplorer(workbench.page);
+    await widenSideBar(workbench.page, 700);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) await workbench.page.screenshot({ path: `/tmp/nx-e2e-mapping-failed-${Date.now()}.png` });
+  });
+
+  after(async () => {
+    await workbench?.close();
+    if (lab) await labDown();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('creates a mapping through the quick input, shows it in the NAT view, and deletes it from its context menu', async () => {
+    const page = workbench.page;
+    const before = await save();
+    for (const view of ['Namespaces', 'Bridges', 'Veth Pairs']) {
+      const header = page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^${view}`, 'i') }).first();
+      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    }
+    await expandView(page, 'NAT');
+    await treeRow(page, '0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)', 'NAT').waitFor({ timeout: 60_000 });
+
+    await runCommand(page, 'Netns Explorer: Create Port Mapping');
+    await answer(page, 1, '172.31.240.2');
+    await answer(page, 2, '80');
+    await answer(page, 3, 'tcp');
+    await answer(page, 4, '18190');
+    await answer(page, 5, null);
+    await answer(page, 6, null);
+    await page.locator('.monaco-dialog-box', { hasText: 'NETNS-EXPLORER-DNAT' }).waitFor({ timeout: 30_000 });
+    await dialogButton(page, 'Apply');
+    await page.locator('.notifications-toasts', { hasText: 'is now reachable' }).waitFor({ timeout: 30_000 });
+    assert.notEqual(await save(), before, 'rules were added');
+
+    await treeRow(page, ROW, 'NAT').waitFor({ timeout: 60_000 });
+    const tip = await hoverRow(page, ROW, 'NAT');
+    assert.match(tip, /Made by Netns Explorer/);
+    await page.mouse.move(1100, 600);
+
+    await contextMenu(page, ROW, 'Delete Port Mapping', page.locator('.monaco-dialog-box', { hasText: 'will be removed' }));
+    await dialogButton(page, 'Delete');
+    await treeRow(page, ROW, 'NAT').waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(await save(), before, 'iptables-save is byte-identical to before');
+  });
+
+  it("deleting Docker's mapping first warns, naming Docker and the rules; Cancel changes nothing", async () => {
+    const page = workbench.page;
+    const before = await save();
+    const row = '0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)';
+    await page.keyboard.press('Escape');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'was made by Docker' });
+    await contextMenu(page, row, 'Delete Port Mapping', dialog);
+    assert.match(await dialog.innerText(), /-D DOCKER ! -i nxlbr0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80/);
+    await dialogButton(page, 'Cancel');
+    assert.equal(await save(), before);
+  });
+});
