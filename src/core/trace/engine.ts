@@ -1,0 +1,311 @@
+// Follows one packet through the namespaces of a snapshot, hook by hook, the way the kernel's netfilter does.
+import { namespaceLabel } from '../labels';
+import type { Family, Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
+import { endpoint, isLoopback, sameIp } from './addr';
+import { walkTable, type TableSource, type TableVerdict, type WalkContext } from './chains';
+import { findListener } from './listeners';
+import { packetText, type NatRecord, type Packet } from './packet';
+import { proxyNotes } from './proxy';
+import { interfaceAddress, localInterface, namespaceAddresses, routeLookup } from './route';
+import type { ChainVisit, NamespaceExtras, PathHop, RuleLink, TraceStep, Verdict } from './types';
+
+const MAX_HOPS = 16;
+
+/** Everything one walk of the path shares; a trace makes one per statistic outcome, plus one for the reply. */
+export interface Walk {
+  snapshot: Snapshot;
+  extras: ReadonlyMap<NamespaceId, NamespaceExtras>;
+  steps: TraceStep[];
+  visits: ChainVisit[];
+  path: PathHop[];
+  nat: NatRecord[];
+  choose: (where: string, probability: number) => boolean;
+  hops: number;
+  /** For the reply: where it ends. Null for the first packet (which ends at a listener). */
+  replyTarget: { namespace: NamespaceId; kind: 'local' } | { namespace: NamespaceId; kind: 'outside'; iface: string } | null;
+}
+
+export function nsLabel(snapshot: Snapshot, id: NamespaceId): string {
+  const ns = snapshot.namespaces.find((n) => n.id === id);
+  return ns ? namespaceLabel(ns) : `netns ${id}`;
+}
+
+function tablesOf(w: Walk, ns: NamespaceId, family: Family, table: string): TableSource[] {
+  const out: TableSource[] = [];
+  for (const set of w.snapshot.nat) {
+    if (set.namespace !== ns || set.family !== family) continue;
+    const t = set.tables.find((x) => x.name === table);
+    if (t) out.push({ table: t, source: set.source });
+  }
+  return out;
+}
+
+function note(w: Walk, ns: NamespaceId, p: Packet, kind: TraceStep['kind'], title: string, text: string, uncertain = false, assumptions: string[] = []): void {
+  w.steps.push({ namespace: ns, kind, depth: 0, title, text, packet: packetText(p), rule: null, assumptions, uncertain: uncertain || assumptions.length > 0 });
+}
+
+function sysctl(w: Walk, ns: NamespaceId, key: string): string | undefined {
+  return w.extras.get(ns)?.sysctls[key];
+}
+
+/** Runs the given tables of one hook in kernel priority order; null when the packet goes on. */
+function hook(w: Walk, ns: Namespace, p: Packet, name: string, tables: string[]): Verdict | null {
+  const ctx: WalkContext = {
+    namespace: ns.id,
+    family: p.family,
+    env: { addresses: namespaceAddresses(ns), hook: name },
+    ifaceAddress: (ifname) => interfaceAddress(ns, ifname, p.family),
+    choose: w.choose,
+    steps: w.steps,
+    visits: w.visits,
+    nat: w.nat,
+  };
+  for (const table of tables) {
+    // NAT chains see only the first packet of a connection; conntrack translates the rest.
+    if (table === 'nat' && p.ctstate !== 'NEW') {
+      unNat(w, ns, p, name);
+      continue;
+    }
+    const sources = tablesOf(w, ns.id, p.family, table);
+    if (sources.length === 0) continue;
+    const v = walkTable(ctx, sources, name, p);
+    const verdict = tableVerdict(ns, p, v);
+    if (verdict) return verdict;
+  }
+  return null;
+}
+
+function tableVerdict(ns: Namespace, p: Packet, v: TableVerdict): Verdict | null {
+  if (v.kind === 'accept') return null;
+  if (v.kind === 'drop') return { kind: 'dropped', namespace: ns.id, reason: `dropped by ${v.reason}`, rule: v.rule };
+  const refused = /port-unreach|tcp-reset|adm-prohibited/.test(v.with) && !/host|net/.test(v.with);
+  const rule: RuleLink = v.rule;
+  if (refused || v.with.includes('port')) return { kind: 'refused', namespace: ns.id, ip: p.dst, port: p.dport, reason: `rejected (${v.with}) by ${rule.table} ${rule.chain} rule ${rule.index + 1}`, rule };
+  return { kind: 'unreachable', namespace: ns.id, reason: `rejected (${v.with}) by ${rule.table} ${rule.chain} rule ${rule.index + 1}`, rule };
+}
+
+/** Conntrack's reverse translation for a reply: SNAT is undone before routing, DNAT after. */
+function unNat(w: Walk, ns: Namespace, p: Packet, hookName: string): void {
+  const before = ['PREROUTING', 'OUTPUT'].includes(hookName);
+  for (const r of w.nat) {
+    if (r.namespace !== ns.id) continue;
+    if (before && r.kind === 'snat' && sameIp(p.dst, r.to.ip) && p.dport === r.to.port) {
+      p.dst = r.from.ip; p.dport = r.from.port;
+      note(w, ns.id, p, 'nat', `conntrack ${hookName}`, `reply: the earlier SNAT is undone, destination back to ${endpoint(p.dst, p.dport)}`);
+    }
+    if (!before && r.kind === 'dnat' && sameIp(p.src, r.to.ip) && p.sport === r.to.port) {
+      p.src = r.from.ip; p.sport = r.from.port;
+      note(w, ns.id, p, 'nat', `conntrack ${hookName}`, `reply: the earlier DNAT is undone, source back to ${endpoint(p.src, p.sport)}`);
+    }
+  }
+}
+
+function nsOf(w: Walk, id: NamespaceId): Namespace {
+  const ns = w.snapshot.namespaces.find((n) => n.id === id);
+  if (!ns) throw new Error(`namespace ${id} is not in the snapshot`);
+  return ns;
+}
+
+/** A packet sent by a process in `ns`. */
+export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
+  const ns = nsOf(w, nsId);
+  w.path.push({ namespace: ns.id, inIface: null, outIface: null });
+  let route = routeLookup(ns, p.dst);
+  if (route.kind === 'none') {
+    note(w, ns.id, p, 'route', 'routing', `${route.reason}: the sender gets "network unreachable" at once`);
+    return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
+  }
+  const outDev = route.kind === 'local' ? 'lo' : route.dev;
+  if (p.src === '') p.src = (route.kind === 'via' ? route.prefsrc : null) ?? (route.kind === 'local' ? p.dst : interfaceAddress(ns, outDev, p.family)) ?? '';
+  p.inIface = null;
+  p.outIface = outDev;
+  note(w, ns.id, p, 'route', 'routing', route.kind === 'local'
+    ? `${p.dst} is an address of this namespace: the packet goes through lo (locally generated packets take OUTPUT, not PREROUTING)`
+    : `route ${route.text}: out of ${route.dev}${route.gateway ? ` via ${route.gateway}` : ''}, source ${p.src}`);
+  const dstBefore = `${p.dst}:${p.dport}`;
+  const v = hook(w, ns, p, 'OUTPUT', ['raw', 'mangle', 'nat', 'filter']);
+  if (v) return v;
+  if (`${p.dst}:${p.dport}` !== dstBefore) {
+    // DNAT in OUTPUT: the kernel routes the packet again.
+    route = routeLookup(ns, p.dst);
+    if (route.kind === 'none') {
+      note(w, ns.id, p, 'route', 'rerouting', `after DNAT: ${route.reason}`);
+      return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
+    }
+    p.outIface = route.kind === 'local' ? 'lo' : route.dev;
+    note(w, ns.id, p, 'route', 'rerouting', route.kind === 'local' ? `after DNAT ${p.dst} is local` : `after DNAT: route ${route.text}, out of ${route.dev}`);
+    if (isLoopback(p.src) && p.outIface !== 'lo') {
+      const key = `ipv4/conf/${p.outIface}/route_localnet`;
+      const on = sysctl(w, ns.id, key) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
+      if (p.family === 'ipv6' || on !== '1') {
+        note(w, ns.id, p, 'route', 'rerouting', `the source ${p.src} is a loopback address and may not leave through ${p.outIface}${p.family === 'ipv4' ? ` (net.ipv4.conf.${p.outIface}.route_localnet is ${on ?? 'unknown'}; Docker sets it to 1 only without the userland proxy)` : ''}: the kernel drops the packet`, on === undefined);
+        return { kind: 'dropped', namespace: ns.id, reason: `loopback source ${p.src} cannot be routed out of ${p.outIface} without route_localnet`, rule: null };
+      }
+      note(w, ns.id, p, 'route', 'rerouting', `route_localnet is 1 on ${p.outIface}: a 127.0.0.0/8 source may leave; a MASQUERADE in POSTROUTING must rewrite it or the receiver drops it`);
+    }
+  }
+  const post = hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
+  if (post) return post;
+  if (p.outIface === 'lo') return loopbackInput(w, ns, p);
+  return transmit(w, ns, p, p.outIface ?? '', route.kind === 'via' ? route.nexthop : p.dst);
+}
+
+/** A locally generated packet to a local address comes back in through lo: PREROUTING and INPUT, nat already decided. */
+function loopbackInput(w: Walk, ns: Namespace, p: Packet): Verdict {
+  p.inIface = 'lo';
+  p.outIface = null;
+  const hop = w.path[w.path.length - 1];
+  if (hop) hop.inIface = 'lo';
+  note(w, ns.id, p, 'hop', 'loopback', 'back in through lo; conntrack already knows the connection, so nat is not consulted again');
+  const v = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle']) ?? hook(w, ns, p, 'INPUT', ['mangle', 'filter']);
+  return v ?? deliver(w, ns, p);
+}
+
+/** A packet arriving on `ifname` of `ns` from the wire (a veth peer or a bridge). */
+export function receive(w: Walk, nsId: NamespaceId, p: Packet, ifname: string, bridged: Packet['bridged'] = null): Verdict {
+  const ns = nsOf(w, nsId);
+  w.path.push({ namespace: ns.id, inIface: ifname, outIface: null });
+  p.inIface = ifname;
+  p.outIface = null;
+  p.bridged = bridged;
+  if (isLoopback(p.src)) {
+    const on = sysctl(w, ns.id, `ipv4/conf/${ifname}/route_localnet`) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
+    if (on !== '1') {
+      note(w, ns.id, p, 'route', 'martian source', `the source ${p.src} is a loopback address arriving on ${ifname}: the kernel drops it as a martian (route_localnet is ${on ?? 'unknown'} here)`, on === undefined);
+      return { kind: 'dropped', namespace: ns.id, reason: `martian source ${p.src} on ${ifname}`, rule: null };
+    }
+  }
+  const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
+  if (pre) return pre;
+  const route = routeLookup(ns, p.dst);
+  if (route.kind === 'local') {
+    note(w, ns.id, p, 'route', 'routing', `${p.dst} is an address of this namespace (${route.dev}): local delivery, INPUT`);
+    const v = hook(w, ns, p, 'INPUT', ['mangle', 'filter', 'nat']);
+    return v ?? deliver(w, ns, p);
+  }
+  if (route.kind === 'none') {
+    note(w, ns.id, p, 'route', 'routing', `${route.reason}: the packet is dropped (the sender may get an ICMP error)`);
+    return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
+  }
+  const key = p.family === 'ipv4' ? 'ipv4/ip_forward' : 'ipv6/conf/all/forwarding';
+  const forwarding = sysctl(w, ns.id, key);
+  if (forwarding === '0') {
+    note(w, ns.id, p, 'route', 'routing', `${p.dst} is not local and forwarding is off (${key.replace(/\//g, '.')} = 0): dropped`);
+    return { kind: 'dropped', namespace: ns.id, reason: `forwarding is off (${key.replace(/\//g, '.')} = 0)`, rule: null };
+  }
+  p.outIface = route.dev;
+  note(w, ns.id, p, 'route', 'routing', `route ${route.text}: forwarded out of ${route.dev}${forwarding === undefined ? ' (forwarding assumed on: the sysctl was not read)' : ''}`, forwarding === undefined);
+  const v = hook(w, ns, p, 'FORWARD', ['mangle', 'filter']) ?? hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
+  if (v) return v;
+  return transmit(w, ns, p, route.dev, route.nexthop);
+}
+
+function ifaceOf(ns: Namespace, name: string): NetInterface | undefined {
+  return ns.interfaces.find((i) => i.name === name);
+}
+
+/** Who on the other side of a link owns `nexthop`: the veth peer namespace (or, on a bridge, a port's). */
+function ownsAddress(ns: Namespace, ip: string): boolean {
+  return localInterface(ns, ip) !== undefined && !isLoopback(ip);
+}
+
+/** The packet leaves `ns` through `dev` towards `nexthop`. */
+function transmit(w: Walk, ns: Namespace, p: Packet, dev: string, nexthop: string): Verdict {
+  if (++w.hops > MAX_HOPS) {
+    note(w, ns.id, p, 'note', 'loop', `more than ${MAX_HOPS} hops: stopped`, true);
+    return { kind: 'dropped', namespace: ns.id, reason: 'routing loop', rule: null };
+  }
+  const hop = w.path[w.path.length - 1];
+  if (hop) hop.outIface = dev;
+  if (w.replyTarget?.kind === 'outside' && w.replyTarget.namespace === ns.id) {
+    const ok = w.replyTarget.iface === dev;
+    note(w, ns.id, p, 'hop', 'leaves', ok ? `out of ${dev}, back to the client` : `out of ${dev}, not ${w.replyTarget.iface} where the request came in: the client never sees it`, !ok);
+    return ok ? { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null } : { kind: 'dropped', namespace: ns.id, reason: `the reply leaves through ${dev}`, rule: null };
+  }
+  const iface = ifaceOf(ns, dev);
+  if (iface?.kind === 'bridge') {
+    const port = ns.interfaces.find((i) => i.master === dev && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop));
+    if (!port || !port.peer) {
+      note(w, ns.id, p, 'hop', `bridge ${dev}`, `no port of ${dev} leads to a namespace owning ${nexthop}: nobody answers ARP/ND for it (a connect times out or reports "no route to host")`);
+      return { kind: 'unreachable', namespace: ns.id, reason: `nobody on ${dev} has ${nexthop}`, rule: null };
+    }
+    note(w, ns.id, p, 'hop', `bridge ${dev}`, `out of ${dev} through port ${port.name}, across the veth to ${port.peer.ifname} in ${nsLabel(w.snapshot, port.peer.namespace)}`);
+    return arrive(w, port.peer.namespace, port.peer.ifname, p, nexthop);
+  }
+  if (iface?.peer) {
+    note(w, ns.id, p, 'hop', `veth ${dev}`, `out of ${dev}, across the veth to ${iface.peer.ifname} in ${nsLabel(w.snapshot, iface.peer.namespace)}`);
+    return arrive(w, iface.peer.namespace, iface.peer.ifname, p, nexthop);
+  }
+  note(w, ns.id, p, 'hop', dev, `leaves through ${dev} (${iface?.kind ?? 'unknown device'}): what happens beyond it is outside this host's view`, true);
+  return { kind: 'left', namespace: ns.id, iface: dev, reason: `left through ${dev}` };
+}
+
+/** The frame reaches `ifname` of `nsId`: taken in, or switched by the bridge it is a port of. */
+function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: string): Verdict {
+  const ns = nsOf(w, nsId);
+  const iface = ifaceOf(ns, ifname);
+  if (iface?.master) {
+    const bridge = iface.master;
+    if (ownsAddress(ns, nexthop)) return receive(w, ns.id, p, bridge);
+    const out = ns.interfaces.find((i) => i.master === bridge && i.name !== ifname && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop));
+    if (!out || !out.peer) {
+      note(w, ns.id, p, 'hop', `bridge ${bridge}`, `nobody on ${bridge} owns ${nexthop}: ARP/ND goes unanswered`);
+      return { kind: 'unreachable', namespace: ns.id, reason: `nobody on ${bridge} has ${nexthop}`, rule: null };
+    }
+    return bridge4(w, ns, p, bridge, ifname, out);
+  }
+  if (!ownsAddress(ns, nexthop)) {
+    note(w, ns.id, p, 'hop', ifname, `${nsLabel(w.snapshot, ns.id)} does not own ${nexthop}: nobody answers ARP/ND for it`);
+    return { kind: 'unreachable', namespace: ns.id, reason: `nobody owns ${nexthop}`, rule: null };
+  }
+  return receive(w, ns.id, p, ifname);
+}
+
+/** A bridge switches the frame between two ports; br_netfilter may hand it to iptables on the way. */
+function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: string, out: NetInterface): Verdict {
+  w.path.push({ namespace: ns.id, inIface: inPort, outIface: out.name });
+  const key = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
+  const nf = sysctl(w, ns.id, key);
+  note(w, ns.id, p, 'hop', `bridge ${bridge}`, `switched by ${bridge} from port ${inPort} to port ${out.name}${nf === '1' ? `; br_netfilter is on (${key.replace('/', '.')} = 1), so iptables sees it with -i ${bridge} -o ${bridge}` : nf === undefined ? '; whether br_netfilter hands it to iptables is unknown (assumed not)' : ''}`, nf === undefined);
+  if (nf === '1') {
+    p.inIface = bridge;
+    p.outIface = null;
+    p.bridged = { inPort, outPort: out.name };
+    const dst = p.dst;
+    const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
+    if (pre) return pre;
+    if (p.dst !== dst) note(w, ns.id, p, 'note', 'bridge', 'DNAT on a bridged packet makes br_netfilter route it again; not modelled', true);
+    p.outIface = bridge;
+    const v = hook(w, ns, p, 'FORWARD', ['mangle', 'filter']) ?? hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
+    if (v) return v;
+    p.bridged = null;
+  }
+  if (!out.peer) return { kind: 'left', namespace: ns.id, iface: out.name, reason: `left through ${out.name}` };
+  const peer = out.peer;
+  return receive(w, peer.namespace, p, peer.ifname);
+}
+
+/** The packet reached a local address: a listening socket takes it, or the sender is refused. */
+function deliver(w: Walk, ns: Namespace, p: Packet): Verdict {
+  if (w.replyTarget) {
+    const ok = w.replyTarget.namespace === ns.id;
+    note(w, ns.id, p, 'deliver', 'reply', ok ? 'the reply reaches the connecting socket' : `the reply ends in ${nsLabel(w.snapshot, ns.id)}, not where the request started`, !ok);
+    return ok ? { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null } : { kind: 'dropped', namespace: ns.id, reason: 'the reply went astray', rule: null };
+  }
+  const listeners = w.extras.get(ns.id)?.listeners ?? null;
+  const notes = proxyNotes(w.snapshot, ns, p, listeners);
+  if (listeners === null) {
+    note(w, ns.id, p, 'deliver', 'listener', `delivered to ${endpoint(p.dst, p.dport)}; whether anything listens here is unknown (ss was not read)`, true);
+    return { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null };
+  }
+  const l = findListener(listeners, p.protocol, p.dst, p.dport);
+  if (!l) {
+    note(w, ns.id, p, 'deliver', 'listener', `nothing listens on ${p.protocol} port ${p.dport} here: ${p.protocol === 'tcp' ? 'the kernel answers with a TCP reset' : 'the kernel answers with ICMP port unreachable'}, the sender sees "connection refused"`);
+    for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
+    return { kind: 'refused', namespace: ns.id, ip: p.dst, port: p.dport, reason: `nothing listens on ${p.protocol} ${endpoint(p.dst, p.dport)} in ${nsLabel(w.snapshot, ns.id)}`, rule: null };
+  }
+  const proc = l.processes[0] ?? null;
+  note(w, ns.id, p, 'deliver', 'listener', `${proc ? `process ${proc.name} (pid ${proc.pid})` : 'a socket'} listens on ${endpoint(l.address, l.port)}/${l.protocol}: delivered`);
+  for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
+  return { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: proc?.name ?? null, pid: proc?.pid ?? null };
+}

@@ -1,0 +1,118 @@
+// The trace's data: what to trace (request), what the host adds (listeners, sysctls), and the path it found.
+import type { Family, NamespaceId } from '../model';
+
+export type Protocol = 'tcp' | 'udp';
+
+/** Where the first packet starts. */
+export type TraceSource =
+  /** Arrives on `iface` of `namespace` from whatever is on the other side (the outside world). */
+  | { kind: 'outside'; namespace: NamespaceId; iface: string; address?: string }
+  /** Sent by a process in `namespace` (the host itself, or a container). */
+  | { kind: 'local'; namespace: NamespaceId; address?: string };
+
+export interface TraceRequest {
+  source: TraceSource;
+  dst: string;
+  dport: number;
+  protocol: Protocol;
+  /** Source port of the first packet; defaults to an ephemeral 40000. */
+  sport?: number;
+}
+
+export interface Listener {
+  protocol: Protocol;
+  /** As `ss` prints it: `0.0.0.0`, `*`, `[::]`, `127.0.0.1`, `[fd00::2]`. */
+  address: string;
+  port: number;
+  processes: { name: string; pid: number }[];
+}
+
+/** What the trace needs beyond the snapshot, per namespace; null fields were not readable. */
+export interface NamespaceExtras {
+  listeners: Listener[] | null;
+  /** `/proc/sys/net/...` paths relative to /proc/sys/net, e.g. `ipv4/ip_forward`, `ipv4/conf/nxtbr0/route_localnet`. */
+  sysctls: Record<string, string>;
+  errors: string[];
+}
+
+export interface RuleLink {
+  namespace: NamespaceId;
+  family: Family;
+  source: string;
+  table: string;
+  chain: string;
+  index: number;
+  text: string;
+}
+
+export type StepKind = 'hook' | 'rule' | 'policy' | 'route' | 'hop' | 'nat' | 'deliver' | 'note';
+
+export interface TraceStep {
+  namespace: NamespaceId;
+  kind: StepKind;
+  /** Nesting: 0 for hooks and routing, deeper for rules inside jumped-to chains. */
+  depth: number;
+  /** `nat PREROUTING`, `filter DOCKER-USER`, `routing`, `veth`… */
+  title: string;
+  /** Plain language: what happened and why. */
+  text: string;
+  /** The packet as it is at this step: `tcp 198.19.0.2:40000 → 10.77.0.2:80`. */
+  packet: string;
+  rule: RuleLink | null;
+  /** Matches the trace could not evaluate, each with the assumption it made. */
+  assumptions: string[];
+  /** Set when the step's outcome rests on an assumption or on something unknowable here. */
+  uncertain: boolean;
+}
+
+export type Verdict =
+  | { kind: 'delivered'; namespace: NamespaceId; ip: string; port: number; process: string | null; pid: number | null }
+  /** Reached its namespace, nothing listens (or a REJECT): the sender gets connection refused. */
+  | { kind: 'refused'; namespace: NamespaceId; ip: string; port: number; reason: string; rule: RuleLink | null }
+  /** Silently dropped: the sender times out. */
+  | { kind: 'dropped'; namespace: NamespaceId; reason: string; rule: RuleLink | null }
+  /** No route, nobody answers ARP, REJECT with a host/network error. */
+  | { kind: 'unreachable'; namespace: NamespaceId; reason: string; rule: RuleLink | null }
+  /** Leaves the part of the world the snapshot shows (a physical link): its fate is unknown. */
+  | { kind: 'left'; namespace: NamespaceId; iface: string; reason: string };
+
+/** One namespace the packet passes, with the interfaces it came in and went out by. */
+export interface PathHop {
+  namespace: NamespaceId;
+  inIface: string | null;
+  outIface: string | null;
+}
+
+export interface ChainVisit {
+  namespace: NamespaceId;
+  family: Family;
+  table: string;
+  chain: string;
+}
+
+/** One outcome of the trace: with statistic matches there are several, each with its probability. */
+export interface TraceOutcome {
+  probability: number;
+  /** The statistic choices that lead here, in order: `NXT-SVC rule 1: matched (p=0.5)`. */
+  choices: string[];
+  verdict: Verdict;
+  summary: string;
+  steps: TraceStep[];
+  path: PathHop[];
+  visits: ChainVisit[];
+  /** The first reply packet (conntrack ESTABLISHED), traced back when the request is delivered. */
+  reply: { delivered: boolean; summary: string; steps: TraceStep[] } | null;
+  uncertain: boolean;
+}
+
+export interface TraceResult {
+  request: TraceRequest;
+  /** Human description of the request: `tcp from outside via eth0 of nxt-host to 198.19.0.1:8080`. */
+  title: string;
+  /** The most likely outcome first. */
+  outcomes: TraceOutcome[];
+  /** The first outcome's, repeated for convenience. */
+  verdict: Verdict;
+  summary: string;
+  uncertain: boolean;
+}

@@ -1,0 +1,243 @@
+// The trace against the real kernel: each scenario's trace verdict is compared with real traffic, and a few with nft's own trace.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Snapshot } from '../../src/core/model';
+import { nsLabel } from '../../src/core/trace/engine';
+import { traceConnection } from '../../src/core/trace/trace';
+import type { NamespaceExtras, TraceResult } from '../../src/core/trace/types';
+import { buildRequest } from '../../src/cli/trace';
+import { collectSnapshot } from '../../src/host/collect';
+import { discoverNamespaces } from '../../src/host/discovery';
+import { ExecRunner, watchLines } from '../../src/host/runner';
+import { collectTraceExtras } from '../../src/host/trace/collect';
+import { LAB_DOCKER_NETNS_DIR, labDown, labUp } from '../lab/lab';
+import { probe, traceLabDown, traceLabUp, type ProbeOutcome } from '../lab/traceScenarios';
+import { REPO, requireRoot, runCli } from './helpers';
+
+interface Scenario {
+  title: string;
+  /** `ip netns` name the real client runs in. */
+  client: string;
+  in: string;
+  from: string;
+  to: string;
+  proto?: 'tcp' | 'udp';
+  /** Compare the chains visited with `nft monitor trace` in this namespace. */
+  kernelTrace?: string;
+  /** Connections to make (a statistic service needs several). */
+  tries?: number;
+  /** Why the trace cannot agree here; the trace must say it is uncertain. */
+  cannotAgree?: string;
+}
+
+const OUT = 'outside:eth0';
+const SCENARIOS: Scenario[] = [
+  { title: 'published port from outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8080', kernelTrace: 'nxt-host' },
+  { title: 'published port from the host itself (nat OUTPUT)', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '198.19.0.1:8080' },
+  { title: 'host to 127.0.0.1 on a published port: docker-proxy answers', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8080' },
+  { title: 'hairpin: container to its own published port (docker-proxy answers)', client: 'nxt-a', in: 'nxt-host', from: 'nxt-a', to: '198.19.0.1:8080' },
+  { title: 'hairpin to a published port without a proxy', client: 'nxt-b', in: 'nxt-host', from: 'nxt-b', to: '198.19.0.1:8081' },
+  { title: 'DOCKER-USER DROP rule for the outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8081', kernelTrace: 'nxt-host' },
+  { title: 'same mapping from the host (DOCKER-USER is not on its path)', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '198.19.0.1:8081' },
+  { title: 'direct access to a container address from outside (raw DROP)', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '10.77.0.2:80', kernelTrace: 'nxt-host' },
+  { title: 'unpublished container port on Docker 28 rules (filter DOCKER DROP)', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '10.78.0.2:80' },
+  { title: 'wrong protocol: UDP to a TCP mapping', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8080', proto: 'udp' },
+  { title: 'wrong protocol: TCP to a UDP mapping', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:5353' },
+  { title: 'UDP mapping', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:5353', proto: 'udp' },
+  { title: 'mapping bound to 127.0.0.1, from outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8443' },
+  { title: 'mapping bound to 127.0.0.1, from the host (OUTPUT skips 127.0.0.0/8)', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8443' },
+  { title: 'DNAT of 127.0.0.1 without route_localnet', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8445' },
+  { title: 'DNAT of 127.0.0.1 with route_localnet and MASQUERADE', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8446' },
+  { title: 'container to container on one bridge (br_netfilter)', client: 'nxt-a', in: 'nxt-host', from: 'nxt-a', to: '10.77.0.3:80', kernelTrace: 'nxt-host' },
+  { title: 'across two bridges (isolation chains)', client: 'nxt-a', in: 'nxt-host', from: 'nxt-a', to: '10.78.0.2:80' },
+  { title: 'IPv6 mapping from outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '[fd00:79::1]:8080' },
+  { title: 'nothing listening behind a correct DNAT', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8090' },
+  { title: 'statistic-balanced service (two backends)', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:9000', tries: 16 },
+  { title: 'owner match the trace cannot evaluate', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '198.19.0.1:8447', cannotAgree: 'the rule matches the sending process\'s uid (-m owner), which a trace of a packet cannot know; it assumes no match' },
+  { title: 'shared lab: published port from outside', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '198.18.0.1:8080' },
+  { title: 'shared lab: mapping bound to the uplink address', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '198.18.0.1:9090' },
+  { title: 'shared lab: port range mapping', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '198.18.0.1:30005' },
+  { title: 'shared lab: IPv6 mapping', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '[fd00:6e79::1]:8080' },
+  { title: 'shared lab: host to 127.0.0.1 with no userland proxy', client: 'nxl-host', in: 'nxl-host', from: 'host', to: '127.0.0.1:8080' },
+  { title: 'shared lab: hairpin with no userland proxy', client: 'nxl-web1', in: 'nxl-host', from: 'nxl-web1', to: '198.18.0.1:8080' },
+];
+
+interface Row { title: string; trace: string; real: string; agree: boolean; uncertain: boolean; note: string }
+
+/** What the trace predicts a client sees: `answered by NAME:PORT`, `refused`, `timeout`. */
+function expected(snapshot: Snapshot, r: TraceResult): string[] {
+  return [...new Set(r.outcomes.map((o) => {
+    const v = o.verdict;
+    switch (v.kind) {
+      case 'delivered': return v.process === 'docker-proxy' ? 'answered by docker-proxy' : `answered by ${nsLabel(snapshot, v.namespace)}:${v.port}`;
+      case 'refused': return 'refused';
+      case 'dropped': return 'timeout';
+      case 'unreachable': return 'unreachable';
+      case 'left': return 'left';
+    }
+  }))].sort();
+}
+
+/** The real outcome in the same words; servers answer `nxl:NAME:PORT`, docker-proxy with its port only. */
+function observed(o: ProbeOutcome): string {
+  if (o.outcome === 'answered') {
+    const [, name = '?', port = ''] = (o.line ?? '').split(':');
+    return name === 'docker-proxy' ? 'answered by docker-proxy' : `answered by ${name}:${port}`;
+  }
+  if (o.outcome === 'error' && /EHOSTUNREACH|ENETUNREACH/.test(o.code ?? '')) return 'unreachable';
+  return o.outcome === 'error' ? `error ${o.code}` : o.outcome;
+}
+
+function agrees(predicted: string[], seen: string[]): boolean {
+  const norm = (s: string) => (s === 'unreachable' ? 'timeout-or-unreachable' : s === 'timeout' && predicted.includes('unreachable') ? 'timeout-or-unreachable' : s);
+  const a = new Set(predicted.map(norm));
+  const b = new Set(seen.map(norm));
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** The chains where a rule matched or a policy applied, consecutive repeats merged: what `nft monitor trace` lists. */
+function traceChains(r: TraceResult, nsId: string): string[] {
+  const out: string[] = [];
+  for (const s of r.outcomes[0]?.steps ?? []) {
+    if (s.namespace !== nsId) continue;
+    let key: string | null = null;
+    if (s.rule && (s.kind === 'rule' || s.kind === 'nat')) key = `${s.rule.table} ${s.rule.chain}`;
+    if (s.kind === 'policy') key = s.title.replace(/ policy$/, '');
+    if (key && out[out.length - 1] !== key) out.push(key);
+  }
+  return out;
+}
+
+function kernelChains(lines: string[]): string[] {
+  const first = lines.map((l) => /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l)).find((m) => m !== null)?.[1];
+  const out: string[] = [];
+  let entries = 0;
+  for (const l of lines) {
+    // Trace ids come from the skb and repeat for later packets: the first packet ends where the next enters our tracing chain.
+    if (first !== undefined && l.startsWith(`trace id ${first} inet nxtrace `) && l.includes(' packet: ') && ++entries > 1) break;
+    const m = /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l);
+    if (!m || m[1] !== first) continue;
+    const key = `${m[2]} ${m[3]}`;
+    if (out[out.length - 1] !== key) out.push(key);
+  }
+  return out;
+}
+
+const runner = new ExecRunner({ timeoutMs: 15_000 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withKernelTrace(ns: string, port: number, act: () => Promise<unknown>): Promise<string[]> {
+  const table = `table inet nxtrace {\n chain pre { type filter hook prerouting priority -350; th dport ${port} meta nftrace set 1; }\n chain out { type filter hook output priority -350; th dport ${port} meta nftrace set 1; }\n}\n`;
+  const added = await runner.run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: table });
+  assert.equal(added.failure, null, added.stderr);
+  const lines: string[] = [];
+  const watch = watchLines(['ip', 'netns', 'exec', ns, 'nft', 'monitor', 'trace'], (l) => lines.push(l), () => undefined);
+  try {
+    await sleep(400);
+    await act();
+    await sleep(400);
+  } finally {
+    watch.stop();
+    await runner.run(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'table', 'inet', 'nxtrace']);
+  }
+  return lines;
+}
+
+describe('trace against the real kernel', function () {
+  this.timeout(300_000);
+  let snapshot: Snapshot;
+  let extras: Map<string, NamespaceExtras>;
+  const rows: Row[] = [];
+  const kernelRows: { title: string; trace: string[]; kernel: string[] }[] = [];
+
+  before(async function () {
+    requireRoot(this);
+    await labUp();
+    await traceLabUp();
+    const discovery = await discoverNamespaces({ dockerDirs: [LAB_DOCKER_NETNS_DIR] });
+    snapshot = await collectSnapshot(runner, discovery);
+    const ours = new Set(snapshot.namespaces.filter((n) => /^nx[lt]-/.test(n.name ?? '')).map((n) => n.id));
+    extras = await collectTraceExtras(runner, snapshot, 8, ours);
+  });
+
+  after(async function () {
+    if (process.getuid?.() !== 0) return;
+    try { await traceLabDown(); } finally { await labDown(); }
+    if (rows.length === SCENARIOS.length) writeReport(rows, kernelRows);
+  });
+
+  for (const sc of SCENARIOS) {
+    it(sc.title, async function () {
+      const request = buildRequest(snapshot, { in: sc.in, from: sc.from, to: sc.to, proto: sc.proto });
+      const result = traceConnection(snapshot, extras, request);
+      const [host = '', portText = ''] = /^\[?(.*?)\]?:(\d+)$/.exec(sc.to)?.slice(1) ?? [];
+      const seen: string[] = [];
+      const real = async () => {
+        for (let i = 0; i < (sc.tries ?? 1); i++) seen.push(observed(await probe(['ip', 'netns', 'exec', sc.client], host, Number(portText), sc.proto ?? 'tcp')));
+      };
+      if (sc.kernelTrace) {
+        const lines = await withKernelTrace(sc.kernelTrace, Number(portText), real);
+        const nsId = snapshot.namespaces.find((n) => n.name === sc.kernelTrace)?.id ?? '';
+        const mine = traceChains(result, nsId);
+        const kernel = kernelChains(lines);
+        kernelRows.push({ title: sc.title, trace: mine, kernel });
+        assert.deepEqual(mine, kernel, 'chains visited: trace vs nft monitor trace');
+      } else {
+        await real();
+      }
+      const predicted = expected(snapshot, result);
+      const seenSet = [...new Set(seen)].sort();
+      const agree = agrees(predicted, seenSet);
+      const assumptions = [...new Set(result.outcomes.flatMap((o) => o.steps.flatMap((s) => s.assumptions)))];
+      rows.push({
+        title: sc.title, trace: `${result.summary}${result.uncertain ? ' [uncertain]' : ''}`, real: seenSet.join(', '), agree, uncertain: result.uncertain,
+        note: sc.cannotAgree ?? (assumptions.length ? `assumed: ${assumptions.join('; ')}` : ''),
+      });
+      if (sc.cannotAgree) {
+        assert.equal(result.uncertain, true, 'the trace must say it is uncertain');
+        assert.equal(agree, false, `expected the known disagreement (${sc.cannotAgree}); the trace now agrees: update the scenario`);
+      } else {
+        assert.ok(agree, `trace predicted ${predicted.join(' | ')} (${result.summary}), real traffic saw ${seenSet.join(' | ')}`);
+      }
+    });
+  }
+
+  it('the CLI traces a lab mapping as JSON and as text', async function () {
+    const json = await runCli(['trace', '--in', 'nxt-host', '--from', OUT, '--to', '198.19.0.1:8080', '--json', '--docker-netns-dir', LAB_DOCKER_NETNS_DIR]);
+    assert.equal(json.failure, null, json.stderr);
+    const parsed = JSON.parse(json.stdout) as TraceResult;
+    assert.equal(parsed.verdict.kind, 'delivered');
+    assert.match(parsed.summary, /nxt-a 10\.77\.0\.2:80/);
+    const text = await runCli(['trace', '--in', 'nxt-host', '--from', 'nxt-a', '--to', '10.78.0.2:80']);
+    assert.match(text.stdout, /verdict: dropped in nxt-host: dropped by rule 2 of filter DOCKER-ISOLATION-STAGE-2/);
+    const bad = await runCli(['trace', '--in', 'nxt-host', '--from', 'outside:nope', '--to', '198.19.0.1:8080']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /has no interface nope/);
+  });
+});
+
+function writeReport(rows: Row[], kernel: { title: string; trace: string[]; kernel: string[] }[]): void {
+  const file = path.join(REPO, 'docs', 'TRACE.md');
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const table = [
+    `Generated by \`test/host/trace.test.ts\` on ${new Date().toISOString().slice(0, 10)} (kernel ${fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}): ${rows.filter((r) => r.agree).length} of ${rows.length} scenarios agree.`,
+    '',
+    '| # | scenario | trace verdict | real traffic | agree | notes |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r, i) => `| ${i + 1} | ${cell(r.title)} | ${cell(r.trace)} | ${cell(r.real)} | ${r.agree ? 'yes' : '**no**'} | ${cell(r.note)} |`),
+    '',
+    '### Chains visited: the trace vs `nft monitor trace`',
+    '',
+    '| scenario | trace | kernel |',
+    '|---|---|---|',
+    ...kernel.map((k) => `| ${cell(k.title)} | ${cell(k.trace.join(' → '))} | ${cell(k.kernel.join(' → '))} |`),
+  ].join('\n');
+  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '<!-- scenarios:start -->\n<!-- scenarios:end -->\n';
+  const start = '<!-- scenarios:start -->';
+  const end = '<!-- scenarios:end -->';
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < 0) return;
+  fs.writeFileSync(file, `${doc.slice(0, a + start.length)}\n${table}\n${doc.slice(b)}`);
+}
