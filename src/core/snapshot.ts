@@ -120,7 +120,8 @@ function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void 
   for (const m of mappings) {
     if (isLoopback(m.targetIp)) {
       m.targetNamespace = m.namespace;
-      m.targetInterface = 'lo';
+      // Only name the loopback device when it was read: a namespace whose links failed has no interfaces.
+      m.targetInterface = byId.get(m.namespace)?.interfaces.some((i) => i.name === 'lo') ? 'lo' : null;
     } else {
       const candidates = owners.get(m.targetIp) ?? [];
       const chosen = candidates.find((c) => wiredTo(c.ns, m.namespace)) ?? (candidates.length === 1 ? candidates[0] : undefined);

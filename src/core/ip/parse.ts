@@ -85,7 +85,8 @@ export function interfaceKind(link: Json): { kind: InterfaceKind; infoKind: stri
   const linkinfo = isObject(link.linkinfo) ? link.linkinfo : null;
   const infoKind = linkinfo ? str(linkinfo.info_kind) : null;
   if (link.link_type === 'loopback') return { kind: 'loopback', infoKind };
-  if (infoKind !== null) return { kind: KIND_BY_INFO_KIND[infoKind] ?? 'other', infoKind };
+  // Own keys only: an info_kind such as `__proto__` or `constructor` must not pick up Object's members.
+  if (infoKind !== null) return { kind: Object.hasOwn(KIND_BY_INFO_KIND, infoKind) ? KIND_BY_INFO_KIND[infoKind]! : 'other', infoKind };
   // A device with no linkinfo but a parent bus is real hardware (virtio, pci).
   if (link.link_type === 'ether' && (str(link.parentbus) !== null || str(link.parentdev) !== null)) return { kind: 'physical', infoKind };
   if (link.link_type === 'ether') return { kind: 'physical', infoKind };
