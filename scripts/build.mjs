@@ -63,6 +63,19 @@ const jobs = {
     outbase: '.',
     external: ['playwright-core', 'mocha'],
   }),
+  // The topology page: a browser bundle of its own (iife, no Node), and its stylesheet; both served from dist/.
+  webview: () => Promise.all([
+    build({ bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', minify: true, sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' }),
+    build({ bundle: true, minify: true, logLevel: 'warning', absWorkingDir: root, entryPoints: ['media/topology.css'], outfile: 'dist/webview.css' }),
+  ]),
+  // The page alone in headless Chromium (test/webview/*.webview.ts), run by mocha in Node.
+  webviewTests: () => build({
+    ...common,
+    entryPoints: findTests(join(root, 'test/webview'), '.webview.ts').map((p) => relative(root, p)),
+    outdir: 'out',
+    outbase: '.',
+    external: ['playwright-core', 'mocha'],
+  }),
 };
 
 const selected = only ? [only] : Object.keys(jobs).filter((name) => name !== 'bench');

@@ -29,6 +29,8 @@ function testFiles(dir, suffix = '.test.js') {
 // code-server (scripts/vscode-test.mjs; the first run installs it into .vscode-test/, about 90 s).
 const suites = [
   { name: 'unit', dir: 'out/test/unit', timeout: 20000 },
+  // The topology page alone in headless Chromium, under its CSP (test/webview/*.webview.ts).
+  { name: 'webview', dir: 'out/test/webview', suffix: '.webview.js', timeout: 120000 },
   { name: 'host', dir: 'out/test/host', timeout: 120000 },
   { name: 'integration', dir: 'out/test/integration', suffix: '.it.js', command: ['scripts/vscode-test.mjs', 'integration', '--no-build'] },
   { name: 'e2e', dir: 'out/test/e2e', suffix: '.e2e.js', command: ['scripts/vscode-test.mjs', 'e2e', '--no-build'] },

@@ -1,16 +1,20 @@
 // The `netns-explorer` command line: snapshot (text or JSON), record, and replay.
-import { parseArgs } from 'node:util';
 import type { Snapshot } from '../core/model';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
-import { resolvePrivilege, type PrivilegeSetting } from '../host/privilege';
+import { resolvePrivilege } from '../host/privilege';
 import { RecordingRunner, ReplayRunner } from '../host/recording';
 import { ExecRunner, type Runner } from '../host/runner';
+import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
+import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
+import { runMapCli } from './map';
 
 const USAGE = `usage:
   netns-explorer snapshot [--json] [--replay DIR] [options]
   netns-explorer record DIR [options]
+  netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--json]
+  netns-explorer map ls|add|rm --in NS ...   (netns-explorer map --help)
 
 options:
   --privilege auto|sudo|pkexec|none   how to get root for other namespaces and NAT (default auto)
@@ -19,34 +23,17 @@ options:
   --concurrency N                     namespaces read at once (default 8)
 `;
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      replay: { type: 'string' },
-      privilege: { type: 'string', default: 'auto' },
-      'docker-netns-dir': { type: 'string', multiple: true },
-      timeout: { type: 'string' },
-      concurrency: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
+  if (argv[0] === 'trace') return runTrace(argv.slice(1));
+  if (argv[0] === 'map') return runMapCli(argv.slice(1));
+  const { command, rest, help, json, replay: replayDir, privilege, dockerNetnsDirs, timeoutMs, concurrency } = parseCliArgs(argv);
+  if (help || command === undefined) {
     process.stdout.write(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
+    return command === undefined && !help ? 2 : 0;
   }
-  const privilege = values.privilege as PrivilegeSetting;
-  if (!['auto', 'sudo', 'pkexec', 'none'].includes(privilege)) throw new UsageError(`--privilege must be auto, sudo, pkexec or none, not ${privilege}`);
-  const timeoutMs = positiveInt(values.timeout, '--timeout');
-  const concurrency = positiveInt(values.concurrency, '--concurrency');
 
   const take = async (runner: Runner, replay: ReplayRunner | null): Promise<{ snapshot: Snapshot; discovery: Awaited<ReturnType<typeof discoverNamespaces>> }> => {
-    const discovery = replay?.discovery ?? await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
+    const discovery = replay?.discovery ?? await discoverNamespaces({ dockerDirs: dockerNetnsDirs ?? DEFAULT_DOCKER_DIRS });
     const snapshot = await collectSnapshot(runner, discovery, { concurrency });
     return { snapshot, discovery };
   };
@@ -58,15 +45,15 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'snapshot': {
-      if (rest.length) throw new UsageError(`unexpected argument: ${rest[0]}`);
-      const replay = values.replay !== undefined ? new ReplayRunner(values.replay) : null;
+      if (rest.length) throw new CliUsageError(`unexpected argument: ${rest[0]}`);
+      const replay = replayDir !== undefined ? new ReplayRunner(replayDir) : null;
       const { snapshot } = await take(replay ?? await liveRunner(), replay);
-      process.stdout.write(values.json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
+      process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
       return 0;
     }
     case 'record': {
       const dir = rest[0];
-      if (dir === undefined || rest.length > 1) throw new UsageError('record takes one folder');
+      if (dir === undefined || rest.length > 1) throw new CliUsageError('record takes one folder');
       const recorder = new RecordingRunner(await liveRunner());
       const { snapshot, discovery } = await take(recorder, null);
       recorder.save(dir, discovery, snapshot);
@@ -74,22 +61,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`unknown command: ${command}`);
+      throw new CliUsageError(`unknown command: ${command}`);
   }
-}
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number, not ${value}`);
-  return n;
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`netns-explorer: ${(err as Error).message}\n${usage ? USAGE : ''}`);
+    const usage = err instanceof CliUsageError || err instanceof TraceUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const text = process.argv[2] === 'trace' ? TRACE_USAGE : USAGE;
+    process.stderr.write(`netns-explorer: ${(err as Error).message}\n${usage ? text : ''}`);
     process.exitCode = usage ? 2 : 1;
   },
 );

@@ -6,12 +6,15 @@ import { copyAddress, copyName, copyRule } from './commands/copy';
 import { clearFilter, filter } from './commands/filter';
 import { goToPeer } from './commands/goToPeer';
 import { openNatRules } from './commands/openNatRules';
+import { createPortMapping } from './commands/createPortMapping';
+import { deletePortMapping } from './commands/deletePortMapping';
 import { refresh } from './commands/refresh';
-import { showTopology } from './commands/showTopology';
 import { readSettings } from './config';
 import { Log } from './log';
 import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
+import { TopologyController } from './topology/controller';
+import { registerTrace } from './trace/register';
 import { NetnsTreeProvider, type ViewModel } from './tree/provider';
 import type { TreeNode } from './tree/nodes';
 import { bridgesView } from './tree/views/bridgesView';
@@ -54,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   );
 
   const ctx: CommandContext = { store, log, views, natDocuments };
+  const topology = new TopologyController(ctx, context.extensionUri);
+  context.subscriptions.push(topology);
   const commands: Record<string, (...args: never[]) => unknown> = {
     'netnsExplorer.refresh': refresh(ctx),
     'netnsExplorer.filter': filter(ctx),
@@ -63,10 +68,15 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     'netnsExplorer.copyRule': copyRule(ctx),
     'netnsExplorer.goToPeer': goToPeer(ctx),
     'netnsExplorer.openNatRules': openNatRules(ctx),
-    'netnsExplorer.showTopology': showTopology(),
+    'netnsExplorer.createPortMapping': createPortMapping(ctx),
+    'netnsExplorer.publishPort': createPortMapping(ctx),
+    'netnsExplorer.deletePortMapping': deletePortMapping(ctx),
+    'netnsExplorer.showTopology': topology.show,
+    'netnsExplorer.exportTopology': topology.export,
     'netnsExplorer.showOutput': () => log.channel.show(),
   };
   for (const [id, handler] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  registerTrace(context, ctx);
 
   // Read-only mode says what is missing on the Namespaces view itself.
   const showReadOnly = () => {
@@ -77,9 +87,10 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   context.subscriptions.push(store.onDidChange(showReadOnly), store.onDidChangeFilter(showReadOnly));
 
   const auto = new AutoRefresh((changed) => void store.refresh(changed), () => store.hostId, log);
-  const anyVisible = () => Object.values(views).some((v) => v.visible);
+  const anyVisible = () => Object.values(views).some((v) => v.visible) || topology.visible;
   const onVisibility = () => auto.update(anyVisible());
   for (const v of Object.values(views)) context.subscriptions.push(v.onDidChangeVisibility(onVisibility));
+  context.subscriptions.push(topology.onDidChangeVisibility(onVisibility));
   context.subscriptions.push(auto, vscode.workspace.onDidChangeConfiguration((e) => {
     if (!e.affectsConfiguration('netnsExplorer')) return;
     if (e.affectsConfiguration('netnsExplorer.privilege')) store.resetPrivilege();

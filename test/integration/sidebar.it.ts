@@ -1,6 +1,7 @@
 // The sidebar inside a real VS Code extension host, against the real-kernel lab: views, tooltips, commands.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { label, walk } from './treeWalk';
 import type { NetnsExplorerApi } from '../../src/extension/extension';
 import type { NetnsTreeProvider } from '../../src/extension/tree/provider';
 import type { TreeNode } from '../../src/extension/tree/nodes';
@@ -9,20 +10,7 @@ import { labDown, labUp, type LabState } from '../lab/lab';
 
 const HOSTILE = 'nxl-<img src=x onerror=alert(1)>*b*_[l](command:workbench.action.terminal.new)';
 
-function label(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
-}
 
-/** Every item under `node` (depth-first), with its label: what a user sees after expanding everything. */
-async function walk(provider: NetnsTreeProvider, node?: TreeNode, depth = 4): Promise<{ node: TreeNode; item: vscode.TreeItem }[]> {
-  const out: { node: TreeNode; item: vscode.TreeItem }[] = [];
-  for (const child of provider.getChildren(node)) {
-    const item = provider.getTreeItem(child);
-    out.push({ node: child, item });
-    if (depth > 0 && item.collapsibleState !== vscode.TreeItemCollapsibleState.None) out.push(...await walk(provider, child, depth - 1));
-  }
-  return out;
-}
 
 /** What the Markdown shows once rendered: backslash escapes of punctuation removed. */
 function rendered(markdown: string): string {

@@ -644,7 +644,7 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-async function acquireLabLock(log: (line: string) => void, timeoutMs = 20 * 60_000): Promise<void> {
+export async function acquireLabLock(log: (line: string) => void, timeoutMs = 20 * 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let said = false;
   for (;;) {
@@ -667,7 +667,7 @@ async function acquireLabLock(log: (line: string) => void, timeoutMs = 20 * 60_0
   }
 }
 
-function releaseLabLock(): void {
+export function releaseLabLock(): void {
   if (lockOwner() === process.pid) fs.rmSync(LAB_LOCK_DIR, { recursive: true, force: true });
 }
 
