@@ -234,6 +234,22 @@ describe('port mappings on the lab (needs root)', function () {
     assert.match(await request('nxl-out', '198.18.0.1', 18140), /^failed/);
   });
 
+  it('a plan made stale by another tool between preview and apply is refused, and nothing is applied', async () => {
+    const spec: MappingSpec = { family: 'ipv4', protocol: 'tcp', hostIp: null, hostPort: 18150, targetIp: '172.31.240.2', targetPort: 80 };
+    const preview = await addMapping(target, spec, { dryRun: true });
+    // Another tool edits a chain the plan touches (PREROUTING gets its hook) after the user saw the preview.
+    const other = '-A PREROUTING -p tcp -m tcp --dport 18151 -j ACCEPT';
+    assert.equal((await runner.run(['ip', 'netns', 'exec', 'nxl-host', 'iptables-restore', '--noflush'], { input: `*nat\n${other}\nCOMMIT\n` })).failure, null);
+    const changed = await save();
+    await assert.rejects(addMapping(target, spec, { expected: preview.plan }), (e: unknown) => e instanceof MappingError && e.kind === 'stale' && /changed after the preview/.test(e.message));
+    assert.equal(await save(), changed, 'nothing was applied');
+    assert.equal((await runner.run(['ip', 'netns', 'exec', 'nxl-host', 'iptables', '-t', 'nat', '-D', 'PREROUTING', '-p', 'tcp', '-m', 'tcp', '--dport', '18151', '-j', 'ACCEPT'])).failure, null);
+    // With nothing changed since the preview, the same call applies.
+    const fresh = await addMapping(target, spec, { dryRun: true });
+    await addMapping(target, spec, { expected: fresh.plan });
+    await removeMapping(target, { family: 'ipv4', protocol: 'tcp', hostPort: 18150 });
+  });
+
   it('hostile input is rejected before any command runs (a PATH of recording fake tools stays silent)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nxm-fake-'));
     const log = join(dir, 'calls.log');

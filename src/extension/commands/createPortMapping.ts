@@ -209,7 +209,7 @@ export function createPortMapping(ctx: CommandContext): (arg?: TreeNode | Create
     try {
       const preview = await addMapping(where, spec, { dryRun: true });
       if (!answers.apply && !await previewApproved(preview.plan, `Publish ${preview.plan.title} in ${namespaceLabel(nat)}? These rules will be added:`, 'Apply')) return undefined;
-      const result = await addMapping(where, spec);
+      const result = await addMapping(where, spec, { expected: preview.plan });
       const host = spec.hostIp ?? (spec.family === 'ipv4' ? 'every address' : 'every IPv6 address');
       const localnet = result.plan.needsRouteLocalnet ? ' Loopback needs route_localnet=1 on the interface towards the container.' : '';
       reportDone(ctx, where, result, `${namespaceLabel(target.ns)} ${spec.targetIp}:${spec.targetPort}/${spec.protocol} is now reachable on ${host} of ${namespaceLabel(nat)}, port ${spec.hostPort}.${localnet}`);

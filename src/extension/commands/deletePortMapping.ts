@@ -60,7 +60,7 @@ export function deletePortMapping(ctx: CommandContext): (arg?: TreeNode | Delete
             { modal: true, detail: `These rules will be removed from ${namespaceLabel(ns)}:\n${describePlan(preview.plan).join('\n')}` }, 'Delete Anyway') === 'Delete Anyway';
         if (!approved) return undefined;
       }
-      const result = await removeMapping(target, selector, { allowForeign: !own });
+      const result = await removeMapping(target, selector, { allowForeign: !own, expected: preview.plan });
       reportDone(ctx, target, result, `Deleted ${mappingText(mapping)} from ${namespaceLabel(ns)}.`);
       return result;
     } catch (e) {

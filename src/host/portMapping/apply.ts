@@ -10,7 +10,7 @@ import { enterArgv } from '../collect';
 import { formatArgv, type CommandResult, type Runner } from '../runner';
 import { withLock, type LockOptions } from './lock';
 
-export type MappingErrorKind = 'conflict' | 'not-found' | 'foreign' | 'command' | 'verify';
+export type MappingErrorKind = 'conflict' | 'not-found' | 'foreign' | 'command' | 'verify' | 'stale';
 
 /** Why a mapping could not be made or removed; `rolledBack` says whether the rules are as they were. */
 export class MappingError extends Error {
@@ -110,8 +110,21 @@ async function locked<T>(target: MappingTarget, work: () => Promise<T>): Promise
   return withLock(`netns-${target.namespace.id}`, work, target.lock);
 }
 
-async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesDump, dryRun: boolean): Promise<MappingResult> {
+/**
+ * What the user approved must be what is applied: under the lock the plan is made again from the
+ * rules as they are now, and if another tool changed them since the preview the apply is refused.
+ */
+function refuseStale(plan: MappingPlan, expected: MappingPlan | undefined): void {
+  if (expected === undefined) return;
+  const same = restorePayload(plan.ops) === restorePayload(expected.ops) && JSON.stringify(plan.before) === JSON.stringify(expected.before);
+  if (!same) {
+    throw new MappingError('stale', 'the rules changed after the preview (another tool edited them): nothing was applied; review the new rules and try again', { plan });
+  }
+}
+
+async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesDump, dryRun: boolean, expected?: MappingPlan): Promise<MappingResult> {
   const started = Date.now();
+  if (!dryRun) refuseStale(plan, expected);
   const argv = restoreArgv(target.namespace, plan.family);
   if (dryRun) return { plan, payload: restorePayload(plan.ops), argv, applied: false, durationMs: 0 };
   await target.beforeApply?.(plan);
@@ -120,12 +133,12 @@ async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesD
 }
 
 /** Publishes `spec` in the target namespace; refuses conflicts with any DNAT or listener there. */
-export async function addMapping(target: MappingTarget, spec: MappingSpec, options: { dryRun?: boolean } = {}): Promise<MappingResult> {
+export async function addMapping(target: MappingTarget, spec: MappingSpec, options: { dryRun?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult> {
   const work = async () => {
     const { dump } = await readRules(target, spec.family);
     const planned = planAdd(dump, spec, await readListeners(target));
     if (!planned.ok) throw new MappingError('conflict', planned.error, { conflicts: planned.conflicts });
-    return execute(target, planned.plan, dump, options.dryRun ?? false);
+    return execute(target, planned.plan, dump, options.dryRun ?? false, options.expected);
   };
   return options.dryRun ? work() : locked(target, work);
 }
@@ -135,19 +148,19 @@ export async function addMapping(target: MappingTarget, spec: MappingSpec, optio
  * one written by Docker or anyone else is refused (kind `foreign`, with its owner and rules) unless
  * `allowForeign`, which the caller sets only after the user saw that warning.
  */
-export async function removeMapping(target: MappingTarget, selector: MappingSelector, options: { dryRun?: boolean; allowForeign?: boolean } = {}): Promise<MappingResult> {
+export async function removeMapping(target: MappingTarget, selector: MappingSelector, options: { dryRun?: boolean; allowForeign?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult> {
   const work = async () => {
     const { dump } = await readRules(target, selector.family);
     const own = findOwnMapping(dump, selector);
     const ownPlan = own ? planRemoveOwn(dump, own) : null;
-    if (ownPlan) return execute(target, ownPlan, dump, options.dryRun ?? false);
+    if (ownPlan) return execute(target, ownPlan, dump, options.dryRun ?? false, options.expected);
     const foreign = findForeignMapping(dump, selector);
     if (!foreign) throw new MappingError('not-found', `no mapping of ${selector.protocol} port ${selector.hostPort}${selector.hostIp ? ` on ${selector.hostIp}` : ''} in this namespace`);
     const plan = planRemoveForeign(dump, selector.family, foreign);
     if (!options.allowForeign && !options.dryRun) {
       throw new MappingError('foreign', `${foreign.title} was made by ${foreign.owner}, who may recreate it; deleting it removes:\n${foreign.rules.map((r) => r.text).join('\n')}`, { foreign, plan });
     }
-    return execute(target, plan, dump, options.dryRun ?? false);
+    return execute(target, plan, dump, options.dryRun ?? false, options.expected);
   };
   return options.dryRun ? work() : locked(target, work);
 }
