@@ -14,7 +14,9 @@ import { Log } from './log';
 import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
 import { TopologyController } from './topology/controller';
+import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { registerTrace } from './trace/register';
+import type { TraceTreeProvider } from './trace/view';
 import { NetnsTreeProvider, type ViewModel } from './tree/provider';
 import type { TreeNode } from './tree/nodes';
 import { bridgesView } from './tree/views/bridgesView';
@@ -27,6 +29,10 @@ export interface NetnsExplorerApi {
   store: SnapshotStore;
   providers: Record<keyof CommandContext['views'], NetnsTreeProvider>;
   views: CommandContext['views'];
+  /** The Trace view's provider (the latest trace result), and the path the topology highlights. */
+  trace: TraceTreeProvider;
+  tracedPath: () => TracedPath | null;
+  topologyHighlight: () => readonly string[];
 }
 
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
@@ -76,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     'netnsExplorer.showOutput': () => log.channel.show(),
   };
   for (const [id, handler] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, handler));
-  registerTrace(context, ctx);
+  const trace = registerTrace(context, ctx);
 
   // Read-only mode says what is missing on the Namespaces view itself.
   const showReadOnly = () => {
@@ -100,7 +106,10 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   onVisibility();
 
   void store.refreshWithProgress();
-  return { store, providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider }, views };
+  return {
+    store, providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider }, views,
+    trace, tracedPath: currentTracedPath, topologyHighlight: () => topology.lastHighlight,
+  };
 }
 
 export function deactivate(): void {}

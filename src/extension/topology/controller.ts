@@ -141,10 +141,16 @@ export class TopologyController implements vscode.Disposable {
     }
   }
 
+  /** The element ids last sent to the picture to highlight (tree selection or a traced path). */
+  lastHighlight: readonly string[] = [];
+
   private highlight(selection: readonly TreeNode[]): void {
     if (!this.panel) return;
     const ids = selection.map((n) => elementIdOf(n, this.graph)).filter((id): id is string => id !== undefined && this.elements.has(id));
-    if (ids.length) void this.panel.post('highlight', { ids });
+    if (ids.length) {
+      this.lastHighlight = ids;
+      void this.panel.post('highlight', { ids });
+    }
   }
 
   dispose(): void {
