@@ -103,6 +103,17 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     assert.deepEqual(await tp.alerts(), []);
   });
 
+  it('a highlight message (tree selection or a traced path) selects exactly those elements', async () => {
+    await tp.send({ type: 'graph', graph, message: null });
+    await tp.waitForPosted('rendered');
+    const web1 = byName(lab, 'nxl-web1').id;
+    const ids = [namespaceNodeId(web1), interfaceNodeId(web1, 'eth0')];
+    await tp.send({ type: 'highlight', ids });
+    assert.deepEqual((await topologyApi<string[]>(tp.page, 'selected')).sort(), [...ids].sort());
+    await tp.send({ type: 'highlight', ids: [namespaceNodeId(byName(lab, 'nxl-web2').id)] });
+    assert.deepEqual(await topologyApi<string[]>(tp.page, 'selected'), [namespaceNodeId(byName(lab, 'nxl-web2').id)], 'the previous highlight is cleared');
+  });
+
   it('search highlights matches and dims the rest; filters show loopback and hide down interfaces', async () => {
     await tp.send({ type: 'graph', graph, message: null });
     await tp.waitForPosted('rendered');
