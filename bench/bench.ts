@@ -25,7 +25,7 @@ interface Row {
   met: boolean | null;
 }
 const rows: Row[] = [];
-const ms = (t: number) => `${t < 10 ? t.toFixed(2) : t.toFixed(0)} ms`;
+const ms = (t: number) => `${t < 0.1 ? t.toFixed(4) : t < 10 ? t.toFixed(2) : t.toFixed(0)} ms`;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -103,17 +103,27 @@ async function parseSection(): Promise<void> {
   const memory: { n: number; mb: number }[] = [];
   for (const n of sizes) {
     await benchLabDown();
-    await runner.run(['ip', 'netns', 'add', BENCH_HOST]);
     const rules = kubeProxyRules(n);
-    const [load] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'], { input: rules }));
-    const [save, dump] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-save', '-c']));
-    if (dump.failure) throw new Error(`iptables-save: ${dump.failure.message}`);
+    // iptables-save of a million rules did not finish in 10 minutes here: at that size only the parse
+    // (of the same rules in iptables-save syntax, as generated) and its memory are measured.
+    const throughKernel = n < 1_000_000;
+    let load = NaN;
+    let save = NaN;
+    let text = rules;
+    if (throughKernel) {
+      await runner.run(['ip', 'netns', 'add', BENCH_HOST]);
+      [load] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'], { input: rules }));
+      const [t, dump] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-save', '-c']));
+      if (dump.failure) throw new Error(`iptables-save: ${dump.failure.message}`);
+      save = t;
+      text = dump.stdout;
+    }
     const parses: number[] = [];
     let ruleCount = 0;
     for (let r = 0; r < (n >= 1_000_000 ? 1 : 3); r++) {
       global.gc?.();
       const before = process.memoryUsage().heapUsed;
-      const [t, parsed] = await timed(() => parseIptablesSave(dump.stdout));
+      const [t, parsed] = await timed(() => parseIptablesSave(text));
       parses.push(t);
       global.gc?.();
       const after = process.memoryUsage().heapUsed;
@@ -122,7 +132,11 @@ async function parseSection(): Promise<void> {
       if (parsed.diagnostics.length) throw new Error(`parse diagnostics: ${parsed.diagnostics[0]?.message}`);
     }
     const p = median(parses);
-    record({ section: 'parse', case: `${ruleCount} rules (restore ${ms(load)})`, value: ms(p), ratio: p / save, baseline: `iptables-save ${ms(save)}`, target: '< 0.05', met: p / save < 0.05 });
+    if (throughKernel) {
+      record({ section: 'parse', case: `${ruleCount} rules (restore ${ms(load)})`, value: ms(p), ratio: p / save, baseline: `iptables-save ${ms(save)}`, target: '< 0.05', met: p / save < 0.05 });
+    } else {
+      record({ section: 'parse', case: `${ruleCount} rules, generated text (no kernel dump)`, value: ms(p), ratio: null, baseline: 'iptables-save did not finish in 10 min', target: 'parses without running out of memory', met: ruleCount >= 1_000_000 });
+    }
   }
   const perRule = memory.map((m) => (m.mb * 1e6) / m.n);
   for (const m of memory) {
@@ -153,7 +167,11 @@ const NOTES = `## Reading the table
   per namespace (for example one helper process per namespace that runs both dumps), which is the
   next lever; it is not done yet.
 - Parsing is about 40 % garbage collection (V8 CPU profile): one object per option. Halving it
-  needs lazily parsed rule details, which the port-mapping walk would then force anyway.`;
+  needs lazily parsed rule details, which the port-mapping walk would then force anyway.
+- At 1,000,000 rules \`iptables-save\` itself did not finish within 10 minutes on this machine, so
+  that row parses the generated rules in the same syntax and measures time and memory only.
+- The tree row times 1,000 builds of the NAT view's first level per sample: tens of microseconds,
+  with no term that depends on the number of rules (rule counts are kept per rule set).`;
 
 function writeResults(): void {
   mkdirSync(join(ROOT, 'bench'), { recursive: true });

@@ -14,13 +14,13 @@ export function kubeProxyRules(rules: number): string {
     '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
   ];
   for (let s = 0; s < services; s++) {
-    const svc = `KUBE-SVC-${s.toString(36).toUpperCase().padStart(16, 'X')}`;
+    const svc = `KUBE-SVC-${String(s).padStart(16, '0')}`;
     const ip = `10.${96 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}`;
     chains.push(`:${svc} - [0:0]`);
     body.push(`-A KUBE-SERVICES -d ${ip}/32 -p tcp -m comment --comment "ns${s % 50}/svc${s}:http cluster IP" -m tcp --dport 80 -j ${svc}`);
     body.push(`-A ${svc} ! -s 10.244.0.0/16 -d ${ip}/32 -p tcp -m comment --comment "ns${s % 50}/svc${s}:http cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ`);
     for (let e = 0; e < endpoints; e++) {
-      const sep = `KUBE-SEP-${(s * endpoints + e).toString(36).toUpperCase().padStart(16, 'Y')}`;
+      const sep = `KUBE-SEP-${String(s * endpoints + e).padStart(16, '0')}`;
       const pod = `10.${244 + (e & 3)}.${(s >> 8) & 255}.${s & 255}`;
       chains.push(`:${sep} - [0:0]`);
       const left = endpoints - e;
