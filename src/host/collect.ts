@@ -2,6 +2,7 @@
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
 import { buildSnapshot } from '../core/snapshot';
+import { batchableNamespaces, collectBatched } from './batchedCollect';
 import { mapLimit } from './discovery';
 import { formatArgv, type CommandResult, type Runner } from './runner';
 
@@ -10,6 +11,8 @@ export interface CollectOptions {
   concurrency?: number;
   /** Skip iptables (a user without root gets links and routes, and one clear error per namespace). */
   skipNat?: boolean;
+  /** Read many /run/netns namespaces with `ip -all netns exec` (default true; false forces one read per namespace). */
+  batch?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -94,7 +97,7 @@ export class SnapshotCollector {
 
   private async collect(discovery: Discovery, mustRead: (ns: DiscoveredNamespace) => boolean): Promise<Snapshot> {
     const read = discovery.namespaces.filter(mustRead);
-    const fresh = await mapLimit(read, this.options.concurrency ?? DEFAULT_CONCURRENCY, (ns) => collectNamespace(this.runner, ns, this.options));
+    const fresh = await this.readNamespaces(discovery, read);
     const byId = new Map(fresh.map((r) => [r.namespace.id, r]));
     const raw = discovery.namespaces.map((ns) => {
       const data = byId.get(ns.id) ?? this.cache.get(ns.id);
@@ -104,5 +107,19 @@ export class SnapshotCollector {
     this.cache.clear();
     for (const r of raw) this.cache.set(r.namespace.id, r);
     return buildSnapshot(discovery, raw, new Date().toISOString());
+  }
+
+  /** Many /run/netns namespaces go through `ip -all netns exec` (batchedCollect.ts); the rest, and whatever that could not vouch for, one by one. */
+  private async readNamespaces(discovery: Discovery, read: DiscoveredNamespace[]): Promise<RawNamespaceData[]> {
+    const one = (ns: DiscoveredNamespace): Promise<RawNamespaceData> => collectNamespace(this.runner, ns, this.options);
+    const limit = this.options.concurrency ?? DEFAULT_CONCURRENCY;
+    const batch = this.options.skipNat || this.options.batch === false ? [] : batchableNamespaces(discovery, read);
+    const inBatch = new Set(batch);
+    const [batched, others] = await Promise.all([
+      collectBatched(this.runner, discovery, batch),
+      mapLimit(read.filter((ns) => !inBatch.has(ns)), limit, one),
+    ]);
+    const retried = await mapLimit(batched.rest, limit, one);
+    return [...batched.read, ...others, ...retried];
   }
 }

@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Discovery, Snapshot } from '../core/model';
+import { BATCH_FILE_PATTERN } from './batchedCollect';
 import type { CommandResult, RunOptions, Runner } from './runner';
 
 interface RecordedCommand {
@@ -20,7 +21,9 @@ interface Manifest {
   commands: RecordedCommand[];
 }
 
-const keyOf = (argv: readonly string[], input: string | undefined): string => JSON.stringify([argv, input ?? '']);
+/** The batched read's commands file lives in a fresh temporary folder each run: match it by shape. */
+const keyOf = (argv: readonly string[], input: string | undefined): string =>
+  JSON.stringify([argv.map((a) => (BATCH_FILE_PATTERN.test(a) ? '<ip batch file>' : a)), input ?? '']);
 
 /** Wraps a runner and keeps each command's output, to be written once the snapshot is done. */
 export class RecordingRunner implements Runner {

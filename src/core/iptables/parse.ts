@@ -25,6 +25,12 @@ const SINGLE_ARG_OPTIONS = new Set([
   '--helper', '--label', '--path', '--selctx',
 ]);
 
+/** Shared by every target without options (most `-j CHAIN` jumps); like the whole result, read-only. */
+const NO_OPTIONS: RuleOption[] = [];
+
+/** Counters are shared by text only while there are few distinct ones (busy rules all differ). */
+const MAX_SHARED_COUNTERS = 4096;
+
 /** A comment holds at most 256 bytes, so a quoted string cannot run on over more lines than that. */
 const MAX_CONTINUATION_LINES = 256;
 
@@ -57,7 +63,7 @@ export function parseIptablesSave(text: string): IptablesDump {
   const tables: Table[] = [];
   const diagnostics: ParseDiagnostic[] = [];
   const tableLines = new Map<string, number>();
-  const context: ParseContext = { names: new Map(), options: [], groups: [] };
+  const context: ParseContext = { names: new Map(), counters: new Map(), options: [], groups: [] };
   const lines = text.split('\n');
   const lineCount = lines.length > 1 && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
   let open: OpenTable | null = null;
@@ -225,6 +231,8 @@ function isDecimal(text: string): boolean {
  */
 interface ParseContext {
   names: Map<string, string>;
+  /** One Counters object per distinct `[p:b]` text: a big dump's counters are mostly `[0:0]`. */
+  counters: Map<string, Counters>;
   options: RuleOption[];
   groups: MatchGroup[];
 }
@@ -257,8 +265,12 @@ function parseRuleLine(text: string, table: string, line: number, context: Parse
   let at = 0;
   let counters: Counters | null = null;
   if (raw[0].charCodeAt(0) === 91) {
-    counters = parseCounters(raw[0]);
-    if (counters === null) return fail(`bad counters ${excerpt(raw[0])}: expected [packets:bytes]`);
+    counters = context.counters.get(raw[0]) ?? null;
+    if (counters === null) {
+      counters = parseCounters(raw[0]);
+      if (counters === null) return fail(`bad counters ${excerpt(raw[0])}: expected [packets:bytes]`);
+      if (context.counters.size < MAX_SHARED_COUNTERS) context.counters.set(raw[0], counters);
+    }
     at = 1;
   }
   if (raw[at] !== '-A') {
@@ -339,7 +351,7 @@ function parseRuleLine(text: string, table: string, line: number, context: Parse
   const matches = groups.length === 0 ? [] : groups.slice();
   const target: RuleTarget | null = targetKind === null
     ? null
-    : { kind: targetKind, name: targetName, options: options.length === 0 ? [] : options.slice() };
+    : { kind: targetKind, name: targetName, options: options.length === 0 ? NO_OPTIONS : options.slice() };
   return { table, chain, index: 0, line, counters, matches, target, comment, text };
 }
 
