@@ -9,13 +9,14 @@ import { discoverNamespaces } from '../src/host/discovery';
 import { ExecRunner } from '../src/host/runner';
 import { kubeProxyRules } from './kubeRules';
 import { addContainers, benchLabDown, benchLabUp, BENCH_HOST } from './scaleLab';
+import { TOPOLOGY_NOTES, topologySection } from './topology';
 import { natFirstLevel } from './treeFirstLevel';
 
 const ROOT = resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
 const runner = new ExecRunner({ timeoutMs: 600_000 });
 
-interface Row {
+export interface Row {
   section: string;
   case: string;
   value: string;
@@ -171,7 +172,8 @@ const NOTES = `## Reading the table
 - At 1,000,000 rules \`iptables-save\` itself did not finish within 10 minutes on this machine, so
   that row parses the generated rules in the same syntax and measures time and memory only.
 - The tree row times 1,000 builds of the NAT view's first level per sample: tens of microseconds,
-  with no term that depends on the number of rules (rule counts are kept per rule set).`;
+  with no term that depends on the number of rules (rule counts are kept per rule set).
+${TOPOLOGY_NOTES}`;
 
 function writeResults(): void {
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
     await incrementalSection();
     await parseSection();
     treeSection();
+    await topologySection({ quick, record, ms });
   } finally {
     await benchLabDown();
   }

@@ -37,8 +37,12 @@ const common = {
 };
 
 const jobs = {
-  // The benchmarks run the tree code in plain Node: `vscode` resolves to a small shim.
-  bench: () => build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js', alias: { vscode: './bench/vscodeShim.ts' } }),
+  // The benchmarks run the tree code in plain Node: `vscode` resolves to a small shim. The topology
+  // section drives the page's own bundle in Chromium, so that is built too.
+  bench: () => Promise.all([
+    build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js', alias: { vscode: './bench/vscodeShim.ts' }, external: ['playwright-core'] }),
+    jobs.webview(),
+  ]),
   extension: () => build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], minify: true }),
   cli: () => build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   lab: () => build({ ...common, entryPoints: ['test/lab/main.ts'], outfile: 'dist/lab.js' }),

@@ -17,10 +17,10 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** A static server for index.html, webview.js and webview.css, and a headless Chromium. */
-export async function startPageServer(): Promise<PageServer> {
+/** A static server for index.html, webview.js and webview.css (from `dist`: the benchmarks run from another folder), and a headless Chromium. */
+export async function startPageServer(dist = DIST): Promise<PageServer> {
   const dir = mkdtempSync(join(tmpdir(), 'nx-webview-'));
-  for (const f of ['webview.js', 'webview.css']) copyFileSync(join(DIST, f), join(dir, f));
+  for (const f of ['webview.js', 'webview.css']) copyFileSync(join(dist, f), join(dir, f));
   const server: Server = createServer((req, res) => {
     const name = (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').slice(1).split('?')[0]!;
     if (name === 'favicon.ico') { res.writeHead(204).end(); return; }
@@ -47,10 +47,10 @@ export async function startPageServer(): Promise<PageServer> {
   };
 }
 
-/** Stands in for VS Code: acquireVsCodeApi records what the page posts; alerts and CSP violations are recorded too. */
+/** Stands in for VS Code: acquireVsCodeApi records what the page posts, and when (for the benchmarks); alerts and CSP violations are recorded too. */
 const INIT = `
-  window.__posted = []; window.__violations = []; window.__alerts = [];
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))), getState: () => undefined, setState: () => undefined });
+  window.__posted = []; window.__postedAt = []; window.__violations = []; window.__alerts = [];
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__postedAt.push(performance.now()); window.__posted.push(JSON.parse(JSON.stringify(m))); }, getState: () => undefined, setState: () => undefined });
   window.alert = (x) => window.__alerts.push(String(x));
   document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));
 `;
