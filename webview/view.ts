@@ -35,9 +35,13 @@ export class TopologyView {
 
   constructor(container: HTMLElement) {
     this.theme = readTheme();
+    // No textureOnViewport: its snapshot of the whole picture, taken when a pan or zoom starts, was
+    // one 100-250 ms frame at 200 namespaces (0.5-1.1 s at 1,000). Redrawing from cytoscape's own
+    // element caches every frame pans 200 namespaces at 60 frames a second, but for a 33-100 ms frame
+    // or two as the drag starts (`npm run bench`, topology section; notes in bench/RESULTS.md).
     this.cy = cytoscape({
       container, style: graphStyle(this.theme), minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3,
-      boxSelectionEnabled: false, selectionType: 'single', textureOnViewport: true, hideEdgesOnViewport: false,
+      boxSelectionEnabled: false, selectionType: 'single', textureOnViewport: false, hideEdgesOnViewport: false,
     });
   }
 
