@@ -99,6 +99,8 @@ async function incrementalSection(): Promise<void> {
   record({ section: 'incremental', case: `one container added at ${n}`, value: ms(median(incs)), ratio: median(incs) / full, baseline: `full snapshot ${ms(full)}`, target: '< 0.1', met: median(incs) / full < 0.1 });
 }
 
+let warmedUp = false;
+
 async function parseSection(): Promise<void> {
   const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
   const memory: { n: number; mb: number }[] = [];
@@ -119,6 +121,9 @@ async function parseSection(): Promise<void> {
       save = t;
       text = dump.stdout;
     }
+    // The extension parses on every refresh, so the steady state is what counts: one untimed parse
+    // of a small dump first, so the first timed run does not also pay for compiling the parser.
+    if (!warmedUp) { parseIptablesSave(kubeProxyRules(5_000)); warmedUp = true; }
     const parses: number[] = [];
     let ruleCount = 0;
     for (let r = 0; r < (n >= 1_000_000 ? 1 : 3); r++) {
