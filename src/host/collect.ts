@@ -1,5 +1,6 @@
 // Collects links, addresses, routes and NAT rules from every namespace, concurrently, into one Snapshot.
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
+import { ssListenersArgv } from '../core/listeners';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
 import { buildSnapshot } from '../core/snapshot';
 import { batchableNamespaces, collectBatched } from './batchedCollect';
@@ -20,11 +21,16 @@ export const DEFAULT_CONCURRENCY = 8;
 const LEGACY_WARNING = /iptables-legacy tables present/;
 
 /** The argv prefix that runs a command inside `ns`: nothing for the host, nsenter for the rest. */
-export function enterArgv(ns: DiscoveredNamespace): string[] {
+export function enterArgv(ns: Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>): string[] {
   if (ns.kind === 'host') return [];
   const path = ns.paths[0];
   if (path === undefined) throw new Error(`namespace ${ns.id} has no path`);
   return ['nsenter', `--net=${path}`, '--'];
+}
+
+/** The one `ss` run that lists `ns`'s listening sockets, for the trace and the mapping checks alike (parsed by core/listeners). */
+export function listenersArgv(ns: Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>, options: { sctp?: boolean } = {}): string[] {
+  return [...enterArgv(ns), ...ssListenersArgv(options)];
 }
 
 export function ipBatchArgv(ns: DiscoveredNamespace): string[] {

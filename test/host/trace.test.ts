@@ -203,6 +203,17 @@ describe('trace against the real kernel', function () {
     });
   }
 
+  it('real ss output of every lab namespace reads without a diagnostic, and names the docker-proxy stand-in', () => {
+    assert.ok(extras.size > 0);
+    for (const [id, x] of extras) {
+      assert.notEqual(x.listeners, null, `ss ran in ${nsLabel(snapshot, id)}`);
+      assert.deepEqual(x.errors.filter((e) => / not read: /.test(e)), [], `ss lines of ${nsLabel(snapshot, id)}`);
+    }
+    const host = snapshot.namespaces.find((n) => n.name === 'nxt-host');
+    const proxy = extras.get(host?.id ?? '')?.listeners?.find((l) => l.port === 8080 && l.protocol === 'tcp');
+    assert.equal(proxy?.processes[0]?.command, 'docker-proxy');
+  });
+
   it('the CLI traces a lab mapping as JSON and as text', async function () {
     const json = await runCli(['trace', '--in', 'nxt-host', '--from', OUT, '--to', '198.19.0.1:8080', '--json', '--docker-netns-dir', LAB_DOCKER_NETNS_DIR]);
     assert.equal(json.failure, null, json.stderr);

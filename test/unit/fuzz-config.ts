@@ -25,6 +25,13 @@ export function ipRecordings(): { name: string; text: string }[] {
     .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
 }
 
+/** Real `ss` outputs recorded by test/fixtures/record-ss.sh (`NAME.txt`; listen.py and the version note are not outputs). */
+export function ssFixtures(): { name: string; text: string }[] {
+  const dir = join(FIXTURES, 'ss');
+  return readdirSync(dir).filter((n) => n.endsWith('.txt') && n !== 'ss-version.txt').sort()
+    .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
+}
+
 /** Characters that matter to the parsers: quotes, escapes, brackets, separators, control and wide characters. */
 const SPECIAL = ['"', '\\', "'", ' ', '  ', '!', '-', '--', '[', ']', '{', '}', ':', ',', '*', '#', '\n', '\r', '\t', '\0', 'é', '😀', '\u202e', 'COMMIT', '-A ', '-m ', '-j ', 'null', '1e309', '-1'];
 
@@ -35,16 +42,17 @@ export type Mutation =
   | { kind: 'swapLines'; line: number; other: number }
   | { kind: 'truncate'; at: number };
 
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...SPECIAL), fc.string({ maxLength: 4, unit: 'binary' })) }),
+const mutationArb = (special: readonly string[]): fc.Arbitrary<Mutation> => fc.oneof(
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...special), fc.string({ maxLength: 4, unit: 'binary' })) }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
   fc.record({ kind: fc.constantFrom('dupLine' as const, 'dropLine' as const), line: fc.nat() }),
   fc.record({ kind: fc.constant('swapLines' as const), line: fc.nat(), other: fc.nat() }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
 );
 
-export function mutationsArb(maxLength = 6): fc.Arbitrary<Mutation[]> {
-  return fc.array(mutationArb, { minLength: 1, maxLength });
+/** Edits of a recorded text; `extra` adds insertions that matter to one parser (e.g. `%`, `LISTEN` for ss). */
+export function mutationsArb(maxLength = 6, extra: readonly string[] = []): fc.Arbitrary<Mutation[]> {
+  return fc.array(mutationArb([...SPECIAL, ...extra]), { minLength: 1, maxLength });
 }
 
 export function mutate(text: string, mutations: readonly Mutation[]): string {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIptablesSave } from '../../src/core/iptables/parse';
 import { contentsOf, restorePayload, ruleSpec, revertOps, simulate, touchedChains } from '../../src/core/mapping/chainEdits';
-import { parseSsListeners } from '../../src/core/mapping/listeners';
+import { parseSs } from '../../src/core/listeners';
 import { describePlan, findForeignMapping, planAdd, planRemoveForeign, planRemoveOwn } from '../../src/core/mapping/plan';
 import { mappingComment, specFromComment } from '../../src/core/mapping/rules';
 import type { ChainContents, MappingPlan, MappingSpec } from '../../src/core/mapping/types';
@@ -197,7 +197,7 @@ describe('port mapping conflicts', () => {
 
   it('refuses a port a process listens on, naming the process', () => {
     const ss = 'udp UNCONN 0 0 0.0.0.0:5300 0.0.0.0:* users:(("node",pid=26881,fd=20))\ntcp LISTEN 0 511 *:18080 *:* users:(("nginx",pid=12,fd=6),("nginx",pid=13,fd=6))\ntcp LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:*\n';
-    const listeners = parseSsListeners(ss);
+    const listeners = parseSs(ss).listeners;
     assert.deepEqual(listeners.map((l) => `${l.protocol} ${l.address} ${l.port} ${l.processes.map((p) => p.pid).join(',')}`), ['udp 0.0.0.0 5300 26881', 'tcp * 18080 12,13', 'tcp 127.0.0.53 53 ']);
     const planned = planAdd(EMPTY, web, listeners);
     assert.equal(planned.ok, false);

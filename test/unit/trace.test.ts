@@ -4,7 +4,7 @@ import { parseIptablesSave } from '../../src/core/iptables/parse';
 import type { Namespace, NetInterface, Route, Snapshot } from '../../src/core/model';
 import { deriveMappings } from '../../src/core/portMappings';
 import { formatIp, inCidr, parseCidr, parseIp } from '../../src/core/trace/addr';
-import { findListener, parseSs } from '../../src/core/trace/listeners';
+import { parseSs } from '../../src/core/listeners';
 import { addressType, interfaceMatches } from '../../src/core/trace/match';
 import { renderTrace } from '../../src/core/trace/render';
 import { traceConnection } from '../../src/core/trace/trace';
@@ -43,7 +43,7 @@ function labSnapshot(): Snapshot {
   };
 }
 
-const listening = (lines: string): NamespaceExtras => ({ listeners: parseSs(lines), sysctls: { 'ipv4/ip_forward': '1', 'bridge/bridge-nf-call-iptables': '1' }, errors: [] });
+const listening = (lines: string): NamespaceExtras => ({ listeners: parseSs(lines).listeners, sysctls: { 'ipv4/ip_forward': '1', 'bridge/bridge-nf-call-iptables': '1' }, errors: [] });
 const extras = new Map<string, NamespaceExtras>([
   ['1', listening('')],
   ['2', listening('tcp LISTEN 0 511 *:80 *:* users:(("nginx",pid=42,fd=6))')],
@@ -51,7 +51,7 @@ const extras = new Map<string, NamespaceExtras>([
 ]);
 const outside = (dst: string, dport: number, protocol: 'tcp' | 'udp' = 'tcp'): TraceRequest => ({ source: { kind: 'outside', namespace: '1', iface: 'eth0' }, dst, dport, protocol });
 
-describe('trace: addresses, listeners and matches', () => {
+describe('trace: addresses and matches', () => {
   it('parses and contains IPv4 and IPv6 prefixes', () => {
     const a = parseIp('172.31.240.2');
     const c = parseCidr('172.31.240.0/24');
@@ -62,24 +62,6 @@ describe('trace: addresses, listeners and matches', () => {
     assert.ok(a && c6 && !inCidr(a, c6));
     assert.equal(formatIp(parseIp('fd00:0:0:0:0:0:0:2') ?? { v6: true, value: 0n }), 'fd00::2');
     assert.equal(parseCidr('10.0.0.0/255.0.0.0')?.prefix, 8);
-  });
-
-  it('reads ss and prefers an exact address over a wildcard; [::] takes only IPv6', () => {
-    const ls = parseSs([
-      'tcp LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid=9,fd=14))',
-      'tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
-      'tcp LISTEN 0 511 10.0.0.1:80 0.0.0.0:* users:(("proxy",pid=2,fd=6))',
-      'tcp LISTEN 0 511 [::]:8080 [::]:*',
-      'udp UNCONN 0 0 *:53 *:* users:(("dns",pid=3,fd=6))',
-    ].join('\n'));
-    assert.equal(ls.length, 5);
-    assert.equal(ls[0]?.address, '127.0.0.53');
-    assert.equal(findListener(ls, 'tcp', '10.0.0.1', 80)?.processes[0]?.name, 'proxy');
-    assert.equal(findListener(ls, 'tcp', '10.0.0.2', 80)?.processes[0]?.name, 'nginx');
-    assert.equal(findListener(ls, 'tcp', '10.0.0.2', 8080), undefined);
-    assert.ok(findListener(ls, 'tcp', 'fd00::1', 8080));
-    assert.equal(findListener(ls, 'udp', '10.0.0.2', 53)?.processes[0]?.name, 'dns');
-    assert.equal(findListener(ls, 'tcp', '10.0.0.2', 53), undefined);
   });
 
   it('matches interface wildcards and address types from the namespace', () => {

@@ -3,7 +3,8 @@ import { mappingText, portText } from '../labels';
 import type { Table } from '../iptables/types';
 import type { PortMapping, PortSpec } from '../model';
 import { deriveMappings } from '../portMappings';
-import type { Listener, MappingConflict, MappingSpec } from './types';
+import type { Listener } from '../listeners';
+import type { MappingConflict, MappingSpec } from './types';
 import { anyAddress } from './validate';
 
 function portCovers(spec: PortSpec, port: number): boolean {

@@ -6,7 +6,8 @@ import { deriveMappings } from '../portMappings';
 import { chainExists, ruleSpec, touchedChains } from './chainEdits';
 import { dnatConflicts, listenerConflicts } from './conflicts';
 import { DOCKER_USER, HOOK_COMMENT, OWN_CHAINS, hookRules, mappingComment, mappingRules, mappingTitle, specFromComment } from './rules';
-import type { Listener, MappingConflict, MappingOwner, MappingPlan, MappingSelector, MappingSpec, RuleOp, RuleTable } from './types';
+import type { Listener } from '../listeners';
+import type { MappingConflict, MappingOwner, MappingPlan, MappingSelector, MappingSpec, RuleOp, RuleTable } from './types';
 import { anyAddress, isLoopback } from './validate';
 
 export type Planned = { ok: true; plan: MappingPlan } | { ok: false; conflicts: MappingConflict[]; error: string };

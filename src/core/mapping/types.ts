@@ -1,4 +1,4 @@
-// Types of port-mapping plans: what a user asks for, the rule edits that do it, conflicts, and listeners.
+// Types of port-mapping plans: what a user asks for, the rule edits that do it, and conflicts.
 import type { Family } from '../model';
 
 export type MappingProtocol = 'tcp' | 'udp' | 'sctp';
@@ -57,15 +57,6 @@ export interface MappingPlan {
   spec: MappingSpec | null;
   /** Loopback-bound: the kernel must be told to route 127.0.0.0/8 out of the target's interface. */
   needsRouteLocalnet: boolean;
-}
-
-export interface Listener {
-  protocol: MappingProtocol;
-  /** `0.0.0.0`, `::` or `*` for every address, else the address (brackets and `%iface` removed). */
-  address: string;
-  port: number;
-  /** `users:(("nginx",pid=12,fd=6))` decoded: command and pid of each holder. */
-  processes: { command: string; pid: number }[];
 }
 
 export interface MappingConflict {

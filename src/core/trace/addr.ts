@@ -40,7 +40,8 @@ function parseV6(text: string): Ip | null {
   if (h === null || tl === null) return null;
   head = h; tail = tl;
   const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 0) return null;
+  // `::` stands for at least one zero group: `1::2:3:4:5:6:7:8` is not an address.
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
   let value = 0n;
   for (const w of all) {

@@ -3,7 +3,7 @@ import { namespaceLabel } from '../labels';
 import type { Family, Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
 import { endpoint, isLoopback, sameIp } from './addr';
 import { walkTable, type TableSource, type TableVerdict, type WalkContext } from './chains';
-import { findListener } from './listeners';
+import { findListener } from '../listeners';
 import { packetText, type NatRecord, type Packet } from './packet';
 import { proxyNotes } from './proxy';
 import { interfaceAddress, localInterface, namespaceAddresses, routeLookup } from './route';
@@ -305,7 +305,7 @@ function deliver(w: Walk, ns: Namespace, p: Packet): Verdict {
     return { kind: 'refused', namespace: ns.id, ip: p.dst, port: p.dport, reason: `nothing listens on ${p.protocol} ${endpoint(p.dst, p.dport)} in ${nsLabel(w.snapshot, ns.id)}`, rule: null };
   }
   const proc = l.processes[0] ?? null;
-  note(w, ns.id, p, 'deliver', 'listener', `${proc ? `process ${proc.name} (pid ${proc.pid})` : 'a socket'} listens on ${endpoint(l.address, l.port)}/${l.protocol}: delivered`);
+  note(w, ns.id, p, 'deliver', 'listener', `${proc ? `process ${proc.command} (pid ${proc.pid})` : 'a socket'} listens on ${endpoint(l.address, l.port)}/${l.protocol}: delivered`);
   for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
-  return { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: proc?.name ?? null, pid: proc?.pid ?? null };
+  return { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: proc?.command ?? null, pid: proc?.pid ?? null };
 }

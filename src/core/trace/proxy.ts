@@ -3,8 +3,7 @@ import { endpoint, isLoopback, sameIp } from './addr';
 import type { Namespace, PortMapping, Snapshot } from '../model';
 import { mappingText } from '../labels';
 import type { Packet } from './packet';
-import type { Listener } from './types';
-import { findListener } from './listeners';
+import { findListener, type Listener } from '../listeners';
 
 function coversPort(m: PortMapping, port: number): boolean {
   if (m.hostPort === null) return true;
@@ -21,7 +20,7 @@ function boundElsewhere(m: PortMapping, dst: string): boolean {
 export function proxyNotes(snapshot: Snapshot, ns: Namespace, p: Packet, listeners: readonly Listener[] | null): string[] {
   const mappings = snapshot.portMappings.filter((m) => m.namespace === ns.id && m.protocol === p.protocol && m.family === p.family && coversPort(m, p.dport));
   const listener = listeners ? findListener(listeners, p.protocol, p.dst, p.dport) : undefined;
-  const proc = listener?.processes[0]?.name ?? null;
+  const proc = listener?.processes[0]?.command ?? null;
   const out: string[] = [];
   if (listener && (proc === 'docker-proxy' || mappings.length > 0)) {
     const m = mappings[0];

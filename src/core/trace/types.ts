@@ -1,4 +1,5 @@
 // The trace's data: what to trace (request), what the host adds (listeners, sysctls), and the path it found.
+import type { Listener } from '../listeners';
 import type { Family, NamespaceId } from '../model';
 
 export type Protocol = 'tcp' | 'udp';
@@ -17,14 +18,6 @@ export interface TraceRequest {
   protocol: Protocol;
   /** Source port of the first packet; defaults to an ephemeral 40000. */
   sport?: number;
-}
-
-export interface Listener {
-  protocol: Protocol;
-  /** As `ss` prints it: `0.0.0.0`, `*`, `[::]`, `127.0.0.1`, `[fd00::2]`. */
-  address: string;
-  port: number;
-  processes: { name: string; pid: number }[];
 }
 
 /** What the trace needs beyond the snapshot, per namespace; null fields were not readable. */

@@ -1,12 +1,12 @@
 // Creates, removes and undoes port mappings in one namespace: lock, read, plan, iptables-restore --noflush, read back, verify, roll back.
 import { contentsOf, diffContents, restorePayload, revertOps, simulate, touchedChains } from '../../core/mapping/chainEdits';
-import { parseSsListeners } from '../../core/mapping/listeners';
 import { findForeignMapping, findOwnMapping, planAdd, planRemoveForeign, planRemoveOwn, type ForeignMapping } from '../../core/mapping/plan';
-import type { Listener, MappingConflict, MappingPlan, MappingSelector, MappingSpec, RuleOp } from '../../core/mapping/types';
+import type { MappingConflict, MappingPlan, MappingSelector, MappingSpec, RuleOp } from '../../core/mapping/types';
 import { parseIptablesSave } from '../../core/iptables/parse';
 import type { IptablesDump } from '../../core/iptables/types';
+import { parseSs, type Listener } from '../../core/listeners';
 import type { DiscoveredNamespace, Family } from '../../core/model';
-import { enterArgv } from '../collect';
+import { enterArgv, listenersArgv } from '../collect';
 import { formatArgv, type CommandResult, type Runner } from '../runner';
 import { withLock, type LockOptions } from './lock';
 
@@ -60,9 +60,10 @@ export async function readRules(target: MappingTarget, family: Family): Promise<
   return { dump: parseIptablesSave(result.stdout), text: result.stdout };
 }
 
-export async function readListeners(target: MappingTarget): Promise<Listener[]> {
-  const result = await must(target.runner, [...enterArgv(target.namespace), 'ss', '-H', '-l', '-n', '-p', '-t', '-u', '-S']);
-  return parseSsListeners(result.stdout);
+/** Sockets that could hold the port. Lines ss printed that cannot be read are passed over: this feeds a safety check, not a view. */
+export async function readListeners(target: MappingTarget, protocol: MappingSpec['protocol']): Promise<Listener[]> {
+  const result = await must(target.runner, listenersArgv(target.namespace, { sctp: protocol === 'sctp' }));
+  return parseSs(result.stdout).listeners;
 }
 
 /**
@@ -136,7 +137,7 @@ async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesD
 export async function addMapping(target: MappingTarget, spec: MappingSpec, options: { dryRun?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult> {
   const work = async () => {
     const { dump } = await readRules(target, spec.family);
-    const planned = planAdd(dump, spec, await readListeners(target));
+    const planned = planAdd(dump, spec, await readListeners(target, spec.protocol));
     if (!planned.ok) throw new MappingError('conflict', planned.error, { conflicts: planned.conflicts });
     return execute(target, planned.plan, dump, options.dryRun ?? false, options.expected);
   };

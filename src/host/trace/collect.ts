@@ -1,17 +1,10 @@
 // Collects what a trace needs beyond the snapshot, per namespace: listening sockets (ss) and the sysctls that steer routing.
+import { parseSs } from '../../core/listeners';
 import type { Namespace, NamespaceId, Snapshot } from '../../core/model';
-import { parseSs } from '../../core/trace/listeners';
 import type { NamespaceExtras } from '../../core/trace/types';
+import { enterArgv, listenersArgv } from '../collect';
 import { mapLimit } from '../discovery';
 import { formatArgv, type Runner } from '../runner';
-
-/** The prefix that runs a command inside a namespace: nothing for the host, nsenter for the rest. */
-export function enterNamespace(ns: Pick<Namespace, 'kind' | 'paths' | 'id'>): string[] {
-  if (ns.kind === 'host') return [];
-  const path = ns.paths[0];
-  if (path === undefined) throw new Error(`namespace ${ns.id} has no path`);
-  return ['nsenter', `--net=${path}`, '--'];
-}
 
 /** /proc/sys/net files the trace reads; /proc/sys/net shows the namespace of the reading process. */
 export function sysctlFiles(ns: Namespace): string[] {
@@ -32,16 +25,17 @@ export function parseSysctls(text: string): Record<string, string> {
 }
 
 export async function collectNamespaceExtras(runner: Runner, ns: Namespace): Promise<NamespaceExtras> {
-  const enter = enterNamespace(ns);
   const errors: string[] = [];
   const [ss, sys] = await Promise.all([
-    runner.run([...enter, 'ss', '-H', '-ltnup']),
+    runner.run(listenersArgv(ns)),
     // -s: the bridge files exist only with br_netfilter loaded; grep still prints the rest (exit 2).
-    runner.run([...enter, 'grep', '-sH', '.', ...sysctlFiles(ns).map((f) => `/proc/sys/net/${f}`)]),
+    runner.run([...enterArgv(ns), 'grep', '-sH', '.', ...sysctlFiles(ns).map((f) => `/proc/sys/net/${f}`)]),
   ]);
   if (ss.failure) errors.push(`${formatArgv(ss.argv)}: ${ss.failure.message}`);
   if (sys.failure && sys.stdout.trim() === '') errors.push(`${formatArgv(sys.argv)}: ${sys.failure.message}`);
-  return { listeners: ss.failure ? null : parseSs(ss.stdout), sysctls: parseSysctls(sys.stdout), errors };
+  const parsed = ss.failure ? null : parseSs(ss.stdout);
+  for (const d of parsed?.diagnostics ?? []) errors.push(`${formatArgv(ss.argv)}: line ${d.line} not read: ${d.message}`);
+  return { listeners: parsed?.listeners ?? null, sysctls: parseSysctls(sys.stdout), errors };
 }
 
 /** Extras for the namespaces a trace may pass; all of them unless `only` narrows it. */
