@@ -58,7 +58,7 @@ export function isIpLiteral(text: string): boolean {
   return !text.includes('.') || isIPv4(text.slice(text.lastIndexOf(':') + 1));
 }
 
-/** What the kernel allows as an interface name (dev_valid_name): 1 to 15 bytes, no `/`, `:` or white space. */
+/** What the kernel allows as an interface name (dev_valid_name): at most 15 bytes (so characters), no `/`, `:` or white space. */
 function isInterfaceName(text: string): boolean {
   return text.length > 0 && text.length <= 15 && !/[/:\s]/.test(text);
 }
