@@ -9,3 +9,4 @@ for ns in $(ip netns list | cut -d' ' -f1); do
   ip -n "$ns" -j -d -batch - <<<"$cmds" >/dev/null
   nsenter --net="/run/netns/$ns" iptables-save -c >/dev/null
 done
+exit 0

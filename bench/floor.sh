@@ -10,4 +10,4 @@ printf 'link show\naddr show\nroute show table all\nnetns list-id\n' >"$cmds"
 { printf '\0'; ip netns list | cut -d' ' -f1 | tr '\n' '\0'; } | xargs -0 -P "$(nproc)" -n 1 sh -c '
   if [ -z "$2" ]; then ip -j -d -batch "$1" >/dev/null; iptables-save -c >/dev/null; exit 0; fi
   ip -n "$2" -j -d -batch "$1" >/dev/null
-  nsenter --net="/run/netns/$2" iptables-save -c >/dev/null' _ "$cmds"
+  nsenter --net="/run/netns/$2" iptables-save -c >/dev/null; exit 0' _ "$cmds"
