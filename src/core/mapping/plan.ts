@@ -73,7 +73,8 @@ export function planAdd(dump: IptablesDump, spec: MappingSpec, listeners: readon
   };
 }
 
-function deleteOp(rule: Rule): RuleOp {
+/** Deleting exactly `rule` (by its text; its position kept for undo). */
+export function deleteOp(rule: Rule): RuleOp {
   return { op: 'delete', table: rule.table as RuleTable, chain: rule.chain, rule: ruleSpec(rule), index: rule.index };
 }
 

@@ -1,5 +1,6 @@
 // Creates, removes and undoes port mappings in one namespace: lock, read, plan, iptables-restore --noflush, read back, verify, roll back.
 import { contentsOf, diffContents, restorePayload, revertOps, simulate, touchedChains } from '../../core/mapping/chainEdits';
+import { planCleanup, type CleanupSelection } from '../../core/mapping/cleanup';
 import { findForeignMapping, findOwnMapping, planAdd, planRemoveForeign, planRemoveOwn, type ForeignMapping } from '../../core/mapping/plan';
 import type { MappingConflict, MappingPlan, MappingSelector, MappingSpec, RuleOp } from '../../core/mapping/types';
 import { parseIptablesSave } from '../../core/iptables/parse';
@@ -115,11 +116,11 @@ async function locked<T>(target: MappingTarget, work: () => Promise<T>): Promise
  * What the user approved must be what is applied: under the lock the plan is made again from the
  * rules as they are now, and if another tool changed them since the preview the apply is refused.
  */
-function refuseStale(plan: MappingPlan, expected: MappingPlan | undefined): void {
+function refuseStale(plan: MappingPlan | null, expected: MappingPlan | undefined): void {
   if (expected === undefined) return;
-  const same = restorePayload(plan.ops) === restorePayload(expected.ops) && JSON.stringify(plan.before) === JSON.stringify(expected.before);
+  const same = plan !== null && restorePayload(plan.ops) === restorePayload(expected.ops) && JSON.stringify(plan.before) === JSON.stringify(expected.before);
   if (!same) {
-    throw new MappingError('stale', 'the rules changed after the preview (another tool edited them): nothing was applied; review the new rules and try again', { plan });
+    throw new MappingError('stale', 'the rules changed after the preview (another tool edited them): nothing was applied; review the new rules and try again', { plan: plan ?? undefined });
   }
 }
 
@@ -174,4 +175,19 @@ export async function undoMapping(target: MappingTarget, done: MappingPlan): Pro
     const plan: MappingPlan = { ...done, kind: done.kind === 'add' ? 'remove' : 'add', ops, before: touchedChains(dump, ops) };
     return execute(target, plan, dump, false);
   });
+}
+
+/**
+ * Removes what an earlier run of Netns Explorer left in this namespace's rules of one family (see
+ * core/mapping/cleanup.ts): the orphans, and the selected mappings. Null when there is nothing to remove;
+ * with `expected` (the previewed plan), nothing to remove any more is stale like any other change.
+ */
+export async function cleanUpLeftovers(target: MappingTarget, family: Family, selection: CleanupSelection, options: { dryRun?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult | null> {
+  const work = async () => {
+    const { dump } = await readRules(target, family);
+    const plan = planCleanup(dump, family, selection);
+    if (!options.dryRun) refuseStale(plan, options.expected);
+    return plan && execute(target, plan, dump, options.dryRun ?? false, options.expected);
+  };
+  return options.dryRun ? work() : locked(target, work);
 }
