@@ -1,28 +1,33 @@
-// `netns-explorer map ls|add|rm`: port mappings from the command line, through the same core and host code as the extension.
+// `netns-explorer map ls|add|rm|clean`: port mappings from the command line, through the same core and host code as the extension.
 import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../core/iptables/parse';
-import { mappingText } from '../core/labels';
+import { mappingText, namespaceLabel } from '../core/labels';
+import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
 import type { MappingSelector } from '../core/mapping/types';
 import { checkAddress, checkMappingInput, checkNamespaceRef, checkPort, checkProtocol, type Checked } from '../core/mapping/validate';
-import type { Family } from '../core/model';
+import type { DiscoveredNamespace, Family } from '../core/model';
 import { deriveMappings } from '../core/portMappings';
 import { collectSnapshot, enterArgv } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
-import { addMapping, MappingError, removeMapping, type MappingResult, type MappingTarget } from '../host/portMapping/apply';
+import { addMapping, cleanUpLeftovers, MappingError, removeMapping, type MappingResult, type MappingTarget } from '../host/portMapping/apply';
 import { resolveNamespace } from '../host/portMapping/namespaces';
 import { resolvePrivilege, type PrivilegeSetting } from '../host/privilege';
-import { ExecRunner, formatArgv } from '../host/runner';
+import { ExecRunner, formatArgv, type Runner } from '../host/runner';
 import { safeText } from './render';
 
 export const MAP_USAGE = `usage:
   netns-explorer map ls  --in NS [--json]
   netns-explorer map add --in NS --host-port P --to IP:PORT [--proto tcp|udp|sctp] [--host-ip A] [--dry-run]
   netns-explorer map rm  --in NS --host-port P [--proto tcp|udp|sctp] [--host-ip A] [--force] [--dry-run]
+  netns-explorer map clean [--in NS] [--all] [--dry-run]
 
   NS is a namespace name (ip netns, Docker sandbox key), an id (inode) or "host".
   --dry-run prints the exact rules and the iptables-restore input without changing anything.
   --force   lets rm delete a mapping Docker or Kubernetes made (they may recreate it).
+  clean     removes what an earlier run left broken (hooks to empty or missing chains, chains nothing
+            jumps to, rules of a mapping whose DNAT rule is gone), in NS or in every namespace;
+            --all also removes every port mapping Netns Explorer made.
   --privilege auto|sudo|pkexec|none, --docker-netns-dir DIR, --timeout MS as for snapshot.
 `;
 
@@ -46,6 +51,7 @@ function parse(argv: string[]) {
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       privilege: { type: 'string', default: 'auto' },
       'docker-netns-dir': { type: 'string', multiple: true },
       timeout: { type: 'string' },
@@ -59,12 +65,12 @@ type Values = ReturnType<typeof parse>['values'];
 
 /** Everything checked before any command runs or any namespace is looked up. */
 function checkArgs(command: string, values: Values) {
-  if (values.in === undefined) throw new MapUsageError('--in NS is required');
-  const ns = must(checkNamespaceRef(values.in));
+  if (values.in === undefined && command !== 'clean') throw new MapUsageError('--in NS is required');
+  const ns = values.in === undefined ? null : must(checkNamespaceRef(values.in));
   const privilege = values.privilege as PrivilegeSetting;
   if (!['auto', 'sudo', 'pkexec', 'none'].includes(privilege)) throw new MapUsageError(`--privilege must be auto, sudo, pkexec or none, not ${JSON.stringify(privilege)}`);
   const timeoutMs = values.timeout === undefined ? undefined : must(checkPort(values.timeout, '--timeout'));
-  if (command === 'ls') return { ns, privilege, timeoutMs, spec: null, selector: null };
+  if (command === 'ls' || command === 'clean') return { ns, privilege, timeoutMs, spec: null, selector: null };
   if (values['host-port'] === undefined) throw new MapUsageError('--host-port P is required');
   if (command === 'add') {
     if (values.to === undefined) throw new MapUsageError('--to IP:PORT is required');
@@ -105,17 +111,19 @@ async function runMap(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   if (values.help) { process.stdout.write(MAP_USAGE); return 0; }
-  if (command === undefined || !['ls', 'add', 'rm'].includes(command)) throw new MapUsageError(command === undefined ? 'map needs ls, add or rm' : `unknown map command: ${JSON.stringify(command)}`);
+  if (command === undefined || !['ls', 'add', 'rm', 'clean'].includes(command)) throw new MapUsageError(command === undefined ? 'map needs ls, add, rm or clean' : `unknown map command: ${JSON.stringify(command)}`);
   if (rest.length) throw new MapUsageError(`unexpected argument: ${JSON.stringify(rest[0])}`);
   const checked = checkArgs(command, values);
 
   const choice = await resolvePrivilege(checked.privilege);
   const runner = new ExecRunner({ privilege: choice.privilege, timeoutMs: checked.timeoutMs });
   const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
-  const namespace = resolveNamespace(discovery, checked.ns);
-  if (typeof namespace === 'string') throw new MapUsageError(namespace);
-  const target: MappingTarget = { runner, namespace };
   const dryRun = values['dry-run'] ?? false;
+  if (command === 'clean' && checked.ns === null) return clean(runner, discovery.namespaces, values.all ?? false, dryRun);
+  const namespace = resolveNamespace(discovery, checked.ns!);
+  if (typeof namespace === 'string') throw new MapUsageError(namespace);
+  if (command === 'clean') return clean(runner, [namespace], values.all ?? false, dryRun);
+  const target: MappingTarget = { runner, namespace };
 
   if (command === 'ls') {
     const out = [];
@@ -157,4 +165,27 @@ async function runMap(argv: string[]): Promise<number> {
     process.stderr.write(`netns-explorer map: ${e.kind === 'conflict' ? 'refused: ' : ''}${safeText(e.message).replace(/\\x0a/g, '\n')}${hint}\n`);
     return 1;
   }
+}
+
+/** `map clean`: each namespace and family on its own (one atomic apply each); a failure is said and the rest still run. */
+async function clean(runner: Runner, namespaces: DiscoveredNamespace[], all: boolean, dryRun: boolean): Promise<number> {
+  let failed = false;
+  let found = false;
+  for (const namespace of namespaces) {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const where = `${safeText(namespaceLabel(namespace))} (${family})`;
+      try {
+        const result = await cleanUpLeftovers({ runner, namespace }, family, all ? EVERYTHING : ORPHANS_ONLY, { dryRun });
+        if (!result) continue;
+        found = true;
+        process.stdout.write(`${where}: `);
+        printResult(result, 'remove', dryRun);
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`netns-explorer map: ${where}: ${safeText((e as Error).message).replace(/\\x0a/g, '\n')}\n`);
+      }
+    }
+  }
+  if (!found && !failed) process.stdout.write(`no ${all ? '' : 'broken '}leftovers of Netns Explorer found\n`);
+  return failed ? 1 : 0;
 }
