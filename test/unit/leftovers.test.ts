@@ -6,7 +6,7 @@ import { parseIptablesSave } from '../../src/core/iptables/parse';
 import { contentsOf, restorePayload, simulate } from '../../src/core/mapping/chainEdits';
 import { EVERYTHING, ORPHANS_ONLY, planCleanup } from '../../src/core/mapping/cleanup';
 import { findLeftovers, findLeftoversIn, leftoverKey, leftoverSummary, needsAttention, type NamespaceLeftovers } from '../../src/core/mapping/leftovers';
-import { planAdd } from '../../src/core/mapping/plan';
+import { describePlan, planAdd, planRemoveOwn } from '../../src/core/mapping/plan';
 import type { MappingPlan } from '../../src/core/mapping/types';
 import type { IptablesDump } from '../../src/core/iptables/types';
 import type { NatRuleSet } from '../../src/core/model';
@@ -157,6 +157,22 @@ describe('leftovers: what an earlier run left', () => {
     assert.deepEqual(found.mappings.map((m) => [m.title, m.missing]), [['tcp [::]:18086 -> [fd00:6e78::2]:80', []]]);
     assert.deepEqual(findLeftoversIn(dump.tables, 'ipv4').mappings, []);
     after(planCleanup(dump, 'ipv6', EVERYTHING)!, empty);
+  });
+});
+
+describe('removing our last mapping with look-alikes beside it', () => {
+  it('takes our hooks and chains, and leaves the look-alikes: the NETNS-EXPLORERX hook and the copies of our tag in Docker\'s chain', () => {
+    let dump = intact();
+    for (const title of [TCP, UDP]) {
+      const spec = findLeftoversIn(dump.tables, 'ipv4').mappings.find((m) => m.title === title)!.spec;
+      const plan = planRemoveOwn(dump, spec)!;
+      assert.ok(!plan.ops.some((o) => o.chain === 'DOCKER' || o.chain === 'NETNS-EXPLORERX' || (o.op === 'delete' && o.rule.includes('NETNS-EXPLORERX'))), describePlan(plan).join('\n'));
+      const state = simulate(plan.before, plan.ops);
+      // What should be left: the fixture without this mapping (and, after the last one, without anything of ours).
+      dump = variant(title === TCP ? [new RegExp(TCP)] : [OURS]);
+      assert.deepEqual(state, contentsOf(dump, plan.before));
+      if (title === UDP) assert.ok(state.nat!.PREROUTING!.some((r) => r.endsWith('-j NETNS-EXPLORERX')));
+    }
   });
 });
 

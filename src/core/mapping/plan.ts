@@ -5,6 +5,7 @@ import type { Family } from '../model';
 import { deriveMappings } from '../portMappings';
 import { chainExists, ruleSpec, touchedChains } from './chainEdits';
 import { dnatConflicts, listenerConflicts } from './conflicts';
+import { isOwnHook } from './leftovers';
 import { DOCKER_USER, HOOK_COMMENT, OWN_CHAINS, hookRules, mappingComment, mappingRules, mappingTitle, specFromComment } from './rules';
 import type { Listener } from '../listeners';
 import type { MappingConflict, MappingOwner, MappingPlan, MappingSelector, MappingSpec, RuleOp, RuleTable } from './types';
@@ -20,10 +21,16 @@ function allRules(dump: IptablesDump, tableName: RuleTable): Rule[] {
   return table(dump, tableName)?.chains.flatMap((c) => c.rules) ?? [];
 }
 
-/** The specs of our mappings present in a dump, from their tagging comments, each once. */
+/** Rules in our own chains of a table: the only place our tagged rules are written, so the only place they are taken from. */
+function ownChainRules(dump: IptablesDump, tableName: RuleTable): Rule[] {
+  const names = Object.values(OWN_CHAINS).filter((o) => o.table === tableName).map((o) => o.chain as string);
+  return table(dump, tableName)?.chains.filter((c) => names.includes(c.name)).flatMap((c) => c.rules) ?? [];
+}
+
+/** The specs of our mappings present in a dump, from their tagging comments in our chains, each once. */
 export function ownMappings(dump: IptablesDump, family: Family): MappingSpec[] {
   const seen = new Map<string, MappingSpec>();
-  for (const rule of allRules(dump, 'nat')) {
+  for (const rule of ownChainRules(dump, 'nat')) {
     const spec = specFromComment(rule.comment);
     if (spec && spec.family === family && rule.target?.name === 'DNAT') seen.set(mappingTitle(spec), spec);
   }
@@ -83,7 +90,7 @@ export function planRemoveOwn(dump: IptablesDump, spec: MappingSpec): MappingPla
   const comment = mappingComment(spec);
   const ops: RuleOp[] = [];
   for (const tableName of ['filter', 'nat'] as const) {
-    for (const rule of allRules(dump, tableName)) if (rule.comment === comment) ops.push(deleteOp(rule));
+    for (const rule of ownChainRules(dump, tableName)) if (rule.comment === comment) ops.push(deleteOp(rule));
   }
   if (ops.length === 0) return null;
   const remaining = ownMappings(dump, spec.family).filter((s) => mappingTitle(s) !== mappingTitle(spec));
@@ -91,7 +98,8 @@ export function planRemoveOwn(dump: IptablesDump, spec: MappingSpec): MappingPla
     const hooks: RuleOp[] = [];
     const drops: RuleOp[] = [];
     for (const tableName of ['filter', 'nat'] as const) {
-      for (const rule of allRules(dump, tableName)) if (rule.comment === HOOK_COMMENT) hooks.push(deleteOp(rule));
+      // Our hook comment on a jump to a chain not ours (NETNS-EXPLORERX) is someone else's rule: it stays.
+      for (const rule of allRules(dump, tableName)) if (isOwnHook(rule, tableName)) hooks.push(deleteOp(rule));
     }
     for (const own of Object.values(OWN_CHAINS)) {
       const chain = table(dump, own.table)?.chains.find((c) => c.name === own.chain);
