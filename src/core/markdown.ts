@@ -24,6 +24,11 @@ function showInvisible(text: string, keep = ''): string {
   return text.replace(INVISIBLE, (char) => (keep.includes(char) ? char : visibleEscape(char)));
 }
 
+/** Plain text (a notification, a quick pick) with every invisible or reordering character shown as an escape. */
+export function visibleText(text: string): string {
+  return showInvisible(text);
+}
+
 /**
  * Markdown that renders exactly `text`, as one line of inline text. Every ASCII punctuation
  * character is backslash-escaped, so nothing can form emphasis, links, images, autolinks

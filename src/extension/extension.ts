@@ -8,6 +8,7 @@ import { goToPeer } from './commands/goToPeer';
 import { openNatRules } from './commands/openNatRules';
 import { createPortMapping } from './commands/createPortMapping';
 import { deletePortMapping } from './commands/deletePortMapping';
+import { cleanUpLeftovers, offerLeftoverCleanup, type LeftoverNotice } from './commands/cleanUpLeftovers';
 import { refresh } from './commands/refresh';
 import { readSettings } from './config';
 import { Log } from './log';
@@ -33,6 +34,9 @@ export interface NetnsExplorerApi {
   trace: TraceTreeProvider;
   tracedPath: () => TracedPath | null;
   topologyHighlight: () => readonly string[];
+  /** The leftover notification shown after the first snapshot (null: none needed), and the same check run again on the current snapshot. */
+  leftoverNotice: Promise<LeftoverNotice | null>;
+  checkLeftovers: () => LeftoverNotice | null;
 }
 
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
@@ -77,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     'netnsExplorer.createPortMapping': createPortMapping(ctx),
     'netnsExplorer.publishPort': createPortMapping(ctx),
     'netnsExplorer.deletePortMapping': deletePortMapping(ctx),
+    'netnsExplorer.cleanUpLeftovers': cleanUpLeftovers(ctx),
     'netnsExplorer.showTopology': topology.show,
     'netnsExplorer.exportTopology': topology.export,
     'netnsExplorer.showOutput': () => log.channel.show(),
@@ -105,10 +110,12 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   }));
   onVisibility();
 
-  void store.refreshWithProgress();
+  // An earlier extension host may have been killed after an apply, its Undo lost with it: the rules it left say so by their comments.
+  const leftoverNotice = Promise.resolve(store.refreshWithProgress()).then((snapshot) => (snapshot ? offerLeftoverCleanup(ctx, context.globalState, snapshot) : null));
   return {
     store, providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider }, views,
     trace, tracedPath: currentTracedPath, topologyHighlight: () => topology.lastHighlight,
+    leftoverNotice, checkLeftovers: () => (store.snapshot ? offerLeftoverCleanup(ctx, context.globalState, store.snapshot) : null),
   };
 }
 
