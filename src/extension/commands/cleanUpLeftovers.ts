@@ -63,8 +63,20 @@ async function askSelection(snapshot: Snapshot, found: NamespaceLeftovers[]): Pr
   return out;
 }
 
-export function cleanUpLeftovers(ctx: CommandContext): (arg?: CleanupAnswers) => Promise<CleanupOutcome | undefined> {
-  return async (arg = {}) => {
+/** Only the fields this command knows, with their types checked: a menu may pass something else. */
+function answersOf(arg: unknown): CleanupAnswers {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const a = arg as Record<string, unknown>;
+  return {
+    ns: Array.isArray(a.ns) && a.ns.every((x) => typeof x === 'string') ? a.ns as string[] : undefined,
+    remove: a.remove === 'orphans' || a.remove === 'all' ? a.remove : undefined,
+    confirm: a.confirm === true,
+  };
+}
+
+export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) => Promise<CleanupOutcome | undefined> {
+  return async (given) => {
+    const arg = answersOf(given);
     const runner = await mappingRunner(ctx);
     if (!runner) {
       // Read-only: the rules cannot even be read here, so the CLI finds and removes them in a terminal.
