@@ -1,5 +1,6 @@
 // The one store of state: the current snapshot, how it was taken, the view filter, and refresh.
 import * as vscode from 'vscode';
+import { FoldedRuns } from '../core/foldedRuns';
 import type { Snapshot } from '../core/model';
 import { SnapshotCollector } from '../host/collect';
 import { discoverNamespaces } from '../host/discovery';
@@ -14,9 +15,11 @@ export { NO_FILTER, type ViewFilter } from './tree/filter';
 export class SnapshotStore implements vscode.Disposable {
   private current: Snapshot | null = null;
   private privilege: PrivilegeChoice | null = null;
-  private running: Promise<Snapshot | null> | null = null;
-  /** What the next run must read: null = nothing queued, 'all', or the ids of namespaces that changed. */
-  private queued: 'all' | Set<string> | null = null;
+  /** Refreshes, one at a time; `undefined` reads every namespace, a set only those (and new ones). */
+  private readonly refreshes = new FoldedRuns<ReadonlySet<string> | undefined, Snapshot | null>(
+    (changed) => this.take(changed),
+    (a, b) => (a === undefined || b === undefined ? undefined : new Set([...a, ...b])),
+  );
   private collector: SnapshotCollector | null = null;
   private viewFilter: ViewFilter = NO_FILTER;
   private readonly changed = new vscode.EventEmitter<Snapshot>();
@@ -59,21 +62,11 @@ export class SnapshotStore implements vscode.Disposable {
   /**
    * Takes a new snapshot. With `changed`, only new namespaces and those listed are read again; the
    * rest reuse their last output. Calls made while one is running are folded into one follow-up
-   * run, so a burst of events never queues a burst of snapshots.
+   * run, so a burst of events never queues a burst of snapshots; they resolve with that run's
+   * snapshot, read after they called (see FoldedRuns).
    */
   refresh(changed?: ReadonlySet<string>): Promise<Snapshot | null> {
-    if (this.running) {
-      if (changed === undefined || this.queued === 'all') this.queued = 'all';
-      else this.queued = new Set([...(this.queued ?? []), ...changed]);
-      return this.running;
-    }
-    this.running = this.take(changed).finally(() => {
-      this.running = null;
-      const next = this.queued;
-      this.queued = null;
-      if (next !== null) void this.refresh(next === 'all' ? undefined : next);
-    });
-    return this.running;
+    return this.refreshes.run(changed);
   }
 
   /** Refresh with a progress indicator on the views and in the status bar. */
