@@ -37,6 +37,8 @@ export interface NetnsExplorerApi {
   /** The leftover notification shown after the first snapshot (null: none needed), and the same check run again on the current snapshot. */
   leftoverNotice: Promise<LeftoverNotice | null>;
   checkLeftovers: () => LeftoverNotice | null;
+  /** The topology's WebviewPanel while it is open (its webview options are what the page may load and do). */
+  topologyPanel: () => vscode.WebviewPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
@@ -116,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     store, providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider }, views,
     trace, tracedPath: currentTracedPath, topologyHighlight: () => topology.lastHighlight,
     leftoverNotice, checkLeftovers: () => (store.snapshot ? offerLeftoverCleanup(ctx, context.globalState, store.snapshot) : null),
+    topologyPanel: () => topology.webviewPanel,
   };
 }
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { NetnsExplorerApi } from '../../src/extension/extension';
 import type { Rendered } from '../../src/extension/topology/panel';
@@ -24,6 +24,7 @@ function group(svg: string, id: string): string | undefined {
 describe('topology view on the lab', function () {
   this.timeout(180_000);
   let api: NetnsExplorerApi;
+  let ext: vscode.Extension<NetnsExplorerApi>;
   let lab: LabState;
   let dir: string;
   const runner = new ExecRunner();
@@ -34,8 +35,9 @@ describe('topology view on the lab', function () {
     lab = await labUp();
     dir = mkdtempSync(join(tmpdir(), 'nx-topology-'));
     await vscode.workspace.getConfiguration('netnsExplorer').update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
-    const ext = vscode.extensions.getExtension<NetnsExplorerApi>('netns-explorer.netns-explorer');
-    assert.ok(ext);
+    const found = vscode.extensions.getExtension<NetnsExplorerApi>('netns-explorer.netns-explorer');
+    assert.ok(found);
+    ext = found;
     api = await ext.activate();
     await api.store.refresh();
   });
@@ -55,6 +57,25 @@ describe('topology view on the lab', function () {
     assert.ok((rendered.counts.bridgePort ?? 0) >= lab.bridges[0]!.ports.length);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('netnsExplorer.topology'));
     assert.ok(tab, 'a topology tab is open');
+  });
+
+  it('the page may load files from the extension\'s dist/ folder alone, and follows no command link', async () => {
+    await vscode.commands.executeCommand('netnsExplorer.showTopology');
+    const panel = api.topologyPanel();
+    assert.ok(panel, 'the topology panel is open');
+    const options = panel.webview.options;
+    const dist = join(ext.extensionPath, 'dist');
+    assert.deepEqual(options.localResourceRoots?.map((u) => u.toString()), [vscode.Uri.file(dist).toString()], 'exactly one root: dist/');
+    // Spelled out: none of the wider places a page could want to read is under a root.
+    const under = (path: string, root: string) => !relative(root, path).startsWith('..');
+    const wider = ['/', ext.extensionPath, join(ext.extensionPath, 'package.json'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
+    for (const root of options.localResourceRoots ?? []) {
+      for (const path of wider) assert.ok(!under(path, root.fsPath), `${path} is not readable by the page (root ${root.fsPath})`);
+    }
+    assert.ok(under(join(dist, 'webview.js'), dist), 'the bundle itself is');
+    assert.equal(options.enableScripts, true);
+    assert.notEqual(options.enableCommandUris, true, 'command: links in the page are not followed');
+    assert.ok(!Array.isArray(options.enableCommandUris), 'not even for a list of commands');
   });
 
   it('exportTopology with a file URI writes an SVG holding every namespace, the bridge, every veth end and every published port', async () => {

@@ -37,6 +37,11 @@ export class TopologyController implements vscode.Disposable {
     return this.panel?.panel.visible ?? false;
   }
 
+  /** The open picture's panel, if any: tests read back its webview options through the extension's API. */
+  get webviewPanel(): vscode.WebviewPanel | undefined {
+    return this.panel?.panel;
+  }
+
   constructor(private readonly ctx: CommandContext, private readonly extensionUri: vscode.Uri) {
     this.subscriptions.push(this.visibility, ctx.store.onDidChange((s) => this.update(s)));
     for (const view of Object.values(ctx.views)) {
