@@ -34,6 +34,8 @@ export interface LaunchOptions {
   folder?: string;
   width?: number;
   height?: number;
+  /** Runs before the workbench is loaded, e.g. to install init scripts that must see every frame. */
+  beforeLoad?: (page: Page) => Promise<unknown>;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
   const errors: string[] = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
   page.on('pageerror', (err) => errors.push(String(err)));
+  await options.beforeLoad?.(page);
   await page.goto(workbenchUrl(options.folder));
   await waitForWorkbench(page);
   return { browser, page, errors, close: () => browser.close() };
@@ -117,82 +120,148 @@ export async function expandView(page: Page, title: string): Promise<void> {
 export interface TreeRow {
   /** The row's aria-label: the tree item's accessibility label, by default its label (plus description). */
   label: string;
-  /** The item's label as shown. */
+  /** The item's label as shown (innerText, whitespace collapsed). */
   name: string;
+  /**
+   * The label element's textContent, untouched: the label character for character, newlines and all,
+   * even where CSS cuts a long one short with an ellipsis (that only hides the rest).
+   */
+  rawName: string;
   /** The item's description (the dimmed text after the label), '' when none. */
   description: string;
   /** name and description, space separated. */
   text: string;
   /** 1-based depth in the tree. */
   level: number;
+  /** Position in the list as it is now (rows come sorted by it). */
+  index: number;
   /** true/false for collapsible rows, undefined for leaves. */
   expanded: boolean | undefined;
 }
 
 /**
- * The rendered rows of the side bar's trees (or of one view pane). Only rows that are rendered
- * are returned: the list is virtualised, so scroll or filter for long trees.
+ * The rendered rows of the side bar's trees (or of one view pane, in list order). Only rows that are
+ * rendered are returned: the list is virtualised, so scroll or filter for long trees.
  * Pass `minRows` to wait until at least that many rows are there (the tree fills in asynchronously).
  */
 export async function treeRows(page: Page, view?: string, { minRows = 1, timeout = 30000 } = {}): Promise<TreeRow[]> {
   const rows = viewPane(page, view).locator('.monaco-list-row');
   if (minRows > 0) await rows.nth(minRows - 1).waitFor({ state: 'attached', timeout });
-  const result: TreeRow[] = [];
-  for (const row of await rows.all()) {
-    const expanded = await row.getAttribute('aria-expanded');
-    const name = await textOf(row.locator('.label-name').first());
-    const description = await textOf(row.locator('.label-description').first());
-    result.push({
-      label: (await row.getAttribute('aria-label')) ?? '',
+  // One read in the page: the list re-renders while the tree fills in or a filter applies, and row
+  // by row reads from Node could see it half-way (or wait for a row that has gone).
+  const rendered = await rows.evaluateAll((elements) => elements.map((row) => {
+    const text = (el: Element | null) => ((el as HTMLElement | null)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+    const labelName = row.querySelector('.label-name');
+    const name = text(labelName);
+    const description = text(row.querySelector('.label-description'));
+    const expanded = row.getAttribute('aria-expanded');
+    return {
+      label: row.getAttribute('aria-label') ?? '',
       name,
+      rawName: labelName?.textContent ?? '',
       description,
-      text: [name, description].filter(Boolean).join(' ') || await textOf(row),
-      level: Number(await row.getAttribute('aria-level')) || 1,
+      text: [name, description].filter(Boolean).join(' ') || text(row),
+      level: Number(row.getAttribute('aria-level')) || 1,
+      index: Number(row.getAttribute('data-index')),
       expanded: expanded === null ? undefined : expanded === 'true',
-    });
-  }
-  return result;
+    };
+  }));
+  return view ? rendered.sort((a, b) => a.index - b.index) : rendered; // indexes are per list
+}
+
+/** The list of a view's tree (the view pane's `.monaco-list`). */
+function viewList(page: Page, view: string): Locator {
+  return viewPane(page, view).locator('.monaco-list').first();
 }
 
 /**
- * Every row of a view's tree, scrolling through the virtualised list with the keyboard
- * (to the top, then a pane-full at a time until no new row appears, then back to the top).
+ * The list indexes of the rows now rendered (data-index: the list recycles row elements, so DOM order
+ * means nothing). Sticky-scroll copies of parent rows, pinned at the top, do not count.
+ */
+async function renderedRange(list: Locator): Promise<{ first: number; last: number }> {
+  return list.locator('.monaco-list-rows > .monaco-list-row').evaluateAll((rows) => {
+    const ix = rows.map((r) => Number(r.getAttribute('data-index'))).filter((n) => Number.isInteger(n));
+    return ix.length ? { first: Math.min(...ix), last: Math.max(...ix) } : { first: 0, last: -1 };
+  });
+}
+
+/**
+ * Turns the mouse wheel over a list by `notches` (negative: up). VS Code scrolls one notch (about
+ * 50 px) per wheel event, whatever the event's delta, so a long way takes many events.
+ */
+async function wheelList(page: Page, list: Locator, notches: number): Promise<void> {
+  const box = await list.boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < Math.abs(notches); i++) await page.mouse.wheel(0, Math.sign(notches) * 120);
+}
+
+/** Scrolls a view's list to its first row. */
+export async function scrollListToTop(page: Page, view: string): Promise<void> {
+  const list = viewList(page, view);
+  for (let i = 0; i < 200 && (await renderedRange(list)).first > 0; i++) {
+    await wheelList(page, list, -25);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Scrolls a list down by about its height less two rows; false when it was at its end already. */
+async function pageDown(page: Page, list: Locator): Promise<boolean> {
+  const start = await renderedRange(list);
+  const want = start.first + Math.max(1, start.last - start.first - 2);
+  let now = start;
+  for (let still = 0; now.first < want && still < 4;) {
+    await wheelList(page, list, 1);
+    await page.waitForTimeout(30);
+    const next = await renderedRange(list);
+    still = next.first === now.first ? still + 1 : 0;
+    now = next;
+  }
+  return now.first > start.first;
+}
+
+/**
+ * Every row of a view's tree, scrolling through the virtualised list from the top a pane-full at a
+ * time until it ends, then back to the top.
  */
 export async function allTreeRows(page: Page, view: string): Promise<TreeRow[]> {
   const seen = new Map<string, TreeRow>();
-  const list = viewPane(page, view).locator('.monaco-list').first();
-  const box = await list.boundingBox();
-  if (!box) return treeRows(page, view);
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.wheel(0, -100000);
-  for (let i = 0; i < 100; i++) {
-    const before = seen.size;
+  const list = viewList(page, view);
+  if (!(await list.boundingBox())) return treeRows(page, view);
+  await scrollListToTop(page, view);
+  for (let i = 0; i < 1000; i++) {
     for (const r of await treeRows(page, view)) seen.set(`${r.level}:${r.text}`, r);
-    if (i > 0 && seen.size === before) break;
-    await page.mouse.wheel(0, Math.max(44, box.height - 44));
-    await page.waitForTimeout(150);
+    if (!(await pageDown(page, list))) break;
   }
-  await page.mouse.wheel(0, -100000);
+  await scrollListToTop(page, view);
   await moveToEditorArea(page); // leave no tooltip open behind
   return [...seen.values()];
 }
 
-/** Scrolls a view's virtualised list from the top until a row matching `label` is rendered, and returns it. */
+/**
+ * Scrolls a view's virtualised list from the top until a row matching `label` is rendered wholly
+ * inside the list (a row cut at the edge would be scrolled by the browser, behind the list's back,
+ * when hovered or clicked), and returns it.
+ */
 export async function scrollToRow(page: Page, label: string | RegExp, view: string, timeout = 30000): Promise<Locator> {
   const row = treeRow(page, label, view);
-  const list = viewPane(page, view).locator('.monaco-list').first();
+  const list = viewList(page, view);
   await list.waitFor({ state: 'visible', timeout });
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
-    const box = await list.boundingBox();
-    if (!box) break;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.wheel(0, -100000);
-    for (let i = 0; i < 60; i++) {
-      await page.waitForTimeout(120);
-      if (await row.isVisible()) { await moveToEditorArea(page); return row; }
-      await page.mouse.wheel(0, Math.max(44, box.height - 44));
-    }
+    await scrollListToTop(page, view);
+    do {
+      if (await row.isVisible()) {
+        for (let i = 0; i < 6; i++) {
+          const [r, l] = [await row.boundingBox(), await list.boundingBox()];
+          if (!r || !l) break;
+          if (r.y >= l.y && r.y + r.height <= l.y + l.height) { await moveToEditorArea(page); return row; }
+          await wheelList(page, list, r.y < l.y ? -1 : 1);
+          await page.waitForTimeout(50);
+        }
+      }
+    } while (Date.now() < deadline && await pageDown(page, list));
+    await page.waitForTimeout(500); // the tree may still be filling in
   }
   await row.waitFor({ state: 'visible', timeout: 1000 });
   return row;
@@ -230,6 +299,20 @@ export async function hoverRow(page: Page, label: string | RegExp, view?: string
     `(() => { const h = [...document.querySelectorAll('.monaco-hover, .workbench-hover')].pop(); return h && h.innerText.trim() !== '' && !/^Loading\\.\\.\\.$/.test(h.innerText.trim()); })()`,
     undefined, { timeout: 15000 });
   return (await hover.innerText()).trim();
+}
+
+/**
+ * Narrows the Namespaces view with Netns Explorer: Filter… (no interface hidden, search `search`):
+ * the way a user finds a few namespaces on a host with hundreds.
+ */
+export async function filterNamespaces(page: Page, search: string): Promise<void> {
+  await runCommand(page, 'Netns Explorer: Filter…');
+  const input = page.locator('.quick-input-widget input.input');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Hide loopback interfaces' }).waitFor({ state: 'visible', timeout: 15000 });
+  await input.press('Enter'); // the pick step: nothing ticked
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'search' }).waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(search);
+  await input.press('Enter');
 }
 
 /** Runs a command by its palette title, e.g. "Netns Explorer: Refresh". */
@@ -278,11 +361,6 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path });
   return path;
-}
-
-async function textOf(locator: Locator): Promise<string> {
-  if ((await locator.count()) === 0) return '';
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
 
 function escapeRegExp(text: string): string {

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { normalizeSave } from '../../src/core/mapping/chainEdits';
 import { ExecRunner } from '../../src/host/runner';
 import { labDown, labUp, type LabState } from '../lab/lab';
-import { expandView, hoverRow, launchWorkbench, openNetnsExplorer, runCommand, treeRow, widenSideBar, type Workbench } from './harness';
+import { expandView, hoverRow, launchWorkbench, openNetnsExplorer, runCommand, scrollToRow, treeRow, widenSideBar, type Workbench } from './harness';
 
 const runner = new ExecRunner({ timeoutMs: 15_000 });
 const ROW = '0.0.0.0:18190/tcp → 172.31.240.2:80 (nxl-web1)';
@@ -84,7 +84,7 @@ describe('port mappings in the workbench', function () {
       if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
     }
     await expandView(page, 'NAT');
-    await treeRow(page, '0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)', 'NAT').waitFor({ timeout: 60_000 });
+    await scrollToRow(page, '0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)', 'NAT', 60_000);
 
     await runCommand(page, 'Netns Explorer: Create Port Mapping');
     await answer(page, 1, '172.31.240.2');
@@ -98,7 +98,7 @@ describe('port mappings in the workbench', function () {
     await page.locator('.notifications-toasts', { hasText: 'is now reachable' }).waitFor({ timeout: 30_000 });
     assert.notEqual(await save(), before, 'rules were added');
 
-    await treeRow(page, ROW, 'NAT').waitFor({ timeout: 60_000 });
+    await scrollToRow(page, ROW, 'NAT', 60_000);
     const tip = await hoverRow(page, ROW, 'NAT');
     assert.match(tip, /Made by Netns Explorer/);
     await page.mouse.move(1100, 600);
@@ -114,6 +114,7 @@ describe('port mappings in the workbench', function () {
     const before = await save();
     const row = '0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)';
     await page.keyboard.press('Escape');
+    await scrollToRow(page, row, 'NAT'); // the list may have moved since: other tools' mappings can come first
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'was made by Docker' });
     await contextMenu(page, row, 'Delete Port Mapping', dialog);
     assert.match(await dialog.innerText(), /-D DOCKER ! -i nxlbr0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80/);
