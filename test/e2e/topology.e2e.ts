@@ -4,14 +4,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp, type LabState } from '../lab/lab';
-import { launchWorkbench, moveToEditorArea, openNetnsExplorer, runCommand, screenshot, viewPane, webviewFrame, type Workbench } from './harness';
+import { findings, NOTHING_FOUND, watchSecurity, type SecurityWatch } from './security';
+import { launchWorkbench, moveToEditorArea, openNetnsExplorer, runCommand, screenshot, serverInfo, viewPane, webviewFrame, type Workbench } from './harness';
 
 describe('topology picture in the workbench', function () {
   this.timeout(240_000);
   let workbench: Workbench;
   let lab: LabState;
   let folder: string;
-  const csp: string[] = [];
+  let watch: SecurityWatch;
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
@@ -19,8 +20,7 @@ describe('topology picture in the workbench', function () {
     folder = mkdtempSync(join(tmpdir(), 'nxl-ws-'));
     mkdirSync(join(folder, '.vscode'));
     writeFileSync(join(folder, '.vscode/settings.json'), JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }));
-    workbench = await launchWorkbench({ folder, width: 1600, height: 1000 });
-    workbench.page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
+    workbench = await launchWorkbench({ folder, width: 1600, height: 1000, beforeLoad: async (page) => { watch = await watchSecurity(page); } });
     await openNetnsExplorer(workbench.page);
   });
 
@@ -71,6 +71,32 @@ describe('topology picture in the workbench', function () {
     await page.mouse.move(5, 500);
     await page.waitForTimeout(800);
     await screenshot(page, 'topology');
-    assert.deepEqual(csp, [], 'no CSP violation was reported');
+    assert.deepEqual(await findings(watch), NOTHING_FOUND, 'no CSP violation, nothing tried to run');
+  });
+
+  it('the page can load what is in dist/ and nothing outside it: the extension folder and the workspace are refused', async () => {
+    // Stylesheets, because the page's CSP lets them come from the webview's resource origin: what
+    // decides is localResourceRoots, enforced by the workbench. All three files exist.
+    const { repoRoot } = serverInfo();
+    writeFileSync(join(folder, 'probe.css'), 'body { color: red }\n');
+    const paths = [join(repoRoot, 'dist/webview.css'), join(repoRoot, 'media/topology.css'), join(folder, 'probe.css')];
+    const results = await webviewFrame(workbench.page).locator('head').evaluate(async (_el, wanted) => {
+      const own = document.querySelector<HTMLLinkElement>('link[rel="stylesheet"]')!;
+      const load = (path: string) => new Promise<string>((resolve) => {
+        const url = new URL(own.href);
+        url.pathname = path;
+        const link = document.createElement('link');
+        link.rel = 'stylesheet';
+        link.href = url.href;
+        const done = (how: string) => { link.remove(); resolve(how); };
+        link.addEventListener('load', () => done('loaded'));
+        link.addEventListener('error', () => done('refused'));
+        document.head.append(link);
+      });
+      return Promise.all(wanted.map(load));
+    }, paths);
+    assert.deepEqual(Object.fromEntries(paths.map((p, i) => [p, results[i]])), {
+      [paths[0]!]: 'loaded', [paths[1]!]: 'refused', [paths[2]!]: 'refused',
+    });
   });
 });
