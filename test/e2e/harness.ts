@@ -349,6 +349,12 @@ async function openCommandPalette(page: Page, query: string): Promise<void> {
   await input.fill(`>${query}`);
 }
 
+/**
+ * The topology page's status line once a picture with namespaces was drawn (its first drawing is laid
+ * out before the status is written). Not "laid out in …": a refresh right after replaces that text.
+ */
+export const PICTURE_DRAWN = /\b[1-9]\d* namespaces?\b/;
+
 /** The webview's inner document (webviews live in iframe.webview, then iframe#active-frame). */
 export function webviewFrame(page: Page) {
   return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');

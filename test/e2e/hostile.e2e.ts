@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { MAX_LABEL } from '../../src/core/topology/text';
 import { HOSTILE_IFACES, HOSTILE_MARKER, hostileDown, hostileUp, type HostileKey, type HostileState } from '../lab/hostile';
-import { filterNamespaces, hoverRow, launchWorkbench, moveToEditorArea, openNetnsExplorer, runCommand, screenshot, treeRow, treeRows, viewPane, webviewFrame, widenSideBar, type TreeRow, type Workbench } from './harness';
+import { filterNamespaces, hoverRow, launchWorkbench, moveToEditorArea, openNetnsExplorer, PICTURE_DRAWN, runCommand, screenshot, treeRow, treeRows, viewPane, webviewFrame, widenSideBar, type TreeRow, type Workbench } from './harness';
 import { findings, NOTHING_FOUND, watchSecurity, type SecurityWatch } from './security';
 
 interface TopologyApi {
@@ -138,7 +138,7 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
     const page = workbench.page;
     await runCommand(page, 'Netns Explorer: Show Topology');
     const frame = webviewFrame(page);
-    await frame.locator('#status', { hasText: /laid out in/ }).waitFor({ timeout: 120_000 });
+    await frame.locator('#status', { hasText: PICTURE_DRAWN }).waitFor({ timeout: 120_000 });
     const graph = frame.locator('#graph');
 
     // 1. The page's own record of what it drew (cytoscape's element data).

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp, type LabState } from '../lab/lab';
 import { findings, NOTHING_FOUND, watchSecurity, type SecurityWatch } from './security';
-import { launchWorkbench, moveToEditorArea, openNetnsExplorer, runCommand, screenshot, serverInfo, viewPane, webviewFrame, type Workbench } from './harness';
+import { launchWorkbench, moveToEditorArea, openNetnsExplorer, PICTURE_DRAWN, runCommand, screenshot, serverInfo, viewPane, webviewFrame, type Workbench } from './harness';
 
 describe('topology picture in the workbench', function () {
   this.timeout(240_000);
@@ -39,7 +39,7 @@ describe('topology picture in the workbench', function () {
     await runCommand(page, 'Netns Explorer: Show Topology');
     const frame = webviewFrame(page);
     await frame.locator('#graph canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
-    await frame.locator('#status', { hasText: /laid out in/ }).waitFor({ timeout: 60_000 });
+    await frame.locator('#status', { hasText: PICTURE_DRAWN }).waitFor({ timeout: 60_000 });
     const labels = await frame.locator('#graph').evaluate(() => (window as unknown as { netnsTopology: { labels(): string[] } }).netnsTopology.labels());
     for (const ns of lab.namespaces) {
       const want = ns.name ?? `${ns.processes[0]!.command} (pid`;
