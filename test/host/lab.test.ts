@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExecRunner, type CommandResult, type Runner, type RunOptions } from '../../src/host/runner';
-import { findRepoRoot, labDown, labLeftovers, labUp, readLabState, type LabState } from '../lab/lab';
+import { findRepoRoot, LAB_LOCK_DIR, labDown, labLeftovers, labUp, readLabState, type LabState } from '../lab/lab';
 
 const runner = new ExecRunner({ timeoutMs: 15_000 });
 const clientPath = path.join(findRepoRoot(__dirname), 'test', 'lab', 'client.js');
@@ -78,6 +78,7 @@ describe('lab (needs root)', function () {
   });
 
   after(async function () {
+    this.timeout(25 * 60_000); // down waits while another process holds the lab lock
     if (isRoot) await labDown();
   });
 
@@ -162,7 +163,20 @@ describe('lab (needs root)', function () {
     assert.match(other.error, /ECONNREFUSED/);
   });
 
+  it('down waits for the lab lock: a lab another process holds is never torn down', async function () {
+    // Stand-in for another process's lab: ours, with the lock's owner set to a live process that is not us.
+    fs.writeFileSync(`${LAB_LOCK_DIR}/pid`, String(process.ppid));
+    try {
+      await assert.rejects(labDown({ lockTimeoutMs: 300 }), /another process \(pid \d+\) holds/);
+      for (const ns of state.namespaces) assert.ok(fs.existsSync(ns.path), `${ns.key} is still there`);
+      assert.deepEqual(readLabState(), state);
+    } finally {
+      fs.writeFileSync(`${LAB_LOCK_DIR}/pid`, String(process.pid));
+    }
+  });
+
   it('down removes every namespace, lab process and the Docker-style mount', async function () {
+    this.timeout(25 * 60_000); // the second down waits if another process took the lock meanwhile
     const pids = state.namespaces.flatMap((n) => n.pids);
     const inodes = state.namespaces.map((n) => n.inode);
     await labDown();

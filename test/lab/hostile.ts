@@ -99,8 +99,12 @@ export async function hostileUp(opts: { runner?: Runner; log?: (line: string) =>
   }
 }
 
-/** Deletes every marked namespace and releases the lock; throws if one could not be deleted. */
+/**
+ * Deletes every marked namespace and releases the lock; throws if one could not be deleted. Takes the
+ * lock first if this process does not hold it, so it never deletes another process's hostile lab.
+ */
 export async function hostileDown(opts: { runner?: Runner } = {}): Promise<void> {
+  await acquireLabLock(() => undefined);
   try {
     await teardown(opts.runner ?? new ExecRunner({ timeoutMs: 20_000 }));
   } finally {

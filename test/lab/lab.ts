@@ -113,6 +113,8 @@ export interface LabOptions {
   log?: (line: string) => void;
   /** How long `up` waits for the lab's servers to listen. */
   readyTimeoutMs?: number;
+  /** How long `up` and `down` wait for the machine-wide lab lock (default 20 minutes). */
+  lockTimeoutMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,7 +677,7 @@ export function releaseLabLock(): void {
 export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   const runner = opts.runner ?? defaultRunner();
   const log = opts.log ?? (() => undefined);
-  await acquireLabLock(log);
+  await acquireLabLock(log, opts.lockTimeoutMs);
   await teardown({ ...opts, runner });
   try {
     return await build(runner, log, opts.readyTimeoutMs ?? 10_000);
@@ -748,9 +750,11 @@ async function unmountAll(runner: Runner, point: string, problems: string[]): Pr
 /**
  * Removes everything the lab made, whatever state it is in (also after a partial `up`): kills lab
  * processes, deletes every nxl-* namespace, unmounts the Docker-style namespace and removes the state
- * folder. Throws if something could not be removed.
+ * folder. Throws if something could not be removed. Holds the lock while it does (taking it if this
+ * process does not hold it yet), so a `down` never removes a lab another process is using.
  */
 export async function labDown(opts: LabOptions = {}): Promise<void> {
+  await acquireLabLock(opts.log ?? (() => undefined), opts.lockTimeoutMs);
   try {
     await teardown(opts);
   } finally {
