@@ -33,10 +33,31 @@ function named(ns: DiscoveredNamespace): string | null {
  * pays only when most of them are wanted, and a name with a newline would blur its headers.
  */
 export function batchableNamespaces(discovery: Discovery, wanted: readonly DiscoveredNamespace[]): DiscoveredNamespace[] {
+  if (!safeForAllNetns(discovery)) return [];
   const all = discovery.namespaces.filter((ns) => ns.kind === 'named');
-  if (all.some((ns) => ns.paths.some((p) => p.startsWith(RUN_NETNS) && p.includes('\n')))) return [];
   const batch = wanted.filter((ns) => named(ns) !== null);
   return batch.length >= MIN_BATCH && batch.length * 2 >= all.length ? batch : [];
+}
+
+/**
+ * `ip -all netns exec` in iproute2 6.1 (Debian 12; fixed upstream later) has a bug: when a child
+ * cannot switch into a namespace, it goes on with the loop itself instead of exiting, so each failure doubles the number of `ip`
+ * processes walking the rest of /run/netns (as a user without root every switch fails, and the
+ * processes grow until the machine is full). So it is used only as root, and only when every
+ * /run/netns entry is a live namespace discovery saw a moment ago: no stale file, no name with a
+ * newline. A namespace deleted in the instant between the two can still cost one doubling.
+ */
+function safeForAllNetns(discovery: Discovery): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const live = new Set<string>();
+  for (const ns of discovery.namespaces) for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) live.add(p.slice(RUN_NETNS.length));
+  let entries: string[];
+  try {
+    entries = readdirSync(RUN_NETNS);
+  } catch {
+    return false;
+  }
+  return entries.every((name) => live.has(name) && !name.includes('\n'));
 }
 
 /**

@@ -4,7 +4,8 @@ import { SnapshotCollector } from '../../src/host/collect';
 import { discoverNamespaces } from '../../src/host/discovery';
 import { ExecRunner } from '../../src/host/runner';
 import type { Snapshot } from '../../src/core/model';
-import { requireRoot } from './helpers';
+import { writeFileSync, rmSync } from 'node:fs';
+import { CLI, requireRoot } from './helpers';
 
 const PREFIX = 'nxe-bat-';
 const HOST = `${PREFIX}host`;
@@ -109,6 +110,29 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
     const errors = s.errors.filter((e) => e.namespace === doomedId);
     assert.ok(errors.length >= 1 && errors.every((e) => e.message.includes(doomed)), JSON.stringify(errors));
     assert.equal(s.portMappings.filter((m) => m.namespace === s.namespaces.find((n) => n.name === HOST)!.id).length, COUNT);
+  });
+
+  it('is not used while /run/netns holds a stale entry (iproute2 6.1 would fork a second walker for it)', async () => {
+    const stale = `/run/netns/${PREFIX}stale`;
+    writeFileSync(stale, ''); // what a crash between `ip netns add`'s create and mount leaves behind
+    try {
+      const { batched, single, batchedArgv } = await both();
+      assert.deepEqual(ours(batched), ours(single));
+      assert.deepEqual(batchedArgv.filter((a) => a.includes('-all')), [], 'no ip -all netns exec ran');
+    } finally {
+      rmSync(stale, { force: true });
+    }
+  });
+
+  it('is not used without root: a user without privileges gets per-namespace errors and no process storm', async () => {
+    const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+    const r = await tool.run([...nobody, process.execPath, CLI, 'snapshot', '--json', '--privilege', 'none'], { timeoutMs: 120_000 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as Snapshot;
+    const c0 = s.namespaces.find((n) => n.name === container(0))!;
+    assert.ok(s.errors.some((e) => e.namespace === c0.id && e.reason === 'permission'), 'entering a namespace is refused, and said so');
+    const left = await tool.run(['pgrep', '-u', '65534', '-f', 'netns exec']);
+    assert.equal(left.stdout.trim(), '', 'no ip netns exec process of that user is left');
   });
 
   it('falls back to one read per namespace when a rule comment forges a namespace header', async () => {
