@@ -489,16 +489,19 @@ describe('chainOwner and pathOwner', () => {
       ['DOCKERISH', 'unknown'], ['KUBE-SERVICES', 'kubernetes'], ['KUBE-SEP-5XW2ZMHPXVB2XKQF', 'kubernetes'],
       ['NETAVARK-HOSTPORT-DNAT', 'podman'], ['NETAVARK_FORWARD', 'podman'], ['CNI-HOSTPORT-DNAT', 'cni'], ['CNI-DN-1234', 'cni'],
       ['NETNS-EXPLORER-PORTS', 'netns-explorer'], ['PREROUTING', 'system'], ['POSTROUTING', 'system'], ['LOGDROP', 'unknown'],
-      ['my.chain:x', 'unknown'],
+      ['my.chain:x', 'unknown'], ['NETNS-EXPLORERX', 'unknown'], ['NETNS-EXPLORER-DNAT', 'netns-explorer'],
     ];
     for (const [name, owner] of cases) assert.equal(chainOwner(name), owner, name);
   });
 
-  it('counts a chain holding our marked rules as ours, but never a built-in or a named one', () => {
-    assert.equal(chainOwner('PORTS', ['netns-explorer: 8080 -> web:80']), 'netns-explorer');
-    assert.equal(chainOwner('PORTS', ['something else']), 'unknown');
-    assert.equal(chainOwner('PREROUTING', ['netns-explorer: x']), 'system');
-    assert.equal(chainOwner('DOCKER-USER', ['netns-explorer: x']), 'docker');
+  it('goes by the name alone: our comment on a rule in another chain does not make the chain ours', () => {
+    // The extension creates only NETNS-EXPLORER-* chains; a comment can be copied anywhere.
+    assert.equal(chainOwner('PORTS'), 'unknown');
+    assert.equal(chainOwner('NETNS-EXPLORERX'), 'unknown');
+    assert.equal(pathOwner(['PREROUTING', 'NETNS-EXPLORERX'], null), 'unknown');
+    // Our hooks live in built-in and Docker chains: the rule's own comment still names its writer.
+    assert.equal(pathOwner(['PREROUTING'], 'netns-explorer: hook'), 'netns-explorer');
+    assert.equal(pathOwner(['FORWARD', 'DOCKER-USER'], 'netns-explorer: hook'), 'netns-explorer');
   });
 
   it('pathOwner: our comment first, then the most specific writer on the path', () => {

@@ -19,7 +19,7 @@ const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POS
 
 /** Name patterns, checked in order. DOCKER_ covers the embedded-DNS chains in a container's namespace. */
 const NAME_OWNERS: readonly [RegExp, ChainOwner][] = [
-  [/^NETNS-EXPLORER/, 'netns-explorer'],
+  [/^NETNS-EXPLORER(?:$|-)/, 'netns-explorer'],
   [/^DOCKER(?:$|[-_])/, 'docker'],
   [/^KUBE-/, 'kubernetes'],
   // Netavark (Podman 4+) writes both NETAVARK-… and NETAVARK_…; PODMAN kept for older layouts.
@@ -28,17 +28,16 @@ const NAME_OWNERS: readonly [RegExp, ChainOwner][] = [
 ];
 
 /**
- * Who owns a chain. Built-in chains belong to the kernel ('system') whatever rules they hold;
- * a known name prefix decides next. `comments` (of the chain's rules) only matter for a chain
- * whose name says nothing: one holding a rule marked `netns-explorer:` is ours, since the
- * extension adds rules only to chains it created.
+ * Who owns a chain, by its name alone. Built-in chains belong to the kernel ('system') whatever
+ * rules they hold. The extension creates only its three NETNS-EXPLORER-* chains, so a chain with
+ * any other name is not ours even when a rule in it carries our comment (copied by someone, or a
+ * look-alike such as NETNS-EXPLORERX): the cleanup of leftovers draws the same line.
  */
-export function chainOwner(chainName: string, comments?: readonly string[]): ChainOwner {
+export function chainOwner(chainName: string): ChainOwner {
   if (BUILTIN_CHAINS.has(chainName)) return 'system';
   for (const [pattern, owner] of NAME_OWNERS) {
     if (pattern.test(chainName)) return owner;
   }
-  if (comments?.some(isOwnComment)) return 'netns-explorer';
   return 'unknown';
 }
 

@@ -46,7 +46,7 @@ export function chainTooltip(c: Chain, t: Table): vscode.MarkdownString {
   md.appendMarkdown(`### Chain ${escapeMarkdown(c.name)} (${escapeMarkdown(t.name)})\n\n`);
   field(md, 'Policy', c.policy ?? 'none (user chain: falls back to the caller)');
   field(md, 'Rules', c.rules.length);
-  field(md, 'Owner', chainOwner(c.name, c.rules.map((r) => r.comment).filter((x): x is string => x !== null)));
+  field(md, 'Owner', chainOwner(c.name));
   if (c.counters) field(md, 'Policy counters', `${c.counters.packets} packets, ${c.counters.bytes} bytes`);
   const paths = chainGraph(t).pathsTo(c.name);
   if (paths.length) field(md, 'Reached from', paths.map((p) => p.join(' → ')).join('; '));
@@ -101,6 +101,6 @@ export function ruleTooltip(rule: Rule, table: Table, set: NatRuleSet, idx: Snap
   field(md, 'Reached from', paths.length ? paths.map((p) => p.join(' → ')).join('; ') : 'no hook reaches this chain');
   if (inherited.length) field(md, 'Conditions on the way', inherited.join('; '));
   field(md, 'Counters', rule.counters ? `${rule.counters.packets} packets, ${rule.counters.bytes} bytes` : 'not read');
-  field(md, 'Chain owner', chainOwner(rule.chain, rule.comment ? [rule.comment] : []));
+  field(md, 'Chain owner', chainOwner(rule.chain));
   return md;
 }
