@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
 
   const take = async (runner: Runner, replay: ReplayRunner | null): Promise<{ snapshot: Snapshot; discovery: Awaited<ReturnType<typeof discoverNamespaces>> }> => {
     const discovery = replay?.discovery ?? await discoverNamespaces({ dockerDirs: dockerNetnsDirs ?? DEFAULT_DOCKER_DIRS });
-    const snapshot = await collectSnapshot(runner, discovery, { concurrency });
+    const snapshot = await collectSnapshot(runner, discovery, replay ? { concurrency, batchEnvironment: replay.batchEnvironment() } : { concurrency });
     return { snapshot, discovery };
   };
   const liveRunner = async (): Promise<Runner> => {

@@ -32,8 +32,29 @@ function named(ns: DiscoveredNamespace): string | null {
  * The namespaces worth reading with `ip -all netns exec`: it visits every /run/netns name, so it
  * pays only when most of them are wanted, and a name with a newline would blur its headers.
  */
-export function batchableNamespaces(discovery: Discovery, wanted: readonly DiscoveredNamespace[]): DiscoveredNamespace[] {
-  if (!safeForAllNetns(discovery)) return [];
+/**
+ * What the batch needs to know about the machine besides the discovery: whether it runs as root,
+ * and the /run/netns entries. A replay supplies the recorded ones (recording.ts).
+ */
+export interface BatchEnvironment {
+  root: boolean;
+  /** The names in /run/netns now; null when it can't be read. */
+  runNetnsEntries(): string[] | null;
+}
+
+export const LIVE_ENVIRONMENT: BatchEnvironment = {
+  root: process.getuid?.() === 0,
+  runNetnsEntries: () => {
+    try {
+      return readdirSync(RUN_NETNS);
+    } catch {
+      return null;
+    }
+  },
+};
+
+export function batchableNamespaces(discovery: Discovery, wanted: readonly DiscoveredNamespace[], env: BatchEnvironment = LIVE_ENVIRONMENT): DiscoveredNamespace[] {
+  if (!safeForAllNetns(discovery, env)) return [];
   const all = discovery.namespaces.filter((ns) => ns.kind === 'named');
   const batch = wanted.filter((ns) => named(ns) !== null);
   return batch.length >= MIN_BATCH && batch.length * 2 >= all.length ? batch : [];
@@ -47,33 +68,27 @@ export function batchableNamespaces(discovery: Discovery, wanted: readonly Disco
  * /run/netns entry is a live namespace discovery saw a moment ago: no stale file, no name with a
  * newline. A namespace deleted in the instant between the two can still cost one doubling.
  */
-function safeForAllNetns(discovery: Discovery): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const live = new Set<string>();
-  for (const ns of discovery.namespaces) for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) live.add(p.slice(RUN_NETNS.length));
-  let entries: string[];
-  try {
-    entries = readdirSync(RUN_NETNS);
-  } catch {
-    return false;
-  }
-  return entries.every((name) => live.has(name) && !name.includes('\n'));
+function safeForAllNetns(discovery: Discovery, env: BatchEnvironment): boolean {
+  if (!env.root) return false;
+  const live = discoveredNames(discovery);
+  const entries = env.runNetnsEntries();
+  return entries !== null && entries.every((name) => live.has(name) && !name.includes('\n'));
+}
+
+/** The /run/netns names discovery found live. */
+export function discoveredNames(discovery: Discovery): Set<string> {
+  const names = new Set<string>();
+  for (const ns of discovery.namespaces) for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) names.add(p.slice(RUN_NETNS.length));
+  return names;
 }
 
 /**
  * The only headers `ip -all netns exec` may print: every /run/netns name discovery saw, and every
  * one there now (a container started meanwhile). A forged header must then repeat a real one.
  */
-function knownNames(discovery: Discovery): Set<string> {
-  const names = new Set<string>();
-  for (const ns of discovery.namespaces) {
-    for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) names.add(p.slice(RUN_NETNS.length));
-  }
-  try {
-    for (const name of readdirSync(RUN_NETNS)) names.add(name);
-  } catch {
-    // No /run/netns: then there were no headers to check either.
-  }
+function knownNames(discovery: Discovery, env: BatchEnvironment): Set<string> {
+  const names = discoveredNames(discovery);
+  for (const name of env.runNetnsEntries() ?? []) names.add(name);
   return names;
 }
 
@@ -90,7 +105,7 @@ export interface BatchedRead {
   rest: DiscoveredNamespace[];
 }
 
-export async function collectBatched(runner: Runner, discovery: Discovery, batch: readonly DiscoveredNamespace[]): Promise<BatchedRead> {
+export async function collectBatched(runner: Runner, discovery: Discovery, batch: readonly DiscoveredNamespace[], env: BatchEnvironment = LIVE_ENVIRONMENT): Promise<BatchedRead> {
   if (batch.length === 0) return { read: [], rest: [] };
   const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-'));
   try {
@@ -105,7 +120,7 @@ export async function collectBatched(runner: Runner, discovery: Discovery, batch
       all(['ip6tables-save', '-c']),
     ]);
     if (![ip, v4, v6].every(usable)) return { read: [], rest: [...batch] };
-    const known = knownNames(discovery);
+    const known = knownNames(discovery, env);
     const splits = [ip, v4, v6].map((r) => splitAllNetnsOutput(r.stdout, known));
     const [ipSplit, v4Split, v6Split] = splits;
     if (!ipSplit?.ok || !v4Split?.ok || !v6Split?.ok) return { read: [], rest: [...batch] };

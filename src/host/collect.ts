@@ -3,7 +3,7 @@ import { IP_BATCH_COMMANDS } from '../core/ip/parse';
 import { ssListenersArgv } from '../core/listeners';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
 import { buildSnapshot } from '../core/snapshot';
-import { batchableNamespaces, collectBatched } from './batchedCollect';
+import { batchableNamespaces, collectBatched, LIVE_ENVIRONMENT, type BatchEnvironment } from './batchedCollect';
 import { mapLimit } from './discovery';
 import { formatArgv, type CommandResult, type Runner } from './runner';
 
@@ -14,6 +14,8 @@ export interface CollectOptions {
   skipNat?: boolean;
   /** Read many /run/netns namespaces with `ip -all netns exec` (default true; false forces one read per namespace). */
   batch?: boolean;
+  /** Root and /run/netns as the batch should see them: the live machine unless a replay says otherwise. */
+  batchEnvironment?: BatchEnvironment;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -119,10 +121,11 @@ export class SnapshotCollector {
   private async readNamespaces(discovery: Discovery, read: DiscoveredNamespace[]): Promise<RawNamespaceData[]> {
     const one = (ns: DiscoveredNamespace): Promise<RawNamespaceData> => collectNamespace(this.runner, ns, this.options);
     const limit = this.options.concurrency ?? DEFAULT_CONCURRENCY;
-    const batch = this.options.skipNat || this.options.batch === false ? [] : batchableNamespaces(discovery, read);
+    const env = this.options.batchEnvironment ?? LIVE_ENVIRONMENT;
+    const batch = this.options.skipNat || this.options.batch === false ? [] : batchableNamespaces(discovery, read, env);
     const inBatch = new Set(batch);
     const [batched, others] = await Promise.all([
-      collectBatched(this.runner, discovery, batch),
+      collectBatched(this.runner, discovery, batch, env),
       mapLimit(read.filter((ns) => !inBatch.has(ns)), limit, one),
     ]);
     const retried = await mapLimit(batched.rest, limit, one);

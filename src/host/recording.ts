@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Discovery, Snapshot } from '../core/model';
-import { BATCH_FILE_PATTERN } from './batchedCollect';
+import { BATCH_FILE_PATTERN, discoveredNames, type BatchEnvironment } from './batchedCollect';
 import type { CommandResult, RunOptions, Runner } from './runner';
 
 interface RecordedCommand {
@@ -62,6 +62,17 @@ export class ReplayRunner implements Runner {
     if (manifest.format !== 'netns-explorer-recording/1') throw new Error(`${dir} is not a netns-explorer recording`);
     this.discovery = manifest.discovery;
     for (const c of manifest.commands) this.byKey.set(keyOf(c.argv, c.input), c);
+  }
+
+  /**
+   * The machine as the recording saw it, for the batched read: root if the recording holds the
+   * batch's commands, and /run/netns as discovery listed it. Replaying elsewhere (or later) then
+   * asks for the same commands that were recorded.
+   */
+  batchEnvironment(): BatchEnvironment {
+    const batched = this.byKey.has(keyOf(['ip', '-all', 'netns', 'exec', 'iptables-save', '-c'], undefined));
+    const names = [...discoveredNames(this.discovery)];
+    return { root: batched, runNetnsEntries: () => names };
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {

@@ -4,7 +4,10 @@ import { SnapshotCollector } from '../../src/host/collect';
 import { discoverNamespaces } from '../../src/host/discovery';
 import { ExecRunner } from '../../src/host/runner';
 import type { Snapshot } from '../../src/core/model';
-import { writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordingRunner, ReplayRunner } from '../../src/host/recording';
 import { CLI, requireRoot } from './helpers';
 
 const PREFIX = 'nxe-bat-';
@@ -133,6 +136,29 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
     assert.ok(s.errors.some((e) => e.namespace === c0.id && e.reason === 'permission'), 'entering a namespace is refused, and said so');
     const left = await tool.run(['pgrep', '-u', '65534', '-f', 'netns exec']);
     assert.equal(left.stdout.trim(), '', 'no ip netns exec process of that user is left');
+  });
+
+  it('a batched recording replays to the same snapshot, even after the host changed', async () => {
+    await both(); // let the links settle
+    const dir = mkdtempSync(join(tmpdir(), 'nxe-bat-rec-'));
+    const extra = `${PREFIX}late`;
+    try {
+      const recording = new RecordingRunner(runner);
+      const discovery = await discoverNamespaces();
+      const recorded = await new SnapshotCollector(recording).full(discovery);
+      recording.save(dir, discovery, recorded);
+      // The host moves on: a namespace appears, so /run/netns no longer matches the recording.
+      await must(tool, ['ip', 'netns', 'add', extra]);
+      const replay = new ReplayRunner(dir);
+      const env = replay.batchEnvironment();
+      assert.equal(env.root, true, 'the recording holds the batch');
+      const replayed = await new SnapshotCollector(replay, { batchEnvironment: env }).full(replay.discovery);
+      assert.deepEqual(ours(replayed), ours(recorded));
+      assert.deepEqual(replayed.errors, [], 'nothing was asked of the replay that was not recorded');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await tool.run(['ip', 'netns', 'del', extra]);
+    }
   });
 
   it('falls back to one read per namespace when a rule comment forges a namespace header', async () => {
