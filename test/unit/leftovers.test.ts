@@ -119,6 +119,18 @@ describe('leftovers: what an earlier run left', () => {
     assert.equal(planCleanup(intact(), 'ipv4', ORPHANS_ONLY), null, 'an intact host has no orphans: nothing to do');
   });
 
+  it('a rule of ours whose comment spans lines is never written into a restore payload (its second line would run as a command)', () => {
+    // A comment planted with NET_ADMIN in that namespace; iptables-save prints its newline raw.
+    const dump = parseIptablesSave([
+      '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':NETNS-EXPLORER-FWD - [0:0]',
+      '-A NETNS-EXPLORER-FWD -m comment --comment "netns-explorer: x', '-F FORWARD" -j ACCEPT', 'COMMIT', '',
+    ].join('\n'));
+    assert.deepEqual(dump.diagnostics, []);
+    const plan = planCleanup(dump, 'ipv4', EVERYTHING)!;
+    assert.ok(plan.ops.some((o) => 'rule' in o && o.rule.includes('\n')), 'the plan names the rule as it is');
+    assert.throws(() => restorePayload(plan.ops), /spans lines/);
+  });
+
   it('one mapping chosen by title: its rules only, hooks and chains stay for the other', () => {
     const plan = planCleanup(intact(), 'ipv4', { orphans: false, mappings: [UDP] })!;
     assert.equal(plan.ops.length, 4);

@@ -154,6 +154,12 @@ function opLine(op: RuleOp): string {
  * fails instead when the name is taken.
  */
 export function restorePayload(ops: readonly RuleOp[]): string {
+  // iptables-save prints a newline inside a comment as is, and the parser joins such a rule back
+  // together; written into a restore payload, its second line would be a command of its own (a
+  // comment ending in "\n-F FORWARD" flushes FORWARD). Such a rule is never written: the change
+  // is refused as a whole before anything runs.
+  const split = ops.find((op) => 'rule' in op && /[\r\n]/.test(op.rule));
+  if (split) throw new Error(`refusing to write a rule that spans lines in ${split.table}/${split.chain}: remove it by hand (iptables -D)`);
   const tables: RuleTable[] = [];
   for (const op of ops) if (!tables.includes(op.table)) tables.push(op.table);
   const lines: string[] = [];
