@@ -74,3 +74,12 @@ export function inlineCode(text: string): string {
   const pad = body.startsWith('`') || body.endsWith('`') || /^ .*[^ ].* $/s.test(body) ? ' ' : '';
   return `${ticks}${pad}${body}${pad}${ticks}`;
 }
+
+/**
+ * Text for a VS Code notification. Notifications turn `[text](https://…)`, `(command:…)` and
+ * `(file:…)` into links, so a namespace name or a tool's message holding one would become a
+ * clickable command. A space after every `]` keeps the text readable and makes no link.
+ */
+export function plainNotice(text: string): string {
+  return text.replace(/\]\s*\(/g, '] (');
+}

@@ -24,6 +24,7 @@ import { bridgesView } from './tree/views/bridgesView';
 import { namespacesView } from './tree/views/namespacesView';
 import { natView } from './tree/views/natView';
 import { vethsView } from './tree/views/vethsView';
+import { showWarning } from './notify';
 
 /** What activate() returns: the integration tests drive the extension through it. */
 export interface NetnsExplorerApi {
@@ -44,7 +45,7 @@ export interface NetnsExplorerApi {
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
   if (process.platform !== 'linux') {
     void vscode.commands.executeCommand('setContext', 'netnsExplorer.unsupported', true);
-    void vscode.window.showWarningMessage(`Netns Explorer reads Linux network namespaces, and this host runs ${process.platform}. Use it on a Linux host, for example through Remote-SSH.`);
+    void showWarning(`Netns Explorer reads Linux network namespaces, and this host runs ${process.platform}. Use it on a Linux host, for example through Remote-SSH.`);
     return undefined;
   }
   const log = new Log();

@@ -9,6 +9,7 @@ import { ExecRunner } from '../host/runner';
 import { readSettings } from './config';
 import type { Log } from './log';
 import { NO_FILTER, type ViewFilter } from './tree/filter';
+import { showError } from './notify';
 
 export { NO_FILTER, type ViewFilter } from './tree/filter';
 
@@ -99,7 +100,7 @@ export class SnapshotStore implements vscode.Disposable {
       return snapshot;
     } catch (e) {
       this.log.error(`snapshot failed: ${(e as Error).stack ?? String(e)}`);
-      void vscode.window.showErrorMessage(`Netns Explorer could not read the host: ${(e as Error).message}`, 'Show Log').then((pick) => {
+      void showError(`Netns Explorer could not read the host: ${(e as Error).message}`, 'Show Log').then((pick) => {
         if (pick) this.log.channel.show();
       });
       return null;

@@ -51,4 +51,13 @@ describe('hygiene: secrets and trusted content', () => {
     }
     assert.deepEqual(offenders, []);
   });
+
+  it('notifications go through notify.ts, which keeps names and tool output from becoming links', () => {
+    // VS Code turns [text](command:…) in a notification into a clickable command link.
+    const offenders = sourceFiles(join(REPO, 'src')).filter((f) => !f.endsWith('/notify.ts'))
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n').map((line, i) => ({ file, i, line })))
+      .filter(({ line }) => /window\.show(Information|Warning|Error)Message\(/.test(line))
+      .map(({ file, i, line }) => `${file}:${i + 1}: ${line.trim()}`);
+    assert.deepEqual(offenders, []);
+  });
 });

@@ -1,6 +1,6 @@
 // Untrusted text through escapeMarkdown, codeBlock and inlineCode renders literally: no links, images, HTML or blocks.
 import { strict as assert } from 'node:assert';
-import { codeBlock, escapeMarkdown, inlineCode } from '../../src/core/markdown';
+import { codeBlock, escapeMarkdown, inlineCode, plainNotice } from '../../src/core/markdown';
 
 interface MarkdownRenderer {
   render(source: string): string;
@@ -212,3 +212,22 @@ describe('codeBlock and inlineCode', () => {
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+/** VS Code's own pattern for links in notification text (src/vs/base/common/linkedText.ts). */
+const NOTIFICATION_LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
+
+describe('plainNotice: text for notifications', () => {
+  it('leaves no link VS Code would make, and changes nothing else', () => {
+    const hostile = [
+      'nxl-<b>*bold*<i>[x](command:workbench.action.terminal.new)',
+      '[Fix rules](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%22%7D)',
+      'see [docs](https://example.com) and [f]  (file:///etc/passwd)',
+    ];
+    for (const text of hostile) {
+      const shown = plainNotice(text);
+      assert.equal(shown.match(NOTIFICATION_LINK), null, shown);
+      assert.equal(shown.replace(/\] \(/g, ']('), text.replace(/\]\s*\(/g, ']('), 'only the space after ] differs');
+    }
+    assert.equal(plainNotice('nothing to see (here) [or] there'), 'nothing to see (here) [or] there');
+  });
+});

@@ -9,6 +9,7 @@ import type { Family, Namespace, Snapshot } from '../../core/model';
 import { cleanUpLeftovers as applyCleanup, type MappingResult } from '../../host/portMapping/apply';
 import type { CommandContext } from './context';
 import { mappingRunner, mappingTarget, offerTerminal } from './createPortMapping';
+import { showError, showInfo, showWarning } from '../notify';
 
 /** Answers given up front (the notification's buttons, tests): `remove` skips the pick list, `confirm` the preview. */
 export interface CleanupAnswers {
@@ -92,7 +93,7 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
     if (!snapshot) return undefined;
     const found = findLeftovers(snapshot).filter((f) => !arg.ns || arg.ns.includes(f.namespace));
     if (found.length === 0) {
-      void vscode.window.showInformationMessage('No leftover rules of Netns Explorer were found.');
+      void showInfo('No leftover rules of Netns Explorer were found.');
       return { results: [], errors: [] };
     }
     const selections = arg.remove
@@ -116,7 +117,7 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
     }
     if (previews.length && !arg.confirm) {
       const detail = previews.map((p) => [`${label(snapshot, p.ns.id)} (${p.family}):`, ...describePlan(p.plan)].join('\n')).join('\n\n');
-      const pick = await vscode.window.showWarningMessage('Remove these rules? Only rules and chains Netns Explorer made are touched.', { modal: true, detail }, 'Remove');
+      const pick = await showWarning('Remove these rules? Only rules and chains Netns Explorer made are touched.', { modal: true, detail }, 'Remove');
       if (pick !== 'Remove') return undefined;
     }
     const results: MappingResult[] = [];
@@ -131,8 +132,8 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
     }
     void ctx.store.refresh();
     for (const e of errors) ctx.log.error(`clean up: ${e}`);
-    if (errors.length) void vscode.window.showErrorMessage(`Could not clean up everything: ${errors.join('; ')}`);
-    else if (results.length) void vscode.window.showInformationMessage(`Removed ${results.map((r) => r.plan.title.replace(/^leftovers of Netns Explorer: /, '')).join('; ')}.`);
+    if (errors.length) void showError(`Could not clean up everything: ${errors.join('; ')}`);
+    else if (results.length) void showInfo(`Removed ${results.map((r) => r.plan.title.replace(/^leftovers of Netns Explorer: /, '')).join('; ')}.`);
     return { results, errors };
   };
 }
@@ -149,7 +150,7 @@ export function offerLeftoverCleanup(ctx: CommandContext, memento: vscode.Mement
   const hasOrphans = found.some((f) => f.orphans.length);
   const hasMappings = found.some((f) => f.mappings.length);
   const buttons = [...(hasOrphans ? ['Clean Up'] : []), 'Show', ...(hasMappings ? ['Remove All'] : []), 'Keep'];
-  const shown = hasOrphans ? vscode.window.showWarningMessage(message, ...buttons) : vscode.window.showInformationMessage(message, ...buttons);
+  const shown = hasOrphans ? showWarning(message, ...buttons) : showInfo(message, ...buttons);
   void shown.then((pick) => {
     const command = 'netnsExplorer.cleanUpLeftovers';
     if (pick === 'Clean Up') void vscode.commands.executeCommand(command, { remove: 'orphans' });

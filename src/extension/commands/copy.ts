@@ -4,6 +4,7 @@ import type { TreeNode } from '../tree/nodes';
 import { nodeAddresses, nodeName, nodeRuleText } from '../tree/nodeText';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
+import { showInfo } from '../notify';
 
 type Extract = (node: TreeNode, idx: SnapshotIndex) => string | undefined;
 
@@ -13,7 +14,7 @@ function copyWith(ctx: CommandContext, what: string, extract: Extract): (node?: 
     const snapshot = ctx.store.snapshot;
     const text = target && snapshot ? extract(target, new SnapshotIndex(snapshot)) : undefined;
     if (text === undefined) {
-      void vscode.window.showInformationMessage(`Nothing to copy: this item has no ${what}.`);
+      void showInfo(`Nothing to copy: this item has no ${what}.`);
       return undefined;
     }
     await vscode.env.clipboard.writeText(text);

@@ -11,6 +11,7 @@ import { ExecRunner, formatArgv } from '../../host/runner';
 import { readSettings } from '../config';
 import type { TreeNode } from '../tree/nodes';
 import type { CommandContext } from './context';
+import { showError, showInfo, showWarning } from '../notify';
 
 /** Answers given up front (tests, the tree's "Publish Port…"): their steps are skipped. `apply` skips the preview. */
 export interface CreateAnswers {
@@ -72,7 +73,7 @@ export function mappingTarget(runner: ExecRunner, ns: Namespace): MappingTarget 
 export function offerTerminal(ctx: CommandContext, args: string[], what: string): Thenable<void> {
   const cli = vscode.extensions.getExtension('netns-explorer.netns-explorer')?.extensionPath;
   const command = formatArgv(['sudo', 'node', `${cli ?? '.'}/dist/cli.js`, 'map', ...args]);
-  return vscode.window.showWarningMessage(`${what} needs root, and no non-interactive way to get it is configured.`, { modal: true, detail: `Run in a terminal:\n\n${command}` }, 'Run in Terminal').then((pick) => {
+  return showWarning(`${what} needs root, and no non-interactive way to get it is configured.`, { modal: true, detail: `Run in a terminal:\n\n${command}` }, 'Run in Terminal').then((pick) => {
     if (pick !== 'Run in Terminal') return;
     const terminal = vscode.window.createTerminal({ name: 'Netns Explorer: port mapping' });
     terminal.show();
@@ -84,20 +85,20 @@ export function offerTerminal(ctx: CommandContext, args: string[], what: string)
 
 /** Shows the rules before anything changes; true only for Apply. */
 export async function previewApproved(plan: MappingPlan, message: string, apply: string): Promise<boolean> {
-  const pick = await vscode.window.showInformationMessage(message, { modal: true, detail: describePlan(plan).join('\n') }, apply);
+  const pick = await showInfo(message, { modal: true, detail: describePlan(plan).join('\n') }, apply);
   return pick === apply;
 }
 
 /** After a change: refresh, and offer Undo (which takes back exactly that change). */
 export function reportDone(ctx: CommandContext, target: MappingTarget, result: MappingResult, message: string): void {
   void ctx.store.refresh();
-  void vscode.window.showInformationMessage(message, 'Undo').then(async (pick) => {
+  void showInfo(message, 'Undo').then(async (pick) => {
     if (pick !== 'Undo') return;
     try {
       await undoMapping(target, result.plan);
-      void vscode.window.showInformationMessage(`Undone: ${result.plan.title}`);
+      void showInfo(`Undone: ${result.plan.title}`);
     } catch (e) {
-      void vscode.window.showErrorMessage(`Undo failed: ${(e as Error).message}`);
+      void showError(`Undo failed: ${(e as Error).message}`);
     }
     void ctx.store.refresh();
   });
@@ -180,10 +181,10 @@ async function askAnswers(snapshot: Snapshot, given: CreateAnswers, node?: TreeN
     const nat = byId.get(natId);
     if (!nat) return undefined;
     const checked = checkMappingInput({ protocol, hostIp, hostPort, targetIp: target.ip, targetPort: containerPort });
-    if (!checked.ok) { void vscode.window.showErrorMessage(checked.error); return undefined; }
+    if (!checked.ok) { void showError(checked.error); return undefined; }
     const local = hostIp === null || hostIp === undefined || isLoopback(hostIp) || nat.interfaces.some((i) => i.addresses.some((c) => c.split('/')[0] === hostIp));
     if (local) return { spec: checked.value, nat, target };
-    void vscode.window.showWarningMessage(`${hostIp} is not an address of ${namespaceLabel(nat)}: pick the host address again.`);
+    void showWarning(`${hostIp} is not an address of ${namespaceLabel(nat)}: pick the host address again.`);
     if (a.hostIp !== undefined) return undefined;
     a.natNs = natId;
   }
@@ -216,7 +217,7 @@ export function createPortMapping(ctx: CommandContext): (arg?: TreeNode | Create
       return result;
     } catch (e) {
       const message = e instanceof MappingError && e.kind === 'conflict' ? `Refused: ${e.message}` : `Could not create the port mapping: ${(e as Error).message}`;
-      void vscode.window.showErrorMessage(message);
+      void showError(message);
       ctx.log.error(message);
       if (answers.apply) throw e;
       return undefined;

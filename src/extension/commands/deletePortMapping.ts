@@ -10,6 +10,7 @@ import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
 import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDone } from './createPortMapping';
+import { showError, showInfo, showWarning } from '../notify';
 
 /** `confirm` answers the preview or the owner warning up front (tests). */
 export interface DeleteAnswers {
@@ -34,12 +35,12 @@ export function deletePortMapping(ctx: CommandContext): (arg?: TreeNode | Delete
     if (arg && 'key' in arg && typeof arg.key === 'string' && typeof arg.ns === 'string') mapping = idx.mapping(arg.ns, arg.key);
     if (!mapping) {
       const items = snapshot.portMappings.map((m) => ({ label: mappingText(m), description: `${idx.label(m.namespace)} · ${m.owner}`, mapping: m }));
-      if (items.length === 0) { void vscode.window.showInformationMessage('No port mappings were found.'); return undefined; }
+      if (items.length === 0) { void showInfo('No port mappings were found.'); return undefined; }
       mapping = (await vscode.window.showQuickPick(items, { title: 'Delete Port Mapping', matchOnDescription: true }))?.mapping;
     }
     if (!mapping) return undefined;
     const selector = selectorOf(mapping);
-    if (typeof selector === 'string') { void vscode.window.showErrorMessage(selector); return undefined; }
+    if (typeof selector === 'string') { void showError(selector); return undefined; }
     const ns = idx.namespaces.get(mapping.namespace);
     if (!ns) return undefined;
     const runner = await mappingRunner(ctx);
@@ -55,7 +56,7 @@ export function deletePortMapping(ctx: CommandContext): (arg?: TreeNode | Delete
       if (!confirmed) {
         const approved = own
           ? await previewApproved(preview.plan, `Delete ${preview.plan.title} in ${namespaceLabel(ns)}? These rules will be removed:`, 'Delete')
-          : await vscode.window.showWarningMessage(
+          : await showWarning(
             `${mappingText(mapping)} was made by ${ownerName(preview.plan.owner)}, not by Netns Explorer. ${ownerName(preview.plan.owner)} may recreate it (Docker does on restart). Delete it anyway?`,
             { modal: true, detail: `These rules will be removed from ${namespaceLabel(ns)}:\n${describePlan(preview.plan).join('\n')}` }, 'Delete Anyway') === 'Delete Anyway';
         if (!approved) return undefined;
@@ -65,7 +66,7 @@ export function deletePortMapping(ctx: CommandContext): (arg?: TreeNode | Delete
       return result;
     } catch (e) {
       const message = e instanceof MappingError ? e.message : `Could not delete the port mapping: ${(e as Error).message}`;
-      void vscode.window.showErrorMessage(message);
+      void showError(message);
       ctx.log.error(message);
       if (confirmed) throw e;
       return undefined;

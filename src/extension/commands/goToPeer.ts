@@ -1,8 +1,8 @@
 // netnsExplorer.goToPeer: from a veth (or a bridge port, or a pair) reveal the other end in the Namespaces view.
-import * as vscode from 'vscode';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
+import { showInfo } from '../notify';
 
 function peerOf(node: TreeNode, idx: SnapshotIndex): { ns: string; ifname: string } | undefined {
   switch (node.kind) {
@@ -19,7 +19,7 @@ export function goToPeer(ctx: CommandContext): (node?: TreeNode) => Promise<Tree
     const from = node ?? ctx.views.namespaces.selection[0];
     const peer = from && snapshot ? peerOf(from, new SnapshotIndex(snapshot)) : undefined;
     if (!peer) {
-      void vscode.window.showInformationMessage('This item has no resolved veth peer.');
+      void showInfo('This item has no resolved veth peer.');
       return undefined;
     }
     if (ctx.store.filter.search || ctx.store.filter.hideDown) ctx.store.setFilter({ ...ctx.store.filter, search: '', hideDown: false });

@@ -5,6 +5,7 @@ import { natDocumentUri } from '../natDocument';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
+import { showInfo } from '../notify';
 
 export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<vscode.TextEditor | undefined> {
   return async (node) => {
@@ -15,7 +16,7 @@ export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<
     if (node?.kind === 'ruleSet') candidates = snapshot.nat.filter((s) => s.namespace === node.set.ns && s.family === node.set.family && s.source === node.set.source);
     else if (node && 'ns' in node && typeof node.ns === 'string') candidates = snapshot.nat.filter((s) => s.namespace === node.ns);
     if (candidates.length === 0) {
-      void vscode.window.showInformationMessage(ctx.store.readOnly ? 'NAT rules need root: set netnsExplorer.privilege to sudo or run VS Code as root.' : 'No NAT rules were read for this namespace.');
+      void showInfo(ctx.store.readOnly ? 'NAT rules need root: set netnsExplorer.privilege to sudo or run VS Code as root.' : 'No NAT rules were read for this namespace.');
       return undefined;
     }
     let set: NatRuleSet | undefined = candidates[0];

@@ -16,6 +16,7 @@ import { elementDetails, type ViewModels } from './details';
 import { TopologyPanel, type Rendered } from './panel';
 import { elementIdOf, treeNodeOf } from './treeLink';
 import { currentTracedPath, onDidTracePath, type TracedPath } from '../trace/highlight';
+import { showError, showInfo } from '../notify';
 
 const EMPTY: TopologyGraph = { nodes: [], edges: [] };
 
@@ -128,8 +129,8 @@ export class TopologyController implements vscode.Disposable {
         break;
       }
       case 'requestExport': void this.export(undefined, m.format).then(
-        (uri) => { if (uri) void vscode.window.showInformationMessage(`Topology exported to ${uri.fsPath}.`); },
-        (e: Error) => void vscode.window.showErrorMessage(`Netns Explorer could not export the topology: ${e.message}`),
+        (uri) => { if (uri) void showInfo(`Topology exported to ${uri.fsPath}.`); },
+        (e: Error) => void showError(`Netns Explorer could not export the topology: ${e.message}`),
       ); break;
       default: break;
     }

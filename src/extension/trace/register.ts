@@ -5,6 +5,7 @@ import type { CommandContext } from '../commands/context';
 import { traceConnection, traceRequest } from '../commands/traceConnection';
 import { disposeHighlight, publishTracedPath } from './highlight';
 import { REVEAL_STEP_COMMAND, TraceTreeProvider, type TraceNode } from './view';
+import { showWarning } from '../notify';
 
 export function registerTrace(context: vscode.ExtensionContext, ctx: CommandContext): TraceTreeProvider {
   const provider = new TraceTreeProvider();
@@ -15,7 +16,7 @@ export function registerTrace(context: vscode.ExtensionContext, ctx: CommandCont
     try {
       await ctx.views.nat.reveal(node, { select: true, focus: true, expand: true });
     } catch (e) {
-      void vscode.window.showWarningMessage(`The rule is no longer in the NAT view (refresh and trace again): ${(e as Error).message}`);
+      void showWarning(`The rule is no longer in the NAT view (refresh and trace again): ${(e as Error).message}`);
     }
   };
   context.subscriptions.push(
