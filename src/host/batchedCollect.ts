@@ -6,7 +6,7 @@
 // for every named namespace in turn; the three dumps (links, IPv4 rules, IPv6 rules) run as three
 // such processes side by side, which keeps both cores busy. Anything that can't be attributed to
 // one namespace with certainty falls back to the per-namespace reads in collect.ts.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitAllNetnsOutput } from '../core/allNetns';
@@ -42,8 +42,24 @@ export interface BatchEnvironment {
   runNetnsEntries(): string[] | null;
 }
 
+/**
+ * Able to enter any namespace: uid 0 is not enough (a root process in a container, or a service
+ * with capabilities dropped, fails every switch and would set off the walker bug below). Entering
+ * needs CAP_SYS_ADMIN (bit 21 of CapEff) in the initial user namespace (inode 0xEFFFFFFD).
+ */
+function canEnterNamespaces(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const sysAdmin = capEff !== undefined && (BigInt(`0x${capEff}`) & (1n << 21n)) !== 0n;
+    return sysAdmin && readlinkSync('/proc/self/ns/user') === 'user:[4026531837]';
+  } catch {
+    return false;
+  }
+}
+
 export const LIVE_ENVIRONMENT: BatchEnvironment = {
-  root: process.getuid?.() === 0,
+  root: canEnterNamespaces(),
   runNetnsEntries: () => {
     try {
       return readdirSync(RUN_NETNS);
@@ -107,10 +123,19 @@ export interface BatchedRead {
 
 export async function collectBatched(runner: Runner, discovery: Discovery, batch: readonly DiscoveredNamespace[], env: BatchEnvironment = LIVE_ENVIRONMENT): Promise<BatchedRead> {
   if (batch.length === 0) return { read: [], rest: [] };
-  const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-'));
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'netns-explorer-'));
+  } catch {
+    return { read: [], rest: [...batch] }; // no temporary folder (full disk, read-only /tmp): read one by one
+  }
   try {
     const commandsFile = join(dir, BATCH_FILE);
-    writeFileSync(commandsFile, `${IP_BATCH_COMMANDS.join('\n')}\n`, { mode: 0o600 });
+    try {
+      writeFileSync(commandsFile, `${IP_BATCH_COMMANDS.join('\n')}\n`, { mode: 0o600 });
+    } catch {
+      return { read: [], rest: [...batch] };
+    }
     // Generous: the processes visit every namespace one after the other.
     const timeoutMs = 10_000 + 100 * batch.length;
     const all = (argv: string[]): Promise<CommandResult> => runner.run(['ip', '-all', 'netns', 'exec', ...argv], { timeoutMs });
