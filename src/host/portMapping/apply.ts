@@ -58,7 +58,12 @@ async function must(runner: Runner, argv: string[], input?: string): Promise<Com
 
 export async function readRules(target: MappingTarget, family: Family): Promise<{ dump: IptablesDump; text: string }> {
   const result = await must(target.runner, [...enterArgv(target.namespace), tool(family, 'save')]);
-  return { dump: parseIptablesSave(result.stdout), text: result.stdout };
+  const dump = parseIptablesSave(result.stdout);
+  // A line the parser skipped is a rule the plan and the read-back cannot see: a chain of ours
+  // would look empty and be deleted with someone's rule in it. Nothing is written then.
+  const first = dump.diagnostics[0];
+  if (first) throw new MappingError('command', `${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])} printed a line Netns Explorer cannot read (line ${first.line}: ${first.message}); no rule was changed`);
+  return { dump, text: result.stdout };
 }
 
 /** Sockets that could hold the port. Lines ss printed that cannot be read are passed over: this feeds a safety check, not a view. */
