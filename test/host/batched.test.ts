@@ -138,6 +138,19 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
     assert.equal(left.stdout.trim(), '', 'no ip netns exec process of that user is left');
   });
 
+  it('is not used as root without CAP_SYS_ADMIN: every switch would fail', async () => {
+    // Root with sys_admin dropped from the bounding set, like a root dev container: uid 0, no CAP_SYS_ADMIN after exec.
+    const noSysAdmin = ['setpriv', '--bounding-set=-sys_admin', '--inh-caps=-sys_admin'];
+    const r = await tool.run([...noSysAdmin, process.execPath, CLI, 'snapshot', '--json', '--privilege', 'none'], { timeoutMs: 120_000 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as Snapshot;
+    const c0 = s.namespaces.find((n) => n.name === container(0))!;
+    assert.ok(s.errors.some((e) => e.namespace === c0.id && /ip -n|nsenter/.test(e.command)), 'the namespace was read on its own, and failed');
+    assert.ok(!s.errors.some((e) => e.command.includes('-all')), 'no batch was tried');
+    const left = await tool.run(['pgrep', '-f', 'ip -all netns exec']);
+    assert.equal(left.stdout.trim(), '', 'no walker is left');
+  });
+
   it('a batched recording replays to the same snapshot, even after the host changed', async () => {
     await both(); // let the links settle
     const dir = mkdtempSync(join(tmpdir(), 'nxe-bat-rec-'));
