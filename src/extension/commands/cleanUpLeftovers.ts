@@ -85,8 +85,10 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
         [{ label: 'Broken pieces only', value: 'orphans' as const }, { label: 'Broken pieces and every port mapping Netns Explorer made', value: 'all' as const }],
         { title: 'Clean Up Leftover Rules' }))?.value;
       if (!remove) return undefined;
-      const only = arg.ns?.length === 1 ? ['--in', arg.ns[0]!] : [];
-      await offerTerminal(ctx, ['clean', ...only, ...(remove === 'all' ? ['--all'] : [])], 'Cleaning up leftover rules');
+      // One command per chosen namespace (the CLI takes one --in); none chosen means every namespace.
+      const all = remove === 'all' ? ['--all'] : [];
+      const runs = arg.ns?.length ? arg.ns.map((ns) => ['clean', '--in', ns, ...all]) : [['clean', ...all]];
+      await offerTerminal(ctx, runs, 'Cleaning up leftover rules');
       return undefined;
     }
     const snapshot = await ctx.store.refresh();

@@ -70,9 +70,11 @@ export function mappingTarget(runner: ExecRunner, ns: Namespace): MappingTarget 
 }
 
 /** The CLI command doing the same, properly quoted, run in a terminal so sudo can ask for the password. */
-export function offerTerminal(ctx: CommandContext, args: string[], what: string): Thenable<void> {
+/** `runs` holds the arguments of one `map` command, or of several run one after the other. */
+export function offerTerminal(ctx: CommandContext, runs: string[] | string[][], what: string): Thenable<void> {
   const cli = vscode.extensions.getExtension('netns-explorer.netns-explorer')?.extensionPath;
-  const command = formatArgv(['sudo', 'node', `${cli ?? '.'}/dist/cli.js`, 'map', ...args]);
+  const lists = runs.length > 0 && Array.isArray(runs[0]) ? runs as string[][] : [runs as string[]];
+  const command = lists.map((args) => formatArgv(['sudo', 'node', `${cli ?? '.'}/dist/cli.js`, 'map', ...args])).join(' && ');
   return showWarning(`${what} needs root, and no non-interactive way to get it is configured.`, { modal: true, detail: `Run in a terminal:\n\n${command}` }, 'Run in Terminal').then((pick) => {
     if (pick !== 'Run in Terminal') return;
     const terminal = vscode.window.createTerminal({ name: 'Netns Explorer: port mapping' });
