@@ -1,4 +1,5 @@
-// `npm run bench`: snapshot, incremental refresh, rule parsing and tree timings, each as a ratio to a baseline measured in the same run.
+// `npm run bench`: snapshot, incremental refresh, rule parsing and tree timings, each as a ratio to a baseline measured
+// in the same run.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -42,7 +43,9 @@ async function timed<T>(work: () => Promise<T> | T): Promise<[number, T]> {
 function record(row: Row): void {
   rows.push(row);
   const verdict = row.met === null ? '' : row.met ? '  MET' : '  NOT MET';
-  console.log(`${row.section.padEnd(12)} ${row.case.padEnd(34)} ${row.value.padEnd(14)} ${row.ratio === null ? '' : `ratio ${row.ratio.toFixed(3)}`}${verdict}`);
+  console.log(
+    `${row.section.padEnd(12)} ${row.case.padEnd(34)} ${row.value.padEnd(14)} ${row.ratio === null ? '' : `ratio ${row.ratio.toFixed(3)}`}${verdict}`,
+  );
 }
 
 /** Runs one of the bench's shell scripts and times it. */
@@ -75,23 +78,89 @@ async function snapshotSection(): Promise<void> {
       floor.push(parallelFloor());
       let sum = 0;
       spawns = 0;
-      const counting = new ExecRunner({ timeoutMs: 60_000, onCommand: (c) => { sum += c.durationMs; spawns++; } });
+      const counting = new ExecRunner({
+        timeoutMs: 60_000,
+        onCommand: (c) => {
+          sum += c.durationMs;
+          spawns++;
+        },
+      });
       const [t] = await timed(async () => new SnapshotCollector(counting).full(await discoverNamespaces()));
       inproc.push(t);
       commandSums.push(sum);
       singleSpawns = 0;
-      const one = new ExecRunner({ timeoutMs: 60_000, onCommand: () => { singleSpawns++; } });
-      single.push((await timed(async () => new SnapshotCollector(one, { batch: false }).full(await discoverNamespaces())))[0]);
-      const [tc] = await timed(() => execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'snapshot', '--json'], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 }));
+      const one = new ExecRunner({
+        timeoutMs: 60_000,
+        onCommand: () => {
+          singleSpawns++;
+        },
+      });
+      single.push(
+        (await timed(async () => new SnapshotCollector(one, { batch: false }).full(await discoverNamespaces())))[0],
+      );
+      const [tc] = await timed(() =>
+        execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'snapshot', '--json'], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+          maxBuffer: 1 << 30,
+        }),
+      );
       cli.push(tc);
     }
     const b = median(base);
-    record({ section: 'snapshot', case: `${n} namespaces, baseline shell loop`, value: ms(b), ratio: 1, baseline: 'itself', target: '', met: null });
-    record({ section: 'snapshot', case: `${n} namespaces, the loop's commands on all ${cpus().length} cores (floor)`, value: ms(median(floor)), ratio: median(floor) / b, baseline: 'shell loop', target: 'report', met: null });
-    record({ section: 'snapshot', case: `${n} namespaces, in-process (${spawns} processes started)`, value: ms(median(inproc)), ratio: median(inproc) / b, baseline: 'shell loop', target: n === 200 ? '<= 0.6' : '', met: n === 200 ? median(inproc) / b <= 0.6 : null });
-    record({ section: 'snapshot', case: `${n} namespaces, in-process, one read per namespace (${singleSpawns} processes)`, value: ms(median(single)), ratio: median(single) / b, baseline: 'shell loop', target: 'report', met: null });
-    record({ section: 'snapshot', case: `${n} namespaces, CLI (snapshot --json)`, value: ms(median(cli)), ratio: median(cli) / b, baseline: 'shell loop', target: n === 200 ? '<= 0.6' : '', met: n === 200 ? median(cli) / b <= 0.6 : null });
-    record({ section: 'snapshot', case: `${n} namespaces, in-process / commands' own time`, value: ms(median(commandSums)), ratio: median(inproc) / median(commandSums), baseline: 'sum of command durations', target: 'report', met: null });
+    record({
+      section: 'snapshot',
+      case: `${n} namespaces, baseline shell loop`,
+      value: ms(b),
+      ratio: 1,
+      baseline: 'itself',
+      target: '',
+      met: null,
+    });
+    record({
+      section: 'snapshot',
+      case: `${n} namespaces, the loop's commands on all ${cpus().length} cores (floor)`,
+      value: ms(median(floor)),
+      ratio: median(floor) / b,
+      baseline: 'shell loop',
+      target: 'report',
+      met: null,
+    });
+    record({
+      section: 'snapshot',
+      case: `${n} namespaces, in-process (${spawns} processes started)`,
+      value: ms(median(inproc)),
+      ratio: median(inproc) / b,
+      baseline: 'shell loop',
+      target: n === 200 ? '<= 0.6' : '',
+      met: n === 200 ? median(inproc) / b <= 0.6 : null,
+    });
+    record({
+      section: 'snapshot',
+      case: `${n} namespaces, in-process, one read per namespace (${singleSpawns} processes)`,
+      value: ms(median(single)),
+      ratio: median(single) / b,
+      baseline: 'shell loop',
+      target: 'report',
+      met: null,
+    });
+    record({
+      section: 'snapshot',
+      case: `${n} namespaces, CLI (snapshot --json)`,
+      value: ms(median(cli)),
+      ratio: median(cli) / b,
+      baseline: 'shell loop',
+      target: n === 200 ? '<= 0.6' : '',
+      met: n === 200 ? median(cli) / b <= 0.6 : null,
+    });
+    record({
+      section: 'snapshot',
+      case: `${n} namespaces, in-process / commands' own time`,
+      value: ms(median(commandSums)),
+      ratio: median(inproc) / median(commandSums),
+      baseline: 'sum of command durations',
+      target: 'report',
+      met: null,
+    });
   }
 }
 
@@ -108,10 +177,19 @@ async function incrementalSection(): Promise<void> {
     await addContainers(runner, n + r, n + r + 1);
     const host = (await discoverNamespaces()).namespaces.find((ns) => ns.kind === 'host')!;
     const [t, snap] = await timed(async () => collector.incremental(await discoverNamespaces(), new Set([host.id])));
-    if (!snap.namespaces.some((ns) => ns.name === `nxb-c${n + r}`)) throw new Error('incremental refresh missed the new namespace');
+    if (!snap.namespaces.some((ns) => ns.name === `nxb-c${n + r}`))
+      throw new Error('incremental refresh missed the new namespace');
     incs.push(t);
   }
-  record({ section: 'incremental', case: `one container added at ${n}`, value: ms(median(incs)), ratio: median(incs) / full, baseline: `full snapshot ${ms(full)}`, target: '< 0.1', met: median(incs) / full < 0.1 });
+  record({
+    section: 'incremental',
+    case: `one container added at ${n}`,
+    value: ms(median(incs)),
+    ratio: median(incs) / full,
+    baseline: `full snapshot ${ms(full)}`,
+    target: '< 0.1',
+    met: median(incs) / full < 0.1,
+  });
 }
 
 let warmedUp = false;
@@ -130,15 +208,22 @@ async function parseSection(): Promise<void> {
     let text = rules;
     if (throughKernel) {
       await runner.run(['ip', 'netns', 'add', BENCH_HOST]);
-      [load] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'], { input: rules }));
-      const [t, dump] = await timed(() => runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-save', '-c']));
+      [load] = await timed(() =>
+        runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'], { input: rules }),
+      );
+      const [t, dump] = await timed(() =>
+        runner.run(['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-save', '-c']),
+      );
       if (dump.failure) throw new Error(`iptables-save: ${dump.failure.message}`);
       save = t;
       text = dump.stdout;
     }
     // The extension parses on every refresh, so the steady state is what counts: one untimed parse
     // of a small dump first, so the first timed run does not also pay for compiling the parser.
-    if (!warmedUp) { parseIptablesSave(kubeProxyRules(5_000)); warmedUp = true; }
+    if (!warmedUp) {
+      parseIptablesSave(kubeProxyRules(5_000));
+      warmedUp = true;
+    }
     const parses: number[] = [];
     let ruleCount = 0;
     for (let r = 0; r < (n >= 1_000_000 ? 1 : 3); r++) {
@@ -154,14 +239,38 @@ async function parseSection(): Promise<void> {
     }
     const p = median(parses);
     if (throughKernel) {
-      record({ section: 'parse', case: `${ruleCount} rules (restore ${ms(load)})`, value: ms(p), ratio: p / save, baseline: `iptables-save ${ms(save)}`, target: '< 0.05', met: p / save < 0.05 });
+      record({
+        section: 'parse',
+        case: `${ruleCount} rules (restore ${ms(load)})`,
+        value: ms(p),
+        ratio: p / save,
+        baseline: `iptables-save ${ms(save)}`,
+        target: '< 0.05',
+        met: p / save < 0.05,
+      });
     } else {
-      record({ section: 'parse', case: `${ruleCount} rules, generated text (no kernel dump)`, value: ms(p), ratio: null, baseline: 'iptables-save did not finish in 10 min', target: 'parses without running out of memory', met: ruleCount >= 1_000_000 });
+      record({
+        section: 'parse',
+        case: `${ruleCount} rules, generated text (no kernel dump)`,
+        value: ms(p),
+        ratio: null,
+        baseline: 'iptables-save did not finish in 10 min',
+        target: 'parses without running out of memory',
+        met: ruleCount >= 1_000_000,
+      });
     }
   }
   const perRule = memory.map((m) => (m.mb * 1e6) / m.n);
   for (const m of memory) {
-    record({ section: 'memory', case: `${m.n} rules parsed`, value: `${m.mb.toFixed(0)} MB`, ratio: (m.mb * 1e6) / m.n / (perRule[0] ?? 1), baseline: 'bytes per rule at the smallest size', target: 'linear (ratio ~1)', met: Math.max(...perRule) / Math.min(...perRule) < 1.5 });
+    record({
+      section: 'memory',
+      case: `${m.n} rules parsed`,
+      value: `${m.mb.toFixed(0)} MB`,
+      ratio: (m.mb * 1e6) / m.n / (perRule[0] ?? 1),
+      baseline: 'bytes per rule at the smallest size',
+      target: 'linear (ratio ~1)',
+      met: Math.max(...perRule) / Math.min(...perRule) < 1.5,
+    });
   }
   await benchLabDown();
 }
@@ -169,8 +278,24 @@ async function parseSection(): Promise<void> {
 function treeSection(): void {
   const small = natFirstLevel(10_000);
   const large = natFirstLevel(100_000);
-  record({ section: 'tree', case: 'NAT view first level, 10,000 rules', value: ms(small), ratio: 1, baseline: 'itself', target: '', met: null });
-  record({ section: 'tree', case: 'NAT view first level, 100,000 rules', value: ms(large), ratio: large / small, baseline: 'the same at 10,000 rules', target: 'does not grow (< 2)', met: large / small < 2 });
+  record({
+    section: 'tree',
+    case: 'NAT view first level, 10,000 rules',
+    value: ms(small),
+    ratio: 1,
+    baseline: 'itself',
+    target: '',
+    met: null,
+  });
+  record({
+    section: 'tree',
+    case: 'NAT view first level, 100,000 rules',
+    value: ms(large),
+    ratio: large / small,
+    baseline: 'the same at 10,000 rules',
+    target: 'does not grow (< 2)',
+    met: large / small < 2,
+  });
 }
 
 /** What the numbers mean, and why the targets not met are not met (measured, see the issue notes). */
@@ -206,12 +331,19 @@ function writeResults(): void {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ', --quick' : ''}`;
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify({ machine, quick, rows }, null, 2)}\n`);
   const table = [
-    `Machine: ${machine}`, '',
+    `Machine: ${machine}`,
+    '',
     '| section | case | time | ratio | baseline | target | met |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.section} | ${r.case} | ${r.value} | ${r.ratio === null ? '' : r.ratio.toFixed(3)} | ${r.baseline} | ${r.target} | ${r.met === null ? '' : r.met ? 'met' : 'NOT met'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.section} | ${r.case} | ${r.value} | ${r.ratio === null ? '' : r.ratio.toFixed(3)} | ${r.baseline} | ${r.target} | ${r.met === null ? '' : r.met ? 'met' : 'NOT met'} |`,
+    ),
   ];
-  writeFileSync(join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nWritten by \`npm run bench\`${quick ? ' -- --quick' : ''}; every ratio is against a baseline measured in the same run.\n\n${table.join('\n')}\n\n${NOTES}\n`);
+  writeFileSync(
+    join(ROOT, 'bench/RESULTS.md'),
+    `# Benchmark results\n\nWritten by \`npm run bench\`${quick ? ' -- --quick' : ''}; every ratio is against a baseline measured in the same run.\n\n${table.join('\n')}\n\n${NOTES}\n`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -4,8 +4,16 @@
 export function kubeProxyRules(rules: number): string {
   const endpoints = 3;
   const services = Math.max(1, Math.ceil(rules / (2 + 3 * endpoints)));
-  const chains: string[] = [':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]',
-    ':KUBE-SERVICES - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':KUBE-MARK-MASQ - [0:0]', ':KUBE-POSTROUTING - [0:0]'];
+  const chains: string[] = [
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':KUBE-SERVICES - [0:0]',
+    ':KUBE-NODEPORTS - [0:0]',
+    ':KUBE-MARK-MASQ - [0:0]',
+    ':KUBE-POSTROUTING - [0:0]',
+  ];
   const body: string[] = [
     '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
     '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
@@ -17,20 +25,30 @@ export function kubeProxyRules(rules: number): string {
     const svc = `KUBE-SVC-${String(s).padStart(16, '0')}`;
     const ip = `10.${96 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}`;
     chains.push(`:${svc} - [0:0]`);
-    body.push(`-A KUBE-SERVICES -d ${ip}/32 -p tcp -m comment --comment "ns${s % 50}/svc${s}:http cluster IP" -m tcp --dport 80 -j ${svc}`);
-    body.push(`-A ${svc} ! -s 10.244.0.0/16 -d ${ip}/32 -p tcp -m comment --comment "ns${s % 50}/svc${s}:http cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ`);
+    body.push(
+      `-A KUBE-SERVICES -d ${ip}/32 -p tcp -m comment --comment "ns${s % 50}/svc${s}:http cluster IP" -m tcp --dport 80 -j ${svc}`,
+    );
+    body.push(
+      `-A ${svc} ! -s 10.244.0.0/16 -d ${ip}/32 -p tcp -m comment --comment "ns${s % 50}/svc${s}:http cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ`,
+    );
     for (let e = 0; e < endpoints; e++) {
       const sep = `KUBE-SEP-${String(s * endpoints + e).padStart(16, '0')}`;
       const pod = `10.${244 + (e & 3)}.${(s >> 8) & 255}.${s & 255}`;
       chains.push(`:${sep} - [0:0]`);
       const left = endpoints - e;
-      body.push(left > 1
-        ? `-A ${svc} -m comment --comment "ns${s % 50}/svc${s}:http -> ${pod}:80" -m statistic --mode random --probability ${(1 / left).toFixed(11)} -j ${sep}`
-        : `-A ${svc} -m comment --comment "ns${s % 50}/svc${s}:http -> ${pod}:80" -j ${sep}`);
+      body.push(
+        left > 1
+          ? `-A ${svc} -m comment --comment "ns${s % 50}/svc${s}:http -> ${pod}:80" -m statistic --mode random --probability ${(1 / left).toFixed(11)} -j ${sep}`
+          : `-A ${svc} -m comment --comment "ns${s % 50}/svc${s}:http -> ${pod}:80" -j ${sep}`,
+      );
       body.push(`-A ${sep} -s ${pod}/32 -m comment --comment "ns${s % 50}/svc${s}:http" -j KUBE-MARK-MASQ`);
-      body.push(`-A ${sep} -p tcp -m comment --comment "ns${s % 50}/svc${s}:http" -m tcp -j DNAT --to-destination ${pod}:80`);
+      body.push(
+        `-A ${sep} -p tcp -m comment --comment "ns${s % 50}/svc${s}:http" -m tcp -j DNAT --to-destination ${pod}:80`,
+      );
     }
   }
-  body.push('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  body.push(
+    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
   return ['*nat', ...chains, ...body, 'COMMIT', ''].join('\n');
 }

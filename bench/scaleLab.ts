@@ -21,8 +21,12 @@ function containerAddress(i: number): string {
 
 export async function benchLabDown(runner: Runner = new ExecRunner()): Promise<void> {
   const list = await runner.run(['ip', 'netns', 'list']);
-  const names = list.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(BENCH_PREFIX));
-  if (names.length) await runner.run(['ip', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n' });
+  const names = list.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(BENCH_PREFIX));
+  if (names.length)
+    await runner.run(['ip', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n' });
 }
 
 /** Adds containers [from, to) to an existing bench host. */
@@ -31,35 +35,69 @@ export async function addContainers(runner: Runner, from: number, to: number): P
   await must(runner, ['ip', '-batch', '-'], names.map((n) => `netns add ${n}`).join('\n') + '\n');
   const links: string[] = [];
   for (let i = from; i < to; i++) {
-    links.push(`link add nxbv${i} type veth peer name eth0 netns ${containerName(i)}`, `link set nxbv${i} master nxbbr0 up`);
+    links.push(
+      `link add nxbv${i} type veth peer name eth0 netns ${containerName(i)}`,
+      `link set nxbv${i} master nxbbr0 up`,
+    );
   }
   await must(runner, ['ip', '-n', BENCH_HOST, '-batch', '-'], links.join('\n') + '\n');
   for (let i = from; i < to; i++) {
-    await must(runner, ['ip', '-n', containerName(i), '-batch', '-'], [
-      'link set lo up', 'link set eth0 up', `addr add ${containerAddress(i)}/16 dev eth0`, 'route add default via 10.88.0.1',
-    ].join('\n') + '\n');
+    await must(
+      runner,
+      ['ip', '-n', containerName(i), '-batch', '-'],
+      [
+        'link set lo up',
+        'link set eth0 up',
+        `addr add ${containerAddress(i)}/16 dev eth0`,
+        'route add default via 10.88.0.1',
+      ].join('\n') + '\n',
+    );
   }
   const rules = ['*nat'];
   for (let i = from; i < to; i++) {
-    rules.push(`-A DOCKER ! -i nxbbr0 -p tcp -m tcp --dport ${20000 + i} -j DNAT --to-destination ${containerAddress(i)}:80`);
+    rules.push(
+      `-A DOCKER ! -i nxbbr0 -p tcp -m tcp --dport ${20000 + i} -j DNAT --to-destination ${containerAddress(i)}:80`,
+    );
   }
   rules.push('COMMIT', '');
-  await must(runner, ['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '--noflush', '-w'], rules.join('\n'));
+  await must(
+    runner,
+    ['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '--noflush', '-w'],
+    rules.join('\n'),
+  );
 }
 
 /** A host namespace with a bridge and Docker's nat hooks, plus `count` containers. */
-export async function benchLabUp(count: number, runner: Runner = new ExecRunner({ timeoutMs: 120_000 })): Promise<void> {
+export async function benchLabUp(
+  count: number,
+  runner: Runner = new ExecRunner({ timeoutMs: 120_000 }),
+): Promise<void> {
   await benchLabDown(runner);
   await must(runner, ['ip', 'netns', 'add', BENCH_HOST]);
-  await must(runner, ['ip', '-n', BENCH_HOST, '-batch', '-'], [
-    'link add nxbbr0 type bridge', 'addr add 10.88.0.1/16 dev nxbbr0', 'link set nxbbr0 up', 'link set lo up',
-  ].join('\n') + '\n');
-  await must(runner, ['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'], [
-    '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':DOCKER - [0:0]',
-    '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
-    '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER',
-    '-A POSTROUTING -s 10.88.0.0/16 ! -o nxbbr0 -j MASQUERADE',
-    '-A DOCKER -i nxbbr0 -j RETURN', 'COMMIT', '',
-  ].join('\n'));
+  await must(
+    runner,
+    ['ip', '-n', BENCH_HOST, '-batch', '-'],
+    ['link add nxbbr0 type bridge', 'addr add 10.88.0.1/16 dev nxbbr0', 'link set nxbbr0 up', 'link set lo up'].join(
+      '\n',
+    ) + '\n',
+  );
+  await must(
+    runner,
+    ['nsenter', `--net=/run/netns/${BENCH_HOST}`, '--', 'iptables-restore', '-w'],
+    [
+      '*nat',
+      ':PREROUTING ACCEPT [0:0]',
+      ':INPUT ACCEPT [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      ':POSTROUTING ACCEPT [0:0]',
+      ':DOCKER - [0:0]',
+      '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
+      '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER',
+      '-A POSTROUTING -s 10.88.0.0/16 ! -o nxbbr0 -j MASQUERADE',
+      '-A DOCKER -i nxbbr0 -j RETURN',
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
   await addContainers(runner, 0, count);
 }

@@ -1,10 +1,17 @@
-// Topology: layout plus first paint of N container namespaces in headless Chromium (the real webview bundle under its CSP), and frame times while panning.
+// Topology: layout plus first paint of N container namespaces in headless Chromium (the real webview bundle under its
+// CSP), and frame times while panning.
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildTopology } from '../src/core/topology/build';
 import type { TopologyGraph } from '../src/core/topology/types';
 import { syntheticSnapshot } from '../test/webview/fixtures';
-import { openTopologyPage, startPageServer, topologyApi, type PageServer, type TopologyPage } from '../test/webview/page';
+import {
+  openTopologyPage,
+  startPageServer,
+  topologyApi,
+  type PageServer,
+  type TopologyPage,
+} from '../test/webview/page';
 import type { Row } from './bench';
 
 const SETTLE_MS = 500;
@@ -29,7 +36,11 @@ interface FirstPaint {
  */
 function layoutAndPaint(page: Page, graph: TopologyGraph): Promise<FirstPaint> {
   return page.evaluate(async (g) => {
-    const w = window as unknown as { __posted: { type: string; layoutMs?: number }[]; __postedAt: number[]; __frames: number[] | null };
+    const w = window as unknown as {
+      __posted: { type: string; layoutMs?: number }[];
+      __postedAt: number[];
+      __frames: number[] | null;
+    };
     const frame = () => new Promise<number>((done) => requestAnimationFrame(done));
     const from = w.__posted.length;
     const start = performance.now();
@@ -42,9 +53,17 @@ function layoutAndPaint(page: Page, graph: TopologyGraph): Promise<FirstPaint> {
     const painted = await frame();
     const frames = [painted];
     w.__frames = frames;
-    const tick = (t: number) => { if (w.__frames !== frames) return; frames.push(t); requestAnimationFrame(tick); };
+    const tick = (t: number) => {
+      if (w.__frames !== frames) return;
+      frames.push(t);
+      requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
-    return { total: painted - start, layoutMs: w.__posted[at]!.layoutMs ?? NaN, firstDraw: painted - w.__postedAt[at]! };
+    return {
+      total: painted - start,
+      layoutMs: w.__posted[at]!.layoutMs ?? NaN,
+      firstDraw: painted - w.__postedAt[at]!,
+    };
   }, graph);
 }
 
@@ -78,11 +97,16 @@ async function dragPan(page: Page, ms: number): Promise<void> {
   await page.mouse.move(x0, y0);
   await page.mouse.down();
   const start = Date.now();
-  for (let t = 0; t < ms; t = Date.now() - start) await page.mouse.move(x0 + 300 * tri(t / 700), y0 + 200 * tri(t / 900));
+  for (let t = 0; t < ms; t = Date.now() - start)
+    await page.mouse.move(x0 + 300 * tri(t / 700), y0 + 200 * tri(t / 900));
   await page.mouse.move(x0 + 100, y0 + 80);
   await page.mouse.up();
   const after = await topologyApi<Viewport>(page, 'viewport');
-  if (Math.abs(after.pan.x - before.pan.x - 100) > 1 || Math.abs(after.pan.y - before.pan.y - 80) > 1 || after.zoom !== before.zoom) {
+  if (
+    Math.abs(after.pan.x - before.pan.x - 100) > 1 ||
+    Math.abs(after.pan.y - before.pan.y - 80) > 1 ||
+    after.zoom !== before.zoom
+  ) {
     throw new Error(`the drag did not pan the view: ${JSON.stringify({ before, after })}`);
   }
 }
@@ -92,7 +116,10 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
 }
 
-interface Frames { idle: number[]; pan: number[] }
+interface Frames {
+  idle: number[];
+  pan: number[];
+}
 
 /** After the first paint: SETTLE_MS untouched, then PAN_MS of dragging; the frame durations of each phase. */
 async function framesAfterLayout(tp: TopologyPage): Promise<Frames> {
@@ -145,14 +172,31 @@ export async function topologySection({ quick, record, ms }: TopologyBench): Pro
         }
       }
     }
-    const med = (n: number, k: keyof FirstPaint) => percentile(paints.get(n)!.map((p) => p[k]), 50);
+    const med = (n: number, k: keyof FirstPaint) =>
+      percentile(
+        paints.get(n)!.map((p) => p[k]),
+        50,
+      );
     const base = med(1, 'total');
-    record({ section: 'topology', case: '1 namespace, layout + first paint', value: ms(base), ratio: 1, baseline: 'itself', target: '', met: null });
+    record({
+      section: 'topology',
+      case: '1 namespace, layout + first paint',
+      value: ms(base),
+      ratio: 1,
+      baseline: 'itself',
+      target: '',
+      met: null,
+    });
     for (const n of sizes) {
       const t = med(n, 'total');
       record({
-        section: 'topology', case: `${n} namespaces, layout + first paint (fcose ${ms(med(n, 'layoutMs'))}, draw ${ms(med(n, 'firstDraw'))})`,
-        value: ms(t), ratio: t / base, baseline: `1 namespace ${ms(base)}`, target: 'report', met: null,
+        section: 'topology',
+        case: `${n} namespaces, layout + first paint (fcose ${ms(med(n, 'layoutMs'))}, draw ${ms(med(n, 'firstDraw'))})`,
+        value: ms(t),
+        ratio: t / base,
+        baseline: `1 namespace ${ms(base)}`,
+        target: 'report',
+        met: null,
       });
     }
     const longest = (n: number) => Math.max(...frames.get(n)!.idle, ...frames.get(n)!.pan);
@@ -162,13 +206,22 @@ export async function topologySection({ quick, record, ms }: TopologyBench): Pro
       const one = n === 1;
       const target = n === 200;
       record({
-        section: 'topology', case: `${one ? '1 namespace' : `${n} namespaces`}, longest frame after the first paint (${phases})`,
-        value: ms(longest(n)), ratio: longest(n) / longest(1), baseline: one ? 'itself' : `1 namespace ${ms(longest(1))}`,
-        target: target ? `no frame > ${FRAME_TARGET_MS} ms` : one ? '' : 'report', met: target ? longest(n) <= FRAME_TARGET_MS : null,
+        section: 'topology',
+        case: `${one ? '1 namespace' : `${n} namespaces`}, longest frame after the first paint (${phases})`,
+        value: ms(longest(n)),
+        ratio: longest(n) / longest(1),
+        baseline: one ? 'itself' : `1 namespace ${ms(longest(1))}`,
+        target: target ? `no frame > ${FRAME_TARGET_MS} ms` : one ? '' : 'report',
+        met: target ? longest(n) <= FRAME_TARGET_MS : null,
       });
       record({
-        section: 'topology', case: `${one ? '1 namespace' : `${n} namespaces`}, p95 frame while panning (${frames.get(n)!.pan.length} frames)`,
-        value: ms(p95(n)), ratio: p95(n) / p95(1), baseline: one ? 'itself' : `1 namespace ${ms(p95(1))}`, target: one ? '' : 'report', met: null,
+        section: 'topology',
+        case: `${one ? '1 namespace' : `${n} namespaces`}, p95 frame while panning (${frames.get(n)!.pan.length} frames)`,
+        value: ms(p95(n)),
+        ratio: p95(n) / p95(1),
+        baseline: one ? 'itself' : `1 namespace ${ms(p95(1))}`,
+        target: one ? '' : 'report',
+        met: null,
       });
     }
   } finally {

@@ -12,8 +12,24 @@ function snapshotWith(rules: number): Snapshot {
   const nat = dump.tables[0]!;
   const ruleCount = nat.chains.reduce((n, c) => n + c.rules.length, 0);
   return {
-    takenAt: '', namespaces: [{ id: '1', name: null, kind: 'host', mode: 'host', paths: [], pids: [], processes: [], interfaces: [], routes: [] }],
-    vethPairs: [], bridges: [], errors: [], discovery: { unreadable: 0 },
+    takenAt: '',
+    namespaces: [
+      {
+        id: '1',
+        name: null,
+        kind: 'host',
+        mode: 'host',
+        paths: [],
+        pids: [],
+        processes: [],
+        interfaces: [],
+        routes: [],
+      },
+    ],
+    vethPairs: [],
+    bridges: [],
+    errors: [],
+    discovery: { unreadable: 0 },
     nat: [{ namespace: '1', family: 'ipv4', source: 'iptables-save', ruleCount, tables: dump.tables }],
     portMappings: deriveMappings(nat, '1', 'ipv4'),
   };

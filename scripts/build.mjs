@@ -39,47 +39,84 @@ const common = {
 const jobs = {
   // The benchmarks run the tree code in plain Node: `vscode` resolves to a small shim. The topology
   // section drives the page's own bundle in Chromium, so that is built too.
-  bench: () => Promise.all([
-    build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js', alias: { vscode: './bench/vscodeShim.ts' }, external: ['playwright-core'] }),
-    jobs.webview(),
-  ]),
-  extension: () => build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], minify: true }),
+  bench: () =>
+    Promise.all([
+      build({
+        ...common,
+        entryPoints: ['bench/bench.ts'],
+        outfile: 'dist/bench.js',
+        alias: { vscode: './bench/vscodeShim.ts' },
+        external: ['playwright-core'],
+      }),
+      jobs.webview(),
+    ]),
+  extension: () =>
+    build({
+      ...common,
+      entryPoints: ['src/extension/extension.ts'],
+      outfile: 'dist/extension.js',
+      external: ['vscode'],
+      minify: true,
+    }),
   cli: () => build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   lab: () => build({ ...common, entryPoints: ['test/lab/main.ts'], outfile: 'dist/lab.js' }),
-  tests: () => build({
-    ...common,
-    entryPoints: findTests(join(root, 'test')).map((p) => relative(root, p)),
-    outdir: 'out',
-    outbase: '.',
-    external: ['vscode', 'mocha'],
-  }),
-  integration: () => build({
-    ...common,
-    entryPoints: integrationEntries(),
-    outdir: 'out',
-    outbase: '.',
-    external: ['vscode', 'mocha'],
-  }),
-  e2e: () => build({
-    ...common,
-    entryPoints: findTests(join(root, 'test/e2e'), '.e2e.ts').map((p) => relative(root, p)),
-    outdir: 'out',
-    outbase: '.',
-    external: ['playwright-core', 'mocha'],
-  }),
+  tests: () =>
+    build({
+      ...common,
+      entryPoints: findTests(join(root, 'test')).map((p) => relative(root, p)),
+      outdir: 'out',
+      outbase: '.',
+      external: ['vscode', 'mocha', 'eslint'],
+    }),
+  integration: () =>
+    build({
+      ...common,
+      entryPoints: integrationEntries(),
+      outdir: 'out',
+      outbase: '.',
+      external: ['vscode', 'mocha', 'eslint'],
+    }),
+  e2e: () =>
+    build({
+      ...common,
+      entryPoints: findTests(join(root, 'test/e2e'), '.e2e.ts').map((p) => relative(root, p)),
+      outdir: 'out',
+      outbase: '.',
+      external: ['playwright-core', 'mocha'],
+    }),
   // The topology page: a browser bundle of its own (iife, no Node), and its stylesheet; both served from dist/.
-  webview: () => Promise.all([
-    build({ bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', minify: true, sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' }),
-    build({ bundle: true, minify: true, logLevel: 'warning', absWorkingDir: root, entryPoints: ['media/topology.css'], outfile: 'dist/webview.css' }),
-  ]),
+  webview: () =>
+    Promise.all([
+      build({
+        bundle: true,
+        platform: 'browser',
+        format: 'iife',
+        target: 'chrome120',
+        minify: true,
+        sourcemap: 'linked',
+        logLevel: 'warning',
+        absWorkingDir: root,
+        entryPoints: ['webview/main.ts'],
+        outfile: 'dist/webview.js',
+      }),
+      build({
+        bundle: true,
+        minify: true,
+        logLevel: 'warning',
+        absWorkingDir: root,
+        entryPoints: ['media/topology.css'],
+        outfile: 'dist/webview.css',
+      }),
+    ]),
   // The page alone in headless Chromium (test/webview/*.webview.ts), run by mocha in Node.
-  webviewTests: () => build({
-    ...common,
-    entryPoints: findTests(join(root, 'test/webview'), '.webview.ts').map((p) => relative(root, p)),
-    outdir: 'out',
-    outbase: '.',
-    external: ['playwright-core', 'mocha'],
-  }),
+  webviewTests: () =>
+    build({
+      ...common,
+      entryPoints: findTests(join(root, 'test/webview'), '.webview.ts').map((p) => relative(root, p)),
+      outdir: 'out',
+      outbase: '.',
+      external: ['playwright-core', 'mocha'],
+    }),
 };
 
 const selected = only ? [only] : Object.keys(jobs).filter((name) => name !== 'bench');

@@ -1,4 +1,5 @@
-// Installs (offline, cached) and runs code-server 4.100.3, VS Code 1.100.3's server and workbench, for `npm start` and the tests.
+// Installs (offline, cached) and runs code-server 4.100.3, VS Code 1.100.3's server and workbench, for `npm start` and
+// the tests.
 //
 // Library:  ensureCodeServer(), startCodeServer({...}), workbenchUrl({...}), freePort(), portIsFree()
 // CLI:      node scripts/code-server.mjs install | version | serve [--port N] [FOLDER]
@@ -7,7 +8,18 @@
 // (ripgrep's install script downloads from GitHub), so the package is unpacked and its native modules
 // are rebuilt by hand. Every command is an argv array; nothing goes through a shell.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +62,12 @@ function log(message) {
 function cleanNpmEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|save|omit|include|production|ignore_scripts|only|dev|also))/i.test(key)) continue;
+    if (
+      /^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|save|omit|include|production|ignore_scripts|only|dev|also))/i.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };
@@ -69,11 +86,19 @@ function runLogged(cmd, args, { cwd, env } = {}) {
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', (err) => { out.end(); reject(err); });
+    child.on('error', (err) => {
+      out.end();
+      reject(err);
+    });
     child.on('close', (code, signal) => {
       out.end();
       if (code === 0) resolvePromise(captured);
-      else reject(new Error(`${[cmd, ...args].join(' ')} (in ${cwd}) failed with ${signal ?? `exit code ${code}`}; see ${logFile}\n${captured}`));
+      else
+        reject(
+          new Error(
+            `${[cmd, ...args].join(' ')} (in ${cwd}) failed with ${signal ?? `exit code ${code}`}; see ${logFile}\n${captured}`,
+          ),
+        );
     });
   });
 }
@@ -82,7 +107,9 @@ function symlinkForce(target, path) {
   try {
     lstatSync(path);
     unlinkSync(path);
-  } catch { /* absent */ }
+  } catch {
+    /* absent */
+  }
   symlinkSync(target, path);
 }
 
@@ -97,12 +124,21 @@ function findOnPath(name) {
 export async function codeServerVersion() {
   const out = await new Promise((resolvePromise, reject) => {
     writeConfigFile();
-    const child = spawn(process.execPath, [entryJs, '--config', configFile, '--version'], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entryJs, '--config', configFile, '--version'], {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
-    child.stdout.on('data', (c) => { text += c; });
-    child.stderr.on('data', (c) => { text += c; });
+    child.stdout.on('data', (c) => {
+      text += c;
+    });
+    child.stderr.on('data', (c) => {
+      text += c;
+    });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`code-server --version failed (${code}):\n${text}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise(text) : reject(new Error(`code-server --version failed (${code}):\n${text}`)),
+    );
   });
   return out.split('\n').find((line) => line.includes(' with Code ')) ?? out.trim();
 }
@@ -125,7 +161,10 @@ export async function ensureCodeServer({ quiet = false } = {}) {
       writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      if (lockIsStale(lock)) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (lockIsStale(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       if (waited % 30 === 0) log(`waiting for another process installing code-server (${lock})`);
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -141,9 +180,17 @@ export async function ensureCodeServer({ quiet = false } = {}) {
 // A lock is stale when its owner died (Ctrl-C mid-install) or it is older than 10 minutes.
 function lockIsStale(lock) {
   let pid = 0;
-  try { pid = Number(readFileSync(join(lock, 'pid'), 'utf8')) || 0; } catch { /* not written yet */ }
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8')) || 0;
+  } catch {
+    /* not written yet */
+  }
   if (pid) {
-    try { process.kill(pid, 0); } catch { return true; }
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
   }
   return Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 10 * 60 * 1000;
 }
@@ -162,7 +209,11 @@ async function install() {
   const rebuildEnv = cleanNpmEnv({ npm_config_yes: 'true' });
 
   step(`npm pack code-server@${CODE_SERVER_VERSION}`);
-  const packed = await runLogged('npm', ['pack', `code-server@${CODE_SERVER_VERSION}`, '--pack-destination', cacheDir, '--silent'], { cwd: cacheDir });
+  const packed = await runLogged(
+    'npm',
+    ['pack', `code-server@${CODE_SERVER_VERSION}`, '--pack-destination', cacheDir, '--silent'],
+    { cwd: cacheDir },
+  );
   const tarball = join(cacheDir, packed.trim().split('\n').pop().trim());
   if (!existsSync(tarball)) throw new Error(`npm pack did not produce ${tarball}`);
 
@@ -178,7 +229,11 @@ async function install() {
   symlinkForce(rg, join(vscodeDir, 'node_modules', '@vscode', 'ripgrep', 'bin', 'rg'));
 
   step('rebuilding native modules (node-pty, spdlog, kerberos, native-watchdog, @parcel/watcher, deviceid)');
-  await runLogged('npm', ['rebuild', 'node-pty', '@vscode/spdlog', 'kerberos', 'native-watchdog', '@parcel/watcher', '@vscode/deviceid'], { cwd: vscodeDir, env: rebuildEnv });
+  await runLogged(
+    'npm',
+    ['rebuild', 'node-pty', '@vscode/spdlog', 'kerberos', 'native-watchdog', '@parcel/watcher', '@vscode/deviceid'],
+    { cwd: vscodeDir, env: rebuildEnv },
+  );
 
   step('symlinks');
   symlinkForce('node_modules', join(vscodeDir, 'node_modules.asar'));
@@ -186,7 +241,9 @@ async function install() {
   symlinkForce('browser-linux.sh', join(vscodeDir, 'bin', 'helpers', 'browser.sh'));
 
   step('npm install in lib/vscode/extensions');
-  await runLogged('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: join(vscodeDir, 'extensions') });
+  await runLogged('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: join(vscodeDir, 'extensions'),
+  });
 
   step('npm install in package/');
   await runLogged('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: packageDir });
@@ -228,7 +285,11 @@ export function writeQuietSettings(userDataDir, extra = {}) {
   mkdirSync(dirname(file), { recursive: true });
   let current = {};
   if (existsSync(file)) {
-    try { current = JSON.parse(readFileSync(file, 'utf8')); } catch { return file; } // hand-edited JSONC: leave it alone
+    try {
+      current = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      return file;
+    } // hand-edited JSONC: leave it alone
   }
   writeFileSync(file, `${JSON.stringify({ ...quietSettings, ...extra, ...current }, null, 2)}\n`);
   return file;
@@ -240,18 +301,42 @@ export function writeQuietSettings(userDataDir, extra = {}) {
  * running inside VS Code receive NX_STATS_FILE and friends).
  * Returns { url, port, process, output(), stop() }.
  */
-export async function startCodeServer({ port, folder, userDataDir, extensionsDir, env = {}, settings = {}, echo = false, timeoutMs = 60000 } = {}) {
+export async function startCodeServer({
+  port,
+  folder,
+  userDataDir,
+  extensionsDir,
+  env = {},
+  settings = {},
+  echo = false,
+  timeoutMs = 60000,
+} = {}) {
   if (!existsSync(entryJs)) throw new Error('code-server is not installed; call ensureCodeServer() first');
-  if (!folder || !userDataDir || !extensionsDir) throw new Error('startCodeServer needs folder, userDataDir and extensionsDir');
-  const chosen = port ?? await freePort();
+  if (!folder || !userDataDir || !extensionsDir)
+    throw new Error('startCodeServer needs folder, userDataDir and extensionsDir');
+  const chosen = port ?? (await freePort());
   mkdirSync(userDataDir, { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   writeQuietSettings(userDataDir, settings);
 
   writeConfigFile();
-  const args = [entryJs, '--config', configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${chosen}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, folder];
+  const args = [
+    entryJs,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${chosen}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--extensions-dir',
+    extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    folder,
+  ];
   // detached: its own process group, so stop() also ends the extension host and pty host it forks.
   const child = spawn(process.execPath, args, {
     cwd: packageDir,
@@ -266,12 +351,26 @@ export async function startCodeServer({ port, folder, userDataDir, extensionsDir
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise((resolvePromise) => child.once('exit', (code, signal) => resolvePromise({ code, signal })));
+  const exited = new Promise((resolvePromise) =>
+    child.once('exit', (code, signal) => resolvePromise({ code, signal })),
+  );
 
   await new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => { cleanup(); killGroup(child, 'SIGKILL'); reject(new Error(`code-server did not start within ${timeoutMs} ms:\n${output}`)); }, timeoutMs);
-    const onData = () => { if (output.includes('HTTP server listening on')) { cleanup(); resolvePromise(); } };
-    const onExit = (code, signal) => { cleanup(); reject(new Error(`code-server exited (${signal ?? code}) before listening:\n${output}`)); };
+    const timer = setTimeout(() => {
+      cleanup();
+      killGroup(child, 'SIGKILL');
+      reject(new Error(`code-server did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = () => {
+      if (output.includes('HTTP server listening on')) {
+        cleanup();
+        resolvePromise();
+      }
+    };
+    const onExit = (code, signal) => {
+      cleanup();
+      reject(new Error(`code-server exited (${signal ?? code}) before listening:\n${output}`));
+    };
     function cleanup() {
       clearTimeout(timer);
       child.stdout.off('data', onData);
@@ -300,7 +399,11 @@ export async function startCodeServer({ port, folder, userDataDir, extensionsDir
 }
 
 function killGroup(child, signal) {
-  try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /**
@@ -334,15 +437,21 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     } else if (command === 'serve') {
       const portArg = rest.indexOf('--port');
       const port = portArg >= 0 ? Number(rest[portArg + 1]) : undefined;
-      const folder = resolve(rest.filter((a, i) => !a.startsWith('--') && (portArg < 0 || i !== portArg + 1))[0] ?? repoRoot);
+      const folder = resolve(
+        rest.filter((a, i) => !a.startsWith('--') && (portArg < 0 || i !== portArg + 1))[0] ?? repoRoot,
+      );
       await ensureCodeServer();
       const server = await startCodeServer({
-        port, folder,
+        port,
+        folder,
         userDataDir: join(repoRoot, '.vscode-test', 'user-data'),
         extensionsDir: join(repoRoot, '.vscode-test', 'extensions'),
       });
       log(`listening: ${workbenchUrl({ port: server.port, folder })}`);
-      const quit = async () => { await server.stop(); process.exit(0); };
+      const quit = async () => {
+        await server.stop();
+        process.exit(0);
+      };
       process.on('SIGINT', quit);
       process.on('SIGTERM', quit);
     } else {

@@ -18,7 +18,11 @@ function say(message) {
 }
 
 function node(argv, { capture = false } = {}) {
-  const r = spawnSync(process.execPath, argv, { cwd: repoRoot, stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, argv, {
+    cwd: repoRoot,
+    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+  });
   if (r.error) throw r.error;
   return { status: r.status ?? 1, stdout: r.stdout ?? '' };
 }
@@ -51,7 +55,9 @@ function labUp() {
     const state = JSON.parse(status.stdout.slice(status.stdout.indexOf('{')));
     const docker = state.namespaces?.find((ns) => ns.kind === 'docker');
     if (docker?.path) dockerDir = dirname(docker.path);
-  } catch { /* status without JSON: the default settings still show the named namespaces */ }
+  } catch {
+    /* status without JSON: the default settings still show the named namespaces */
+  }
   return { started: !alreadyUp, dockerDir };
 }
 
@@ -93,12 +99,21 @@ try {
   });
   const url = workbenchUrl({ port: server.port, folder, extensionDevelopmentPath: repoRoot });
   console.log('');
-  console.log('Netns Explorer is running in VS Code (code-server 4.100.3, Code 1.100.3) as an Extension Development Host.');
-  console.log('Open this URL in a browser (from another machine: ssh -L ' + `${server.port}:127.0.0.1:${server.port}` + ' this-host):');
+  console.log(
+    'Netns Explorer is running in VS Code (code-server 4.100.3, Code 1.100.3) as an Extension Development Host.',
+  );
+  console.log(
+    'Open this URL in a browser (from another machine: ssh -L ' +
+      `${server.port}:127.0.0.1:${server.port}` +
+      ' this-host):',
+  );
   console.log('');
   console.log(`  ${url}`);
   console.log('');
-  console.log('After rebuilding (npm run build), run "Developer: Reload Window" in the browser. Ctrl-C stops the server' + (lab?.started ? ' and takes the lab down.' : '.'));
+  console.log(
+    'After rebuilding (npm run build), run "Developer: Reload Window" in the browser. Ctrl-C stops the server' +
+      (lab?.started ? ' and takes the lab down.' : '.'),
+  );
 } catch (err) {
   console.error(`[start] ${err.message}`);
   await shutdown(1);

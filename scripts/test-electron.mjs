@@ -1,6 +1,8 @@
-// `npm run test:electron [-- --no-build]`: runs the extension-host suites (test/integration) in desktop VS Code via @vscode/test-electron.
+// `npm run test:electron [-- --no-build]`: runs the extension-host suites (test/integration) in desktop VS Code via
+// @vscode/test-electron.
 // For machines with internet (it downloads VS Code into .vscode-test/); offline machines and CI use
-// `node scripts/vscode-test.mjs integration` (code-server) instead. On a Linux box without a display, run under xvfb-run.
+// `node scripts/vscode-test.mjs integration` (code-server) instead. On a Linux box without a display, run under
+// xvfb-run.
 //
 //   NX_VSCODE_VERSION=1.100.3   VS Code version to download (default: 1.100.3, the engine this extension targets)
 //   VSCODE_EXECUTABLE=/path     use an installed VS Code instead of downloading
@@ -15,7 +17,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const version = process.env.NX_VSCODE_VERSION ?? '1.100.3';
 const extensionTestsPath = join(root, 'out/test/integration/index.js');
 
-if (!process.argv.includes('--no-build') && spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }).status !== 0) {
+if (
+  !process.argv.includes('--no-build') &&
+  spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }).status !== 0
+) {
   console.error('[test-electron] build failed');
   process.exit(1);
 }
@@ -31,7 +36,9 @@ if (!vscodeExecutablePath) {
   } catch (err) {
     console.error(`[test-electron] could not download VS Code ${version}: ${err?.message ?? err}`);
     console.error('[test-electron] this runner needs internet access (update.code.visualstudio.com). Offline, use');
-    console.error('[test-electron]   node scripts/vscode-test.mjs integration   (the same suites in code-server), or set VSCODE_EXECUTABLE.');
+    console.error(
+      '[test-electron]   node scripts/vscode-test.mjs integration   (the same suites in code-server), or set VSCODE_EXECUTABLE.',
+    );
     process.exit(2);
   }
 }
@@ -45,8 +52,17 @@ try {
     extensionDevelopmentPath: root,
     extensionTestsPath,
     extensionTestsEnv: { NX_STATS_FILE: statsFile },
-    launchArgs: [root, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
-      '--user-data-dir', join(scratch, 'user-data'), '--extensions-dir', join(scratch, 'extensions')],
+    launchArgs: [
+      root,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
+      '--user-data-dir',
+      join(scratch, 'user-data'),
+      '--extensions-dir',
+      join(scratch, 'extensions'),
+    ],
   });
 } catch (err) {
   console.error(`[test-electron] ${err?.message ?? err}`);

@@ -32,20 +32,38 @@ const suites = [
   // The topology page alone in headless Chromium, under its CSP (test/webview/*.webview.ts).
   { name: 'webview', dir: 'out/test/webview', suffix: '.webview.js', timeout: 120000 },
   { name: 'host', dir: 'out/test/host', timeout: 120000 },
-  { name: 'integration', dir: 'out/test/integration', suffix: '.it.js', command: ['scripts/vscode-test.mjs', 'integration', '--no-build'] },
+  {
+    name: 'integration',
+    dir: 'out/test/integration',
+    suffix: '.it.js',
+    command: ['scripts/vscode-test.mjs', 'integration', '--no-build'],
+  },
   { name: 'e2e', dir: 'out/test/e2e', suffix: '.e2e.js', command: ['scripts/vscode-test.mjs', 'e2e', '--no-build'] },
 ].filter((s) => wanted.length === 0 || wanted.includes(s.name));
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = [];
 
-if (run('node', ['scripts/build.mjs']) !== 0) { broken.push('build'); totals.failed += 1; }
+if (run('node', ['scripts/build.mjs']) !== 0) {
+  broken.push('build');
+  totals.failed += 1;
+}
 if (wanted.length === 0 && run('npx', ['tsc', '-p', '.', '--noEmit']) !== 0) {
   console.error('type check failed');
   totals.failed += 1;
   broken.push('typecheck');
 } else if (wanted.length === 0) {
   totals.passed += 1; // the type check counts as one test
+}
+// Lint (eslint with the layer rules, prettier, the copy detector) before the unit suite; it counts as one test.
+if (wanted.length === 0 || wanted.includes('lint')) {
+  if (run('npm', ['run', '--silent', 'lint']) !== 0) {
+    console.error('lint failed: npm run lint');
+    totals.failed += 1;
+    broken.push('lint');
+  } else {
+    totals.passed += 1;
+  }
 }
 
 const statsDir = mkdtempSync(join(tmpdir(), 'nx-stats-'));
@@ -56,8 +74,19 @@ for (const suite of suites) {
   const statsFile = join(statsDir, `${suite.name}.json`);
   const status = suite.command
     ? run('node', suite.command, { NX_STATS_FILE: statsFile })
-    : run('npx', ['mocha', '--reporter', join(root, 'scripts/mocha-reporter.cjs'),
-      '--timeout', String(suite.timeout), '--enable-source-maps', ...files], { NX_STATS_FILE: statsFile });
+    : run(
+        'npx',
+        [
+          'mocha',
+          '--reporter',
+          join(root, 'scripts/mocha-reporter.cjs'),
+          '--timeout',
+          String(suite.timeout),
+          '--enable-source-maps',
+          ...files,
+        ],
+        { NX_STATS_FILE: statsFile },
+      );
   if (!existsSync(statsFile)) {
     broken.push(suite.name);
     totals.failed += 1;
@@ -67,7 +96,10 @@ for (const suite of suites) {
   totals.passed += stats.passed;
   totals.failed += stats.failed;
   totals.skipped += stats.skipped;
-  if (status !== 0 && stats.failed === 0) { broken.push(suite.name); totals.failed += 1; }
+  if (status !== 0 && stats.failed === 0) {
+    broken.push(suite.name);
+    totals.failed += 1;
+  }
 }
 rmSync(statsDir, { recursive: true, force: true });
 

@@ -16,14 +16,25 @@ const [mode, ...rest] = process.argv.slice(2);
 const noBuild = rest.includes('--no-build');
 const extraArgs = rest.filter((a) => a !== '--no-build');
 const integrationTimeoutMs = 10 * 60 * 1000;
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 // Workbench chatter that says nothing about the tests; NX_VSCODE_VERBOSE=1 shows it.
 const verbose = Boolean(process.env.NX_VSCODE_VERBOSE);
 const workbenchNoise = [
-  /^Resolv(ing|ed) connection token/, /^Creating a socket/, /^Updating additional builtin extensions cache/,
-  /^\[Service Worker\]/, /^ChatSessionStore:/, /open-vsx\.org/, // the extension gallery is unreachable offline: harmless
+  /^Resolv(ing|ed) connection token/,
+  /^Creating a socket/,
+  /^Updating additional builtin extensions cache/,
+  /^\[Service Worker\]/,
+  /^ChatSessionStore:/,
+  /open-vsx\.org/, // the extension gallery is unreachable offline: harmless
 ];
 
 function say(message) {
@@ -55,12 +66,17 @@ function scratchDirs(name) {
 
 async function launchChromium() {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: process.env.NX_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: chromiumArgs });
+  return chromium.launch({
+    executablePath: process.env.NX_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: chromiumArgs,
+  });
 }
 
 async function runIntegration() {
   const entry = join(repoRoot, 'out/test/integration/index.js');
-  if (!existsSync(entry)) throw new Error(`${relative(repoRoot, entry)} is missing: is there a test/integration/index.ts?`);
+  if (!existsSync(entry))
+    throw new Error(`${relative(repoRoot, entry)} is missing: is there a test/integration/index.ts?`);
   const suites = findFiles(join(repoRoot, 'out/test/integration'), '.it.js');
   say(`integration: ${suites.length} suite file(s) inside the extension host`);
 
@@ -76,7 +92,9 @@ async function runIntegration() {
     browser = await launchChromium();
     const page = await browser.newPage();
     let finish;
-    const exitCode = new Promise((resolve) => { finish = resolve; });
+    const exitCode = new Promise((resolve) => {
+      finish = resolve;
+    });
     // The workbench forwards its own console and the extension host's (mocha's spec output) here.
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
@@ -86,12 +104,19 @@ async function runIntegration() {
     });
     await page.exposeFunction('codeAutomationExit', (code) => finish(Number(code)));
     page.on('pageerror', (err) => console.error(`[workbench] ${err}`));
-    const url = workbenchUrl({ port: server.port, folder: repoRoot, extensionDevelopmentPath: repoRoot, extensionTestsPath: entry });
+    const url = workbenchUrl({
+      port: server.port,
+      folder: repoRoot,
+      extensionDevelopmentPath: repoRoot,
+      extensionTestsPath: entry,
+    });
     await page.goto(url);
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), integrationTimeoutMs).unref());
     const code = await Promise.race([exitCode, timeout]);
     if (code === 'timeout') {
-      console.error(`[vscode-test] the extension host tests did not finish within ${integrationTimeoutMs / 60000} minutes`);
+      console.error(
+        `[vscode-test] the extension host tests did not finish within ${integrationTimeoutMs / 60000} minutes`,
+      );
       console.error(server.output().slice(-3000));
       return 1;
     }
@@ -118,13 +143,27 @@ async function runE2e() {
   say(`code-server up on port ${server.port} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     const mocha = join(repoRoot, 'node_modules/mocha/bin/mocha.js');
-    const args = [mocha, '--reporter', join(repoRoot, 'scripts/mocha-reporter.cjs'), '--timeout', '120000',
-      '--enable-source-maps', ...extraArgs, ...files.map((f) => relative(repoRoot, f))];
+    const args = [
+      mocha,
+      '--reporter',
+      join(repoRoot, 'scripts/mocha-reporter.cjs'),
+      '--timeout',
+      '120000',
+      '--enable-source-maps',
+      ...extraArgs,
+      ...files.map((f) => relative(repoRoot, f)),
+    ];
     return await new Promise((resolve) => {
       const child = spawn(process.execPath, args, {
         cwd: repoRoot,
         stdio: 'inherit',
-        env: { ...process.env, NX_CODE_SERVER_PORT: String(server.port), NX_CODE_SERVER_URL: server.url, NX_REPO_ROOT: repoRoot, NX_WORKSPACE: repoRoot },
+        env: {
+          ...process.env,
+          NX_CODE_SERVER_PORT: String(server.port),
+          NX_CODE_SERVER_URL: server.url,
+          NX_REPO_ROOT: repoRoot,
+          NX_WORKSPACE: repoRoot,
+        },
       });
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });

@@ -1,7 +1,11 @@
 // The hover box: detail blocks written into the page with textContent only, so names can never become markup.
 import type { DetailBlock } from '../src/core/topology/details';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text?: string,
+  className?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (text !== undefined) e.textContent = text;
   if (className) e.className = className;
@@ -14,7 +18,9 @@ export function renderDetails(box: HTMLElement, blocks: DetailBlock[]): void {
   for (const b of blocks) {
     if (b.kind !== 'item') list = null;
     switch (b.kind) {
-      case 'heading': box.append(el('h3', b.text)); break;
+      case 'heading':
+        box.append(el('h3', b.text));
+        break;
       case 'field': {
         const row = el('div', undefined, 'field');
         row.append(el('span', `${b.label}: `, 'field-label'), el('span', b.value, 'field-value'));
@@ -22,11 +28,17 @@ export function renderDetails(box: HTMLElement, blocks: DetailBlock[]): void {
         break;
       }
       case 'item':
-        if (!list) { list = el('ul'); box.append(list); }
+        if (!list) {
+          list = el('ul');
+          box.append(list);
+        }
         list.append(el('li', b.text));
         break;
-      case 'code': box.append(el('pre', b.text)); break;
-      default: box.append(el('p', b.text));
+      case 'code':
+        box.append(el('pre', b.text));
+        break;
+      default:
+        box.append(el('p', b.text));
     }
   }
 }

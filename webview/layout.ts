@@ -1,18 +1,40 @@
-// The two layouts (compact force-directed fcose, layered ELK on the main thread) and where new nodes go between layouts.
+// The two layouts (compact force-directed fcose, layered ELK on the main thread) and where new nodes go between
+// layouts.
 import type { Collection, Core, LayoutOptions, NodeSingular, Position } from 'cytoscape';
-import type { LayoutName } from './protocol';
+import type { LayoutName } from '../src/core/topology/protocol';
 
 export function layoutOptions(name: LayoutName): LayoutOptions {
   if (name === 'elk') {
     return {
-      name: 'elk', fit: true, padding: 30, animate: false, nodeDimensionsIncludeLabels: true,
-      elk: { algorithm: 'layered', 'elk.direction': 'RIGHT', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN', 'elk.layered.spacing.nodeNodeBetweenLayers': 60, 'elk.spacing.nodeNode': 30 },
+      name: 'elk',
+      fit: true,
+      padding: 30,
+      animate: false,
+      nodeDimensionsIncludeLabels: true,
+      elk: {
+        algorithm: 'layered',
+        'elk.direction': 'RIGHT',
+        'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+        'elk.layered.spacing.nodeNodeBetweenLayers': 60,
+        'elk.spacing.nodeNode': 30,
+      },
     } as unknown as LayoutOptions;
   }
   return {
-    name: 'fcose', quality: 'default', randomize: true, animate: false, fit: true, padding: 30,
-    nodeDimensionsIncludeLabels: true, packComponents: true, tile: true, nodeRepulsion: 8000, idealEdgeLength: 70,
-    nestingFactor: 0.3, gravity: 0.3, numIter: 2500,
+    name: 'fcose',
+    quality: 'default',
+    randomize: true,
+    animate: false,
+    fit: true,
+    padding: 30,
+    nodeDimensionsIncludeLabels: true,
+    packComponents: true,
+    tile: true,
+    nodeRepulsion: 8000,
+    idealEdgeLength: 70,
+    nestingFactor: 0.3,
+    gravity: 0.3,
+    numIter: 2500,
   } as unknown as LayoutOptions;
 }
 
@@ -39,7 +61,10 @@ export function placeNewNodes(cy: Core, added: Collection, remembered: Map<strin
   let loose = 0;
   fresh.forEach((n) => {
     const memo = remembered.get(n.id());
-    if (memo) { n.position(memo); return; }
+    if (memo) {
+      n.position(memo);
+      return;
+    }
     const parent = n.parent().first();
     if (parent.nonempty() && !added.contains(parent)) {
       const siblings = parent.children().not(added);

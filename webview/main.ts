@@ -5,7 +5,13 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { EdgeSingular, EventObject, NodeSingular } from 'cytoscape';
-import { isToWebview, type ExportFormat, type LayoutName, type ToExtension, type ToWebviewMessage } from './protocol';
+import {
+  isToWebview,
+  type ExportFormat,
+  type LayoutName,
+  type ToExtension,
+  type ToWebviewMessage,
+} from '../src/core/topology/protocol';
 import { placeDetails, renderDetails } from './details';
 import { exportPng, exportSvg } from './exportPicture';
 import { TopologyView, type RenderResult } from './view';
@@ -30,10 +36,16 @@ function report(r: RenderResult): void {
 
 // Graph updates are applied one at a time, in order: a layout may still be running when the next one arrives.
 let queue: Promise<unknown> = Promise.resolve();
-const enqueue = (job: () => Promise<void>) => { queue = queue.then(job, job); };
+const enqueue = (job: () => Promise<void>) => {
+  queue = queue.then(job, job);
+};
 
 function readFilter() {
-  return { showLoopback: checkbox('show-loopback').checked, showDown: checkbox('show-down').checked, showUnlinked: checkbox('show-unlinked').checked };
+  return {
+    showLoopback: checkbox('show-loopback').checked,
+    showDown: checkbox('show-down').checked,
+    showUnlinked: checkbox('show-unlinked').checked,
+  };
 }
 
 function onMessage(m: ToWebviewMessage): void {
@@ -42,14 +54,23 @@ function onMessage(m: ToWebviewMessage): void {
       $('message').textContent = m.message ?? '';
       enqueue(async () => report(await view.setGraph(m.graph)));
       break;
-    case 'highlight': view.highlight(m.ids); break;
+    case 'highlight':
+      view.highlight(m.ids);
+      break;
     case 'details':
-      if (m.id === hovered) { renderDetails(details, m.blocks); placeDetails(details, pointer.x, pointer.y); }
+      if (m.id === hovered) {
+        renderDetails(details, m.blocks);
+        placeDetails(details, pointer.x, pointer.y);
+      }
       break;
     case 'export':
       enqueue(async () => {
         try {
-          post('exported', { requestId: m.requestId, format: m.format, data: m.format === 'svg' ? exportSvg(view.cy, view.theme) : exportPng(view.cy, view.theme) });
+          post('exported', {
+            requestId: m.requestId,
+            format: m.format,
+            data: m.format === 'svg' ? exportSvg(view.cy, view.theme) : exportPng(view.cy, view.theme),
+          });
         } catch (e) {
           post('exported', { requestId: m.requestId, format: m.format, data: '', error: String(e) });
         }
@@ -58,7 +79,9 @@ function onMessage(m: ToWebviewMessage): void {
   }
 }
 
-window.addEventListener('message', (event: MessageEvent) => { if (isToWebview(event.data)) onMessage(event.data); });
+window.addEventListener('message', (event: MessageEvent) => {
+  if (isToWebview(event.data)) onMessage(event.data);
+});
 
 // Hover: ask for the element's details after a short rest, hide them when the pointer leaves.
 let hovered: string | null = null;
@@ -68,12 +91,23 @@ view.cy.on('mouseover', 'node, edge', (e: EventObject) => {
   const id = e.target.id() as string;
   hovered = id;
   window.clearTimeout(hoverTimer);
-  hoverTimer = window.setTimeout(() => { if (hovered === id) post('hover', { id }); }, 250);
+  hoverTimer = window.setTimeout(() => {
+    if (hovered === id) post('hover', { id });
+  }, 250);
 });
-view.cy.on('mouseout', 'node, edge', () => { hovered = null; window.clearTimeout(hoverTimer); details.hidden = true; });
-$('graph').addEventListener('mousemove', (e) => { pointer.x = e.clientX; pointer.y = e.clientY; });
+view.cy.on('mouseout', 'node, edge', () => {
+  hovered = null;
+  window.clearTimeout(hoverTimer);
+  details.hidden = true;
+});
+$('graph').addEventListener('mousemove', (e) => {
+  pointer.x = e.clientX;
+  pointer.y = e.clientY;
+});
 view.cy.on('tap', 'node, edge', (e: EventObject) => post('select', { id: e.target.id() as string }));
-view.cy.on('viewport', () => { details.hidden = true; });
+view.cy.on('viewport', () => {
+  details.hidden = true;
+});
 
 // Toolbar.
 let searchTimer: number | undefined;
@@ -92,8 +126,12 @@ $('layout').addEventListener('change', () => {
   enqueue(async () => report(await view.relayout(name)));
 });
 $('fit').addEventListener('click', () => view.cy.fit(undefined, 30));
-$('zoom-in').addEventListener('click', () => view.cy.zoom({ level: view.cy.zoom() * 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }));
-$('zoom-out').addEventListener('click', () => view.cy.zoom({ level: view.cy.zoom() / 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }));
+$('zoom-in').addEventListener('click', () =>
+  view.cy.zoom({ level: view.cy.zoom() * 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }),
+);
+$('zoom-out').addEventListener('click', () =>
+  view.cy.zoom({ level: view.cy.zoom() / 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }),
+);
 $('relayout').addEventListener('click', () => enqueue(async () => report(await view.relayout())));
 const requestExport = (format: ExportFormat) => post('requestExport', { format });
 $('export-svg').addEventListener('click', () => requestExport('svg'));
@@ -109,10 +147,19 @@ const api = {
     const e = view.cy.getElementById(id);
     if (e.empty()) return null;
     const rect = view.cy.container()!.getBoundingClientRect();
-    const p = e.isNode() ? (e as unknown as NodeSingular).renderedPosition() : (e as unknown as EdgeSingular).renderedMidpoint();
+    const p = e.isNode()
+      ? (e as unknown as NodeSingular).renderedPosition()
+      : (e as unknown as EdgeSingular).renderedMidpoint();
     return { x: rect.left + p.x, y: rect.top + p.y };
   },
-  positions: () => Object.fromEntries(view.cy.nodes().toArray().filter((n) => !n.isParent()).map((n) => [n.id(), { ...n.position() }])),
+  positions: () =>
+    Object.fromEntries(
+      view.cy
+        .nodes()
+        .toArray()
+        .filter((n) => !n.isParent())
+        .map((n) => [n.id(), { ...n.position() }]),
+    ),
   viewport: () => ({ zoom: view.cy.zoom(), pan: { ...view.cy.pan() } }),
   classes: (id: string) => view.cy.getElementById(id).classes(),
   selected: () => view.cy.elements(':selected').map((e) => e.id()),

@@ -35,7 +35,9 @@ export function readTheme(el: HTMLElement = document.body): Theme {
   const css = getComputedStyle(el);
   const get = (name: string, fallback: string) => normalizeColor(css.getPropertyValue(name)) || fallback;
   const dark = !document.body.classList.contains('vscode-light');
-  const highContrast = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
+  const highContrast =
+    document.body.classList.contains('vscode-high-contrast') ||
+    document.body.classList.contains('vscode-high-contrast-light');
   const fg = get('--vscode-editor-foreground', dark ? '#cccccc' : '#333333');
   const contrast = css.getPropertyValue('--vscode-contrastBorder').trim();
   return {

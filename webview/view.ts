@@ -4,9 +4,15 @@ import elk from 'cytoscape-elk';
 import fcose from 'cytoscape-fcose';
 import { visibleGraph } from '../src/core/topology/filter';
 import { searchGraph } from '../src/core/topology/search';
-import { DEFAULT_TOPOLOGY_FILTER, type TopologyEdge, type TopologyFilter, type TopologyGraph, type TopologyNode } from '../src/core/topology/types';
+import {
+  DEFAULT_TOPOLOGY_FILTER,
+  type TopologyEdge,
+  type TopologyFilter,
+  type TopologyGraph,
+  type TopologyNode,
+} from '../src/core/topology/types';
 import { placeNewNodes, runLayout } from './layout';
-import type { KindCounts, LayoutName } from './protocol';
+import type { KindCounts, LayoutName } from '../src/core/topology/protocol';
 import { graphStyle } from './style';
 import { readTheme, type Theme } from './theme';
 
@@ -40,8 +46,15 @@ export class TopologyView {
     // element caches every frame pans 200 namespaces at 60 frames a second, but for a 33-100 ms frame
     // or two as the drag starts (`npm run bench`, topology section; notes in bench/RESULTS.md).
     this.cy = cytoscape({
-      container, style: graphStyle(this.theme), minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3,
-      boxSelectionEnabled: false, selectionType: 'single', textureOnViewport: false, hideEdgesOnViewport: false,
+      container,
+      style: graphStyle(this.theme),
+      minZoom: 0.05,
+      maxZoom: 4,
+      wheelSensitivity: 0.3,
+      boxSelectionEnabled: false,
+      selectionType: 'single',
+      textureOnViewport: false,
+      hideEdgesOnViewport: false,
     });
   }
 
@@ -76,7 +89,10 @@ export class TopologyView {
 
   counts(): KindCounts {
     const counts: KindCounts = {};
-    this.cy.elements().forEach((e) => { const k = String(e.data('kind')); counts[k] = (counts[k] ?? 0) + 1; });
+    this.cy.elements().forEach((e) => {
+      const k = String(e.data('kind'));
+      counts[k] = (counts[k] ?? 0) + 1;
+    });
     return counts;
   }
 
@@ -93,7 +109,11 @@ export class TopologyView {
       cy.elements().forEach((ele) => {
         const want = wanted.get(ele.id());
         const moved = want && ele.isNode() && 'parent' in want && (ele.data('parent') ?? null) !== want.parent;
-        const rewired = want && ele.isEdge() && 'source' in want && (ele.data('source') !== want.source || ele.data('target') !== want.target);
+        const rewired =
+          want &&
+          ele.isEdge() &&
+          'source' in want &&
+          (ele.data('source') !== want.source || ele.data('target') !== want.target);
         if (!want || moved || rewired) {
           if (ele.isNode() && !ele.isParent()) this.remembered.set(ele.id(), { ...ele.position() });
           if (ele.inside()) cy.remove(ele);
@@ -106,8 +126,18 @@ export class TopologyView {
           if (!sameList(ele.classes(), want.classes)) ele.classes(want.classes);
           continue;
         }
-        if ('source' in want) additions.push({ group: 'edges', data: { id, kind: want.kind, source: want.source, target: want.target, label: want.label }, classes: want.classes });
-        else additions.push({ group: 'nodes', data: { id, kind: want.kind, label: want.label, ...(want.parent ? { parent: want.parent } : {}) }, classes: want.classes });
+        if ('source' in want)
+          additions.push({
+            group: 'edges',
+            data: { id, kind: want.kind, source: want.source, target: want.target, label: want.label },
+            classes: want.classes,
+          });
+        else
+          additions.push({
+            group: 'nodes',
+            data: { id, kind: want.kind, label: want.label, ...(want.parent ? { parent: want.parent } : {}) },
+            classes: want.classes,
+          });
       }
     });
     // Parents before children, nodes before edges: cytoscape needs both ends and the parent to exist.
@@ -134,7 +164,9 @@ export class TopologyView {
       cy.elements().removeClass('match dimmed');
       if (!this.query.trim()) return;
       const keep = new Set([...matches, ...context]);
-      cy.elements().forEach((e) => { if (!keep.has(e.id())) e.addClass('dimmed'); });
+      cy.elements().forEach((e) => {
+        if (!keep.has(e.id())) e.addClass('dimmed');
+      });
       for (const id of matches) cy.getElementById(id).addClass('match');
     });
     return matches.length;

@@ -1,4 +1,5 @@
-// Parses the snapshot/record command line into checked options; throws CliUsageError (or Node's ERR_PARSE_ARGS_*) on bad input.
+// Parses the snapshot/record command line into checked options; throws CliUsageError (or Node's ERR_PARSE_ARGS_*) on
+// bad input.
 import { parseArgs } from 'node:util';
 import type { PrivilegeSetting } from '../host/privilege';
 
@@ -38,7 +39,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
     throw new CliUsageError(`--privilege must be auto, sudo, pkexec or none, not ${privilege}`);
   }
   return {
-    command, rest, help, json: values.json === true, replay: values.replay, privilege,
+    command,
+    rest,
+    help,
+    json: values.json === true,
+    replay: values.replay,
+    privilege,
     dockerNetnsDirs: values['docker-netns-dir'],
     timeoutMs: help ? undefined : positiveInt(values.timeout, '--timeout'),
     concurrency: help ? undefined : positiveInt(values.concurrency, '--concurrency'),

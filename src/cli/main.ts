@@ -26,15 +26,33 @@ options:
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'trace') return runTrace(argv.slice(1));
   if (argv[0] === 'map') return runMapCli(argv.slice(1));
-  const { command, rest, help, json, replay: replayDir, privilege, dockerNetnsDirs, timeoutMs, concurrency } = parseCliArgs(argv);
+  const {
+    command,
+    rest,
+    help,
+    json,
+    replay: replayDir,
+    privilege,
+    dockerNetnsDirs,
+    timeoutMs,
+    concurrency,
+  } = parseCliArgs(argv);
   if (help || command === undefined) {
     process.stdout.write(USAGE);
     return command === undefined && !help ? 2 : 0;
   }
 
-  const take = async (runner: Runner, replay: ReplayRunner | null): Promise<{ snapshot: Snapshot; discovery: Awaited<ReturnType<typeof discoverNamespaces>> }> => {
-    const discovery = replay?.discovery ?? await discoverNamespaces({ dockerDirs: dockerNetnsDirs ?? DEFAULT_DOCKER_DIRS });
-    const snapshot = await collectSnapshot(runner, discovery, replay ? { concurrency, batchEnvironment: replay.batchEnvironment() } : { concurrency });
+  const take = async (
+    runner: Runner,
+    replay: ReplayRunner | null,
+  ): Promise<{ snapshot: Snapshot; discovery: Awaited<ReturnType<typeof discoverNamespaces>> }> => {
+    const discovery =
+      replay?.discovery ?? (await discoverNamespaces({ dockerDirs: dockerNetnsDirs ?? DEFAULT_DOCKER_DIRS }));
+    const snapshot = await collectSnapshot(
+      runner,
+      discovery,
+      replay ? { concurrency, batchEnvironment: replay.batchEnvironment() } : { concurrency },
+    );
     return { snapshot, discovery };
   };
   const liveRunner = async (): Promise<Runner> => {
@@ -47,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     case 'snapshot': {
       if (rest.length) throw new CliUsageError(`unexpected argument: ${rest[0]}`);
       const replay = replayDir !== undefined ? new ReplayRunner(replayDir) : null;
-      const { snapshot } = await take(replay ?? await liveRunner(), replay);
+      const { snapshot } = await take(replay ?? (await liveRunner()), replay);
       process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
       return 0;
     }
@@ -57,7 +75,9 @@ async function main(argv: string[]): Promise<number> {
       const recorder = new RecordingRunner(await liveRunner());
       const { snapshot, discovery } = await take(recorder, null);
       recorder.save(dir, discovery, snapshot);
-      process.stderr.write(`recorded ${snapshot.namespaces.length} namespaces to ${dir}; replay with: netns-explorer snapshot --replay ${dir}\n`);
+      process.stderr.write(
+        `recorded ${snapshot.namespaces.length} namespaces to ${dir}; replay with: netns-explorer snapshot --replay ${dir}\n`,
+      );
       return 0;
     }
     default:
@@ -66,9 +86,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
-    const usage = err instanceof CliUsageError || err instanceof TraceUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      err instanceof CliUsageError ||
+      err instanceof TraceUsageError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const text = process.argv[2] === 'trace' ? TRACE_USAGE : USAGE;
     process.stderr.write(`netns-explorer: ${(err as Error).message}\n${usage ? text : ''}`);
     process.exitCode = usage ? 2 : 1;

@@ -1,16 +1,31 @@
-// `netns-explorer map ls|add|rm|clean`: port mappings from the command line, through the same core and host code as the extension.
+// `netns-explorer map ls|add|rm|clean`: port mappings from the command line, through the same core and host code as the
+// extension.
 import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../core/iptables/parse';
 import { mappingText, namespaceLabel } from '../core/labels';
 import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
 import type { MappingSelector } from '../core/mapping/types';
-import { checkAddress, checkMappingInput, checkNamespaceRef, checkPort, checkProtocol, type Checked } from '../core/mapping/validate';
+import {
+  checkAddress,
+  checkMappingInput,
+  checkNamespaceRef,
+  checkPort,
+  checkProtocol,
+  type Checked,
+} from '../core/mapping/validate';
 import type { DiscoveredNamespace, Family } from '../core/model';
 import { deriveMappings } from '../core/portMappings';
 import { collectSnapshot, enterArgv } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
-import { addMapping, cleanUpLeftovers, MappingError, removeMapping, type MappingResult, type MappingTarget } from '../host/portMapping/apply';
+import {
+  addMapping,
+  cleanUpLeftovers,
+  MappingError,
+  removeMapping,
+  type MappingResult,
+  type MappingTarget,
+} from '../host/portMapping/apply';
 import { resolveNamespace } from '../host/portMapping/namespaces';
 import { resolvePrivilege, type PrivilegeSetting } from '../host/privilege';
 import { ExecRunner, formatArgv, type Runner } from '../host/runner';
@@ -68,31 +83,50 @@ function checkArgs(command: string, values: Values) {
   if (values.in === undefined && command !== 'clean') throw new MapUsageError('--in NS is required');
   const ns = values.in === undefined ? null : must(checkNamespaceRef(values.in));
   const privilege = values.privilege as PrivilegeSetting;
-  if (!['auto', 'sudo', 'pkexec', 'none'].includes(privilege)) throw new MapUsageError(`--privilege must be auto, sudo, pkexec or none, not ${JSON.stringify(privilege)}`);
+  if (!['auto', 'sudo', 'pkexec', 'none'].includes(privilege))
+    throw new MapUsageError(`--privilege must be auto, sudo, pkexec or none, not ${JSON.stringify(privilege)}`);
   const timeoutMs = values.timeout === undefined ? undefined : must(checkPort(values.timeout, '--timeout'));
   if (command === 'ls' || command === 'clean') return { ns, privilege, timeoutMs, spec: null, selector: null };
   if (values['host-port'] === undefined) throw new MapUsageError('--host-port P is required');
   if (command === 'add') {
     if (values.to === undefined) throw new MapUsageError('--to IP:PORT is required');
-    const spec = must(checkMappingInput({ protocol: values.proto, hostIp: values['host-ip'] ?? null, hostPort: values['host-port'], to: values.to }));
+    const spec = must(
+      checkMappingInput({
+        protocol: values.proto,
+        hostIp: values['host-ip'] ?? null,
+        hostPort: values['host-port'],
+        to: values.to,
+      }),
+    );
     return { ns, privilege, timeoutMs, spec, selector: null };
   }
   const protocol = must(checkProtocol(values.proto ?? 'tcp'));
   const hostPort = must(checkPort(values['host-port'], 'host port'));
   const hostIp = values['host-ip'] === undefined ? undefined : must(checkAddress(values['host-ip'], 'host address'));
-  const selector: Omit<MappingSelector, 'family'> & { family?: Family } = { protocol, hostPort, hostIp: hostIp?.ip, family: hostIp?.family };
+  const selector: Omit<MappingSelector, 'family'> & { family?: Family } = {
+    protocol,
+    hostPort,
+    hostIp: hostIp?.ip,
+    family: hostIp?.family,
+  };
   return { ns, privilege, timeoutMs, spec: null, selector };
 }
 
 function printResult(result: MappingResult, verb: string, dryRun: boolean): void {
   const lines = describePlan(result.plan);
   if (dryRun) {
-    process.stdout.write(`would ${verb} ${result.plan.title}:\n${lines.map((l) => `  ${l}`).join('\n')}\n\n${formatArgv(result.argv)} <<'EOF'\n${result.payload}EOF\n`);
+    process.stdout.write(
+      `would ${verb} ${result.plan.title}:\n${lines.map((l) => `  ${l}`).join('\n')}\n\n${formatArgv(result.argv)} <<'EOF'\n${result.payload}EOF\n`,
+    );
     return;
   }
-  process.stdout.write(`${verb === 'add' ? 'added' : 'removed'} ${result.plan.title} (${result.plan.ops.length} rule edits in ${result.durationMs} ms):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  process.stdout.write(
+    `${verb === 'add' ? 'added' : 'removed'} ${result.plan.title} (${result.plan.ops.length} rule edits in ${result.durationMs} ms):\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+  );
   if (result.plan.needsRouteLocalnet) {
-    process.stdout.write('note: a mapping on 127.0.0.1 reaches the container only if the interface towards it has route_localnet=1,\n  e.g. sysctl -w net.ipv4.conf.<bridge>.route_localnet=1 in that namespace\n');
+    process.stdout.write(
+      'note: a mapping on 127.0.0.1 reaches the container only if the interface towards it has route_localnet=1,\n  e.g. sysctl -w net.ipv4.conf.<bridge>.route_localnet=1 in that namespace\n',
+    );
   }
 }
 
@@ -102,7 +136,9 @@ export async function runMapCli(argv: string[]): Promise<number> {
     return await runMap(argv);
   } catch (err) {
     const usage = err instanceof MapUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`netns-explorer map: ${safeText((err as Error).message).replace(/\\x0a/g, '\n')}\n${usage ? MAP_USAGE : ''}`);
+    process.stderr.write(
+      `netns-explorer map: ${safeText((err as Error).message).replace(/\\x0a/g, '\n')}\n${usage ? MAP_USAGE : ''}`,
+    );
     return usage ? 2 : 1;
   }
 }
@@ -110,8 +146,14 @@ export async function runMapCli(argv: string[]): Promise<number> {
 async function runMap(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
-  if (values.help) { process.stdout.write(MAP_USAGE); return 0; }
-  if (command === undefined || !['ls', 'add', 'rm', 'clean'].includes(command)) throw new MapUsageError(command === undefined ? 'map needs ls, add, rm or clean' : `unknown map command: ${JSON.stringify(command)}`);
+  if (values.help) {
+    process.stdout.write(MAP_USAGE);
+    return 0;
+  }
+  if (command === undefined || !['ls', 'add', 'rm', 'clean'].includes(command))
+    throw new MapUsageError(
+      command === undefined ? 'map needs ls, add, rm or clean' : `unknown map command: ${JSON.stringify(command)}`,
+    );
   if (rest.length) throw new MapUsageError(`unexpected argument: ${JSON.stringify(rest[0])}`);
   const checked = checkArgs(command, values);
 
@@ -119,7 +161,8 @@ async function runMap(argv: string[]): Promise<number> {
   const runner = new ExecRunner({ privilege: choice.privilege, timeoutMs: checked.timeoutMs });
   const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
   const dryRun = values['dry-run'] ?? false;
-  if (command === 'clean' && checked.ns === null) return clean(runner, discovery.namespaces, values.all ?? false, dryRun);
+  if (command === 'clean' && checked.ns === null)
+    return clean(runner, discovery.namespaces, values.all ?? false, dryRun);
   const namespace = resolveNamespace(discovery, checked.ns!);
   if (typeof namespace === 'string') throw new MapUsageError(namespace);
   if (command === 'clean') return clean(runner, [namespace], values.all ?? false, dryRun);
@@ -129,12 +172,17 @@ async function runMap(argv: string[]): Promise<number> {
     const out = [];
     for (const family of ['ipv4', 'ipv6'] as const) {
       const save = await runner.run([...enterArgv(namespace), family === 'ipv4' ? 'iptables-save' : 'ip6tables-save']);
-      if (save.failure) throw new Error(`${formatArgv(save.argv)} failed: ${save.stderr.trim() || save.failure.message}`);
+      if (save.failure)
+        throw new Error(`${formatArgv(save.argv)} failed: ${save.stderr.trim() || save.failure.message}`);
       const nat = parseIptablesSave(save.stdout).tables.find((t) => t.name === 'nat');
       if (nat) out.push(...deriveMappings(nat, namespace.id, family));
     }
     if (values.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    else for (const m of out) process.stdout.write(`${safeText(mappingText(m))}  ${m.owner}  ${m.chain}${m.hooks.length ? '' : '  (not reached)'}\n`);
+    else
+      for (const m of out)
+        process.stdout.write(
+          `${safeText(mappingText(m))}  ${m.owner}  ${m.chain}${m.hooks.length ? '' : '  (not reached)'}\n`,
+        );
     return 0;
   }
 
@@ -143,7 +191,9 @@ async function runMap(argv: string[]): Promise<number> {
       const spec = checked.spec;
       // The target must be an address that exists in some namespace.
       const snapshot = await collectSnapshot(runner, discovery, { skipNat: true });
-      const exists = snapshot.namespaces.some((ns) => ns.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === spec.targetIp)));
+      const exists = snapshot.namespaces.some((ns) =>
+        ns.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === spec.targetIp)),
+      );
       if (!exists) throw new MappingError('not-found', `no namespace has the address ${spec.targetIp}`);
       printResult(await addMapping(target, spec, { dryRun }), 'add', dryRun);
       return 0;
@@ -152,7 +202,11 @@ async function runMap(argv: string[]): Promise<number> {
     const families: Family[] = partial.family ? [partial.family] : ['ipv4', 'ipv6'];
     for (const [i, family] of families.entries()) {
       try {
-        printResult(await removeMapping(target, { ...partial, family }, { dryRun, allowForeign: values.force }), 'remove', dryRun);
+        printResult(
+          await removeMapping(target, { ...partial, family }, { dryRun, allowForeign: values.force }),
+          'remove',
+          dryRun,
+        );
         return 0;
       } catch (e) {
         if (!(e instanceof MappingError && e.kind === 'not-found' && i < families.length - 1)) throw e;
@@ -162,27 +216,40 @@ async function runMap(argv: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof MappingError)) throw e;
     const hint = e.kind === 'foreign' ? '\nrun again with --force to delete it anyway' : '';
-    process.stderr.write(`netns-explorer map: ${e.kind === 'conflict' ? 'refused: ' : ''}${safeText(e.message).replace(/\\x0a/g, '\n')}${hint}\n`);
+    process.stderr.write(
+      `netns-explorer map: ${e.kind === 'conflict' ? 'refused: ' : ''}${safeText(e.message).replace(/\\x0a/g, '\n')}${hint}\n`,
+    );
     return 1;
   }
 }
 
-/** `map clean`: each namespace and family on its own (one atomic apply each); a failure is said and the rest still run. */
-async function clean(runner: Runner, namespaces: DiscoveredNamespace[], all: boolean, dryRun: boolean): Promise<number> {
+/**
+ * `map clean`: each namespace and family on its own (one atomic apply each); a failure is said and the rest still run.
+ */
+async function clean(
+  runner: Runner,
+  namespaces: DiscoveredNamespace[],
+  all: boolean,
+  dryRun: boolean,
+): Promise<number> {
   let failed = false;
   let found = false;
   for (const namespace of namespaces) {
     for (const family of ['ipv4', 'ipv6'] as const) {
       const where = `${safeText(namespaceLabel(namespace))} (${family})`;
       try {
-        const result = await cleanUpLeftovers({ runner, namespace }, family, all ? EVERYTHING : ORPHANS_ONLY, { dryRun });
+        const result = await cleanUpLeftovers({ runner, namespace }, family, all ? EVERYTHING : ORPHANS_ONLY, {
+          dryRun,
+        });
         if (!result) continue;
         found = true;
         process.stdout.write(`${where}: `);
         printResult(result, 'remove', dryRun);
       } catch (e) {
         failed = true;
-        process.stderr.write(`netns-explorer map: ${where}: ${safeText((e as Error).message).replace(/\\x0a/g, '\n')}\n`);
+        process.stderr.write(
+          `netns-explorer map: ${where}: ${safeText((e as Error).message).replace(/\\x0a/g, '\n')}\n`,
+        );
       }
     }
   }

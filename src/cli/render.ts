@@ -4,7 +4,6 @@ import type { Namespace, Snapshot } from '../core/model';
 
 /** Names are untrusted: control characters would drive the terminal, so they are shown escaped. */
 export function safeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -27,11 +26,15 @@ export function renderSnapshot(s: Snapshot): string {
   lines.push('', 'BRIDGES');
   lines.push('  bridge name\tnamespace\taddresses\tinterfaces');
   for (const b of s.bridges) {
-    lines.push(`  ${safeText(b.name)}\t${label(b.namespace)}\t${b.addresses.join(' ') || '-'}\t${b.ports.map(safeText).join(', ') || '-'}`);
+    lines.push(
+      `  ${safeText(b.name)}\t${label(b.namespace)}\t${b.addresses.join(' ') || '-'}\t${b.ports.map(safeText).join(', ') || '-'}`,
+    );
   }
   lines.push('', 'VETH PAIRS');
   for (const p of s.vethPairs) {
-    lines.push(`  ${safeText(p.a.ifname)} (${label(p.a.namespace)}) ⇄ ${safeText(p.b.ifname)} (${label(p.b.namespace)})`);
+    lines.push(
+      `  ${safeText(p.a.ifname)} (${label(p.a.namespace)}) ⇄ ${safeText(p.b.ifname)} (${label(p.b.namespace)})`,
+    );
   }
   lines.push('', 'PUBLISHED PORTS');
   for (const m of s.portMappings) {
@@ -41,14 +44,21 @@ export function renderSnapshot(s: Snapshot): string {
   }
   if (s.errors.length || s.discovery.unreadable) {
     lines.push('', 'ERRORS');
-    if (s.discovery.unreadable) lines.push(`  ${s.discovery.unreadable} namespace entries could not be read (permission denied or gone) and were skipped`);
-    for (const e of s.errors) lines.push(`  ${label(e.namespace)}: ${safeText(e.command)}: ${e.reason}: ${safeText(e.message)}`);
+    if (s.discovery.unreadable)
+      lines.push(
+        `  ${s.discovery.unreadable} namespace entries could not be read (permission denied or gone) and were skipped`,
+      );
+    for (const e of s.errors)
+      lines.push(`  ${label(e.namespace)}: ${safeText(e.command)}: ${e.reason}: ${safeText(e.message)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 function pidsText(ns: Namespace): string {
   if (ns.processes.length === 0) return '';
-  const shown = ns.processes.slice(0, 6).map((p) => `${p.pid} ${safeText(p.command)}`).join(', ');
+  const shown = ns.processes
+    .slice(0, 6)
+    .map((p) => `${p.pid} ${safeText(p.command)}`)
+    .join(', ');
   return `  pids ${shown}${ns.processes.length > 6 ? `, +${ns.processes.length - 6} more` : ''}`;
 }

@@ -26,24 +26,35 @@ export class TraceUsageError extends Error {}
 
 /** A namespace by name, label, id, or `host`. */
 export function findNamespace(snapshot: Snapshot, text: string): Namespace {
-  const hit = snapshot.namespaces.find((n) => n.name === text || n.id === text || namespaceLabel(n) === text || (text === 'host' && n.kind === 'host'));
-  if (!hit) throw new TraceUsageError(`no namespace called ${text}; known: ${snapshot.namespaces.map(namespaceLabel).join(', ')}`);
+  const hit = snapshot.namespaces.find(
+    (n) => n.name === text || n.id === text || namespaceLabel(n) === text || (text === 'host' && n.kind === 'host'),
+  );
+  if (!hit)
+    throw new TraceUsageError(
+      `no namespace called ${text}; known: ${snapshot.namespaces.map(namespaceLabel).join(', ')}`,
+    );
   return hit;
 }
 
 export function parseEndpoint(text: string): { ip: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   const port = Number(m?.[2]);
-  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) throw new TraceUsageError(`--to takes IP:PORT or [IPv6]:PORT, not ${text}`);
+  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new TraceUsageError(`--to takes IP:PORT or [IPv6]:PORT, not ${text}`);
   return { ip: m[1], port };
 }
 
-export function buildRequest(snapshot: Snapshot, opts: { in?: string; from?: string; to: string; proto?: string; src?: string }): TraceRequest {
-  const target = opts.in !== undefined ? findNamespace(snapshot, opts.in) : snapshot.namespaces.find((n) => n.kind === 'host');
+export function buildRequest(
+  snapshot: Snapshot,
+  opts: { in?: string; from?: string; to: string; proto?: string; src?: string },
+): TraceRequest {
+  const target =
+    opts.in !== undefined ? findNamespace(snapshot, opts.in) : snapshot.namespaces.find((n) => n.kind === 'host');
   if (!target) throw new TraceUsageError('no host namespace in the snapshot: give --in');
   const from = opts.from ?? 'host';
   let source: TraceSource;
-  if (from.startsWith('outside:')) source = { kind: 'outside', namespace: target.id, iface: from.slice('outside:'.length) };
+  if (from.startsWith('outside:'))
+    source = { kind: 'outside', namespace: target.id, iface: from.slice('outside:'.length) };
   else if (from === 'host') source = { kind: 'local', namespace: target.id };
   else source = { kind: 'local', namespace: findNamespace(snapshot, from).id };
   if (opts.src !== undefined) source.address = opts.src;
@@ -60,19 +71,38 @@ export async function runTrace(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      in: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, src: { type: 'string' },
-      json: { type: 'boolean', default: false }, privilege: { type: 'string', default: 'auto' },
-      'docker-netns-dir': { type: 'string', multiple: true }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      in: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      proto: { type: 'string' },
+      src: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      privilege: { type: 'string', default: 'auto' },
+      'docker-netns-dir': { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) { process.stdout.write(TRACE_USAGE); return 0; }
+  if (values.help) {
+    process.stdout.write(TRACE_USAGE);
+    return 0;
+  }
   if (values.to === undefined) throw new TraceUsageError('--to IP:PORT is required');
   const choice = await resolvePrivilege(values.privilege as PrivilegeSetting);
   if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
-  const runner = new ExecRunner({ privilege: choice.privilege, timeoutMs: values.timeout !== undefined ? Number(values.timeout) : undefined });
+  const runner = new ExecRunner({
+    privilege: choice.privilege,
+    timeoutMs: values.timeout !== undefined ? Number(values.timeout) : undefined,
+  });
   const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
   const snapshot = await collectSnapshot(runner, discovery);
-  const request = buildRequest(snapshot, { in: values.in, from: values.from, to: values.to, proto: values.proto, src: values.src });
+  const request = buildRequest(snapshot, {
+    in: values.in,
+    from: values.from,
+    to: values.to,
+    proto: values.proto,
+    src: values.src,
+  });
   const extras = await collectTraceExtras(runner, snapshot);
   const result = traceConnection(snapshot, extras, request);
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderTrace(snapshot, result));

@@ -11,9 +11,7 @@
 // from inside a container with NET_ADMIN) would repeat a header or name an unknown namespace,
 // so the whole split is refused and the caller reads each namespace on its own.
 
-export type AllNetnsSplit =
-  | { ok: true; sections: Map<string, string> }
-  | { ok: false; reason: string };
+export type AllNetnsSplit = { ok: true; sections: Map<string, string> } | { ok: false; reason: string };
 
 const HEADER = 'netns: ';
 
@@ -51,6 +49,7 @@ export function splitAllNetnsOutput(text: string, known: ReadonlySet<string>): A
   // forged one) means the sections can't be trusted.
   let headerLines = 0;
   for (let i = text.indexOf(`\n${HEADER}`); i >= 0; i = text.indexOf(`\n${HEADER}`, i + 1)) headerLines++;
-  if (headerLines !== sections.size) return { ok: false, reason: 'a line inside the output looks like a namespace header' };
+  if (headerLines !== sections.size)
+    return { ok: false, reason: 'a line inside the output looks like a namespace header' };
   return { ok: true, sections };
 }

@@ -17,7 +17,10 @@ export class FoldedRuns<A, R> {
   private next: Waiting<A, R> | null = null;
 
   /** `merge` joins the arguments of calls folded into one follow-up run. */
-  constructor(private readonly job: (arg: A) => Promise<R>, private readonly merge: (a: A, b: A) => A) {}
+  constructor(
+    private readonly job: (arg: A) => Promise<R>,
+    private readonly merge: (a: A, b: A) => A,
+  ) {}
 
   run(arg: A): Promise<R> {
     if (!this.running) return this.start(arg);
@@ -26,7 +29,9 @@ export class FoldedRuns<A, R> {
       return this.next.promise;
     }
     let settle!: Pick<Waiting<A, R>, 'resolve' | 'reject'>;
-    const promise = new Promise<R>((resolve, reject) => { settle = { resolve, reject }; });
+    const promise = new Promise<R>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
     this.next = { arg, promise, ...settle };
     return promise;
   }

@@ -12,10 +12,16 @@ export interface Listener {
    * IPV6_V6ONLY socket, printed `[::]`), `*` (both families: an IPv6 socket with IPV6_V6ONLY off).
    */
   address: string;
-  /** The interface the socket is bound to (`127.0.0.53%lo`: SO_BINDTODEVICE or a link-local scope), or null. Untrusted text. */
+  /**
+   * The interface the socket is bound to (`127.0.0.53%lo`: SO_BINDTODEVICE or a link-local scope), or null. Untrusted
+   * text.
+   */
   device: string | null;
   port: number;
-  /** Who holds the socket, from `users:(("nginx",pid=12,fd=6),…)`; empty when ss could not see them. Commands are untrusted text. */
+  /**
+   * Who holds the socket, from `users:(("nginx",pid=12,fd=6),…)`; empty when ss could not see them. Commands are
+   * untrusted text.
+   */
   processes: { command: string; pid: number }[];
 }
 
@@ -43,7 +49,19 @@ const PROTOCOLS: Record<string, ListenerProtocol> = { tcp: 'tcp', udp: 'udp', sc
 /** ss shows UDP sockets that are not connected as UNCONN; TCP and SCTP listen. Other states are not listeners. */
 const LISTENING: Record<ListenerProtocol, string> = { tcp: 'LISTEN', udp: 'UNCONN', sctp: 'LISTEN' };
 /** First words of a line without the Netid column (ss asked for one protocol prints none). */
-const STATES = new Set(['LISTEN', 'UNCONN', 'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
+const STATES = new Set([
+  'LISTEN',
+  'UNCONN',
+  'ESTAB',
+  'SYN-SENT',
+  'SYN-RECV',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'TIME-WAIT',
+  'CLOSE-WAIT',
+  'LAST-ACK',
+  'CLOSING',
+]);
 const WILDCARDS = new Set(['*', '0.0.0.0', '::']);
 
 /** Untrusted text in a message: quoted, one line, bounded. */
@@ -58,7 +76,10 @@ export function isIpLiteral(text: string): boolean {
   return !text.includes('.') || isIPv4(text.slice(text.lastIndexOf(':') + 1));
 }
 
-/** What the kernel allows as an interface name (dev_valid_name): at most 15 bytes (so characters), no `/`, `:` or white space. */
+/**
+ * What the kernel allows as an interface name (dev_valid_name): at most 15 bytes (so characters), no `/`, `:` or white
+ * space.
+ */
 function isInterfaceName(text: string): boolean {
   return text.length > 0 && text.length <= 15 && !/[/:\s]/.test(text);
 }
@@ -123,9 +144,16 @@ export function parseSs(text: string): SsListeners {
     const fields = fieldsOf(line);
     const first = fields[0]?.text;
     if (first === undefined || first === 'Netid' || first === 'State') return;
-    const fail = (message: string): void => { diagnostics.push({ line: i + 1, message }); };
+    const fail = (message: string): void => {
+      diagnostics.push({ line: i + 1, message });
+    };
     const protocol = PROTOCOLS[first];
-    if (protocol === undefined) return fail(STATES.has(first) ? 'no Netid column (ss was asked for one protocol)' : `not a tcp, udp or sctp socket: ${quoted(first)}`);
+    if (protocol === undefined)
+      return fail(
+        STATES.has(first)
+          ? 'no Netid column (ss was asked for one protocol)'
+          : `not a tcp, udp or sctp socket: ${quoted(first)}`,
+      );
     if (fields.length < 6) return fail(`${fields.length} columns, expected at least 6`);
     if (fields[1]?.text !== LISTENING[protocol]) return;
     const local = splitLocal(fields[4]?.text ?? '');
@@ -135,8 +163,15 @@ export function parseSs(text: string): SsListeners {
   return { listeners, diagnostics };
 }
 
-/** The listening socket that takes a packet to `ip:port`, if any: the one bound to the exact address before a wildcard. */
-export function findListener(listeners: readonly Listener[], protocol: ListenerProtocol, ip: string, port: number): Listener | undefined {
+/**
+ * The listening socket that takes a packet to `ip:port`, if any: the one bound to the exact address before a wildcard.
+ */
+export function findListener(
+  listeners: readonly Listener[],
+  protocol: ListenerProtocol,
+  ip: string,
+  port: number,
+): Listener | undefined {
   const v6 = isV6(ip);
   const takes = (l: Listener): boolean => {
     if (l.protocol !== protocol || l.port !== port) return false;

@@ -5,7 +5,8 @@
  * bidi embeddings/overrides/isolates and marks, zero-width characters, line and paragraph
  * separators. A hover must show `re\u200Bdis` as such, not as a second "redis".
  */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 /** Every ASCII punctuation character: CommonMark lets a backslash escape each, and renders it literally. */
 const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/g;

@@ -22,4 +22,3 @@ export function classifyMode(ns: ModeInput, isBridgePort: (iface: NetInterface) 
   if (ns.interfaces.length > 0 && ns.interfaces.every((i) => i.kind === 'loopback')) return 'none';
   return 'other';
 }
-

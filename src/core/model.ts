@@ -9,8 +9,7 @@ export type NamespaceKind = 'host' | 'named' | 'docker' | 'process';
 export type NetworkMode = 'bridge' | 'host' | 'container' | 'none' | 'other';
 
 export type InterfaceKind =
-  | 'loopback' | 'veth' | 'bridge' | 'physical' | 'vlan' | 'vxlan' | 'macvlan' | 'ipvlan'
-  | 'tun' | 'dummy' | 'other';
+  'loopback' | 'veth' | 'bridge' | 'physical' | 'vlan' | 'vxlan' | 'macvlan' | 'ipvlan' | 'tun' | 'dummy' | 'other';
 
 export interface ProcessInfo {
   pid: number;

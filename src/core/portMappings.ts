@@ -44,7 +44,10 @@ export function portSpec(text: string | null | undefined): PortSpec {
   return `${lo}-${hi}`;
 }
 
-/** Splits a DNAT `--to-destination`: `1.2.3.4`, `1.2.3.4:80`, `1.2.3.4:1000-2000`, `1.1.1.1-1.1.1.9:80`, `[fd00::2]:80`, `fd00::2`. */
+/**
+ * Splits a DNAT `--to-destination`: `1.2.3.4`, `1.2.3.4:80`, `1.2.3.4:1000-2000`, `1.1.1.1-1.1.1.9:80`, `[fd00::2]:80`,
+ * `fd00::2`.
+ */
 export function parseToDestination(value: string): { ip: string; port: string | null } {
   if (value.startsWith('[')) {
     const close = value.indexOf(']');

@@ -3,8 +3,17 @@ import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip
 import { parseIptablesSave } from './iptables/parse';
 import { classifyMode } from './mode';
 import type {
-  Bridge, Discovery, Namespace, NamespaceId, NatRuleSet, NetInterface, PortMapping, RawNamespaceData, Snapshot,
-  SnapshotError, VethPair,
+  Bridge,
+  Discovery,
+  Namespace,
+  NamespaceId,
+  NatRuleSet,
+  NetInterface,
+  PortMapping,
+  RawNamespaceData,
+  Snapshot,
+  SnapshotError,
+  VethPair,
 } from './model';
 import { deriveMappings } from './portMappings';
 import { pairVeths, type PairingNamespace } from './veth';
@@ -29,13 +38,25 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
         routes = buildRoutes(parsed.batch);
         nsidNames = buildNsidNames(parsed.batch);
       } else {
-        errors.push({ namespace: ns.id, command: data.ip.command, reason: 'parse', message: `unparsable output: ${parsed.message}` });
+        errors.push({
+          namespace: ns.id,
+          command: data.ip.command,
+          reason: 'parse',
+          message: `unparsable output: ${parsed.message}`,
+        });
       }
     }
     pairing.push({ id: ns.id, name: ns.name, interfaces, nsidNames });
     namespaces.push({
-      id: ns.id, name: ns.name, kind: ns.kind, mode: 'other', paths: ns.paths,
-      pids: ns.processes.map((p) => p.pid), processes: ns.processes, interfaces, routes,
+      id: ns.id,
+      name: ns.name,
+      kind: ns.kind,
+      mode: 'other',
+      paths: ns.paths,
+      pids: ns.processes.map((p) => p.pid),
+      processes: ns.processes,
+      interfaces,
+      routes,
     });
   }
 
@@ -57,18 +78,43 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
     for (const dumpSource of data.nat) {
       const dump = parseIptablesSave(dumpSource.text);
       for (const d of dump.diagnostics) {
-        errors.push({ namespace: data.namespace.id, command: dumpSource.command, reason: 'parse', message: `unparsable output at line ${d.line}: ${d.message}` });
+        errors.push({
+          namespace: data.namespace.id,
+          command: dumpSource.command,
+          reason: 'parse',
+          message: `unparsable output at line ${d.line}: ${d.message}`,
+        });
       }
       const ruleCount = dump.tables.reduce((n, t) => t.chains.reduce((m, c) => m + c.rules.length, n), 0);
-      nat.push({ namespace: data.namespace.id, family: dumpSource.family, source: dumpSource.source, ruleCount, tables: dump.tables });
+      nat.push({
+        namespace: data.namespace.id,
+        family: dumpSource.family,
+        source: dumpSource.source,
+        ruleCount,
+        tables: dump.tables,
+      });
       const natTable = dump.tables.find((t) => t.name === 'nat');
       if (natTable) portMappings.push(...deriveMappings(natTable, data.namespace.id, dumpSource.family));
     }
   }
   resolveTargets(portMappings, namespaces);
 
-  namespaces.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name ?? '').localeCompare(b.name ?? '') || Number(a.id) - Number(b.id));
-  return { takenAt, namespaces, vethPairs, bridges, portMappings, nat, errors, discovery: { unreadable: discovery.unreadable } };
+  namespaces.sort(
+    (a, b) =>
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+      (a.name ?? '').localeCompare(b.name ?? '') ||
+      Number(a.id) - Number(b.id),
+  );
+  return {
+    takenAt,
+    namespaces,
+    vethPairs,
+    bridges,
+    portMappings,
+    nat,
+    errors,
+    discovery: { unreadable: discovery.unreadable },
+  };
 }
 
 /** Puts the host-facing end first: the bridge port, or the end in the host namespace. */
@@ -86,7 +132,10 @@ function collectBridges(namespaces: Namespace[]): Bridge[] {
   for (const ns of namespaces) {
     for (const iface of ns.interfaces) {
       if (iface.kind !== 'bridge') continue;
-      const ports = ns.interfaces.filter((p) => p.master === iface.name).map((p) => p.name).sort();
+      const ports = ns.interfaces
+        .filter((p) => p.master === iface.name)
+        .map((p) => p.name)
+        .sort();
       out.push({ namespace: ns.id, name: iface.name, addresses: iface.addresses, ports });
     }
   }
@@ -109,7 +158,8 @@ function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void 
       for (const cidr of iface.addresses) {
         const ip = hostOf(cidr);
         const list = owners.get(ip);
-        if (list) list.push({ ns, iface }); else owners.set(ip, [{ ns, iface }]);
+        if (list) list.push({ ns, iface });
+        else owners.set(ip, [{ ns, iface }]);
       }
     }
   }
@@ -124,7 +174,8 @@ function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void 
       m.targetInterface = byId.get(m.namespace)?.interfaces.some((i) => i.name === 'lo') ? 'lo' : null;
     } else {
       const candidates = owners.get(m.targetIp) ?? [];
-      const chosen = candidates.find((c) => wiredTo(c.ns, m.namespace)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      const chosen =
+        candidates.find((c) => wiredTo(c.ns, m.namespace)) ?? (candidates.length === 1 ? candidates[0] : undefined);
       if (chosen === undefined) continue;
       m.targetNamespace = chosen.ns.id;
       m.targetInterface = chosen.iface.name;

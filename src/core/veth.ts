@@ -40,7 +40,8 @@ export function pairVeths(namespaces: PairingNamespace[]): VethPair[] {
       ends.push(end);
       const key = `${iface.ifindex}:${iface.linkIndex}:${iface.linkNetnsId === null ? 'local' : 'remote'}`;
       const list = crossIndex.get(key);
-      if (list) list.push(end); else crossIndex.set(key, [end]);
+      if (list) list.push(end);
+      else crossIndex.set(key, [end]);
     }
   }
 
@@ -63,8 +64,9 @@ export function pairVeths(namespaces: PairingNamespace[]): VethPair[] {
 
   for (const end of ends) {
     const kind = end.iface.linkNetnsId === null ? 'local' : 'remote';
-    end.candidates = (crossIndex.get(`${end.iface.linkIndex}:${end.iface.ifindex}:${kind}`) ?? [])
-      .filter((c) => c !== end && compatible(end, c));
+    end.candidates = (crossIndex.get(`${end.iface.linkIndex}:${end.iface.ifindex}:${kind}`) ?? []).filter(
+      (c) => c !== end && compatible(end, c),
+    );
   }
 
   let progress = true;

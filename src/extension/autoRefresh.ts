@@ -40,9 +40,13 @@ export class AutoRefresh implements vscode.Disposable {
     this.stop();
     if (!want) return;
     this.running = true;
-    this.monitor = watchLines(['ip', 'monitor', 'link', 'address'], () => this.trigger(this.hostId()), (failure) => {
-      if (failure) this.log.error(`ip monitor stopped: ${failure}; relying on the poll`);
-    });
+    this.monitor = watchLines(
+      ['ip', 'monitor', 'link', 'address'],
+      () => this.trigger(this.hostId()),
+      (failure) => {
+        if (failure) this.log.error(`ip monitor stopped: ${failure}; relying on the poll`);
+      },
+    );
     for (const dir of [DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]) {
       try {
         this.watchers.push(watch(dir, () => this.trigger()));

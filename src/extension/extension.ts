@@ -35,7 +35,10 @@ export interface NetnsExplorerApi {
   trace: TraceTreeProvider;
   tracedPath: () => TracedPath | null;
   topologyHighlight: () => readonly string[];
-  /** The leftover notification shown after the first snapshot (null: none needed), and the same check run again on the current snapshot. */
+  /**
+   * The leftover notification shown after the first snapshot (null: none needed), and the same check run again on the
+   * current snapshot.
+   */
   leftoverNotice: Promise<LeftoverNotice | null>;
   checkLeftovers: () => LeftoverNotice | null;
   /** The topology's WebviewPanel while it is open (its webview options are what the page may load and do). */
@@ -45,7 +48,9 @@ export interface NetnsExplorerApi {
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
   if (process.platform !== 'linux') {
     void vscode.commands.executeCommand('setContext', 'netnsExplorer.unsupported', true);
-    void showWarning(`Netns Explorer reads Linux network namespaces, and this host runs ${process.platform}. Use it on a Linux host, for example through Remote-SSH.`);
+    void showWarning(
+      `Netns Explorer reads Linux network namespaces, and this host runs ${process.platform}. Use it on a Linux host, for example through Remote-SSH.`,
+    );
     return undefined;
   }
   const log = new Log();
@@ -59,12 +64,17 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   const ns = make('netnsExplorer.namespaces', namespacesView);
   const br = make('netnsExplorer.bridges', bridgesView);
   const ve = make('netnsExplorer.veths', vethsView);
-  const nat = make('netnsExplorer.nat', natView(() => readSettings().rulesPageSize));
+  const nat = make(
+    'netnsExplorer.nat',
+    natView(() => readSettings().rulesPageSize),
+  );
   const views = { namespaces: ns.view, bridges: br.view, veths: ve.view, nat: nat.view };
 
   const natDocuments = new NatDocumentProvider(store);
   context.subscriptions.push(
-    log, store, natDocuments,
+    log,
+    store,
+    natDocuments,
     vscode.workspace.registerTextDocumentContentProvider(NAT_SCHEME, natDocuments),
     vscode.languages.registerHoverProvider({ scheme: NAT_SCHEME }, natDocuments),
   );
@@ -89,36 +99,57 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     'netnsExplorer.exportTopology': topology.export,
     'netnsExplorer.showOutput': () => log.channel.show(),
   };
-  for (const [id, handler] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  for (const [id, handler] of Object.entries(commands))
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   const trace = registerTrace(context, ctx);
 
   // Read-only mode says what is missing on the Namespaces view itself.
   const showReadOnly = () => {
-    ns.view.message = store.readOnly ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.' : undefined;
+    ns.view.message = store.readOnly
+      ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.'
+      : undefined;
     const f = store.filter;
-    ns.view.description = [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : ''].filter(Boolean).join(' · ') || undefined;
+    ns.view.description =
+      [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '']
+        .filter(Boolean)
+        .join(' · ') || undefined;
   };
   context.subscriptions.push(store.onDidChange(showReadOnly), store.onDidChangeFilter(showReadOnly));
 
-  const auto = new AutoRefresh((changed) => void store.refresh(changed), () => store.hostId, log);
+  const auto = new AutoRefresh(
+    (changed) => void store.refresh(changed),
+    () => store.hostId,
+    log,
+  );
   const anyVisible = () => Object.values(views).some((v) => v.visible) || topology.visible;
   const onVisibility = () => auto.update(anyVisible());
   for (const v of Object.values(views)) context.subscriptions.push(v.onDidChangeVisibility(onVisibility));
   context.subscriptions.push(topology.onDidChangeVisibility(onVisibility));
-  context.subscriptions.push(auto, vscode.workspace.onDidChangeConfiguration((e) => {
-    if (!e.affectsConfiguration('netnsExplorer')) return;
-    if (e.affectsConfiguration('netnsExplorer.privilege')) store.resetPrivilege();
-    onVisibility();
-    void store.refresh();
-  }));
+  context.subscriptions.push(
+    auto,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('netnsExplorer')) return;
+      if (e.affectsConfiguration('netnsExplorer.privilege')) store.resetPrivilege();
+      onVisibility();
+      void store.refresh();
+    }),
+  );
   onVisibility();
 
-  // An earlier extension host may have been killed after an apply, its Undo lost with it: the rules it left say so by their comments.
-  const leftoverNotice = Promise.resolve(store.refreshWithProgress()).then((snapshot) => (snapshot ? offerLeftoverCleanup(ctx, context.globalState, snapshot) : null));
+  // An earlier extension host may have been killed after an apply, its Undo lost with it: the rules it left say so by
+  // their comments.
+  const leftoverNotice = Promise.resolve(store.refreshWithProgress()).then((snapshot) =>
+    snapshot ? offerLeftoverCleanup(ctx, context.globalState, snapshot) : null,
+  );
   return {
-    store, providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider }, views,
-    trace, tracedPath: currentTracedPath, topologyHighlight: () => topology.lastHighlight,
-    leftoverNotice, checkLeftovers: () => (store.snapshot ? offerLeftoverCleanup(ctx, context.globalState, store.snapshot) : null),
+    store,
+    providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider },
+    views,
+    trace,
+    tracedPath: currentTracedPath,
+    topologyHighlight: () => topology.lastHighlight,
+    leftoverNotice,
+    checkLeftovers: () => (store.snapshot ? offerLeftoverCleanup(ctx, context.globalState, store.snapshot) : null),
     topologyPanel: () => topology.webviewPanel,
   };
 }

@@ -9,7 +9,8 @@ export class Log implements vscode.Disposable {
   command(result: CommandResult): void {
     const how = result.failure ? `${result.failure.reason}: ${result.failure.message}` : 'ok';
     const line = `${formatArgv(result.argv)} (${Math.round(result.durationMs)} ms) ${how}`;
-    if (result.failure) this.channel.warn(line); else this.channel.debug(line);
+    if (result.failure) this.channel.warn(line);
+    else this.channel.debug(line);
   }
 
   info(message: string): void {

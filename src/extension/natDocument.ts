@@ -16,10 +16,14 @@ export function natDocumentUri(set: NatRuleSet, label: string): vscode.Uri {
 
 function setOf(uri: vscode.Uri, store: SnapshotStore): NatRuleSet | undefined {
   const q = new URLSearchParams(uri.query);
-  return store.snapshot?.nat.find((s) => s.namespace === q.get('ns') && s.family === q.get('family') && s.source === q.get('source'));
+  return store.snapshot?.nat.find(
+    (s) => s.namespace === q.get('ns') && s.family === q.get('family') && s.source === q.get('source'),
+  );
 }
 
-export class NatDocumentProvider implements vscode.TextDocumentContentProvider, vscode.HoverProvider, vscode.Disposable {
+export class NatDocumentProvider
+  implements vscode.TextDocumentContentProvider, vscode.HoverProvider, vscode.Disposable
+{
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly rendered = new Map<string, RuleDocument>();
@@ -35,7 +39,8 @@ export class NatDocumentProvider implements vscode.TextDocumentContentProvider, 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const set = setOf(uri, this.store);
     const snapshot = this.store.snapshot;
-    if (!set || !snapshot) return '# This rule set is not in the current snapshot (the namespace may be gone). Refresh and open it again.\n';
+    if (!set || !snapshot)
+      return '# This rule set is not in the current snapshot (the namespace may be gone). Refresh and open it again.\n';
     const idx = new SnapshotIndex(snapshot);
     const doc = renderRuleDocument(set.tables, [
       `${set.source} of namespace ${idx.label(set.namespace)} (id ${set.namespace}), ${set.family}`,
@@ -52,7 +57,10 @@ export class NatDocumentProvider implements vscode.TextDocumentContentProvider, 
     if (!rule || !set || !snapshot) return undefined;
     const table = set.tables.find((t) => t.name === rule.table);
     if (!table) return undefined;
-    return new vscode.Hover(ruleTooltip(rule, table, set, new SnapshotIndex(snapshot)), document.lineAt(position.line).range);
+    return new vscode.Hover(
+      ruleTooltip(rule, table, set, new SnapshotIndex(snapshot)),
+      document.lineAt(position.line).range,
+    );
   }
 
   dispose(): void {

@@ -45,7 +45,11 @@ export class SnapshotStore implements vscode.Disposable {
 
   setFilter(filter: ViewFilter): void {
     this.viewFilter = filter;
-    void vscode.commands.executeCommand('setContext', 'netnsExplorer.filtered', filter.hideDown || filter.hideLoopback || filter.search !== '');
+    void vscode.commands.executeCommand(
+      'setContext',
+      'netnsExplorer.filtered',
+      filter.hideDown || filter.hideLoopback || filter.search !== '',
+    );
     this.filterChanged.fire(filter);
   }
 
@@ -74,7 +78,11 @@ export class SnapshotStore implements vscode.Disposable {
   refreshWithProgress(): Thenable<Snapshot | null> {
     return vscode.window.withProgress(
       { location: { viewId: 'netnsExplorer.namespaces' }, title: 'Reading network namespaces' },
-      () => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Netns Explorer: reading namespaces…' }, () => this.refresh()),
+      () =>
+        vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: 'Netns Explorer: reading namespaces…' },
+          () => this.refresh(),
+        ),
     );
   }
 
@@ -87,13 +95,25 @@ export class SnapshotStore implements vscode.Disposable {
         await vscode.commands.executeCommand('setContext', 'netnsExplorer.readOnly', this.privilege.readOnly);
       }
       if (this.collector === null) {
-        const runner = new ExecRunner({ privilege: this.privilege.privilege, timeoutMs: settings.commandTimeoutMs, onCommand: (r) => this.log.command(r) });
-        this.collector = new SnapshotCollector(runner, { concurrency: settings.concurrency, skipNat: this.privilege.readOnly });
+        const runner = new ExecRunner({
+          privilege: this.privilege.privilege,
+          timeoutMs: settings.commandTimeoutMs,
+          onCommand: (r) => this.log.command(r),
+        });
+        this.collector = new SnapshotCollector(runner, {
+          concurrency: settings.concurrency,
+          skipNat: this.privilege.readOnly,
+        });
       }
       const started = Date.now();
       const discovery = await discoverNamespaces({ dockerDirs: settings.dockerNetnsDirs });
-      const snapshot = changed && this.current ? await this.collector.incremental(discovery, changed) : await this.collector.full(discovery);
-      this.log.info(`${changed && this.current ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`);
+      const snapshot =
+        changed && this.current
+          ? await this.collector.incremental(discovery, changed)
+          : await this.collector.full(discovery);
+      this.log.info(
+        `${changed && this.current ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`,
+      );
       this.current = snapshot;
       await vscode.commands.executeCommand('setContext', 'netnsExplorer.loaded', true);
       this.changed.fire(snapshot);

@@ -69,7 +69,11 @@ export const LIVE_ENVIRONMENT: BatchEnvironment = {
   },
 };
 
-export function batchableNamespaces(discovery: Discovery, wanted: readonly DiscoveredNamespace[], env: BatchEnvironment = LIVE_ENVIRONMENT): DiscoveredNamespace[] {
+export function batchableNamespaces(
+  discovery: Discovery,
+  wanted: readonly DiscoveredNamespace[],
+  env: BatchEnvironment = LIVE_ENVIRONMENT,
+): DiscoveredNamespace[] {
   if (!safeForAllNetns(discovery, env)) return [];
   const all = discovery.namespaces.filter((ns) => ns.kind === 'named');
   const batch = wanted.filter((ns) => named(ns) !== null);
@@ -78,7 +82,8 @@ export function batchableNamespaces(discovery: Discovery, wanted: readonly Disco
 
 /**
  * `ip -all netns exec` in iproute2 6.1 (Debian 12; fixed upstream later) has a bug: when a child
- * cannot switch into a namespace, it goes on with the loop itself instead of exiting, so each failure doubles the number of `ip`
+ * cannot switch into a namespace, it goes on with the loop itself instead of exiting, so each failure doubles the
+ * number of `ip`
  * processes walking the rest of /run/netns (as a user without root every switch fails, and the
  * processes grow until the machine is full). So it is used only as root, and only when every
  * /run/netns entry is a live namespace discovery saw a moment ago: no stale file, no name with a
@@ -94,7 +99,8 @@ function safeForAllNetns(discovery: Discovery, env: BatchEnvironment): boolean {
 /** The /run/netns names discovery found live. */
 export function discoveredNames(discovery: Discovery): Set<string> {
   const names = new Set<string>();
-  for (const ns of discovery.namespaces) for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) names.add(p.slice(RUN_NETNS.length));
+  for (const ns of discovery.namespaces)
+    for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) names.add(p.slice(RUN_NETNS.length));
   return names;
 }
 
@@ -121,7 +127,12 @@ export interface BatchedRead {
   rest: DiscoveredNamespace[];
 }
 
-export async function collectBatched(runner: Runner, discovery: Discovery, batch: readonly DiscoveredNamespace[], env: BatchEnvironment = LIVE_ENVIRONMENT): Promise<BatchedRead> {
+export async function collectBatched(
+  runner: Runner,
+  discovery: Discovery,
+  batch: readonly DiscoveredNamespace[],
+  env: BatchEnvironment = LIVE_ENVIRONMENT,
+): Promise<BatchedRead> {
   if (batch.length === 0) return { read: [], rest: [] };
   let dir: string;
   try {
@@ -138,7 +149,8 @@ export async function collectBatched(runner: Runner, discovery: Discovery, batch
     }
     // Generous: the processes visit every namespace one after the other.
     const timeoutMs = 10_000 + 100 * batch.length;
-    const all = (argv: string[]): Promise<CommandResult> => runner.run(['ip', '-all', 'netns', 'exec', ...argv], { timeoutMs });
+    const all = (argv: string[]): Promise<CommandResult> =>
+      runner.run(['ip', '-all', 'netns', 'exec', ...argv], { timeoutMs });
     const [ip, v4, v6] = await Promise.all([
       all(['ip', '-j', '-d', '-batch', commandsFile]),
       all(['iptables-save', '-c']),
@@ -151,15 +163,22 @@ export async function collectBatched(runner: Runner, discovery: Discovery, batch
     if (!ipSplit?.ok || !v4Split?.ok || !v6Split?.ok) return { read: [], rest: [...batch] };
     const read: RawNamespaceData[] = [];
     const rest: DiscoveredNamespace[] = [];
-    const nat = (family: Family, result: CommandResult, text: string): RawNamespaceData['nat'][number] =>
-      ({ family, source: family === 'ipv4' ? 'iptables-save' : 'ip6tables-save', command: formatArgv(result.argv), text });
+    const nat = (family: Family, result: CommandResult, text: string): RawNamespaceData['nat'][number] => ({
+      family,
+      source: family === 'ipv4' ? 'iptables-save' : 'ip6tables-save',
+      command: formatArgv(result.argv),
+      text,
+    });
     for (const ns of batch) {
       const name = named(ns) as string;
       const links = ipSplit.sections.get(name);
       const rules4 = v4Split.sections.get(name);
       const rules6 = v6Split.sections.get(name);
       // ip always prints its arrays; an empty section means that namespace was not reached.
-      if (links === undefined || links.trim() === '' || rules4 === undefined || rules6 === undefined) { rest.push(ns); continue; }
+      if (links === undefined || links.trim() === '' || rules4 === undefined || rules6 === undefined) {
+        rest.push(ns);
+        continue;
+      }
       read.push({
         namespace: ns,
         ip: { command: formatArgv(ip.argv), text: links },

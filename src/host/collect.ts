@@ -30,8 +30,14 @@ export function enterArgv(ns: Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>
   return ['nsenter', `--net=${path}`, '--'];
 }
 
-/** The one `ss` run that lists `ns`'s listening sockets, for the trace and the mapping checks alike (parsed by core/listeners). */
-export function listenersArgv(ns: Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>, options: { sctp?: boolean } = {}): string[] {
+/**
+ * The one `ss` run that lists `ns`'s listening sockets, for the trace and the mapping checks alike (parsed by
+ * core/listeners).
+ */
+export function listenersArgv(
+  ns: Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>,
+  options: { sctp?: boolean } = {},
+): string[] {
   return [...enterArgv(ns), ...ssListenersArgv(options)];
 }
 
@@ -44,14 +50,27 @@ export function ipBatchArgv(ns: DiscoveredNamespace): string[] {
 
 function commandError(ns: DiscoveredNamespace, result: CommandResult): SnapshotError | null {
   if (result.failure === null) return null;
-  return { namespace: ns.id, command: formatArgv(result.argv), reason: result.failure.reason, message: result.failure.message };
+  return {
+    namespace: ns.id,
+    command: formatArgv(result.argv),
+    reason: result.failure.reason,
+    message: result.failure.message,
+  };
 }
 
-async function collectNat(runner: Runner, ns: DiscoveredNamespace, family: Family, out: RawNamespaceData): Promise<void> {
+async function collectNat(
+  runner: Runner,
+  ns: DiscoveredNamespace,
+  family: Family,
+  out: RawNamespaceData,
+): Promise<void> {
   const tool = family === 'ipv4' ? 'iptables' : 'ip6tables';
   const save = await runner.run([...enterArgv(ns), `${tool}-save`, '-c']);
   const err = commandError(ns, save);
-  if (err) { out.errors.push(err); return; }
+  if (err) {
+    out.errors.push(err);
+    return;
+  }
   out.nat.push({ family, source: `${tool}-save`, command: formatArgv(save.argv), text: save.stdout });
   // nf_tables iptables hides rules written by the legacy backend; it says so on stderr.
   if (LEGACY_WARNING.test(save.stderr)) {
@@ -62,7 +81,11 @@ async function collectNat(runner: Runner, ns: DiscoveredNamespace, family: Famil
   }
 }
 
-export async function collectNamespace(runner: Runner, ns: DiscoveredNamespace, options: CollectOptions = {}): Promise<RawNamespaceData> {
+export async function collectNamespace(
+  runner: Runner,
+  ns: DiscoveredNamespace,
+  options: CollectOptions = {},
+): Promise<RawNamespaceData> {
   const out: RawNamespaceData = { namespace: ns, ip: null, nat: [], errors: [] };
   const readIp = async (): Promise<void> => {
     const r = await runner.run(ipBatchArgv(ns), { input: `${IP_BATCH_COMMANDS.join('\n')}\n` });
@@ -79,7 +102,11 @@ export async function collectNamespace(runner: Runner, ns: DiscoveredNamespace, 
   return out;
 }
 
-export async function collectSnapshot(runner: Runner, discovery: Discovery, options: CollectOptions = {}): Promise<Snapshot> {
+export async function collectSnapshot(
+  runner: Runner,
+  discovery: Discovery,
+  options: CollectOptions = {},
+): Promise<Snapshot> {
   return new SnapshotCollector(runner, options).full(discovery);
 }
 
@@ -91,7 +118,10 @@ export async function collectSnapshot(runner: Runner, discovery: Discovery, opti
 export class SnapshotCollector {
   private readonly cache = new Map<string, RawNamespaceData>();
 
-  constructor(private readonly runner: Runner, private readonly options: CollectOptions = {}) {}
+  constructor(
+    private readonly runner: Runner,
+    private readonly options: CollectOptions = {},
+  ) {}
 
   /** Reads every namespace. */
   full(discovery: Discovery): Promise<Snapshot> {
@@ -117,7 +147,10 @@ export class SnapshotCollector {
     return buildSnapshot(discovery, raw, new Date().toISOString());
   }
 
-  /** Many /run/netns namespaces go through `ip -all netns exec` (batchedCollect.ts); the rest, and whatever that could not vouch for, one by one. */
+  /**
+   * Many /run/netns namespaces go through `ip -all netns exec` (batchedCollect.ts); the rest, and whatever that could
+   * not vouch for, one by one.
+   */
   private async readNamespaces(discovery: Discovery, read: DiscoveredNamespace[]): Promise<RawNamespaceData[]> {
     const one = (ns: DiscoveredNamespace): Promise<RawNamespaceData> => collectNamespace(this.runner, ns, this.options);
     const limit = this.options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -126,7 +159,11 @@ export class SnapshotCollector {
     const inBatch = new Set(batch);
     const [batched, others] = await Promise.all([
       collectBatched(this.runner, discovery, batch, env),
-      mapLimit(read.filter((ns) => !inBatch.has(ns)), limit, one),
+      mapLimit(
+        read.filter((ns) => !inBatch.has(ns)),
+        limit,
+        one,
+      ),
     ]);
     const retried = await mapLimit(batched.rest, limit, one);
     return [...batched.read, ...others, ...retried];

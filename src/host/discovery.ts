@@ -78,7 +78,10 @@ export async function discoverNamespaces(options: DiscoveryOptions = {}): Promis
   const addFile = async (path: string, into: 'named' | 'docker'): Promise<void> => {
     try {
       const st = await fs.stat(path);
-      if (st.dev !== self.dev) { unreadable++; return; }
+      if (st.dev !== self.dev) {
+        unreadable++;
+        return;
+      }
       entry(st.dev, st.ino)[into].push(path);
     } catch {
       unreadable++;
@@ -87,7 +90,10 @@ export async function discoverNamespaces(options: DiscoveryOptions = {}): Promis
   for (const name of await listDir(namedDir)) await addFile(join(namedDir, name), 'named');
   for (const dir of dockerDirs) for (const name of await listDir(dir)) await addFile(join(dir, name), 'docker');
 
-  const pids = (await listDir(procDir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const pids = (await listDir(procDir))
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   const procs = await mapLimit(pids, 64, async (pid) => {
     const base = join(procDir, String(pid));
     try {
@@ -102,7 +108,10 @@ export async function discoverNamespaces(options: DiscoveryOptions = {}): Promis
     }
   });
   for (const p of procs) {
-    if (p === null) { unreadable++; continue; }
+    if (p === null) {
+      unreadable++;
+      continue;
+    }
     const f = entry(p.st.dev, p.st.ino);
     f.procPaths.push(join(procDir, String(p.pid), 'ns/net'));
     f.processes.push({ pid: p.pid, command: p.command, pidNamespace: p.pidNs });

@@ -10,7 +10,10 @@ export interface PrivilegeChoice {
   reason: string;
 }
 
-export async function resolvePrivilege(setting: PrivilegeSetting, uid = process.getuid?.() ?? -1): Promise<PrivilegeChoice> {
+export async function resolvePrivilege(
+  setting: PrivilegeSetting,
+  uid = process.getuid?.() ?? -1,
+): Promise<PrivilegeChoice> {
   if (setting !== 'auto') {
     return { privilege: setting, readOnly: setting === 'none' && uid !== 0, reason: `privilege set to ${setting}` };
   }
@@ -20,6 +23,7 @@ export async function resolvePrivilege(setting: PrivilegeSetting, uid = process.
   return {
     privilege: 'none',
     readOnly: true,
-    reason: 'not root and sudo -n needs a password: NAT rules and other namespaces need root (set privilege to sudo or pkexec, or run as root)',
+    reason:
+      'not root and sudo -n needs a password: NAT rules and other namespaces need root (set privilege to sudo or pkexec, or run as root)',
   };
 }

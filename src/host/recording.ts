@@ -41,12 +41,24 @@ export class RecordingRunner implements Runner {
   save(dir: string, discovery: Discovery, snapshot: Snapshot): void {
     mkdirSync(dir, { recursive: true });
     const commands = this.results.map(({ argv, input, result }, i) => {
-      const stem = `${String(i).padStart(4, '0')}-${(argv.find((a) => /^(ip|ip6?tables(-legacy)?-save)$/.test(a)) ?? 'cmd')}`;
+      const stem = `${String(i).padStart(4, '0')}-${argv.find((a) => /^(ip|ip6?tables(-legacy)?-save)$/.test(a)) ?? 'cmd'}`;
       writeFileSync(join(dir, `${stem}.stdout`), result.stdout);
       writeFileSync(join(dir, `${stem}.stderr`), result.stderr);
-      return { argv, input, stdoutFile: `${stem}.stdout`, stderrFile: `${stem}.stderr`, exitCode: result.exitCode, failure: result.failure };
+      return {
+        argv,
+        input,
+        stdoutFile: `${stem}.stdout`,
+        stderrFile: `${stem}.stderr`,
+        exitCode: result.exitCode,
+        failure: result.failure,
+      };
     });
-    const manifest: Manifest = { format: 'netns-explorer-recording/1', recordedAt: new Date().toISOString(), discovery, commands };
+    const manifest: Manifest = {
+      format: 'netns-explorer-recording/1',
+      recordedAt: new Date().toISOString(),
+      discovery,
+      commands,
+    };
     writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     writeFileSync(join(dir, 'snapshot.json'), `${JSON.stringify(snapshot, null, 2)}\n`);
   }
@@ -78,8 +90,14 @@ export class ReplayRunner implements Runner {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const c = this.byKey.get(keyOf(argv, options.input));
     if (c === undefined) {
-      return { argv: [...argv], stdout: '', stderr: '', exitCode: null, durationMs: 0,
-        failure: { reason: 'missing', message: `not in the recording: ${argv.join(' ')}` } };
+      return {
+        argv: [...argv],
+        stdout: '',
+        stderr: '',
+        exitCode: null,
+        durationMs: 0,
+        failure: { reason: 'missing', message: `not in the recording: ${argv.join(' ')}` },
+      };
     }
     return {
       argv: c.argv,

@@ -45,9 +45,12 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export function privilegePrefix(privilege: Privilege): string[] {
   switch (privilege) {
-    case 'sudo': return ['sudo', '-n', '--'];
-    case 'pkexec': return ['pkexec', '--disable-internal-agent'];
-    case 'none': return [];
+    case 'sudo':
+      return ['sudo', '-n', '--'];
+    case 'pkexec':
+      return ['pkexec', '--disable-internal-agent'];
+    case 'none':
+      return [];
   }
 }
 
@@ -66,17 +69,30 @@ const PERMISSION_PATTERNS = [
 ];
 
 /** Turns how a command ended into a reason a user can act on. */
-export function classifyFailure(tool: string, exit: {
-  exitCode: number | null; stderr: string; timedOut: boolean; spawnErrorCode?: string; timeoutMs: number;
-}): CommandFailure | null {
-  if (exit.spawnErrorCode === 'ENOENT') return { reason: 'missing', message: `${tool} is not installed or not on PATH` };
-  if (exit.spawnErrorCode === 'EACCES') return { reason: 'permission', message: `${tool} could not be executed: permission denied` };
+export function classifyFailure(
+  tool: string,
+  exit: {
+    exitCode: number | null;
+    stderr: string;
+    timedOut: boolean;
+    spawnErrorCode?: string;
+    timeoutMs: number;
+  },
+): CommandFailure | null {
+  if (exit.spawnErrorCode === 'ENOENT')
+    return { reason: 'missing', message: `${tool} is not installed or not on PATH` };
+  if (exit.spawnErrorCode === 'EACCES')
+    return { reason: 'permission', message: `${tool} could not be executed: permission denied` };
   if (exit.timedOut) return { reason: 'timeout', message: `${tool} timed out after ${exit.timeoutMs} ms` };
   if (exit.exitCode === 0) return null;
   const stderr = exit.stderr.trim();
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
   // nsenter/sudo report a missing inner tool on stderr with exit 127.
-  if (exit.exitCode === 127 || /No such file or directory$|command not found/.test(firstLine) && /exec|failed to execute|not found/.test(firstLine)) {
+  if (
+    exit.exitCode === 127 ||
+    (/No such file or directory$|command not found/.test(firstLine) &&
+      /exec|failed to execute|not found/.test(firstLine))
+  ) {
     return { reason: 'missing', message: firstLine || `${tool}: command not found` };
   }
   if (PERMISSION_PATTERNS.some((p) => p.test(stderr))) return { reason: 'permission', message: firstLine };
@@ -140,12 +156,24 @@ export interface Watch {
  * Starts a long-running command (such as `ip monitor`) and calls `onLine` for each line it prints.
  * Same rules as `run`: an argv array, the privilege prefix, no shell. `onExit` fires if it ends by itself.
  */
-export function watchLines(argv: readonly string[], onLine: (line: string) => void, onExit: (failure: string | null) => void, options: ExecRunnerOptions = {}): Watch {
+export function watchLines(
+  argv: readonly string[],
+  onLine: (line: string) => void,
+  onExit: (failure: string | null) => void,
+  options: ExecRunnerOptions = {},
+): Watch {
   const full = [...privilegePrefix(options.privilege ?? 'none'), ...argv];
   const [file, ...args] = full;
   if (file === undefined) throw new Error('empty argv');
   let stopped = false;
-  const child = execa(file, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore', env: options.env, cleanup: true });
+  const child = execa(file, args, {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    stderr: 'ignore',
+    env: options.env,
+    cleanup: true,
+  });
   let partial = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -154,7 +182,8 @@ export function watchLines(argv: readonly string[], onLine: (line: string) => vo
     for (const line of lines) onLine(line);
   });
   void child.then((r) => {
-    if (!stopped) onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : r.shortMessage ?? 'ended') : null);
+    if (!stopped)
+      onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null);
   });
   return {
     stop: () => {

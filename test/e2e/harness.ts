@@ -6,15 +6,28 @@ import { join } from 'node:path';
 /** Where the running code-server is; set by `node scripts/vscode-test.mjs e2e`. */
 export function serverInfo(): { port: number; repoRoot: string; workspace: string } {
   const port = Number(process.env.NX_CODE_SERVER_PORT);
-  if (!port) throw new Error('NX_CODE_SERVER_PORT is not set: run the UI tests with `node scripts/vscode-test.mjs e2e` (or `npm test e2e`)');
+  if (!port)
+    throw new Error(
+      'NX_CODE_SERVER_PORT is not set: run the UI tests with `node scripts/vscode-test.mjs e2e` (or `npm test e2e`)',
+    );
   const repoRoot = process.env.NX_REPO_ROOT ?? process.cwd();
   return { port, repoRoot, workspace: process.env.NX_WORKSPACE ?? repoRoot };
 }
 
-export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
-/** The workbench URL with the repo loaded as Extension Development Host (same shape as scripts/code-server.mjs workbenchUrl). */
+/**
+ * The workbench URL with the repo loaded as Extension Development Host (same shape as scripts/code-server.mjs
+ * workbenchUrl).
+ */
 export function workbenchUrl(folder?: string): string {
   const { port, repoRoot, workspace } = serverInfo();
   const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${repoRoot}`]];
@@ -44,11 +57,19 @@ export interface LaunchOptions {
  * per-window state (open views, editors) does not leak between tests.
  */
 export async function launchWorkbench(options: LaunchOptions = {}): Promise<Workbench> {
-  const browser = await chromium.launch({ executablePath: process.env.NX_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: chromiumArgs });
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });
+  const browser = await chromium.launch({
+    executablePath: process.env.NX_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: chromiumArgs,
+  });
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+  });
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
   page.on('pageerror', (err) => errors.push(String(err)));
   await options.beforeLoad?.(page);
   await page.goto(workbenchUrl(options.folder));
@@ -65,7 +86,8 @@ export async function waitForWorkbench(page: Page, timeout = 60000): Promise<voi
   // The extension's contributions register a moment later, when the extension host has scanned it:
   // its activity bar container is the visible sign (if the manifest declares one).
   const containers = extensionManifest().contributes?.viewsContainers?.activitybar ?? [];
-  for (const container of containers) await activityBarItem(page, container.title).waitFor({ state: 'visible', timeout });
+  for (const container of containers)
+    await activityBarItem(page, container.title).waitFor({ state: 'visible', timeout });
 }
 
 interface Manifest {
@@ -86,9 +108,14 @@ export function activityBarItem(page: Page, title = 'Netns Explorer'): Locator {
 export async function openNetnsExplorer(page: Page): Promise<void> {
   const item = activityBarItem(page);
   await item.waitFor({ state: 'visible', timeout: 30000 });
-  const checked = await item.locator('xpath=..').getAttribute('aria-selected').catch(() => null);
+  const checked = await item
+    .locator('xpath=..')
+    .getAttribute('aria-selected')
+    .catch(() => null);
   const sidebarTitle = page.locator('.part.sidebar .composite.title .title-label');
-  const open = checked === 'true' || ((await sidebarTitle.textContent().catch(() => '')) ?? '').toUpperCase().includes('NETNS EXPLORER');
+  const open =
+    checked === 'true' ||
+    ((await sidebarTitle.textContent().catch(() => '')) ?? '').toUpperCase().includes('NETNS EXPLORER');
   if (!open) await item.click();
   await page.locator('.part.sidebar .pane-header').first().waitFor({ state: 'visible', timeout: 30000 });
 }
@@ -108,7 +135,9 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
 export function viewPane(page: Page, title?: string): Locator {
   const sidebar = page.locator('.part.sidebar');
   if (!title) return sidebar;
-  return sidebar.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i') }) });
+  return sidebar
+    .locator('.pane')
+    .filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i') }) });
 }
 
 /** Expands a collapsed view pane (clicks its header). */
@@ -149,23 +178,25 @@ export async function treeRows(page: Page, view?: string, { minRows = 1, timeout
   if (minRows > 0) await rows.nth(minRows - 1).waitFor({ state: 'attached', timeout });
   // One read in the page: the list re-renders while the tree fills in or a filter applies, and row
   // by row reads from Node could see it half-way (or wait for a row that has gone).
-  const rendered = await rows.evaluateAll((elements) => elements.map((row) => {
-    const text = (el: Element | null) => ((el as HTMLElement | null)?.innerText ?? '').replace(/\s+/g, ' ').trim();
-    const labelName = row.querySelector('.label-name');
-    const name = text(labelName);
-    const description = text(row.querySelector('.label-description'));
-    const expanded = row.getAttribute('aria-expanded');
-    return {
-      label: row.getAttribute('aria-label') ?? '',
-      name,
-      rawName: labelName?.textContent ?? '',
-      description,
-      text: [name, description].filter(Boolean).join(' ') || text(row),
-      level: Number(row.getAttribute('aria-level')) || 1,
-      index: Number(row.getAttribute('data-index')),
-      expanded: expanded === null ? undefined : expanded === 'true',
-    };
-  }));
+  const rendered = await rows.evaluateAll((elements) =>
+    elements.map((row) => {
+      const text = (el: Element | null) => ((el as HTMLElement | null)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+      const labelName = row.querySelector('.label-name');
+      const name = text(labelName);
+      const description = text(row.querySelector('.label-description'));
+      const expanded = row.getAttribute('aria-expanded');
+      return {
+        label: row.getAttribute('aria-label') ?? '',
+        name,
+        rawName: labelName?.textContent ?? '',
+        description,
+        text: [name, description].filter(Boolean).join(' ') || text(row),
+        level: Number(row.getAttribute('aria-level')) || 1,
+        index: Number(row.getAttribute('data-index')),
+        expanded: expanded === null ? undefined : expanded === 'true',
+      };
+    }),
+  );
   return view ? rendered.sort((a, b) => a.index - b.index) : rendered; // indexes are per list
 }
 
@@ -255,12 +286,15 @@ export async function scrollToRow(page: Page, label: string | RegExp, view: stri
         for (let i = 0; i < 6; i++) {
           const [r, l] = [await row.boundingBox(), await list.boundingBox()];
           if (!r || !l) break;
-          if (r.y >= l.y && r.y + r.height <= l.y + l.height) { await moveToEditorArea(page); return row; }
+          if (r.y >= l.y && r.y + r.height <= l.y + l.height) {
+            await moveToEditorArea(page);
+            return row;
+          }
           await wheelList(page, list, r.y < l.y ? -1 : 1);
           await page.waitForTimeout(50);
         }
       }
-    } while (Date.now() < deadline && await pageDown(page, list));
+    } while (Date.now() < deadline && (await pageDown(page, list)));
     await page.waitForTimeout(500); // the tree may still be filling in
   }
   await row.waitFor({ state: 'visible', timeout: 1000 });
@@ -290,14 +324,22 @@ export async function hoverRow(page: Page, label: string | RegExp, view?: string
   await row.waitFor({ state: 'visible', timeout: 30000 });
   await moveToEditorArea(page); // a hover that is already open would otherwise stay
   // Wait until an earlier tooltip has gone, so the one read below belongs to this row.
-  await page.waitForFunction(`![...document.querySelectorAll('.monaco-hover, .workbench-hover')].some((h) => h.offsetParent !== null)`, undefined, { timeout: 5000 }).catch(() => undefined);
+  await page
+    .waitForFunction(
+      `![...document.querySelectorAll('.monaco-hover, .workbench-hover')].some((h) => h.offsetParent !== null)`,
+      undefined,
+      { timeout: 5000 },
+    )
+    .catch(() => undefined);
   await row.hover();
   const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible').last();
   await hover.waitFor({ state: 'visible', timeout: 15000 });
   // A lazily resolved tooltip first shows "Loading..."; wait for the real content.
   await page.waitForFunction(
     `(() => { const h = [...document.querySelectorAll('.monaco-hover, .workbench-hover')].pop(); return h && h.innerText.trim() !== '' && !/^Loading\\.\\.\\.$/.test(h.innerText.trim()); })()`,
-    undefined, { timeout: 15000 });
+    undefined,
+    { timeout: 15000 },
+  );
   return (await hover.innerText()).trim();
 }
 
@@ -308,9 +350,13 @@ export async function hoverRow(page: Page, label: string | RegExp, view?: string
 export async function filterNamespaces(page: Page, search: string): Promise<void> {
   await runCommand(page, 'Netns Explorer: Filter…');
   const input = page.locator('.quick-input-widget input.input');
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Hide loopback interfaces' }).waitFor({ state: 'visible', timeout: 15000 });
+  await page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Hide loopback interfaces' })
+    .waitFor({ state: 'visible', timeout: 15000 });
   await input.press('Enter'); // the pick step: nothing ticked
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'search' }).waitFor({ state: 'visible', timeout: 15000 });
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: 'search' })
+    .waitFor({ state: 'visible', timeout: 15000 });
   await input.fill(search);
   await input.press('Enter');
 }
@@ -333,7 +379,10 @@ export async function commandPaletteItems(page: Page, query: string, timeout = 2
   const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
   for (;;) {
     await openCommandPalette(page, query);
-    await rows.first().waitFor({ state: 'visible', timeout: 15000 }).catch(() => undefined);
+    await rows
+      .first()
+      .waitFor({ state: 'visible', timeout: 15000 })
+      .catch(() => undefined);
     const labels: string[] = [];
     for (const row of await rows.all()) labels.push((await row.getAttribute('aria-label')) ?? '');
     await page.keyboard.press('Escape');

@@ -1,12 +1,36 @@
-// UI test: the hostile-names lab in the real workbench: every name literal in the Namespaces tree, its tooltip and the topology; nothing runs, zero CSP violations.
+// UI test: the hostile-names lab in the real workbench: every name literal in the Namespaces tree, its tooltip and the
+// topology; nothing runs, zero CSP violations.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { MAX_LABEL } from '../../src/core/topology/text';
-import { HOSTILE_IFACES, HOSTILE_MARKER, hostileDown, hostileUp, type HostileKey, type HostileState } from '../lab/hostile';
-import { filterNamespaces, hoverRow, launchWorkbench, moveToEditorArea, openNetnsExplorer, PICTURE_DRAWN, runCommand, screenshot, treeRow, treeRows, viewPane, webviewFrame, widenSideBar, type TreeRow, type Workbench } from './harness';
+import {
+  HOSTILE_IFACES,
+  HOSTILE_MARKER,
+  hostileDown,
+  hostileUp,
+  type HostileKey,
+  type HostileState,
+} from '../lab/hostile';
+import {
+  filterNamespaces,
+  hoverRow,
+  launchWorkbench,
+  moveToEditorArea,
+  openNetnsExplorer,
+  PICTURE_DRAWN,
+  runCommand,
+  screenshot,
+  treeRow,
+  treeRows,
+  viewPane,
+  webviewFrame,
+  widenSideBar,
+  type TreeRow,
+  type Workbench,
+} from './harness';
 import { findings, NOTHING_FOUND, watchSecurity, type SecurityWatch } from './security';
 
 interface TopologyApi {
@@ -37,12 +61,17 @@ const MARKUP = 'img, a, b, i, em, strong, code, script, iframe, object, embed';
  */
 async function selectFromTree(page: Page, row: string, id: string): Promise<void> {
   await treeRow(page, row, 'Namespaces').click();
-  const selected = await webviewFrame(page).locator('#graph').evaluate(async (_el, elementId) => {
-    const api = (window as unknown as { netnsTopology: TopologyApi }).netnsTopology;
-    for (let i = 0; i < 100 && !api.selected().includes(elementId); i++) await new Promise((r) => setTimeout(r, 100));
-    return api.selected();
-  }, id);
-  assert.ok(selected.includes(id), `selecting ${JSON.stringify(row)} in the tree selects ${id} in the picture: ${selected.join(', ')}`);
+  const selected = await webviewFrame(page)
+    .locator('#graph')
+    .evaluate(async (_el, elementId) => {
+      const api = (window as unknown as { netnsTopology: TopologyApi }).netnsTopology;
+      for (let i = 0; i < 100 && !api.selected().includes(elementId); i++) await new Promise((r) => setTimeout(r, 100));
+      return api.selected();
+    }, id);
+  assert.ok(
+    selected.includes(id),
+    `selecting ${JSON.stringify(row)} in the tree selects ${id} in the picture: ${selected.join(', ')}`,
+  );
 }
 
 /** Hovers a picture element (in view) and returns the hover box's text, which the page writes with textContent. */
@@ -55,7 +84,9 @@ async function hoverElement(page: Page, id: string): Promise<string> {
   const position = await graph.evaluate((el, elementId) => {
     const r = el.getBoundingClientRect();
     const c = (window as unknown as { netnsTopology: TopologyApi }).netnsTopology.renderedCenter(elementId);
-    return c && { x: c.x - r.left, y: c.y - r.top, inside: c.x > r.left && c.x < r.right && c.y > r.top && c.y < r.bottom };
+    return (
+      c && { x: c.x - r.left, y: c.y - r.top, inside: c.x > r.left && c.x < r.right && c.y > r.top && c.y < r.bottom }
+    );
   }, id);
   assert.ok(position?.inside, `${id} is drawn inside the picture's area: ${JSON.stringify(position)}`);
   await graph.hover({ position });
@@ -74,17 +105,26 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
-    this.timeout(25 * 60_000); // the lab lock may be held by another suite for a while (hostileUp waits up to 20 minutes)
+    // the lab lock may be held by another suite for a while (hostileUp waits up to 20 minutes)
+    this.timeout(25 * 60_000);
     lab = await hostileUp();
     keys = Object.keys(lab.names) as HostileKey[];
     folder = mkdtempSync(join(tmpdir(), 'nxh-ws-'));
-    workbench = await launchWorkbench({ folder, width: 1600, height: 1000, beforeLoad: async (page) => { watch = await watchSecurity(page); } });
+    workbench = await launchWorkbench({
+      folder,
+      width: 1600,
+      height: 1000,
+      beforeLoad: async (page) => {
+        watch = await watchSecurity(page);
+      },
+    });
     await openNetnsExplorer(workbench.page);
     await widenSideBar(workbench.page, 640);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) await workbench.page.screenshot({ path: `/tmp/nx-e2e-failed-${Date.now()}.png` });
+    if (this.currentTest?.state === 'failed' && workbench)
+      await workbench.page.screenshot({ path: `/tmp/nx-e2e-failed-${Date.now()}.png` });
   });
 
   after(async () => {
@@ -97,13 +137,18 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
     const page = workbench.page;
     // Other suites' namespaces may fill the host: search for the marker, as a user would.
     await filterNamespaces(page, HOSTILE_MARKER);
-    const filtered = (rows: TreeRow[]) => rows.length === keys.length && rows.every((r) => r.rawName.includes(HOSTILE_MARKER));
+    const filtered = (rows: TreeRow[]) =>
+      rows.length === keys.length && rows.every((r) => r.rawName.includes(HOSTILE_MARKER));
     let top = (await treeRows(page, 'Namespaces')).filter((r) => r.level === 1);
     for (let i = 0; i < 60 && !filtered(top); i++) {
       await page.waitForTimeout(500);
       top = (await treeRows(page, 'Namespaces')).filter((r) => r.level === 1);
     }
-    assert.equal(top.length, keys.length, `one row per hostile namespace: ${top.map((r) => JSON.stringify(r.rawName)).join(' | ')}`);
+    assert.equal(
+      top.length,
+      keys.length,
+      `one row per hostile namespace: ${top.map((r) => JSON.stringify(r.rawName)).join(' | ')}`,
+    );
     for (const key of keys) {
       const name = lab.names[key];
       // textContent, not the visible text: the 255-byte name is cut by CSS with an ellipsis, and
@@ -111,12 +156,17 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
       // is VS Code's own: its labels draw a line break as ⏎ (HighlightedLabel.escapeNewLines).
       const shown = name.replace(/\r\n|\r|\n/g, '\u23ce');
       const row = top.find((r) => r.rawName === shown);
-      assert.ok(row, `${key}: a row whose label is exactly ${JSON.stringify(shown)}; got ${top.map((r) => JSON.stringify(r.rawName)).join(' | ')}`);
+      assert.ok(
+        row,
+        `${key}: a row whose label is exactly ${JSON.stringify(shown)}; got ${top.map((r) => JSON.stringify(r.rawName)).join(' | ')}`,
+      );
       // The accessible name screen readers read: the exact label, then the description.
       assert.ok(row.label.startsWith(`${name} `), `${key}: aria-label ${JSON.stringify(row.label)}`);
     }
     // Inside each label (VS Code's own <a class="label-name">) and description: text, no element made from a name.
-    const labelParts = viewPane(page, 'Namespaces').locator('.monaco-list-row').locator('.label-name, .label-description');
+    const labelParts = viewPane(page, 'Namespaces')
+      .locator('.monaco-list-row')
+      .locator('.label-name, .label-description');
     assert.equal(await labelParts.count(), 2 * keys.length);
     const markup = await labelParts.locator(MARKUP).evaluateAll((els) => els.map((e) => e.outerHTML));
     assert.deepEqual(markup, [], 'no label or description holds markup');
@@ -130,7 +180,11 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
       const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible').last();
       assert.equal(await hover.locator('img').count(), 0, `${key}: no image in the tooltip`);
       assert.equal(await hover.locator('a').count(), 0, `${key}: no link in the tooltip`);
-      assert.equal(await page.locator('[href^="command:"], [data-href^="command:"]').count(), 0, `${key}: no command link anywhere`);
+      assert.equal(
+        await page.locator('[href^="command:"], [data-href^="command:"]').count(),
+        0,
+        `${key}: no command link anywhere`,
+      );
     }
     await moveToEditorArea(page);
   });
@@ -143,10 +197,15 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
     const graph = frame.locator('#graph');
 
     // 1. The page's own record of what it drew (cytoscape's element data).
-    const labels = await graph.evaluate(() => (window as unknown as { netnsTopology: TopologyApi }).netnsTopology.labels());
+    const labels = await graph.evaluate(() =>
+      (window as unknown as { netnsTopology: TopologyApi }).netnsTopology.labels(),
+    );
     for (const key of keys) {
       const want = pictureText(lab.names[key]);
-      assert.ok(labels.some((l) => l.split('\n')[0] === want), `${key}: a node labelled ${JSON.stringify(want)}`);
+      assert.ok(
+        labels.some((l) => l.split('\n')[0] === want),
+        `${key}: a node labelled ${JSON.stringify(want)}`,
+      );
     }
 
     // 2. Independent of cytoscape's canvas and of the page's DOM: the SVG the page exports, parsed as
@@ -156,7 +215,10 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
     const parsed = await graph.evaluate((_el, groups) => {
       const svg = (window as unknown as { netnsTopology: TopologyApi }).netnsTopology.svg();
       const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
-      const firstLine = (id: string) => [...doc.querySelectorAll('g[data-id]')].find((g) => g.getAttribute('data-id') === id)?.querySelector('text tspan')?.textContent ?? null;
+      const firstLine = (id: string) =>
+        [...doc.querySelectorAll('g[data-id]')]
+          .find((g) => g.getAttribute('data-id') === id)
+          ?.querySelector('text tspan')?.textContent ?? null;
       return {
         wellFormed: doc.querySelector('parsererror') === null,
         markup: doc.querySelectorAll('img, a, script, foreignObject, iframe').length,
@@ -171,7 +233,8 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
     // (a host with hundreds of namespaces fits them small), each element brought into view by
     // selecting it in the tree.
     await frame.locator('#fit').click();
-    const zoom = () => graph.evaluate(() => (window as unknown as { netnsTopology: TopologyApi }).netnsTopology.viewport().zoom);
+    const zoom = () =>
+      graph.evaluate(() => (window as unknown as { netnsTopology: TopologyApi }).netnsTopology.viewport().zoom);
     for (let i = 0; i < 15 && (await zoom()) < 1; i++) await frame.locator('#zoom-in').click(); // labels at their own size
     await selectFromTree(page, lab.names.long, `ns:${lab.ids.long}`);
     const long = await hoverElement(page, `ns:${lab.ids.long}`);
@@ -209,22 +272,30 @@ describe('hostile names in the workbench: tree, tooltip and topology', function 
     const page = workbench.page;
     const reports = await watch.frameReports();
     const webviews = reports.filter((r) => r.url.includes('/webview/'));
-    assert.ok(webviews.length >= 2, `the probe runs in the webview's outer and inner frames: ${reports.map((r) => r.url).join(' | ')}`);
+    assert.ok(
+      webviews.length >= 2,
+      `the probe runs in the webview's outer and inner frames: ${reports.map((r) => r.url).join(' | ')}`,
+    );
     // CSP reports and alert() calls in every frame, CSP and ignored-dialog messages on every console, dialogs.
     assert.deepEqual(await findings(watch), NOTHING_FOUND);
 
     // A watch that cannot see anything would pass the lines above: provoke one violation and one
     // alert inside the topology page, and one dialog in the workbench, and check each is seen.
-    await webviewFrame(page).locator('body').evaluate(() => {
-      document.body.setAttribute('style', 'outline: 0'); // an inline style: refused by style-src
-      window.alert('nx-probe');                           // ignored: the webview frame has no allow-modals
-    });
+    await webviewFrame(page)
+      .locator('body')
+      .evaluate(() => {
+        document.body.setAttribute('style', 'outline: 0'); // an inline style: refused by style-src
+        window.alert('nx-probe'); // ignored: the webview frame has no allow-modals
+      });
     await page.evaluate(() => window.alert('nx-probe'));
     const after = await watch.frameReports();
     const active = after.find((r) => r.violations.some((v) => v.startsWith('style-src')));
     assert.ok(active, `the provoked violation was reported: ${JSON.stringify(after)}`);
     assert.ok(active.alerts.includes('alert(nx-probe)'));
-    assert.ok(watch.cspConsole.length >= 1 && watch.ignoredDialogs.length >= 1, `console saw them: ${JSON.stringify(watch)}`);
+    assert.ok(
+      watch.cspConsole.length >= 1 && watch.ignoredDialogs.length >= 1,
+      `console saw them: ${JSON.stringify(watch)}`,
+    );
     assert.deepEqual(watch.dialogs, ['alert: nx-probe']);
   });
 });

@@ -1,4 +1,5 @@
-// UI test: create a port mapping through the quick input in the real workbench, see it in the NAT view, delete it from its context menu.
+// UI test: create a port mapping through the quick input in the real workbench, see it in the NAT view, delete it from
+// its context menu.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,17 @@ import type { Page } from 'playwright-core';
 import { normalizeSave } from '../../src/core/mapping/chainEdits';
 import { ExecRunner } from '../../src/host/runner';
 import { labDown, labUp, type LabState } from '../lab/lab';
-import { expandView, hoverRow, launchWorkbench, openNetnsExplorer, runCommand, scrollToRow, treeRow, widenSideBar, type Workbench } from './harness';
+import {
+  expandView,
+  hoverRow,
+  launchWorkbench,
+  openNetnsExplorer,
+  runCommand,
+  scrollToRow,
+  treeRow,
+  widenSideBar,
+  type Workbench,
+} from './harness';
 
 const runner = new ExecRunner({ timeoutMs: 15_000 });
 const ROW = '0.0.0.0:18190/tcp → 172.31.240.2:80 (nxl-web1)';
@@ -20,7 +31,9 @@ async function save(): Promise<string> {
 
 /** Waits for the quick input to show step `n`, types `text` (replacing what is there) and presses Enter. */
 async function answer(page: Page, n: number, text: string | null): Promise<void> {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/6)` }).waitFor({ state: 'visible', timeout: 20_000 });
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/6)` })
+    .waitFor({ state: 'visible', timeout: 20_000 });
   const input = page.locator('.quick-input-widget input.input');
   if (text !== null) await input.fill(text);
   await page.waitForTimeout(200);
@@ -44,7 +57,13 @@ async function contextMenu(page: Page, row: string, entry: string, opens: Return
   await item.hover();
   await page.waitForTimeout(300);
   await item.click();
-  if (await opens.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return;
+  if (
+    await opens.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   if (await item.isVisible()) await page.keyboard.press('Enter');
   await opens.waitFor({ timeout: 30_000 });
 }
@@ -60,14 +79,18 @@ describe('port mappings in the workbench', function () {
     lab = await labUp();
     folder = mkdtempSync(join(tmpdir(), 'nxm-ws-'));
     mkdirSync(join(folder, '.vscode'));
-    writeFileSync(join(folder, '.vscode/settings.json'), JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }));
+    writeFileSync(
+      join(folder, '.vscode/settings.json'),
+      JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }),
+    );
     workbench = await launchWorkbench({ folder, width: 1400, height: 1000 });
     await openNetnsExplorer(workbench.page);
     await widenSideBar(workbench.page, 700);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) await workbench.page.screenshot({ path: `/tmp/nx-e2e-mapping-failed-${Date.now()}.png` });
+    if (this.currentTest?.state === 'failed' && workbench)
+      await workbench.page.screenshot({ path: `/tmp/nx-e2e-mapping-failed-${Date.now()}.png` });
   });
 
   after(async () => {
@@ -103,7 +126,12 @@ describe('port mappings in the workbench', function () {
     assert.match(tip, /Made by Netns Explorer/);
     await page.mouse.move(1100, 600);
 
-    await contextMenu(page, ROW, 'Delete Port Mapping', page.locator('.monaco-dialog-box', { hasText: 'will be removed' }));
+    await contextMenu(
+      page,
+      ROW,
+      'Delete Port Mapping',
+      page.locator('.monaco-dialog-box', { hasText: 'will be removed' }),
+    );
     await dialogButton(page, 'Delete');
     await treeRow(page, ROW, 'NAT').waitFor({ state: 'detached', timeout: 60_000 });
     assert.equal(await save(), before, 'iptables-save is byte-identical to before');
@@ -117,7 +145,10 @@ describe('port mappings in the workbench', function () {
     await scrollToRow(page, row, 'NAT'); // the list may have moved since: other tools' mappings can come first
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'was made by Docker' });
     await contextMenu(page, row, 'Delete Port Mapping', dialog);
-    assert.match(await dialog.innerText(), /-D DOCKER ! -i nxlbr0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80/);
+    assert.match(
+      await dialog.innerText(),
+      /-D DOCKER ! -i nxlbr0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80/,
+    );
     await dialogButton(page, 'Cancel');
     assert.equal(await save(), before);
   });

@@ -1,4 +1,5 @@
-// Watches a workbench page for what hostile text would cause if it became markup: CSP violations, dialogs, alert() calls, in every frame.
+// Watches a workbench page for what hostile text would cause if it became markup: CSP violations, dialogs, alert()
+// calls, in every frame.
 import type { Frame, Page } from 'playwright-core';
 
 interface ProbeWindow {
@@ -24,7 +25,13 @@ function installProbe(): void {
   };
   let observer: ReportingObserver | null = null;
   // Reports reach the callback in a later task; flush() takes the queued ones at once.
-  const probe = { violations, alerts: [] as string[], flush: () => { if (observer) record(observer.takeRecords()); } };
+  const probe = {
+    violations,
+    alerts: [] as string[],
+    flush: () => {
+      if (observer) record(observer.takeRecords());
+    },
+  };
   w.__nxProbe = probe;
   try {
     observer = new ReportingObserver(record, { types: ['csp-violation'], buffered: true });
@@ -52,7 +59,10 @@ export interface FrameReport {
 export interface SecurityWatch {
   /** Console messages of any frame that mention the Content Security Policy (Chromium logs every refusal). */
   cspConsole: string[];
-  /** Console notes that an alert(), confirm() or prompt() was ignored: webview frames are sandboxed without allow-modals, so no dialog would show. */
+  /**
+   * Console notes that an alert(), confirm() or prompt() was ignored: webview frames are sandboxed without
+   * allow-modals, so no dialog would show.
+   */
   ignoredDialogs: string[];
   /** Dialogs that opened in the page or any frame (each is dismissed at once). */
   dialogs: string[];
@@ -61,22 +71,28 @@ export interface SecurityWatch {
 }
 
 async function readProbe(frame: Frame): Promise<FrameReport | null> {
-  const read = await frame.evaluate(() => {
-    const probe = (window as unknown as ProbeWindow).__nxProbe;
-    if (!probe) return null;
-    probe.flush();
-    return { violations: [...probe.violations], alerts: [...probe.alerts] };
-  }).catch(() => null); // a frame that went away meanwhile
+  const read = await frame
+    .evaluate(() => {
+      const probe = (window as unknown as ProbeWindow).__nxProbe;
+      if (!probe) return null;
+      probe.flush();
+      return { violations: [...probe.violations], alerts: [...probe.alerts] };
+    })
+    .catch(() => null); // a frame that went away meanwhile
   return read && { url: frame.url(), ...read };
 }
 
-/** Starts watching; call before the page loads (LaunchOptions.beforeLoad), so the probe runs in every frame from the first. */
+/**
+ * Starts watching; call before the page loads (LaunchOptions.beforeLoad), so the probe runs in every frame from the
+ * first.
+ */
 export async function watchSecurity(page: Page): Promise<SecurityWatch> {
   const watch: SecurityWatch = {
     cspConsole: [],
     ignoredDialogs: [],
     dialogs: [],
-    frameReports: async () => (await Promise.all(page.frames().map(readProbe))).filter((r): r is FrameReport => r !== null),
+    frameReports: async () =>
+      (await Promise.all(page.frames().map(readProbe))).filter((r): r is FrameReport => r !== null),
   };
   await page.context().addInitScript(installProbe);
   page.on('console', (m) => {
@@ -99,7 +115,10 @@ export interface Findings {
   dialogs: string[];
 }
 
-/** Everything the watch saw so far, by kind, each entry naming its frame: all empty when nothing was refused and nothing tried to run. */
+/**
+ * Everything the watch saw so far, by kind, each entry naming its frame: all empty when nothing was refused and nothing
+ * tried to run.
+ */
 export async function findings(watch: SecurityWatch): Promise<Findings> {
   const reports = await watch.frameReports();
   return {

@@ -20,9 +20,12 @@ describe('workbench smoke', function () {
     assert.ok(title.includes(basename(serverInfo().workspace)), `title: ${title}`);
   });
 
-  it('offers the extension\'s commands in the command palette', async () => {
+  it("offers the extension's commands in the command palette", async () => {
     const items = await commandPaletteItems(workbench.page, 'Netns Explorer');
-    assert.ok(items.some((label) => /Netns Explorer/.test(label)), `palette offered: ${items.join(' | ')}`);
+    assert.ok(
+      items.some((label) => /Netns Explorer/.test(label)),
+      `palette offered: ${items.join(' | ')}`,
+    );
     await screenshot(workbench.page, 'smoke-workbench');
   });
 });

@@ -1,11 +1,23 @@
-// UI test: the topology picture in the real workbench (code-server + Chromium) on the lab: rendering, click to reveal, screenshot.
+// UI test: the topology picture in the real workbench (code-server + Chromium) on the lab: rendering, click to reveal,
+// screenshot.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp, type LabState } from '../lab/lab';
 import { findings, NOTHING_FOUND, watchSecurity, type SecurityWatch } from './security';
-import { launchWorkbench, moveToEditorArea, openNetnsExplorer, PICTURE_DRAWN, runCommand, screenshot, serverInfo, viewPane, webviewFrame, type Workbench } from './harness';
+import {
+  launchWorkbench,
+  moveToEditorArea,
+  openNetnsExplorer,
+  PICTURE_DRAWN,
+  runCommand,
+  screenshot,
+  serverInfo,
+  viewPane,
+  webviewFrame,
+  type Workbench,
+} from './harness';
 
 describe('topology picture in the workbench', function () {
   this.timeout(240_000);
@@ -19,13 +31,24 @@ describe('topology picture in the workbench', function () {
     lab = await labUp();
     folder = mkdtempSync(join(tmpdir(), 'nxl-ws-'));
     mkdirSync(join(folder, '.vscode'));
-    writeFileSync(join(folder, '.vscode/settings.json'), JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }));
-    workbench = await launchWorkbench({ folder, width: 1600, height: 1000, beforeLoad: async (page) => { watch = await watchSecurity(page); } });
+    writeFileSync(
+      join(folder, '.vscode/settings.json'),
+      JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }),
+    );
+    workbench = await launchWorkbench({
+      folder,
+      width: 1600,
+      height: 1000,
+      beforeLoad: async (page) => {
+        watch = await watchSecurity(page);
+      },
+    });
     await openNetnsExplorer(workbench.page);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) await workbench.page.screenshot({ path: `/tmp/nx-e2e-failed-${Date.now()}.png` });
+    if (this.currentTest?.state === 'failed' && workbench)
+      await workbench.page.screenshot({ path: `/tmp/nx-e2e-failed-${Date.now()}.png` });
   });
 
   after(async () => {
@@ -40,10 +63,15 @@ describe('topology picture in the workbench', function () {
     const frame = webviewFrame(page);
     await frame.locator('#graph canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
     await frame.locator('#status', { hasText: PICTURE_DRAWN }).waitFor({ timeout: 60_000 });
-    const labels = await frame.locator('#graph').evaluate(() => (window as unknown as { netnsTopology: { labels(): string[] } }).netnsTopology.labels());
+    const labels = await frame
+      .locator('#graph')
+      .evaluate(() => (window as unknown as { netnsTopology: { labels(): string[] } }).netnsTopology.labels());
     for (const ns of lab.namespaces) {
       const want = ns.name ?? `${ns.processes[0]!.command} (pid`;
-      assert.ok(labels.some((l) => l.startsWith(want)), `${want} is drawn`);
+      assert.ok(
+        labels.some((l) => l.startsWith(want)),
+        `${want} is drawn`,
+      );
     }
     assert.ok(labels.some((l) => l.startsWith('nxlbr0')));
     assert.ok(labels.includes('8080/tcp → 80') && labels.includes('5353/udp → 53'));
@@ -55,7 +83,9 @@ describe('topology picture in the workbench', function () {
     const graph = webviewFrame(page).locator('#graph');
     const position = await graph.evaluate((el, id) => {
       const r = el.getBoundingClientRect();
-      const c = (window as unknown as { netnsTopology: { renderedCenter(id: string): { x: number; y: number } } }).netnsTopology.renderedCenter(id);
+      const c = (
+        window as unknown as { netnsTopology: { renderedCenter(id: string): { x: number; y: number } } }
+      ).netnsTopology.renderedCenter(id);
       return { x: c.x - r.left, y: c.y - r.top };
     }, `if:${web1.inode}/eth0`);
     await graph.click({ position });
@@ -64,7 +94,7 @@ describe('topology picture in the workbench', function () {
     assert.match(await selected.first().innerText(), /eth0[\s\S]*172\.31\.240\.2/);
   });
 
-  it('keeps a screenshot of the lab\'s topology for the README', async () => {
+  it("keeps a screenshot of the lab's topology for the README", async () => {
     const page = workbench.page;
     await moveToEditorArea(page);
     await webviewFrame(page).locator('#fit').click();
@@ -80,23 +110,31 @@ describe('topology picture in the workbench', function () {
     const { repoRoot } = serverInfo();
     writeFileSync(join(folder, 'probe.css'), 'body { color: red }\n');
     const paths = [join(repoRoot, 'dist/webview.css'), join(repoRoot, 'media/topology.css'), join(folder, 'probe.css')];
-    const results = await webviewFrame(workbench.page).locator('head').evaluate(async (_el, wanted) => {
-      const own = document.querySelector<HTMLLinkElement>('link[rel="stylesheet"]')!;
-      const load = (path: string) => new Promise<string>((resolve) => {
-        const url = new URL(own.href);
-        url.pathname = path;
-        const link = document.createElement('link');
-        link.rel = 'stylesheet';
-        link.href = url.href;
-        const done = (how: string) => { link.remove(); resolve(how); };
-        link.addEventListener('load', () => done('loaded'));
-        link.addEventListener('error', () => done('refused'));
-        document.head.append(link);
-      });
-      return Promise.all(wanted.map(load));
-    }, paths);
+    const results = await webviewFrame(workbench.page)
+      .locator('head')
+      .evaluate(async (_el, wanted) => {
+        const own = document.querySelector<HTMLLinkElement>('link[rel="stylesheet"]')!;
+        const load = (path: string) =>
+          new Promise<string>((resolve) => {
+            const url = new URL(own.href);
+            url.pathname = path;
+            const link = document.createElement('link');
+            link.rel = 'stylesheet';
+            link.href = url.href;
+            const done = (how: string) => {
+              link.remove();
+              resolve(how);
+            };
+            link.addEventListener('load', () => done('loaded'));
+            link.addEventListener('error', () => done('refused'));
+            document.head.append(link);
+          });
+        return Promise.all(wanted.map(load));
+      }, paths);
     assert.deepEqual(Object.fromEntries(paths.map((p, i) => [p, results[i]])), {
-      [paths[0]!]: 'loaded', [paths[1]!]: 'refused', [paths[2]!]: 'refused',
+      [paths[0]!]: 'loaded',
+      [paths[1]!]: 'refused',
+      [paths[2]!]: 'refused',
     });
   });
 });

@@ -22,14 +22,18 @@ async function must(runner: ExecRunner, argv: string[], input?: string): Promise
 
 async function removeAll(runner: ExecRunner): Promise<void> {
   const list = await runner.run(['ip', 'netns', 'list']);
-  const names = list.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(PREFIX));
+  const names = list.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(PREFIX));
   for (const n of names) await runner.run(['ip', 'netns', 'del', n]);
 }
 
 /** Our namespaces only (other tests' namespaces may come and go), without the fields that name the command. */
 function ours(s: Snapshot): unknown {
   const ids = new Set<string>(s.namespaces.filter((n) => n.name?.startsWith(PREFIX) === true).map((n) => n.id));
-  const strip = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'command' || k === 'takenAt' ? undefined : x)));
+  const strip = (v: unknown): unknown =>
+    JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'command' || k === 'takenAt' ? undefined : x)));
   return strip({
     namespaces: s.namespaces.filter((n) => ids.has(n.id)),
     vethPairs: s.vethPairs.filter((p) => ids.has(p.a.namespace) || ids.has(p.b.namespace)),
@@ -48,29 +52,85 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
   before(async function () {
     requireRoot(this);
     await removeAll(tool);
-    await must(tool, ['ip', '-batch', '-'], [HOST, ...Array.from({ length: COUNT }, (_, i) => container(i))].map((n) => `netns add ${n}`).join('\n') + '\n');
-    const links = ['link add nxebr0 type bridge', 'addr add 10.91.0.1/16 dev nxebr0', 'link set nxebr0 up', 'link set lo up'];
-    for (let i = 0; i < COUNT; i++) links.push(`link add nxebv${i} master nxebr0 type veth peer name eth0 netns ${container(i)}`, `link set nxebv${i} up`);
+    await must(
+      tool,
+      ['ip', '-batch', '-'],
+      [HOST, ...Array.from({ length: COUNT }, (_, i) => container(i))].map((n) => `netns add ${n}`).join('\n') + '\n',
+    );
+    const links = [
+      'link add nxebr0 type bridge',
+      'addr add 10.91.0.1/16 dev nxebr0',
+      'link set nxebr0 up',
+      'link set lo up',
+    ];
+    for (let i = 0; i < COUNT; i++)
+      links.push(
+        `link add nxebv${i} master nxebr0 type veth peer name eth0 netns ${container(i)}`,
+        `link set nxebv${i} up`,
+      );
     await must(tool, ['ip', '-n', HOST, '-batch', '-'], links.join('\n') + '\n');
     for (let i = 0; i < COUNT; i++) {
-      await must(tool, ['ip', '-n', container(i), '-batch', '-'], ['link set lo up', 'link set eth0 up', `addr add 10.91.0.${i + 2}/16 dev eth0`].join('\n') + '\n');
+      await must(
+        tool,
+        ['ip', '-n', container(i), '-batch', '-'],
+        ['link set lo up', 'link set eth0 up', `addr add 10.91.0.${i + 2}/16 dev eth0`].join('\n') + '\n',
+      );
     }
     const nat = ['*nat', ':DOCKER - [0:0]', '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER'];
-    for (let i = 0; i < COUNT; i++) nat.push(`-A DOCKER ! -i nxebr0 -p tcp -m tcp --dport ${21000 + i} -m comment --comment "web \\"${i}\\" <b>" -j DNAT --to-destination 10.91.0.${i + 2}:80`);
-    await must(tool, ['nsenter', `--net=/run/netns/${HOST}`, '--', 'iptables-restore', '--noflush', '-w'], [...nat, 'COMMIT', ''].join('\n'));
+    for (let i = 0; i < COUNT; i++)
+      nat.push(
+        `-A DOCKER ! -i nxebr0 -p tcp -m tcp --dport ${21000 + i} -m comment --comment "web \\"${i}\\" <b>" -j DNAT --to-destination 10.91.0.${i + 2}:80`,
+      );
+    await must(
+      tool,
+      ['nsenter', `--net=/run/netns/${HOST}`, '--', 'iptables-restore', '--noflush', '-w'],
+      [...nat, 'COMMIT', ''].join('\n'),
+    );
     // One container with IPv6 rules of its own, one with IPv4 filter rules.
-    await must(tool, ['nsenter', `--net=/run/netns/${container(3)}`, '--', 'ip6tables', '-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
-    await must(tool, ['nsenter', `--net=/run/netns/${container(4)}`, '--', 'iptables', '-w', '-A', 'OUTPUT', '-d', '10.91.0.9', '-j', 'REJECT']);
+    await must(tool, [
+      'nsenter',
+      `--net=/run/netns/${container(3)}`,
+      '--',
+      'ip6tables',
+      '-w',
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '22',
+      '-j',
+      'DROP',
+    ]);
+    await must(tool, [
+      'nsenter',
+      `--net=/run/netns/${container(4)}`,
+      '--',
+      'iptables',
+      '-w',
+      '-A',
+      'OUTPUT',
+      '-d',
+      '10.91.0.9',
+      '-j',
+      'REJECT',
+    ]);
   });
-  after(async () => { await removeAll(tool); });
+  after(async () => {
+    await removeAll(tool);
+  });
 
   async function both(): Promise<{ batched: Snapshot; single: Snapshot; batchedArgv: string[][] }> {
     // New links settle for a moment (IPv6 link-local addresses and their routes come after DAD):
     // wait until two reads in a row agree, so the comparison below sees one state of the kernel.
-    let previous = JSON.stringify(ours(await new SnapshotCollector(runner, { batch: false }).full(await discoverNamespaces())));
+    let previous = JSON.stringify(
+      ours(await new SnapshotCollector(runner, { batch: false }).full(await discoverNamespaces())),
+    );
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      const now = JSON.stringify(ours(await new SnapshotCollector(runner, { batch: false }).full(await discoverNamespaces())));
+      const now = JSON.stringify(
+        ours(await new SnapshotCollector(runner, { batch: false }).full(await discoverNamespaces())),
+      );
       if (now === previous) break;
       previous = now;
     }
@@ -95,8 +155,18 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
     const hostNs = snap.namespaces.find((n) => n.name === HOST)!;
     assert.equal(snap.portMappings.filter((m) => m.namespace === hostNs.id).length, COUNT);
     const c3 = snap.namespaces.find((n) => n.name === container(3))!;
-    assert.ok(snap.nat.some((r) => r.namespace === c3.id && r.family === 'ipv6' && r.tables.some((t) => t.chains.some((c) => c.rules.some((x) => x.text.includes('--dport 22'))))));
-    assert.equal(snap.vethPairs.filter((p) => p.a.namespace === hostNs.id || p.b.namespace === hostNs.id).length, COUNT);
+    assert.ok(
+      snap.nat.some(
+        (r) =>
+          r.namespace === c3.id &&
+          r.family === 'ipv6' &&
+          r.tables.some((t) => t.chains.some((c) => c.rules.some((x) => x.text.includes('--dport 22')))),
+      ),
+    );
+    assert.equal(
+      snap.vethPairs.filter((p) => p.a.namespace === hostNs.id || p.b.namespace === hostNs.id).length,
+      COUNT,
+    );
   });
 
   it('a namespace deleted between discovery and the batch is read on its own and reported, the rest stay batched', async () => {
@@ -108,11 +178,21 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
     const s = await new SnapshotCollector(runner).full(discovery);
     const joined = argvs.map((a) => a.join(' '));
     assert.ok(joined.includes('ip -all netns exec iptables-save -c'), 'the batch ran');
-    assert.ok(joined.some((a) => a.includes(doomed)), 'the missing one was tried on its own');
-    assert.deepEqual(joined.filter((a) => a.includes(PREFIX) && !a.includes(doomed)), [], 'no other namespace was read on its own');
+    assert.ok(
+      joined.some((a) => a.includes(doomed)),
+      'the missing one was tried on its own',
+    );
+    assert.deepEqual(
+      joined.filter((a) => a.includes(PREFIX) && !a.includes(doomed)),
+      [],
+      'no other namespace was read on its own',
+    );
     const errors = s.errors.filter((e) => e.namespace === doomedId);
     assert.ok(errors.length >= 1 && errors.every((e) => e.message.includes(doomed)), JSON.stringify(errors));
-    assert.equal(s.portMappings.filter((m) => m.namespace === s.namespaces.find((n) => n.name === HOST)!.id).length, COUNT);
+    assert.equal(
+      s.portMappings.filter((m) => m.namespace === s.namespaces.find((n) => n.name === HOST)!.id).length,
+      COUNT,
+    );
   });
 
   it('is not used while /run/netns holds a stale entry (iproute2 6.1 would fork a second walker for it)', async () => {
@@ -121,7 +201,11 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
     try {
       const { batched, single, batchedArgv } = await both();
       assert.deepEqual(ours(batched), ours(single));
-      assert.deepEqual(batchedArgv.filter((a) => a.includes('-all')), [], 'no ip -all netns exec ran');
+      assert.deepEqual(
+        batchedArgv.filter((a) => a.includes('-all')),
+        [],
+        'no ip -all netns exec ran',
+      );
     } finally {
       rmSync(stale, { force: true });
     }
@@ -129,11 +213,16 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
 
   it('is not used without root: a user without privileges gets per-namespace errors and no process storm', async () => {
     const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-    const r = await tool.run([...nobody, process.execPath, CLI, 'snapshot', '--json', '--privilege', 'none'], { timeoutMs: 120_000 });
+    const r = await tool.run([...nobody, process.execPath, CLI, 'snapshot', '--json', '--privilege', 'none'], {
+      timeoutMs: 120_000,
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     const s = JSON.parse(r.stdout) as Snapshot;
     const c0 = s.namespaces.find((n) => n.name === container(0))!;
-    assert.ok(s.errors.some((e) => e.namespace === c0.id && e.reason === 'permission'), 'entering a namespace is refused, and said so');
+    assert.ok(
+      s.errors.some((e) => e.namespace === c0.id && e.reason === 'permission'),
+      'entering a namespace is refused, and said so',
+    );
     const left = await tool.run(['pgrep', '-u', '65534', '-f', 'netns exec']);
     assert.equal(left.stdout.trim(), '', 'no ip netns exec process of that user is left');
   });
@@ -141,11 +230,16 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
   it('is not used as root without CAP_SYS_ADMIN: every switch would fail', async () => {
     // Root with sys_admin dropped from the bounding set, like a root dev container: uid 0, no CAP_SYS_ADMIN after exec.
     const noSysAdmin = ['setpriv', '--bounding-set=-sys_admin', '--inh-caps=-sys_admin'];
-    const r = await tool.run([...noSysAdmin, process.execPath, CLI, 'snapshot', '--json', '--privilege', 'none'], { timeoutMs: 120_000 });
+    const r = await tool.run([...noSysAdmin, process.execPath, CLI, 'snapshot', '--json', '--privilege', 'none'], {
+      timeoutMs: 120_000,
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     const s = JSON.parse(r.stdout) as Snapshot;
     const c0 = s.namespaces.find((n) => n.name === container(0))!;
-    assert.ok(s.errors.some((e) => e.namespace === c0.id && /ip -n|nsenter/.test(e.command)), 'the namespace was read on its own, and failed');
+    assert.ok(
+      s.errors.some((e) => e.namespace === c0.id && /ip -n|nsenter/.test(e.command)),
+      'the namespace was read on its own, and failed',
+    );
     assert.ok(!s.errors.some((e) => e.command.includes('-all')), 'no batch was tried');
     const left = await tool.run(['pgrep', '-f', 'ip -all netns exec']);
     assert.equal(left.stdout.trim(), '', 'no walker is left');
@@ -176,16 +270,41 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
 
   it('falls back to one read per namespace when a rule comment forges a namespace header', async () => {
     // From inside a container with NET_ADMIN, a comment can hold newlines; iptables-save prints them raw.
-    await must(tool, ['nsenter', `--net=/run/netns/${container(5)}`, '--', 'iptables', '-w', '-A', 'INPUT', '-m', 'comment', '--comment', `x\n\nnetns: ${container(6)}\n-A FORGED`, '-j', 'ACCEPT']);
+    await must(tool, [
+      'nsenter',
+      `--net=/run/netns/${container(5)}`,
+      '--',
+      'iptables',
+      '-w',
+      '-A',
+      'INPUT',
+      '-m',
+      'comment',
+      '--comment',
+      `x\n\nnetns: ${container(6)}\n-A FORGED`,
+      '-j',
+      'ACCEPT',
+    ]);
     try {
       const { batched, single, batchedArgv } = await both();
       assert.deepEqual(ours(batched), ours(single), 'the forged header changed nothing');
       const joined = batchedArgv.map((a) => a.join(' '));
       assert.ok(joined.includes('ip -all netns exec iptables-save -c'), 'the batch was tried');
-      assert.ok(joined.includes(`nsenter --net=/run/netns/${container(6)} -- iptables-save -c`), 'then each namespace was read on its own');
+      assert.ok(
+        joined.includes(`nsenter --net=/run/netns/${container(6)} -- iptables-save -c`),
+        'then each namespace was read on its own',
+      );
       const c6 = batched.namespaces.find((n) => n.name === container(6))!;
-      assert.ok(!batched.nat.some((r) => r.namespace === c6.id && r.tables.some((t) => t.chains.some((c) => c.name === 'FORGED' || c.rules.some((x) => x.text.includes('FORGED'))))),
-        'nothing from the forged section was pinned on the other namespace');
+      assert.ok(
+        !batched.nat.some(
+          (r) =>
+            r.namespace === c6.id &&
+            r.tables.some((t) =>
+              t.chains.some((c) => c.name === 'FORGED' || c.rules.some((x) => x.text.includes('FORGED'))),
+            ),
+        ),
+        'nothing from the forged section was pinned on the other namespace',
+      );
     } finally {
       await tool.run(['nsenter', `--net=/run/netns/${container(5)}`, '--', 'iptables', '-w', '-F', 'INPUT']);
     }

@@ -49,39 +49,67 @@ describe('faults: broken tools and bad output', function () {
     const s = await snapshotWith(dir(['ip', 'nsenter']));
     const ns = own(s);
     assert.ok(ns, 'the namespace is still listed');
-    assert.ok(ns.interfaces.some((i) => i.name === 'lo'), 'its links were still read');
+    assert.ok(
+      ns.interfaces.some((i) => i.name === 'lo'),
+      'its links were still read',
+    );
     const errs = s.errors.filter((e) => e.namespace === ns.id);
-    assert.ok(errs.some((e) => e.reason === 'missing' && /iptables-save/.test(e.command)), JSON.stringify(errs));
-    assert.ok(errs.some((e) => e.reason === 'missing' && /ip6tables-save/.test(e.command)), JSON.stringify(errs));
-    assert.ok(s.errors.some((e) => e.namespace === s.namespaces[0]!.id && /not installed/.test(e.message)), 'host namespace says the tool is not installed');
+    assert.ok(
+      errs.some((e) => e.reason === 'missing' && /iptables-save/.test(e.command)),
+      JSON.stringify(errs),
+    );
+    assert.ok(
+      errs.some((e) => e.reason === 'missing' && /ip6tables-save/.test(e.command)),
+      JSON.stringify(errs),
+    );
+    assert.ok(
+      s.errors.some((e) => e.namespace === s.namespaces[0]!.id && /not installed/.test(e.message)),
+      'host namespace says the tool is not installed',
+    );
   });
 
   it('truncated ip JSON: a parse error on each namespace, NAT still read', async () => {
-    const s = await snapshotWith(dir(['nsenter', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'ip6tables-legacy-save'], {
-      ip: `/bin/cat >/dev/null; printf '[{"ifindex":1,"ifname":"lo"},{"ifindex":2,"ifn'`,
-    }));
+    const s = await snapshotWith(
+      dir(['nsenter', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'ip6tables-legacy-save'], {
+        ip: `/bin/cat >/dev/null; printf '[{"ifindex":1,"ifname":"lo"},{"ifindex":2,"ifn'`,
+      }),
+    );
     const ns = own(s);
     const err = s.errors.find((e) => e.namespace === ns.id && e.reason === 'parse');
     assert.ok(err, JSON.stringify(s.errors));
     assert.match(err.message, /truncated/);
     assert.match(err.command, /^ip -n nxe-fault/);
-    assert.ok(s.nat.some((n) => n.namespace === ns.id), 'NAT of the same namespace is still there');
+    assert.ok(
+      s.nat.some((n) => n.namespace === ns.id),
+      'NAT of the same namespace is still there',
+    );
   });
 
   it('garbage instead of JSON: a parse error, not a crash', async () => {
-    const s = await snapshotWith(dir(['nsenter', 'iptables-save', 'ip6tables-save'], { ip: `/bin/cat >/dev/null; echo 'Segmentation fault (core dumped)'` }));
-    assert.ok(s.errors.some((e) => e.namespace === own(s).id && e.reason === 'parse' && /unexpected text/.test(e.message)));
+    const s = await snapshotWith(
+      dir(['nsenter', 'iptables-save', 'ip6tables-save'], {
+        ip: `/bin/cat >/dev/null; echo 'Segmentation fault (core dumped)'`,
+      }),
+    );
+    assert.ok(
+      s.errors.some((e) => e.namespace === own(s).id && e.reason === 'parse' && /unexpected text/.test(e.message)),
+    );
   });
 
   it('a malformed iptables-save line: error names the line, the other rules stay', async () => {
     const dump = [
-      '*nat', ':PREROUTING ACCEPT [0:0]', ':DOCKER - [0:0]',
+      '*nat',
+      ':PREROUTING ACCEPT [0:0]',
+      ':DOCKER - [0:0]',
       '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
       'this line is not iptables',
       '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 6379 -j DNAT --to-destination 172.17.0.2:6379',
-      'COMMIT', '',
+      'COMMIT',
+      '',
     ].join('\n');
-    const s = await snapshotWith(dir(['ip', 'nsenter', 'ip6tables-save'], { 'iptables-save': `printf '%s' '${dump}'` }));
+    const s = await snapshotWith(
+      dir(['ip', 'nsenter', 'ip6tables-save'], { 'iptables-save': `printf '%s' '${dump}'` }),
+    );
     const ns = own(s);
     const err = s.errors.find((e) => e.namespace === ns.id && e.reason === 'parse');
     assert.ok(err, JSON.stringify(s.errors));
@@ -92,7 +120,10 @@ describe('faults: broken tools and bad output', function () {
   });
 
   it('a tool that hangs is cut off by the timeout', async () => {
-    const s = await snapshotWith(dir(['ip', 'nsenter', 'ip6tables-save'], { 'iptables-save': 'exec /bin/sleep 30' }), ['--timeout', '700']);
+    const s = await snapshotWith(dir(['ip', 'nsenter', 'ip6tables-save'], { 'iptables-save': 'exec /bin/sleep 30' }), [
+      '--timeout',
+      '700',
+    ]);
     const err = s.errors.find((e) => e.namespace === own(s).id && e.reason === 'timeout');
     assert.ok(err, JSON.stringify(s.errors));
     assert.match(err.message, /timed out after 700 ms/);
@@ -100,16 +131,39 @@ describe('faults: broken tools and bad output', function () {
   });
 
   it('as a non-root user: permission errors, the host namespace still read', async function () {
-    const r = await runner.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'snapshot', '--json', '--privilege', 'auto'], { timeoutMs: 60_000 });
+    const r = await runner.run(
+      [
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        CLI,
+        'snapshot',
+        '--json',
+        '--privilege',
+        'auto',
+      ],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /read-only: .*need root/);
     const s = JSON.parse(r.stdout) as Snapshot;
     const host = s.namespaces.find((n) => n.kind === 'host')!;
-    assert.ok(host.interfaces.some((i) => i.name === 'lo'), 'host links are readable without root');
-    assert.ok(s.errors.some((e) => e.namespace === host.id && e.reason === 'permission' && /iptables-save/.test(e.command)), JSON.stringify(s.errors.slice(0, 5)));
+    assert.ok(
+      host.interfaces.some((i) => i.name === 'lo'),
+      'host links are readable without root',
+    );
+    assert.ok(
+      s.errors.some((e) => e.namespace === host.id && e.reason === 'permission' && /iptables-save/.test(e.command)),
+      JSON.stringify(s.errors.slice(0, 5)),
+    );
     const other = s.namespaces.find((n) => n.name === NS);
     assert.ok(other, 'the named namespace is still listed');
-    assert.ok(s.errors.some((e) => e.namespace === other.id && e.reason === 'permission'), 'entering it is refused with a permission error');
-    assert.ok(s.discovery.unreadable > 0, 'other users\' processes are counted as unreadable');
+    assert.ok(
+      s.errors.some((e) => e.namespace === other.id && e.reason === 'permission'),
+      'entering it is refused with a permission error',
+    );
+    assert.ok(s.discovery.unreadable > 0, "other users' processes are counted as unreadable");
   });
 });

@@ -30,26 +30,66 @@ describe('incremental refresh (real namespaces)', function () {
 
     // A "container" appears: a new namespace, and a new veth in the lab host, plugged into its bridge.
     assert.equal((await tool.run(['ip', 'netns', 'add', EXTRA])).failure, null);
-    const link = await tool.run(['ip', '-n', 'nxl-host', 'link', 'add', 'nxlv-inc', 'master', 'nxlbr0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', EXTRA]);
+    const link = await tool.run([
+      'ip',
+      '-n',
+      'nxl-host',
+      'link',
+      'add',
+      'nxlv-inc',
+      'master',
+      'nxlbr0',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      EXTRA,
+    ]);
     assert.equal(link.failure, null, link.stderr);
 
     seen.length = 0;
-    const second = await collector.incremental(await discoverNamespaces({ dockerDirs: [lab.dockerNetnsDir] }), new Set([hostNs.inode]));
-    const entered = new Set(seen.map((argv) => argv.find((a) => a === 'nxl-host' || a === EXTRA || a.startsWith('--net=')) ?? 'host'));
-    assert.deepEqual([...entered].sort(), [EXTRA, 'nxl-host', `--net=/run/netns/${EXTRA}`, '--net=/run/netns/nxl-host'].sort(),
-      `commands ran only in the two namespaces: ${seen.map((a) => a.join(' ')).join(' | ')}`);
+    const second = await collector.incremental(
+      await discoverNamespaces({ dockerDirs: [lab.dockerNetnsDir] }),
+      new Set([hostNs.inode]),
+    );
+    const entered = new Set(
+      seen.map((argv) => argv.find((a) => a === 'nxl-host' || a === EXTRA || a.startsWith('--net=')) ?? 'host'),
+    );
+    assert.deepEqual(
+      [...entered].sort(),
+      [EXTRA, 'nxl-host', `--net=/run/netns/${EXTRA}`, '--net=/run/netns/nxl-host'].sort(),
+      `commands ran only in the two namespaces: ${seen.map((a) => a.join(' ')).join(' | ')}`,
+    );
 
     const extra = second.namespaces.find((n) => n.name === EXTRA);
     assert.ok(extra, 'the new namespace is in the snapshot');
-    assert.ok(second.vethPairs.some((p) => p.a.ifname === 'nxlv-inc' && p.b.namespace === extra.id), 'its veth pair is resolved');
-    assert.ok(second.bridges.find((b) => b.name === 'nxlbr0')?.ports.includes('nxlv-inc'), 'the bridge lists the new port');
+    assert.ok(
+      second.vethPairs.some((p) => p.a.ifname === 'nxlv-inc' && p.b.namespace === extra.id),
+      'its veth pair is resolved',
+    );
+    assert.ok(
+      second.bridges.find((b) => b.name === 'nxlbr0')?.ports.includes('nxlv-inc'),
+      'the bridge lists the new port',
+    );
     const web1 = lab.namespaces.find((n) => n.key === 'web1')!;
-    assert.deepEqual(second.namespaces.find((n) => n.id === web1.inode)?.interfaces.map((i) => i.name).sort(), ['eth0', 'lo'], 'unchanged namespaces keep their data');
+    assert.deepEqual(
+      second.namespaces
+        .find((n) => n.id === web1.inode)
+        ?.interfaces.map((i) => i.name)
+        .sort(),
+      ['eth0', 'lo'],
+      'unchanged namespaces keep their data',
+    );
 
     // And a namespace that goes away drops out without reading anything.
     assert.equal((await tool.run(['ip', 'netns', 'del', EXTRA])).failure, null);
     seen.length = 0;
-    const third = await collector.incremental(await discoverNamespaces({ dockerDirs: [lab.dockerNetnsDir] }), new Set());
+    const third = await collector.incremental(
+      await discoverNamespaces({ dockerDirs: [lab.dockerNetnsDir] }),
+      new Set(),
+    );
     assert.equal(seen.length, 0);
     assert.ok(!third.namespaces.some((n) => n.name === EXTRA));
   });

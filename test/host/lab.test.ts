@@ -9,12 +9,18 @@ const runner = new ExecRunner({ timeoutMs: 15_000 });
 const clientPath = path.join(findRepoRoot(__dirname), 'test', 'lab', 'client.js');
 const isRoot = process.getuid?.() === 0;
 
-interface Reply { ok: boolean; line: string; error: string }
+interface Reply {
+  ok: boolean;
+  line: string;
+  error: string;
+}
 
 /** One TCP connection or UDP datagram from inside a lab namespace; the client gives up after 3 s. */
 async function request(fromNs: string, host: string, port: number, proto: 'tcp' | 'udp' = 'tcp'): Promise<Reply> {
-  const r = await runner.run(['ip', 'netns', 'exec', fromNs, process.execPath, clientPath, host, String(port), proto, '3000'],
-    { timeoutMs: 10_000 });
+  const r = await runner.run(
+    ['ip', 'netns', 'exec', fromNs, process.execPath, clientPath, host, String(port), proto, '3000'],
+    { timeoutMs: 10_000 },
+  );
   return { ok: r.failure === null, line: r.stdout.trim(), error: r.stderr.trim() };
 }
 
@@ -26,7 +32,12 @@ async function expectReply(fromNs: string, host: string, port: number, expected:
 /** What up+down must not change in the machine's own namespace; counters and timestamps left out. */
 async function rootNetworkState(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const strip = (text: string) => text.split('\n').filter((l) => !l.startsWith('#')).join('\n').replace(/\[\d+:\d+\]/g, '');
+  const strip = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n')
+      .replace(/\[\d+:\d+\]/g, '');
   const links = await runner.run(['ip', '-j', 'link']);
   assert.equal(links.failure, null);
   out.links = JSON.stringify(JSON.parse(links.stdout));
@@ -57,7 +68,9 @@ function liveNetInodes(): Set<string> {
     try {
       const ino = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${entry}/ns/net`))?.[1];
       if (ino && processAlive(Number(entry))) inodes.add(ino);
-    } catch { /* gone or unreadable */ }
+    } catch {
+      /* gone or unreadable */
+    }
   }
   return inodes;
 }
@@ -85,7 +98,18 @@ describe('lab (needs root)', function () {
   it('records every namespace with its live inode, kind, mode and processes', function () {
     assert.deepEqual(readLabState(), state);
     const byKey = new Map(state.namespaces.map((n) => [n.key, n]));
-    assert.deepEqual([...byKey.keys()].sort(), ['docker', 'host', 'none', 'out', 'p2pa', 'p2pb', 'pod', 'proc', 'web1', 'web2']);
+    assert.deepEqual([...byKey.keys()].sort(), [
+      'docker',
+      'host',
+      'none',
+      'out',
+      'p2pa',
+      'p2pb',
+      'pod',
+      'proc',
+      'web1',
+      'web2',
+    ]);
     for (const ns of state.namespaces) {
       assert.equal(String(fs.statSync(ns.path).ino), ns.inode, ns.key);
       for (const pid of ns.pids) assert.ok(processAlive(pid), `${ns.key}: pid ${pid} alive`);
@@ -99,17 +123,27 @@ describe('lab (needs root)', function () {
     const podNode = byKey.get('pod')!.processes.filter((p) => p.command === 'node');
     assert.equal(podNode.length, 2);
     assert.equal(new Set(podNode.map((p) => p.pidNamespace)).size, 2);
-    assert.deepEqual(state.bridges, [{
-      ns: 'host', name: 'nxlbr0', addresses: ['172.31.240.1/24', 'fd00:6e78::1/64'],
-      ports: ['nxlv-dock', 'nxlv-pod', 'nxlv-proc', 'nxlv-web1', 'nxlv-web2'],
-    }]);
+    assert.deepEqual(state.bridges, [
+      {
+        ns: 'host',
+        name: 'nxlbr0',
+        addresses: ['172.31.240.1/24', 'fd00:6e78::1/64'],
+        ports: ['nxlv-dock', 'nxlv-pod', 'nxlv-proc', 'nxlv-web1', 'nxlv-web2'],
+      },
+    ]);
   });
 
   it('builds what the state says: nxl-none holds only lo, the bridge ports have master nxlbr0', async function () {
     const none = await runner.run(['ip', '-n', 'nxl-none', '-j', 'link']);
-    assert.deepEqual((JSON.parse(none.stdout) as { ifname: string }[]).map((l) => l.ifname), ['lo']);
+    assert.deepEqual(
+      (JSON.parse(none.stdout) as { ifname: string }[]).map((l) => l.ifname),
+      ['lo'],
+    );
     const ports = await runner.run(['ip', '-n', 'nxl-host', '-j', 'link', 'show', 'master', 'nxlbr0']);
-    assert.deepEqual((JSON.parse(ports.stdout) as { ifname: string }[]).map((l) => l.ifname).sort(), state.bridges[0]!.ports);
+    assert.deepEqual(
+      (JSON.parse(ports.stdout) as { ifname: string }[]).map((l) => l.ifname).sort(),
+      state.bridges[0]!.ports,
+    );
   });
 
   it('up on a running lab tears it down and builds it again', async function () {
@@ -195,8 +229,12 @@ describe('lab (needs root)', function () {
       run(argv: readonly string[], options?: RunOptions): Promise<CommandResult> {
         if (argv.includes('ip6tables-restore')) {
           return Promise.resolve({
-            argv: [...argv], stdout: '', stderr: 'injected failure\n', exitCode: 1,
-            failure: { reason: 'failed', message: 'injected failure' }, durationMs: 0,
+            argv: [...argv],
+            stdout: '',
+            stderr: 'injected failure\n',
+            exitCode: 1,
+            failure: { reason: 'failed', message: 'injected failure' },
+            durationMs: 0,
           });
         }
         return runner.run(argv, options);
@@ -206,7 +244,7 @@ describe('lab (needs root)', function () {
     assertNothingLeft('after the failed up');
   });
 
-  it('leaves the machine\'s own links, firewall and forwarding sysctls as they were', async function () {
+  it("leaves the machine's own links, firewall and forwarding sysctls as they were", async function () {
     assert.deepEqual(await rootNetworkState(), rootBefore);
   });
 });

@@ -52,7 +52,11 @@ describe('snapshot of the lab (real namespaces)', function () {
       const n = ns(expected.key);
       for (const pid of expected.pids) assert.ok(n.pids.includes(pid), `${expected.key} has pid ${pid}`);
       for (const p of expected.processes) {
-        assert.deepEqual(n.processes.find((q) => q.pid === p.pid), p, `${expected.key} process ${p.pid}`);
+        assert.deepEqual(
+          n.processes.find((q) => q.pid === p.pid),
+          p,
+          `${expected.key} process ${p.pid}`,
+        );
       }
     }
   });
@@ -60,11 +64,20 @@ describe('snapshot of the lab (real namespaces)', function () {
   it('reads each interface with its kind, addresses and master', () => {
     for (const expected of lab.namespaces) {
       const n = ns(expected.key);
-      assert.deepEqual(n.interfaces.map((i) => i.name).sort(), expected.interfaces.map((i) => i.name).sort(), `${expected.key} interfaces`);
+      assert.deepEqual(
+        n.interfaces.map((i) => i.name).sort(),
+        expected.interfaces.map((i) => i.name).sort(),
+        `${expected.key} interfaces`,
+      );
       for (const e of expected.interfaces) {
         const i = n.interfaces.find((x) => x.name === e.name)!;
         assert.equal(i.kind, e.kind, `${expected.key}/${e.name} kind`);
-        if (e.kind !== 'loopback') assert.deepEqual(i.addresses.filter((a) => !a.startsWith('fe80:')), e.addresses, `${expected.key}/${e.name} addresses`);
+        if (e.kind !== 'loopback')
+          assert.deepEqual(
+            i.addresses.filter((a) => !a.startsWith('fe80:')),
+            e.addresses,
+            `${expected.key}/${e.name} addresses`,
+          );
         assert.equal(i.master, e.master, `${expected.key}/${e.name} master`);
         assert.match(i.mac ?? '', /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
         assert.ok(i.mtu > 0);
@@ -74,7 +87,12 @@ describe('snapshot of the lab (real namespaces)', function () {
 
   it('resolves every veth pair, both ends, although every end has ifindex 2', () => {
     const key = (namespace: string, ifname: string) => `${namespace}/${ifname}`;
-    const found = new Set(snap.vethPairs.flatMap((p) => [`${key(p.a.namespace, p.a.ifname)}=${key(p.b.namespace, p.b.ifname)}`, `${key(p.b.namespace, p.b.ifname)}=${key(p.a.namespace, p.a.ifname)}`]));
+    const found = new Set(
+      snap.vethPairs.flatMap((p) => [
+        `${key(p.a.namespace, p.a.ifname)}=${key(p.b.namespace, p.b.ifname)}`,
+        `${key(p.b.namespace, p.b.ifname)}=${key(p.a.namespace, p.a.ifname)}`,
+      ]),
+    );
     for (const pair of lab.vethPairs) {
       const a = key(ns(pair.a.ns).id, pair.a.ifname);
       const b = key(ns(pair.b.ns).id, pair.b.ifname);
@@ -92,7 +110,10 @@ describe('snapshot of the lab (real namespaces)', function () {
       const found = snap.bridges.find((x) => x.namespace === ns(b.ns).id && x.name === b.name);
       assert.ok(found, `bridge ${b.name}`);
       assert.deepEqual(found.ports, b.ports);
-      assert.deepEqual(found.addresses.filter((a) => !a.startsWith('fe80:')), b.addresses);
+      assert.deepEqual(
+        found.addresses.filter((a) => !a.startsWith('fe80:')),
+        b.addresses,
+      );
     }
   });
 
@@ -100,7 +121,9 @@ describe('snapshot of the lab (real namespaces)', function () {
     const hostId = ns('host').id;
     const mine = snap.portMappings.filter((m) => m.namespace === hostId);
     for (const e of lab.portMappings) {
-      const m = mine.find((x) => x.family === e.family && x.protocol === e.protocol && x.hostIp === e.hostIp && x.hostPort === e.hostPort);
+      const m = mine.find(
+        (x) => x.family === e.family && x.protocol === e.protocol && x.hostIp === e.hostIp && x.hostPort === e.hostPort,
+      );
       assert.ok(m, `mapping ${e.family} ${e.protocol} ${e.hostIp}:${e.hostPort}`);
       assert.equal(m.targetIp, e.targetIp);
       assert.equal(m.targetPort, e.targetPort);
@@ -115,7 +138,7 @@ describe('snapshot of the lab (real namespaces)', function () {
     assert.equal(mine.length, lab.portMappings.length, 'no extra mappings');
   });
 
-  it('keeps the NAT rule sets per namespace and family, with the lab\'s chains', () => {
+  it("keeps the NAT rule sets per namespace and family, with the lab's chains", () => {
     const hostId = ns('host').id;
     for (const family of ['ipv4', 'ipv6'] as const) {
       const set = snap.nat.find((n) => n.namespace === hostId && n.family === family);
@@ -123,13 +146,18 @@ describe('snapshot of the lab (real namespaces)', function () {
       const nat = set.tables.find((t) => t.name === 'nat');
       assert.ok(nat?.chains.some((c) => c.name === 'DOCKER' && c.policy === null && !c.builtin));
     }
-    const raw = snap.nat.find((n) => n.namespace === hostId && n.family === 'ipv4')!.tables.find((t) => t.name === 'raw');
+    const raw = snap.nat
+      .find((n) => n.namespace === hostId && n.family === 'ipv4')!
+      .tables.find((t) => t.name === 'raw');
     assert.ok(raw, 'the raw table Docker 28 writes is read too');
   });
 
   it('has no errors for lab namespaces', () => {
     const labIds = new Set(lab.namespaces.map((n) => n.inode));
-    assert.deepEqual(snap.errors.filter((e) => e.namespace !== null && labIds.has(e.namespace)), []);
+    assert.deepEqual(
+      snap.errors.filter((e) => e.namespace !== null && labIds.has(e.namespace)),
+      [],
+    );
   });
 
   it('prints a readable tree: modes, bridges like brctl, ports like docker port', async () => {
@@ -148,7 +176,9 @@ describe('snapshot of the lab (real namespaces)', function () {
     try {
       const rec = await runCli(['record', dir, '--docker-netns-dir', lab.dockerNetnsDir]);
       assert.equal(rec.exitCode, 0, rec.stderr);
-      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { commands: { argv: string[] }[] };
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+        commands: { argv: string[] }[];
+      };
       assert.ok(manifest.commands.some((c) => c.argv.includes('iptables-save')));
       const replay = await runCli(['snapshot', '--json', '--replay', dir]);
       assert.equal(replay.exitCode, 0, replay.stderr);

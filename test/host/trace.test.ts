@@ -1,4 +1,5 @@
-// The trace against the real kernel: each scenario's trace verdict is compared with real traffic, and a few with nft's own trace.
+// The trace against the real kernel: each scenario's trace verdict is compared with real traffic, and a few with nft's
+// own trace.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,50 +34,220 @@ interface Scenario {
 
 const OUT = 'outside:eth0';
 const SCENARIOS: Scenario[] = [
-  { title: 'published port from outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8080', kernelTrace: 'nxt-host' },
-  { title: 'published port from the host itself (nat OUTPUT)', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '198.19.0.1:8080' },
-  { title: 'host to 127.0.0.1 on a published port: docker-proxy answers', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8080' },
-  { title: 'hairpin: container to its own published port (docker-proxy answers)', client: 'nxt-a', in: 'nxt-host', from: 'nxt-a', to: '198.19.0.1:8080' },
-  { title: 'hairpin to a published port without a proxy', client: 'nxt-b', in: 'nxt-host', from: 'nxt-b', to: '198.19.0.1:8081' },
-  { title: 'DOCKER-USER DROP rule for the outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8081', kernelTrace: 'nxt-host' },
-  { title: 'same mapping from the host (DOCKER-USER is not on its path)', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '198.19.0.1:8081' },
-  { title: 'direct access to a container address from outside (raw DROP)', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '10.77.0.2:80', kernelTrace: 'nxt-host' },
-  { title: 'unpublished container port on Docker 28 rules (filter DOCKER DROP)', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '10.78.0.2:80' },
-  { title: 'wrong protocol: UDP to a TCP mapping', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8080', proto: 'udp' },
-  { title: 'wrong protocol: TCP to a UDP mapping', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:5353' },
+  {
+    title: 'published port from outside',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:8080',
+    kernelTrace: 'nxt-host',
+  },
+  {
+    title: 'published port from the host itself (nat OUTPUT)',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '198.19.0.1:8080',
+  },
+  {
+    title: 'host to 127.0.0.1 on a published port: docker-proxy answers',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '127.0.0.1:8080',
+  },
+  {
+    title: 'hairpin: container to its own published port (docker-proxy answers)',
+    client: 'nxt-a',
+    in: 'nxt-host',
+    from: 'nxt-a',
+    to: '198.19.0.1:8080',
+  },
+  {
+    title: 'hairpin to a published port without a proxy',
+    client: 'nxt-b',
+    in: 'nxt-host',
+    from: 'nxt-b',
+    to: '198.19.0.1:8081',
+  },
+  {
+    title: 'DOCKER-USER DROP rule for the outside',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:8081',
+    kernelTrace: 'nxt-host',
+  },
+  {
+    title: 'same mapping from the host (DOCKER-USER is not on its path)',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '198.19.0.1:8081',
+  },
+  {
+    title: 'direct access to a container address from outside (raw DROP)',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '10.77.0.2:80',
+    kernelTrace: 'nxt-host',
+  },
+  {
+    title: 'unpublished container port on Docker 28 rules (filter DOCKER DROP)',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '10.78.0.2:80',
+  },
+  {
+    title: 'wrong protocol: UDP to a TCP mapping',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:8080',
+    proto: 'udp',
+  },
+  {
+    title: 'wrong protocol: TCP to a UDP mapping',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:5353',
+  },
   { title: 'UDP mapping', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:5353', proto: 'udp' },
-  { title: 'mapping bound to 127.0.0.1, from outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8443' },
-  { title: 'mapping bound to 127.0.0.1, from the host (OUTPUT skips 127.0.0.0/8)', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8443' },
-  { title: 'DNAT of 127.0.0.1 without route_localnet', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8445' },
-  { title: 'DNAT of 127.0.0.1 with route_localnet and MASQUERADE', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '127.0.0.1:8446' },
-  { title: 'container to container on one bridge (br_netfilter)', client: 'nxt-a', in: 'nxt-host', from: 'nxt-a', to: '10.77.0.3:80', kernelTrace: 'nxt-host' },
-  { title: 'across two bridges (isolation chains)', client: 'nxt-a', in: 'nxt-host', from: 'nxt-a', to: '10.78.0.2:80' },
+  {
+    title: 'mapping bound to 127.0.0.1, from outside',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:8443',
+  },
+  {
+    title: 'mapping bound to 127.0.0.1, from the host (OUTPUT skips 127.0.0.0/8)',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '127.0.0.1:8443',
+  },
+  {
+    title: 'DNAT of 127.0.0.1 without route_localnet',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '127.0.0.1:8445',
+  },
+  {
+    title: 'DNAT of 127.0.0.1 with route_localnet and MASQUERADE',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '127.0.0.1:8446',
+  },
+  {
+    title: 'container to container on one bridge (br_netfilter)',
+    client: 'nxt-a',
+    in: 'nxt-host',
+    from: 'nxt-a',
+    to: '10.77.0.3:80',
+    kernelTrace: 'nxt-host',
+  },
+  {
+    title: 'across two bridges (isolation chains)',
+    client: 'nxt-a',
+    in: 'nxt-host',
+    from: 'nxt-a',
+    to: '10.78.0.2:80',
+  },
   { title: 'IPv6 mapping from outside', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '[fd00:79::1]:8080' },
-  { title: 'nothing listening behind a correct DNAT', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:8090' },
-  { title: 'statistic-balanced service (two backends)', client: 'nxt-out', in: 'nxt-host', from: OUT, to: '198.19.0.1:9000', tries: 16 },
-  { title: 'owner match the trace cannot evaluate', client: 'nxt-host', in: 'nxt-host', from: 'host', to: '198.19.0.1:8447', cannotAgree: 'the rule matches the sending process\'s uid (-m owner), which a trace of a packet cannot know; it assumes no match' },
-  { title: 'shared lab: published port from outside', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '198.18.0.1:8080' },
-  { title: 'shared lab: mapping bound to the uplink address', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '198.18.0.1:9090' },
+  {
+    title: 'nothing listening behind a correct DNAT',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:8090',
+  },
+  {
+    title: 'statistic-balanced service (two backends)',
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:9000',
+    tries: 16,
+  },
+  {
+    title: 'owner match the trace cannot evaluate',
+    client: 'nxt-host',
+    in: 'nxt-host',
+    from: 'host',
+    to: '198.19.0.1:8447',
+    cannotAgree:
+      "the rule matches the sending process's uid (-m owner), which a trace of a packet cannot know; it assumes no match",
+  },
+  {
+    title: 'shared lab: published port from outside',
+    client: 'nxl-out',
+    in: 'nxl-host',
+    from: OUT,
+    to: '198.18.0.1:8080',
+  },
+  {
+    title: 'shared lab: mapping bound to the uplink address',
+    client: 'nxl-out',
+    in: 'nxl-host',
+    from: OUT,
+    to: '198.18.0.1:9090',
+  },
   { title: 'shared lab: port range mapping', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '198.18.0.1:30005' },
   { title: 'shared lab: IPv6 mapping', client: 'nxl-out', in: 'nxl-host', from: OUT, to: '[fd00:6e79::1]:8080' },
-  { title: 'shared lab: host to 127.0.0.1 with no userland proxy', client: 'nxl-host', in: 'nxl-host', from: 'host', to: '127.0.0.1:8080' },
-  { title: 'shared lab: hairpin with no userland proxy', client: 'nxl-web1', in: 'nxl-host', from: 'nxl-web1', to: '198.18.0.1:8080' },
+  {
+    title: 'shared lab: host to 127.0.0.1 with no userland proxy',
+    client: 'nxl-host',
+    in: 'nxl-host',
+    from: 'host',
+    to: '127.0.0.1:8080',
+  },
+  {
+    title: 'shared lab: hairpin with no userland proxy',
+    client: 'nxl-web1',
+    in: 'nxl-host',
+    from: 'nxl-web1',
+    to: '198.18.0.1:8080',
+  },
 ];
 
-interface Row { title: string; trace: string; real: string; agree: boolean; uncertain: boolean; note: string }
+interface Row {
+  title: string;
+  trace: string;
+  real: string;
+  agree: boolean;
+  uncertain: boolean;
+  note: string;
+}
 
 /** What the trace predicts a client sees: `answered by NAME:PORT`, `refused`, `timeout`. */
 function expected(snapshot: Snapshot, r: TraceResult): string[] {
-  return [...new Set(r.outcomes.map((o) => {
-    const v = o.verdict;
-    switch (v.kind) {
-      case 'delivered': return v.process === 'docker-proxy' ? 'answered by docker-proxy' : `answered by ${nsLabel(snapshot, v.namespace)}:${v.port}`;
-      case 'refused': return 'refused';
-      case 'dropped': return 'timeout';
-      case 'unreachable': return 'unreachable';
-      case 'left': return 'left';
-    }
-  }))].sort();
+  return [
+    ...new Set(
+      r.outcomes.map((o) => {
+        const v = o.verdict;
+        switch (v.kind) {
+          case 'delivered':
+            return v.process === 'docker-proxy'
+              ? 'answered by docker-proxy'
+              : `answered by ${nsLabel(snapshot, v.namespace)}:${v.port}`;
+          case 'refused':
+            return 'refused';
+          case 'dropped':
+            return 'timeout';
+          case 'unreachable':
+            return 'unreachable';
+          case 'left':
+            return 'left';
+        }
+      }),
+    ),
+  ].sort();
 }
 
 /** The real outcome in the same words; servers answer `nxl:NAME:PORT`, docker-proxy with its port only. */
@@ -90,7 +261,12 @@ function observed(o: ProbeOutcome): string {
 }
 
 function agrees(predicted: string[], seen: string[]): boolean {
-  const norm = (s: string) => (s === 'unreachable' ? 'timeout-or-unreachable' : s === 'timeout' && predicted.includes('unreachable') ? 'timeout-or-unreachable' : s);
+  const norm = (s: string) =>
+    s === 'unreachable'
+      ? 'timeout-or-unreachable'
+      : s === 'timeout' && predicted.includes('unreachable')
+        ? 'timeout-or-unreachable'
+        : s;
   const a = new Set(predicted.map(norm));
   const b = new Set(seen.map(norm));
   return a.size === b.size && [...a].every((x) => b.has(x));
@@ -110,12 +286,21 @@ function traceChains(r: TraceResult, nsId: string): string[] {
 }
 
 function kernelChains(lines: string[]): string[] {
-  const first = lines.map((l) => /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l)).find((m) => m !== null)?.[1];
+  const first = lines
+    .map((l) => /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l))
+    .find((m) => m !== null)?.[1];
   const out: string[] = [];
   let entries = 0;
   for (const l of lines) {
-    // Trace ids come from the skb and repeat for later packets: the first packet ends where the next enters our tracing chain.
-    if (first !== undefined && l.startsWith(`trace id ${first} inet nxtrace `) && l.includes(' packet: ') && ++entries > 1) break;
+    // Trace ids come from the skb and repeat for later packets: the first packet ends where the next enters our tracing
+    // chain.
+    if (
+      first !== undefined &&
+      l.startsWith(`trace id ${first} inet nxtrace `) &&
+      l.includes(' packet: ') &&
+      ++entries > 1
+    )
+      break;
     const m = /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l);
     if (!m || m[1] !== first) continue;
     const key = `${m[2]} ${m[3]}`;
@@ -132,7 +317,11 @@ async function withKernelTrace(ns: string, port: number, act: () => Promise<unkn
   const added = await runner.run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: table });
   assert.equal(added.failure, null, added.stderr);
   const lines: string[] = [];
-  const watch = watchLines(['ip', 'netns', 'exec', ns, 'nft', 'monitor', 'trace'], (l) => lines.push(l), () => undefined);
+  const watch = watchLines(
+    ['ip', 'netns', 'exec', ns, 'nft', 'monitor', 'trace'],
+    (l) => lines.push(l),
+    () => undefined,
+  );
   try {
     await sleep(400);
     await act();
@@ -163,7 +352,11 @@ describe('trace against the real kernel', function () {
 
   after(async function () {
     if (process.getuid?.() !== 0) return;
-    try { await traceLabDown(); } finally { await labDown(); }
+    try {
+      await traceLabDown();
+    } finally {
+      await labDown();
+    }
     if (rows.length === SCENARIOS.length) writeReport(rows, kernelRows);
   });
 
@@ -174,7 +367,10 @@ describe('trace against the real kernel', function () {
       const [host = '', portText = ''] = /^\[?(.*?)\]?:(\d+)$/.exec(sc.to)?.slice(1) ?? [];
       const seen: string[] = [];
       const real = async () => {
-        for (let i = 0; i < (sc.tries ?? 1); i++) seen.push(observed(await probe(['ip', 'netns', 'exec', sc.client], host, Number(portText), sc.proto ?? 'tcp')));
+        for (let i = 0; i < (sc.tries ?? 1); i++)
+          seen.push(
+            observed(await probe(['ip', 'netns', 'exec', sc.client], host, Number(portText), sc.proto ?? 'tcp')),
+          );
       };
       if (sc.kernelTrace) {
         const lines = await withKernelTrace(sc.kernelTrace, Number(portText), real);
@@ -191,14 +387,25 @@ describe('trace against the real kernel', function () {
       const agree = agrees(predicted, seenSet);
       const assumptions = [...new Set(result.outcomes.flatMap((o) => o.steps.flatMap((s) => s.assumptions)))];
       rows.push({
-        title: sc.title, trace: `${result.summary}${result.uncertain ? ' [uncertain]' : ''}`, real: seenSet.join(', '), agree, uncertain: result.uncertain,
+        title: sc.title,
+        trace: `${result.summary}${result.uncertain ? ' [uncertain]' : ''}`,
+        real: seenSet.join(', '),
+        agree,
+        uncertain: result.uncertain,
         note: sc.cannotAgree ?? (assumptions.length ? `assumed: ${assumptions.join('; ')}` : ''),
       });
       if (sc.cannotAgree) {
         assert.equal(result.uncertain, true, 'the trace must say it is uncertain');
-        assert.equal(agree, false, `expected the known disagreement (${sc.cannotAgree}); the trace now agrees: update the scenario`);
+        assert.equal(
+          agree,
+          false,
+          `expected the known disagreement (${sc.cannotAgree}); the trace now agrees: update the scenario`,
+        );
       } else {
-        assert.ok(agree, `trace predicted ${predicted.join(' | ')} (${result.summary}), real traffic saw ${seenSet.join(' | ')}`);
+        assert.ok(
+          agree,
+          `trace predicted ${predicted.join(' | ')} (${result.summary}), real traffic saw ${seenSet.join(' | ')}`,
+        );
       }
     });
   }
@@ -207,7 +414,11 @@ describe('trace against the real kernel', function () {
     assert.ok(extras.size > 0);
     for (const [id, x] of extras) {
       assert.notEqual(x.listeners, null, `ss ran in ${nsLabel(snapshot, id)}`);
-      assert.deepEqual(x.errors.filter((e) => / not read: /.test(e)), [], `ss lines of ${nsLabel(snapshot, id)}`);
+      assert.deepEqual(
+        x.errors.filter((e) => / not read: /.test(e)),
+        [],
+        `ss lines of ${nsLabel(snapshot, id)}`,
+      );
     }
     const host = snapshot.namespaces.find((n) => n.name === 'nxt-host');
     const proxy = extras.get(host?.id ?? '')?.listeners?.find((l) => l.port === 8080 && l.protocol === 'tcp');
@@ -215,7 +426,18 @@ describe('trace against the real kernel', function () {
   });
 
   it('the CLI traces a lab mapping as JSON and as text', async function () {
-    const json = await runCli(['trace', '--in', 'nxt-host', '--from', OUT, '--to', '198.19.0.1:8080', '--json', '--docker-netns-dir', LAB_DOCKER_NETNS_DIR]);
+    const json = await runCli([
+      'trace',
+      '--in',
+      'nxt-host',
+      '--from',
+      OUT,
+      '--to',
+      '198.19.0.1:8080',
+      '--json',
+      '--docker-netns-dir',
+      LAB_DOCKER_NETNS_DIR,
+    ]);
     assert.equal(json.failure, null, json.stderr);
     const parsed = JSON.parse(json.stdout) as TraceResult;
     assert.equal(parsed.verdict.kind, 'delivered');
@@ -236,7 +458,10 @@ function writeReport(rows: Row[], kernel: { title: string; trace: string[]; kern
     '',
     '| # | scenario | trace verdict | real traffic | agree | notes |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r, i) => `| ${i + 1} | ${cell(r.title)} | ${cell(r.trace)} | ${cell(r.real)} | ${r.agree ? 'yes' : '**no**'} | ${cell(r.note)} |`),
+    ...rows.map(
+      (r, i) =>
+        `| ${i + 1} | ${cell(r.title)} | ${cell(r.trace)} | ${cell(r.real)} | ${r.agree ? 'yes' : '**no**'} | ${cell(r.note)} |`,
+    ),
     '',
     '### Chains visited: the trace vs `nft monitor trace`',
     '',
@@ -244,7 +469,9 @@ function writeReport(rows: Row[], kernel: { title: string; trace: string[]; kern
     '|---|---|---|',
     ...kernel.map((k) => `| ${cell(k.title)} | ${cell(k.trace.join(' → '))} | ${cell(k.kernel.join(' → '))} |`),
   ].join('\n');
-  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '<!-- scenarios:start -->\n<!-- scenarios:end -->\n';
+  const doc = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '<!-- scenarios:start -->\n<!-- scenarios:end -->\n';
   const start = '<!-- scenarios:start -->';
   const end = '<!-- scenarios:end -->';
   const a = doc.indexOf(start);

@@ -17,7 +17,8 @@ function findSuites(dir: string): string[] {
 // the counts let scripts/test.mjs add this suite to its one summary line.
 function writeStats(stats: { passes: number; failures: number; pending: number }): void {
   const file = process.env.NX_STATS_FILE;
-  if (file) writeFileSync(file, JSON.stringify({ passed: stats.passes, failed: stats.failures, skipped: stats.pending }));
+  if (file)
+    writeFileSync(file, JSON.stringify({ passed: stats.passes, failed: stats.failures, skipped: stats.pending }));
 }
 
 export function run(): Promise<void> {

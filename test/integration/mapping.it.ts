@@ -1,4 +1,5 @@
-// Port-mapping commands inside the real extension host on the lab: create with prefilled answers, tree item, tooltip, delete.
+// Port-mapping commands inside the real extension host on the lab: create with prefilled answers, tree item, tooltip,
+// delete.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -19,7 +20,18 @@ async function save(): Promise<string> {
 
 async function request(port: number): Promise<string> {
   const client = join(findRepoRoot(__dirname), 'test/lab/client.js');
-  const r = await runner.run(['ip', 'netns', 'exec', 'nxl-out', process.execPath, client, '198.18.0.1', String(port), 'tcp', '2000']);
+  const r = await runner.run([
+    'ip',
+    'netns',
+    'exec',
+    'nxl-out',
+    process.execPath,
+    client,
+    '198.18.0.1',
+    String(port),
+    'tcp',
+    '2000',
+  ]);
   return r.failure ? 'failed' : r.stdout.trim();
 }
 
@@ -31,7 +43,9 @@ describe('port mapping commands on the lab', function () {
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
     lab = await labUp();
-    await vscode.workspace.getConfiguration('netnsExplorer').update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('netnsExplorer')
+      .update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
     const ext = vscode.extensions.getExtension<NetnsExplorerApi>('netns-explorer.netns-explorer');
     api = (await ext!.activate())!;
     await api.store.refresh();
@@ -59,7 +73,13 @@ describe('port mapping commands on the lab', function () {
     const before = await save();
     const host = lab.namespaces.find((n) => n.key === 'host')!;
     const created = await vscode.commands.executeCommand<MappingResult>('netnsExplorer.createPortMapping', {
-      targetIp: '172.31.240.2', containerPort: '80', protocol: 'tcp', hostPort: '18180', hostIp: null, natNs: host.inode, apply: true,
+      targetIp: '172.31.240.2',
+      containerPort: '80',
+      protocol: 'tcp',
+      hostPort: '18180',
+      hostIp: null,
+      natNs: host.inode,
+      apply: true,
     });
     assert.ok(created?.applied, 'applied');
     assert.equal(await request(18180), 'nxl:nxl-web1:80');
@@ -72,9 +92,15 @@ describe('port mapping commands on the lab', function () {
     const docker = mappingNode('0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)');
     assert.ok(docker);
     assert.equal(docker.item.contextValue, 'portMapping.docker');
-    assert.doesNotMatch((api.providers.nat.resolveTreeItem(docker.item, docker.node).tooltip as vscode.MarkdownString).value, /Made by Netns Explorer/);
+    assert.doesNotMatch(
+      (api.providers.nat.resolveTreeItem(docker.item, docker.node).tooltip as vscode.MarkdownString).value,
+      /Made by Netns Explorer/,
+    );
 
-    const deleted = await vscode.commands.executeCommand<MappingResult>('netnsExplorer.deletePortMapping', { ...(found.node as { ns: string; key: string }), confirm: true });
+    const deleted = await vscode.commands.executeCommand<MappingResult>('netnsExplorer.deletePortMapping', {
+      ...(found.node as { ns: string; key: string }),
+      confirm: true,
+    });
     assert.ok(deleted?.applied);
     assert.equal(await request(18180), 'failed');
     assert.equal(await save(), before, 'iptables-save of nxl-host is byte-identical to before');
@@ -82,11 +108,21 @@ describe('port mapping commands on the lab', function () {
     assert.equal(mappingNode('0.0.0.0:18180/tcp → 172.31.240.2:80 (nxl-web1)'), undefined);
   });
 
-  it("refuses a port Docker publishes, naming Docker, and changes nothing", async () => {
+  it('refuses a port Docker publishes, naming Docker, and changes nothing', async () => {
     const before = await save();
     const host = lab.namespaces.find((n) => n.key === 'host')!;
     await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand('netnsExplorer.createPortMapping', { targetIp: '172.31.240.3', containerPort: '80', protocol: 'tcp', hostPort: '8080', hostIp: null, natNs: host.inode, apply: true })),
+      Promise.resolve(
+        vscode.commands.executeCommand('netnsExplorer.createPortMapping', {
+          targetIp: '172.31.240.3',
+          containerPort: '80',
+          protocol: 'tcp',
+          hostPort: '8080',
+          hostIp: null,
+          natNs: host.inode,
+          apply: true,
+        }),
+      ),
       /already published by Docker/,
     );
     assert.equal(await save(), before);

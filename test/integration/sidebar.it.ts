@@ -10,8 +10,6 @@ import { labDown, labUp, type LabState } from '../lab/lab';
 
 const HOSTILE = 'nxl-<img src=x onerror=alert(1)>*b*_[l](command:workbench.action.terminal.new)';
 
-
-
 /** What the Markdown shows once rendered: backslash escapes of punctuation removed. */
 function rendered(markdown: string): string {
   return markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
@@ -42,7 +40,9 @@ describe('sidebar explorer on the lab', function () {
     lab = await labUp();
     const add = await runner.run(['ip', 'netns', 'add', HOSTILE]);
     assert.equal(add.failure, null, add.stderr);
-    await vscode.workspace.getConfiguration('netnsExplorer').update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('netnsExplorer')
+      .update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
     const ext = vscode.extensions.getExtension<NetnsExplorerApi>('netns-explorer.netns-explorer');
     assert.ok(ext);
     api = await ext.activate();
@@ -65,7 +65,11 @@ describe('sidebar explorer on the lab', function () {
       const want = ns.name ?? ns.processes[0]!.command;
       const found = items.find((i) => label(i).startsWith(want));
       assert.ok(found, `namespace ${ns.key} (${want}) is listed`);
-      assert.match(String(found.description), new RegExp(`^${ns.mode} · ${ns.kind}`), `${ns.key}: ${found.description}`);
+      assert.match(
+        String(found.description),
+        new RegExp(`^${ns.mode} · ${ns.kind}`),
+        `${ns.key}: ${found.description}`,
+      );
       assert.equal(found.id, `ns:${ns.inode}`, 'ids are the namespace inode: stable across refreshes');
     }
   });
@@ -77,8 +81,13 @@ describe('sidebar explorer on the lab', function () {
     const eth0 = items.find((i) => label(i) === 'eth0');
     assert.ok(eth0);
     assert.match(String(eth0.description), /172\.31\.240\.2\/24 fd00:6e78::2\/64 · ⇄ nxlv-web1 \(nxl-host\)/);
-    assert.ok(items.some((i) => label(i) === 'Routes'), 'a Routes group follows the interfaces');
-    const routes = api.providers.namespaces.getChildren({ kind: 'routes', ns: web1.inode }).map((c) => label(api.providers.namespaces.getTreeItem(c)));
+    assert.ok(
+      items.some((i) => label(i) === 'Routes'),
+      'a Routes group follows the interfaces',
+    );
+    const routes = api.providers.namespaces
+      .getChildren({ kind: 'routes', ns: web1.inode })
+      .map((c) => label(api.providers.namespaces.getTreeItem(c)));
     assert.ok(routes.includes('default via 172.31.240.1'), routes.join(', '));
   });
 
@@ -100,7 +109,10 @@ describe('sidebar explorer on the lab', function () {
       const b = lab.namespaces.find((n) => n.key === p.b.ns)!;
       const want = `${p.a.ifname} (${labLabel(a)}) ⇄ ${p.b.ifname} (${labLabel(b)})`;
       const reversed = `${p.b.ifname} (${labLabel(b)}) ⇄ ${p.a.ifname} (${labLabel(a)})`;
-      assert.ok(labels.includes(want) || (p.a.ns === 'p2pa' && labels.includes(reversed)), `pair ${want} in ${labels.join(' | ')}`);
+      assert.ok(
+        labels.includes(want) || (p.a.ns === 'p2pa' && labels.includes(reversed)),
+        `pair ${want} in ${labels.join(' | ')}`,
+      );
     }
   });
 
@@ -118,21 +130,34 @@ describe('sidebar explorer on the lab', function () {
       '0.0.0.0:30000-30010/tcp → 172.31.240.4:30000-30010 (nxl-pod)',
       '0.0.0.0:8082/tcp → 172.31.240.6:80 (0123456789ab)',
       '[::]:8080/tcp → [fd00:6e78::2]:80 (nxl-web1)',
-    ]) assert.ok(mappings.includes(want), `${want} in ${mappings.join(' | ')}`);
-    assert.ok(mappings.some((m) => /^0\.0\.0\.0:8081\/tcp → 172\.31\.240\.5:80 \(node \(pid \d+\)\)$/.test(m)), 'the process-only namespace is labelled by its process');
+    ])
+      assert.ok(mappings.includes(want), `${want} in ${mappings.join(' | ')}`);
+    assert.ok(
+      mappings.some((m) => /^0\.0\.0\.0:8081\/tcp → 172\.31\.240\.5:80 \(node \(pid \d+\)\)$/.test(m)),
+      'the process-only namespace is labelled by its process',
+    );
   });
 
-  it('NAT: the full rule set as table → chain → rule, and a DNAT rule\'s tooltip explains it', async () => {
+  it("NAT: the full rule set as table → chain → rule, and a DNAT rule's tooltip explains it", async () => {
     const host = lab.namespaces.find((n) => n.key === 'host')!;
     const set = { ns: host.inode, family: 'ipv4' as const, source: 'iptables-save' };
-    const tables = api.providers.nat.getChildren({ kind: 'ruleSet', set }).map((t) => (t.kind === 'table' ? t.table : ''));
+    const tables = api.providers.nat
+      .getChildren({ kind: 'ruleSet', set })
+      .map((t) => (t.kind === 'table' ? t.table : ''));
     assert.deepEqual([...tables].sort(), ['filter', 'nat', 'raw']);
     const rules = api.providers.nat.getChildren({ kind: 'chain', set, table: 'nat', chain: 'DOCKER' });
     const dnat = rules.find((r) => label(api.providers.nat.getTreeItem(r)).includes('--dport 8080 -j DNAT'));
     assert.ok(dnat, 'the 8080 DNAT rule is an item');
     const tip = rendered(tooltipText(api.providers.nat, dnat));
-    assert.match(tip, /```iptables\n-A DOCKER ! -i nxlbr0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80\n```/, 'the raw rule in a code block');
-    assert.match(tip, /TCP to any local address, port 8080, arriving on any interface except nxlbr0, is rewritten to 172\.31\.240\.2:80 \(container nxl-web1\)/);
+    assert.match(
+      tip,
+      /```iptables\n-A DOCKER ! -i nxlbr0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80\n```/,
+      'the raw rule in a code block',
+    );
+    assert.match(
+      tip,
+      /TCP to any local address, port 8080, arriving on any interface except nxlbr0, is rewritten to 172\.31\.240\.2:80 \(container nxl-web1\)/,
+    );
     assert.match(tip, /nxl-web1/, 'names the container that owns the address');
     assert.match(tip, /PREROUTING → DOCKER/, 'the chain path from the hook');
     assert.match(tip, /\d+ packets, \d+ bytes/, 'the counters');
@@ -163,19 +188,37 @@ describe('sidebar explorer on the lab', function () {
 
   it('Copy Name, Copy Address and Copy Rule Text put the right text on the clipboard', async () => {
     const web1 = lab.namespaces.find((n) => n.key === 'web1')!;
-    await vscode.commands.executeCommand('netnsExplorer.copyName', { kind: 'interface', ns: web1.inode, ifname: 'eth0' });
+    await vscode.commands.executeCommand('netnsExplorer.copyName', {
+      kind: 'interface',
+      ns: web1.inode,
+      ifname: 'eth0',
+    });
     assert.equal(await vscode.env.clipboard.readText(), 'eth0');
-    await vscode.commands.executeCommand('netnsExplorer.copyAddress', { kind: 'interface', ns: web1.inode, ifname: 'eth0' });
+    await vscode.commands.executeCommand('netnsExplorer.copyAddress', {
+      kind: 'interface',
+      ns: web1.inode,
+      ifname: 'eth0',
+    });
     assert.equal(await vscode.env.clipboard.readText(), '172.31.240.2\nfd00:6e78::2');
-    const mappingNode = (await walk(api.providers.nat)).find((x) => x.node.kind === 'mapping' && label(x.item).startsWith('0.0.0.0:8080/tcp'))!.node;
+    const mappingNode = (await walk(api.providers.nat)).find(
+      (x) => x.node.kind === 'mapping' && label(x.item).startsWith('0.0.0.0:8080/tcp'),
+    )!.node;
     await vscode.commands.executeCommand('netnsExplorer.copyRule', mappingNode);
-    assert.match(await vscode.env.clipboard.readText(), /^-A DOCKER .*--dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80$/);
+    assert.match(
+      await vscode.env.clipboard.readText(),
+      /^-A DOCKER .*--dport 8080 -j DNAT --to-destination 172\.31\.240\.2:80$/,
+    );
   });
 
   it('Go to Peer reveals the other end of a veth in the Namespaces view', async () => {
     const host = lab.namespaces.find((n) => n.key === 'host')!;
     const web1 = lab.namespaces.find((n) => n.key === 'web1')!;
-    const target = await vscode.commands.executeCommand<TreeNode>('netnsExplorer.goToPeer', { kind: 'bridgePort', ns: host.inode, bridge: 'nxlbr0', ifname: 'nxlv-web1' });
+    const target = await vscode.commands.executeCommand<TreeNode>('netnsExplorer.goToPeer', {
+      kind: 'bridgePort',
+      ns: host.inode,
+      bridge: 'nxlbr0',
+      ifname: 'nxlv-web1',
+    });
     assert.deepEqual(target, { kind: 'interface', ns: web1.inode, ifname: 'eth0' });
     const selected = api.views.namespaces.selection[0];
     assert.deepEqual(selected, target, 'the peer is selected in the Namespaces view');
@@ -184,7 +227,10 @@ describe('sidebar explorer on the lab', function () {
   it('Filter hides loopback and down interfaces, and searches by address', async () => {
     const none = lab.namespaces.find((n) => n.key === 'none')!;
     await vscode.commands.executeCommand('netnsExplorer.filter', { hideLoopback: true });
-    assert.deepEqual(api.providers.namespaces.getChildren({ kind: 'namespace', ns: none.inode }).filter((c) => c.kind === 'interface'), []);
+    assert.deepEqual(
+      api.providers.namespaces.getChildren({ kind: 'namespace', ns: none.inode }).filter((c) => c.kind === 'interface'),
+      [],
+    );
     await vscode.commands.executeCommand('netnsExplorer.filter', { hideLoopback: false, search: '172.31.240.3' });
     const labels = api.providers.namespaces.getChildren().map((n) => label(api.providers.namespaces.getTreeItem(n)));
     assert.deepEqual(labels, ['nxl-web2']);
@@ -194,14 +240,26 @@ describe('sidebar explorer on the lab', function () {
 
   it('Open NAT Rules as Text: a read-only iptables-save document whose rule lines explain themselves on hover', async () => {
     const host = lab.namespaces.find((n) => n.key === 'host')!;
-    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('netnsExplorer.openNatRules', { kind: 'ruleSet', set: { ns: host.inode, family: 'ipv4', source: 'iptables-save' } });
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('netnsExplorer.openNatRules', {
+      kind: 'ruleSet',
+      set: { ns: host.inode, family: 'ipv4', source: 'iptables-save' },
+    });
     assert.ok(editor);
     const doc = editor.document;
     assert.equal(doc.uri.scheme, 'netns-explorer-nat');
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('--dport 8080 -j DNAT'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('--dport 8080 -j DNAT'));
     assert.ok(line > 0);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 5));
-    const text = rendered(hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      new vscode.Position(line, 5),
+    );
+    const text = rendered(
+      hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'),
+    );
     assert.match(text, /172\.31\.240\.2:80/);
     assert.match(text, /nxl-web1/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');

@@ -11,7 +11,13 @@ describe('extension host smoke', () => {
 
   it('finds the extension under development and activates it', async () => {
     const extension = vscode.extensions.getExtension(extensionId);
-    assert.ok(extension, `${extensionId} is not loaded; loaded: ${vscode.extensions.all.map((e) => e.id).filter((id) => !id.startsWith('vscode.')).join(', ')}`);
+    assert.ok(
+      extension,
+      `${extensionId} is not loaded; loaded: ${vscode.extensions.all
+        .map((e) => e.id)
+        .filter((id) => !id.startsWith('vscode.'))
+        .join(', ')}`,
+    );
     assert.equal(extension.packageJSON.name, 'netns-explorer');
     await extension.activate();
     assert.equal(extension.isActive, true);

@@ -1,4 +1,5 @@
-// The topology view inside a real VS Code extension host, on the real-kernel lab: open it, export SVG and PNG by file URI, live updates.
+// The topology view inside a real VS Code extension host, on the real-kernel lab: open it, export SVG and PNG by file
+// URI, live updates.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,9 @@ describe('topology view on the lab', function () {
     if (process.getuid?.() !== 0) this.skip();
     lab = await labUp();
     dir = mkdtempSync(join(tmpdir(), 'nx-topology-'));
-    await vscode.workspace.getConfiguration('netnsExplorer').update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('netnsExplorer')
+      .update('dockerNetnsDirs', ['/var/run/docker/netns', lab.dockerNetnsDir], vscode.ConfigurationTarget.Global);
     const found = vscode.extensions.getExtension<NetnsExplorerApi>('netns-explorer.netns-explorer');
     assert.ok(found);
     ext = found;
@@ -55,22 +58,34 @@ describe('topology view on the lab', function () {
     assert.ok((rendered.counts.namespace ?? 0) >= lab.namespaces.length + 1, JSON.stringify(rendered.counts));
     assert.ok((rendered.counts.portMapping ?? 0) >= lab.portMappings.length);
     assert.ok((rendered.counts.bridgePort ?? 0) >= lab.bridges[0]!.ports.length);
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('netnsExplorer.topology'));
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('netnsExplorer.topology'));
     assert.ok(tab, 'a topology tab is open');
   });
 
-  it('the page may load files from the extension\'s dist/ folder alone, and follows no command link', async () => {
+  it("the page may load files from the extension's dist/ folder alone, and follows no command link", async () => {
     await vscode.commands.executeCommand('netnsExplorer.showTopology');
     const panel = api.topologyPanel();
     assert.ok(panel, 'the topology panel is open');
     const options = panel.webview.options;
     const dist = join(ext.extensionPath, 'dist');
-    assert.deepEqual(options.localResourceRoots?.map((u) => u.toString()), [vscode.Uri.file(dist).toString()], 'exactly one root: dist/');
+    assert.deepEqual(
+      options.localResourceRoots?.map((u) => u.toString()),
+      [vscode.Uri.file(dist).toString()],
+      'exactly one root: dist/',
+    );
     // Spelled out: none of the wider places a page could want to read is under a root.
     const under = (path: string, root: string) => !relative(root, path).startsWith('..');
-    const wider = ['/', ext.extensionPath, join(ext.extensionPath, 'package.json'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
+    const wider = [
+      '/',
+      ext.extensionPath,
+      join(ext.extensionPath, 'package.json'),
+      ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    ];
     for (const root of options.localResourceRoots ?? []) {
-      for (const path of wider) assert.ok(!under(path, root.fsPath), `${path} is not readable by the page (root ${root.fsPath})`);
+      for (const path of wider)
+        assert.ok(!under(path, root.fsPath), `${path} is not readable by the page (root ${root.fsPath})`);
     }
     assert.ok(under(join(dist, 'webview.js'), dist), 'the bundle itself is');
     assert.equal(options.enableScripts, true);
@@ -84,12 +99,19 @@ describe('topology view on the lab', function () {
     assert.equal(written?.fsPath, target.fsPath);
     const svg = readFileSync(target.fsPath, 'utf8');
     assert.match(svg, /^<\?xml[^>]*>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    for (const ns of lab.namespaces) assert.ok(svg.includes(`>${xmlText(labLabel(ns))}</tspan>`), `namespace ${labLabel(ns)}`);
-    for (const b of lab.bridges) assert.ok(group(svg, `if:${inode(b.ns)}/${b.name}`)?.includes(`>${b.name}</tspan>`), `bridge ${b.name}`);
+    for (const ns of lab.namespaces)
+      assert.ok(svg.includes(`>${xmlText(labLabel(ns))}</tspan>`), `namespace ${labLabel(ns)}`);
+    for (const b of lab.bridges)
+      assert.ok(group(svg, `if:${inode(b.ns)}/${b.name}`)?.includes(`>${b.name}</tspan>`), `bridge ${b.name}`);
     for (const p of lab.vethPairs) {
-      for (const end of [p.a, p.b]) assert.ok(group(svg, `if:${inode(end.ns)}/${end.ifname}`)?.includes(`>${end.ifname}</tspan>`), `veth end ${end.ifname} in ${end.ns}`);
+      for (const end of [p.a, p.b])
+        assert.ok(
+          group(svg, `if:${inode(end.ns)}/${end.ifname}`)?.includes(`>${end.ifname}</tspan>`),
+          `veth end ${end.ifname} in ${end.ns}`,
+        );
     }
-    for (const m of lab.portMappings) assert.ok(svg.includes(`>${m.hostPort}/${m.protocol}`), `published port ${m.hostPort}/${m.protocol}`);
+    for (const m of lab.portMappings)
+      assert.ok(svg.includes(`>${m.hostPort}/${m.protocol}`), `published port ${m.hostPort}/${m.protocol}`);
   });
 
   it('exportTopology writes PNG when the file name says so', async () => {

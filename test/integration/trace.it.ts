@@ -1,4 +1,5 @@
-// Trace Connection in the real extension host, on the lab: the verdict and steps in the Trace view, and the path highlighted in the topology.
+// Trace Connection in the real extension host, on the lab: the verdict and steps in the Trace view, and the path
+// highlighted in the topology.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { interfaceNodeId, namespaceNodeId } from '../../src/core/topology/ids';
@@ -29,7 +30,10 @@ describe('Trace Connection on the lab', function () {
     const web1 = lab.namespaces.find((n) => n.key === 'web1')!;
     await vscode.commands.executeCommand('netnsExplorer.showTopology');
     await vscode.commands.executeCommand('netnsExplorer.traceRequest', {
-      source: { kind: 'outside', namespace: host.inode, iface: 'eth0' }, dst: '198.18.0.1', dport: 8080, protocol: 'tcp',
+      source: { kind: 'outside', namespace: host.inode, iface: 'eth0' },
+      dst: '198.18.0.1',
+      dport: 8080,
+      protocol: 'tcp',
     });
 
     const result = api.trace.current;
@@ -41,9 +45,18 @@ describe('Trace Connection on the lab', function () {
     const roots = api.trace.getChildren();
     const verdictItem = api.trace.getTreeItem(roots[0]!);
     assert.equal(verdictItem.label, result.summary, 'the verdict is the first item');
-    const steps = roots.slice(1).map((n) => { const item = api.trace.getTreeItem(n); return `${String(item.label).trim()} — ${String(item.description ?? '')}`; });
-    assert.ok(steps.some((l) => /PREROUTING/.test(l)), `a nat PREROUTING step: ${steps.join(' | ')}`);
-    assert.ok(steps.some((l) => /172\.31\.240\.2:80/.test(l)), `a step names the new destination: ${steps.join(' | ')}`);
+    const steps = roots.slice(1).map((n) => {
+      const item = api.trace.getTreeItem(n);
+      return `${String(item.label).trim()} — ${String(item.description ?? '')}`;
+    });
+    assert.ok(
+      steps.some((l) => /PREROUTING/.test(l)),
+      `a nat PREROUTING step: ${steps.join(' | ')}`,
+    );
+    assert.ok(
+      steps.some((l) => /172\.31\.240\.2:80/.test(l)),
+      `a step names the new destination: ${steps.join(' | ')}`,
+    );
 
     const path = api.tracedPath();
     assert.ok(path, 'the traced path is published');

@@ -1,4 +1,5 @@
-// The hostile-names lab: namespaces, interfaces and rule comments named to break HTML, Markdown, argv and terminals; all marked nxh-hx.
+// The hostile-names lab: namespaces, interfaces and rule comments named to break HTML, Markdown, argv and terminals;
+// all marked nxh-hx.
 import * as fs from 'node:fs';
 import { ExecRunner, formatArgv, type Runner } from '../../src/host/runner';
 import { acquireLabLock, releaseLabLock } from './lab';
@@ -18,7 +19,10 @@ export const HOSTILE_NAMES = {
 } as const;
 export type HostileKey = keyof typeof HOSTILE_NAMES;
 
-/** Interface names are at most 15 bytes and may not hold '/', ':' or spaces (ip refuses them), but may hold markup and quotes. */
+/**
+ * Interface names are at most 15 bytes and may not hold '/', ':' or spaces (ip refuses them), but may hold markup and
+ * quotes.
+ */
 export const HOSTILE_IFACES = { html: '<img>"v', markdown: '[v](x)' } as const;
 export const HOSTILE_ADDRS = { html: '10.254.77.1/30', markdown: '10.254.77.2/30' } as const;
 
@@ -53,7 +57,6 @@ export function hostileRules(): string {
   ].join('\n');
 }
 
-
 async function must(runner: Runner, argv: string[], input?: string): Promise<void> {
   const r = await runner.run(argv, input === undefined ? {} : { input });
   if (r.failure) throw new Error(`hostile lab: ${formatArgv(argv)}: ${r.stderr.trim() || r.failure.message}`);
@@ -61,7 +64,11 @@ async function must(runner: Runner, argv: string[], input?: string): Promise<voi
 
 /** `/run/netns` entries carrying the marker (names may hold newlines: read the folder, never parse `ip netns list`). */
 export function hostileLeftovers(): string[] {
-  try { return fs.readdirSync(NETNS_DIR).filter((n) => n.includes(HOSTILE_MARKER)); } catch { return []; }
+  try {
+    return fs.readdirSync(NETNS_DIR).filter((n) => n.includes(HOSTILE_MARKER));
+  } catch {
+    return [];
+  }
 }
 
 async function teardown(runner: Runner): Promise<void> {
@@ -73,7 +80,9 @@ async function teardown(runner: Runner): Promise<void> {
   if (problems.length) throw new Error(`hostile lab: could not delete ${problems.join('; ')}`);
 }
 
-/** Takes the lab lock and builds the hostile namespaces (removing leftovers first); on failure cleans up and rethrows. */
+/**
+ * Takes the lab lock and builds the hostile namespaces (removing leftovers first); on failure cleans up and rethrows.
+ */
 export async function hostileUp(opts: { runner?: Runner; log?: (line: string) => void } = {}): Promise<HostileState> {
   const runner = opts.runner ?? new ExecRunner({ timeoutMs: 20_000 });
   await acquireLabLock(opts.log ?? (() => undefined));
@@ -85,9 +94,32 @@ export async function hostileUp(opts: { runner?: Runner; log?: (line: string) =>
       ids[key] = String(fs.statSync(`${NETNS_DIR}/${name}`).ino);
     }
     const net = (key: HostileKey) => `--net=${NETNS_DIR}/${HOSTILE_NAMES[key]}`;
-    await must(runner, ['ip', '-n', HOSTILE_NAMES.html, 'link', 'add', HOSTILE_IFACES.html, 'type', 'veth', 'peer', 'name', HOSTILE_IFACES.markdown, 'netns', HOSTILE_NAMES.markdown]);
+    await must(runner, [
+      'ip',
+      '-n',
+      HOSTILE_NAMES.html,
+      'link',
+      'add',
+      HOSTILE_IFACES.html,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      HOSTILE_IFACES.markdown,
+      'netns',
+      HOSTILE_NAMES.markdown,
+    ]);
     for (const key of ['html', 'markdown'] as const) {
-      await must(runner, ['ip', '-n', HOSTILE_NAMES[key], 'addr', 'add', HOSTILE_ADDRS[key], 'dev', HOSTILE_IFACES[key]]);
+      await must(runner, [
+        'ip',
+        '-n',
+        HOSTILE_NAMES[key],
+        'addr',
+        'add',
+        HOSTILE_ADDRS[key],
+        'dev',
+        HOSTILE_IFACES[key],
+      ]);
       await must(runner, ['ip', '-n', HOSTILE_NAMES[key], 'link', 'set', HOSTILE_IFACES[key], 'up']);
     }
     await must(runner, ['nsenter', net('html'), '--', 'iptables-restore', '--noflush'], hostileRules());

@@ -1,4 +1,5 @@
-// The lab: builds and tears down Docker-28-shaped container networking from nxl-* namespaces, and records what it built.
+// The lab: builds and tears down Docker-28-shaped container networking from nxl-* namespaces, and records what it
+// built.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -149,14 +150,27 @@ interface NamespaceSpec {
 const COMMON_SYSCTLS = ['net.ipv6.conf.default.accept_dad=0'];
 
 const lo: LabInterface = { name: 'lo', kind: 'loopback', addresses: [], master: null };
-const veth = (name: string, addresses: string[], master: string | null = null): LabInterface =>
-  ({ name, kind: 'veth', addresses, master });
-const server = (tcp: number[], udp: number[] = [], ownPidNamespace = false): ProcessSpec => ({ tcp, udp, ownPidNamespace });
+const veth = (name: string, addresses: string[], master: string | null = null): LabInterface => ({
+  name,
+  kind: 'veth',
+  addresses,
+  master,
+});
+const server = (tcp: number[], udp: number[] = [], ownPidNamespace = false): ProcessSpec => ({
+  tcp,
+  udp,
+  ownPidNamespace,
+});
 const sleeper = (ownPidNamespace = false): ProcessSpec => server([], [], ownPidNamespace);
 
 const NAMESPACES: NamespaceSpec[] = [
   {
-    key: 'host', kind: 'named', mode: 'other', name: 'nxl-host', serverName: null, processes: [],
+    key: 'host',
+    kind: 'named',
+    mode: 'other',
+    name: 'nxl-host',
+    serverName: null,
+    processes: [],
     interfaces: [
       lo,
       { name: BRIDGE, kind: 'bridge', addresses: ['172.31.240.1/24', 'fd00:6e78::1/64'], master: null },
@@ -172,41 +186,94 @@ const NAMESPACES: NamespaceSpec[] = [
     sysctls: ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'],
   },
   {
-    key: 'out', kind: 'named', mode: 'other', name: 'nxl-out', serverName: null, processes: [],
-    interfaces: [lo, veth('eth0', ['198.18.0.2/24', 'fd00:6e79::2/64'])], gateways: [],
+    key: 'out',
+    kind: 'named',
+    mode: 'other',
+    name: 'nxl-out',
+    serverName: null,
+    processes: [],
+    interfaces: [lo, veth('eth0', ['198.18.0.2/24', 'fd00:6e79::2/64'])],
+    gateways: [],
   },
   {
-    key: 'web1', kind: 'named', mode: 'bridge', name: 'nxl-web1', serverName: 'nxl-web1', processes: [server([80])],
-    interfaces: [lo, veth('eth0', ['172.31.240.2/24', 'fd00:6e78::2/64'])], gateways: ['172.31.240.1', 'fd00:6e78::1'],
+    key: 'web1',
+    kind: 'named',
+    mode: 'bridge',
+    name: 'nxl-web1',
+    serverName: 'nxl-web1',
+    processes: [server([80])],
+    interfaces: [lo, veth('eth0', ['172.31.240.2/24', 'fd00:6e78::2/64'])],
+    gateways: ['172.31.240.1', 'fd00:6e78::1'],
   },
   {
-    key: 'web2', kind: 'named', mode: 'bridge', name: 'nxl-web2', serverName: 'nxl-web2', processes: [server([80], [53])],
-    interfaces: [lo, veth('eth0', ['172.31.240.3/24'])], gateways: ['172.31.240.1'],
+    key: 'web2',
+    kind: 'named',
+    mode: 'bridge',
+    name: 'nxl-web2',
+    serverName: 'nxl-web2',
+    processes: [server([80], [53])],
+    interfaces: [lo, veth('eth0', ['172.31.240.3/24'])],
+    gateways: ['172.31.240.1'],
   },
   {
-    key: 'pod', kind: 'named', mode: 'container', name: 'nxl-pod', serverName: 'nxl-pod',
+    key: 'pod',
+    kind: 'named',
+    mode: 'container',
+    name: 'nxl-pod',
+    serverName: 'nxl-pod',
     processes: [server([30000, 30005], [], true), sleeper(true)],
-    interfaces: [lo, veth('eth0', ['172.31.240.4/24'])], gateways: ['172.31.240.1'],
+    interfaces: [lo, veth('eth0', ['172.31.240.4/24'])],
+    gateways: ['172.31.240.1'],
   },
   {
-    key: 'proc', kind: 'process', mode: 'bridge', name: null, serverName: 'nxl-proc', processes: [server([80])],
-    interfaces: [lo, veth('eth0', ['172.31.240.5/24'])], gateways: ['172.31.240.1'],
+    key: 'proc',
+    kind: 'process',
+    mode: 'bridge',
+    name: null,
+    serverName: 'nxl-proc',
+    processes: [server([80])],
+    interfaces: [lo, veth('eth0', ['172.31.240.5/24'])],
+    gateways: ['172.31.240.1'],
   },
   {
-    key: 'docker', kind: 'docker', mode: 'bridge', name: LAB_DOCKER_SANDBOX_KEY, serverName: 'nxl-docker', processes: [server([80])],
-    interfaces: [lo, veth('eth0', ['172.31.240.6/24'])], gateways: ['172.31.240.1'],
+    key: 'docker',
+    kind: 'docker',
+    mode: 'bridge',
+    name: LAB_DOCKER_SANDBOX_KEY,
+    serverName: 'nxl-docker',
+    processes: [server([80])],
+    interfaces: [lo, veth('eth0', ['172.31.240.6/24'])],
+    gateways: ['172.31.240.1'],
   },
   {
-    key: 'none', kind: 'named', mode: 'none', name: 'nxl-none', serverName: null, processes: [sleeper()],
-    interfaces: [lo], gateways: [],
+    key: 'none',
+    kind: 'named',
+    mode: 'none',
+    name: 'nxl-none',
+    serverName: null,
+    processes: [sleeper()],
+    interfaces: [lo],
+    gateways: [],
   },
   {
-    key: 'p2pa', kind: 'named', mode: 'other', name: 'nxl-p2pa', serverName: null, processes: [],
-    interfaces: [lo, veth('p2p0', ['10.255.0.1/30'])], gateways: [],
+    key: 'p2pa',
+    kind: 'named',
+    mode: 'other',
+    name: 'nxl-p2pa',
+    serverName: null,
+    processes: [],
+    interfaces: [lo, veth('p2p0', ['10.255.0.1/30'])],
+    gateways: [],
   },
   {
-    key: 'p2pb', kind: 'named', mode: 'other', name: 'nxl-p2pb', serverName: null, processes: [],
-    interfaces: [lo, veth('p2p0', ['10.255.0.2/30'])], gateways: [],
+    key: 'p2pb',
+    kind: 'named',
+    mode: 'other',
+    name: 'nxl-p2pb',
+    serverName: null,
+    processes: [],
+    interfaces: [lo, veth('p2p0', ['10.255.0.2/30'])],
+    gateways: [],
   },
 ];
 
@@ -231,8 +298,15 @@ const PORT_MAPPINGS: LabPortMapping[] = [
   mapping('tcp', 'ipv6', '::', 8080, 'fd00:6e78::2', 80, 'web1'),
 ];
 
-function mapping(protocol: 'tcp' | 'udp', family: 'ipv4' | 'ipv6', hostIp: string, hostPort: number | string,
-  targetIp: string, targetPort: number | string, target: LabNamespaceKey): LabPortMapping {
+function mapping(
+  protocol: 'tcp' | 'udp',
+  family: 'ipv4' | 'ipv6',
+  hostIp: string,
+  hostPort: number | string,
+  targetIp: string,
+  targetPort: number | string,
+  target: LabNamespaceKey,
+): LabPortMapping {
   return { ns: 'host', chain: 'DOCKER', protocol, family, hostIp, hostPort, targetIp, targetPort, target };
 }
 
@@ -246,9 +320,9 @@ export function dockerRules(family: 'ipv4' | 'ipv6'): string {
   const host = family === 'ipv4' ? '/32' : '/128';
   const mappings = PORT_MAPPINGS.filter((m) => m.family === family);
   const containerIps = [...new Set(mappings.map((m) => m.targetIp))];
-  const portMatch = (protocol: string, port: number | string) => `-p ${protocol} -m ${protocol} --dport ${String(port).replace('-', ':')}`;
-  const destination = (m: LabPortMapping) =>
-    `${family === 'ipv6' ? `[${m.targetIp}]` : m.targetIp}:${m.targetPort}`;
+  const portMatch = (protocol: string, port: number | string) =>
+    `-p ${protocol} -m ${protocol} --dport ${String(port).replace('-', ':')}`;
+  const destination = (m: LabPortMapping) => `${family === 'ipv6' ? `[${m.targetIp}]` : m.targetIp}:${m.targetPort}`;
   const anyAddress = family === 'ipv4' ? '0.0.0.0' : '::';
   return [
     '*raw',
@@ -269,7 +343,10 @@ export function dockerRules(family: 'ipv4' | 'ipv6'): string {
     ':DOCKER-USER - [0:0]',
     '-A FORWARD -j DOCKER-USER',
     '-A FORWARD -j DOCKER-FORWARD',
-    ...mappings.map((m) => `-A DOCKER -d ${m.targetIp}${host} ! -i ${BRIDGE} -o ${BRIDGE} ${portMatch(m.protocol, m.targetPort)} -j ACCEPT`),
+    ...mappings.map(
+      (m) =>
+        `-A DOCKER -d ${m.targetIp}${host} ! -i ${BRIDGE} -o ${BRIDGE} ${portMatch(m.protocol, m.targetPort)} -j ACCEPT`,
+    ),
     `-A DOCKER ! -i ${BRIDGE} -o ${BRIDGE} -j DROP`,
     `-A DOCKER-BRIDGE -o ${BRIDGE} -j DOCKER`,
     `-A DOCKER-CT -o ${BRIDGE} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
@@ -345,7 +422,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-interface NsIdentity { dev: bigint; ino: bigint }
+interface NsIdentity {
+  dev: bigint;
+  ino: bigint;
+}
 
 function nsIdentity(file: string): NsIdentity | null {
   try {
@@ -366,7 +446,11 @@ interface ProcEntry {
 }
 
 function readOr(file: string, fallback: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch { return fallback; }
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 function nsInodeOf(link: string): string | null {
@@ -385,7 +469,9 @@ function readProcess(pid: number): ProcEntry | null {
     netIno: nsInodeOf(`/proc/${pid}/ns/net`),
     pidNs: nsInodeOf(`/proc/${pid}/ns/pid`),
     command: readOr(`/proc/${pid}/comm`, '').trim(),
-    argv: readOr(`/proc/${pid}/cmdline`, '').split('\0').filter((a) => a !== ''),
+    argv: readOr(`/proc/${pid}/cmdline`, '')
+      .split('\0')
+      .filter((a) => a !== ''),
     zombie: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z',
   };
 }
@@ -416,7 +502,10 @@ function mountPoints(): Set<string> {
 
 function labNetnsNames(): string[] {
   try {
-    return fs.readdirSync(NETNS_RUN_DIR).filter((n) => n.startsWith(LAB_NAME_PREFIX)).sort();
+    return fs
+      .readdirSync(NETNS_RUN_DIR)
+      .filter((n) => n.startsWith(LAB_NAME_PREFIX))
+      .sort();
   } catch {
     return [];
   }
@@ -481,7 +570,15 @@ function configureLines(spec: NamespaceSpec): string[] {
 }
 
 function launchArgv(spec: NamespaceSpec, proc: ProcessSpec, readyFile: string, built: Built): string[] {
-  const serverArgv = [process.execPath, labServerPath(), LAB_PROCESS_MARKER, '--name', spec.serverName ?? `nxl-${spec.key}`, '--ready', readyFile];
+  const serverArgv = [
+    process.execPath,
+    labServerPath(),
+    LAB_PROCESS_MARKER,
+    '--name',
+    spec.serverName ?? `nxl-${spec.key}`,
+    '--ready',
+    readyFile,
+  ];
   if (proc.tcp.length) serverArgv.push('--tcp', proc.tcp.join(','));
   if (proc.udp.length) serverArgv.push('--udp', proc.udp.join(','));
   if (!proc.tcp.length && !proc.udp.length) serverArgv.push('--sleep');
@@ -500,7 +597,9 @@ async function waitForReady(files: string[], timeoutMs: number): Promise<void> {
     const waiting = files.filter((f) => !fs.existsSync(f));
     if (waiting.length === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`lab: servers did not start within ${timeoutMs} ms: ${waiting.map((f) => path.basename(f)).join(', ')}`);
+      throw new Error(
+        `lab: servers did not start within ${timeoutMs} ms: ${waiting.map((f) => path.basename(f)).join(', ')}`,
+      );
     }
     await sleep(25);
   }
@@ -565,12 +664,19 @@ function describeState(built: Built): LabState {
       ]),
     };
   });
-  const bridges = NAMESPACES.flatMap((spec) => spec.interfaces.filter((i) => i.kind === 'bridge').map((bridge): LabBridge => ({
-    ns: spec.key,
-    name: bridge.name,
-    addresses: bridge.addresses,
-    ports: spec.interfaces.filter((i) => i.master === bridge.name).map((i) => i.name).sort(),
-  })));
+  const bridges = NAMESPACES.flatMap((spec) =>
+    spec.interfaces
+      .filter((i) => i.kind === 'bridge')
+      .map((bridge): LabBridge => ({
+        ns: spec.key,
+        name: bridge.name,
+        addresses: bridge.addresses,
+        ports: spec.interfaces
+          .filter((i) => i.master === bridge.name)
+          .map((i) => i.name)
+          .sort(),
+      })),
+  );
   return {
     version: 1,
     createdAt: new Date().toISOString(),
@@ -612,7 +718,13 @@ async function build(runner: Runner, log: (line: string) => void, readyTimeoutMs
   for (const spec of NAMESPACES) await ipBatch(runner, spec, built, createLines(spec, built));
   for (const spec of NAMESPACES) await ipBatch(runner, spec, built, configureLines(spec));
   // Routes last: every link and address on both ends is up by now.
-  for (const spec of NAMESPACES) await ipBatch(runner, spec, built, spec.gateways.map((gw) => `route add default via ${gw}`));
+  for (const spec of NAMESPACES)
+    await ipBatch(
+      runner,
+      spec,
+      built,
+      spec.gateways.map((gw) => `route add default via ${gw}`),
+    );
 
   log('writing NAT rules in nxl-host');
   const host = enter(specOf('host'), built);
@@ -620,7 +732,11 @@ async function build(runner: Runner, log: (line: string) => void, readyTimeoutMs
   await must(runner, [...host, 'ip6tables-restore', '--noflush'], dockerRules('ipv6'));
 
   log('starting servers');
-  await startProcesses(NAMESPACES.filter((n) => n.key !== 'proc'), built, readyTimeoutMs);
+  await startProcesses(
+    NAMESPACES.filter((n) => n.key !== 'proc'),
+    built,
+    readyTimeoutMs,
+  );
 
   const state = describeState(built);
   fs.writeFileSync(LAB_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
@@ -643,7 +759,12 @@ function lockOwner(): number | null {
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function acquireLabLock(log: (line: string) => void, timeoutMs = 20 * 60_000): Promise<void> {
@@ -664,7 +785,10 @@ export async function acquireLabLock(log: (line: string) => void, timeoutMs = 20
       continue;
     }
     if (Date.now() > deadline) throw new Error(`lab: another process (pid ${owner ?? '?'}) holds ${LAB_LOCK_DIR}`);
-    if (!said) { log(`waiting for the lab lock held by pid ${owner ?? '?'}`); said = true; }
+    if (!said) {
+      log(`waiting for the lab lock held by pid ${owner ?? '?'}`);
+      said = true;
+    }
     await sleep(owner === null ? 50 : 500); // no pid yet: the owner is between mkdir and write
   }
 }
@@ -713,7 +837,8 @@ function labNamespaceInodes(state: LabState | null): Set<string> {
 /** Kills processes in lab namespaces and processes carrying the lab marker, and waits until they are gone. */
 async function killLabProcesses(inodes: Set<string>, recorded: number[]): Promise<number[]> {
   const spare = new Set([process.pid, process.ppid, 1]);
-  const isTarget = (p: ProcEntry) => !spare.has(p.pid) && ((p.netIno !== null && inodes.has(p.netIno)) || isLabProcess(p));
+  const isTarget = (p: ProcEntry) =>
+    !spare.has(p.pid) && ((p.netIno !== null && inodes.has(p.netIno)) || isLabProcess(p));
   // Recorded PIDs count only while they are still lab processes: a PID may have been reused since.
   const targets = new Map<number, ProcEntry>();
   for (const proc of scanProcesses()) if (isTarget(proc)) targets.set(proc.pid, proc);
@@ -723,11 +848,18 @@ async function killLabProcesses(inodes: Set<string>, recorded: number[]): Promis
   }
   for (let round = 0; round < 3 && targets.size > 0; round++) {
     for (const pid of targets.keys()) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
-      const alive = [...targets.keys()].filter((pid) => { const p = readProcess(pid); return p !== null && !p.zombie; });
+      const alive = [...targets.keys()].filter((pid) => {
+        const p = readProcess(pid);
+        return p !== null && !p.zombie;
+      });
       if (alive.length === 0) break;
       await sleep(25);
     }
@@ -806,7 +938,9 @@ export function labLeftovers(): { namespaces: string[]; mounts: string[]; proces
   return {
     namespaces: labNetnsNames(),
     mounts: [DOCKER_NETNS_PATH, LAB_DOCKER_NETNS_DIR].filter((m) => mounts.has(m)),
-    processes: scanProcesses().filter(isLabProcess).map((p) => p.pid),
+    processes: scanProcesses()
+      .filter(isLabProcess)
+      .map((p) => p.pid),
     stateDir: fs.existsSync(LAB_STATE_DIR),
   };
 }

@@ -9,7 +9,9 @@ function summary(state: LabState): string {
   for (const ns of state.namespaces) {
     const where = ns.name ?? ns.path;
     const addresses = ns.interfaces.flatMap((i) => i.addresses.map((a) => `${i.name} ${a}`)).join(', ');
-    lines.push(`  ${ns.key.padEnd(7)} ${ns.kind.padEnd(7)} ${ns.mode.padEnd(10)} ${where}  inode ${ns.inode}  pids [${ns.pids.join(' ')}]`);
+    lines.push(
+      `  ${ns.key.padEnd(7)} ${ns.kind.padEnd(7)} ${ns.mode.padEnd(10)} ${where}  inode ${ns.inode}  pids [${ns.pids.join(' ')}]`,
+    );
     if (addresses) lines.push(`          ${addresses}`);
   }
   lines.push('', 'published ports (DNAT in nxl-host, chain DOCKER):');
@@ -49,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const gone = state.namespaces.filter((ns) => !fs.existsSync(ns.path)).map((ns) => ns.key);
-      if (gone.length) console.log(`warning: state file present but these namespaces are gone: ${gone.join(', ')} (run down, then up)`);
+      if (gone.length)
+        console.log(
+          `warning: state file present but these namespaces are gone: ${gone.join(', ')} (run down, then up)`,
+        );
       console.log(json ? JSON.stringify(state, null, 2) : summary(state));
       return 0;
     }
@@ -60,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;

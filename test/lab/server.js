@@ -23,7 +23,11 @@ const udpPorts = ports('--udp');
 
 function fail(error) {
   if (readyFile) {
-    try { fs.writeFileSync(`${readyFile}.failed`, `${name}: ${error && error.message ? error.message : error}\n`); } catch { /* nothing to report to */ }
+    try {
+      fs.writeFileSync(`${readyFile}.failed`, `${name}: ${error && error.message ? error.message : error}\n`);
+    } catch {
+      /* nothing to report to */
+    }
   }
   process.exit(1);
 }

@@ -1,4 +1,5 @@
-// Extra namespaces for the trace's real-kernel scenarios (prefix nxt-): a Docker-28-shaped host with two bridges, and their probes.
+// Extra namespaces for the trace's real-kernel scenarios (prefix nxt-): a Docker-28-shaped host with two bridges, and
+// their probes.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,19 +23,39 @@ const HOST = 'nxt-host';
 const BR0 = 'nxtbr0';
 const BR1 = 'nxtbr1';
 
-const container = (name: string, ifAddrs: string[], gateways: string[], tcp: number[] = [80], udp: number[] = []): NsSpec =>
-  ({ name, links: [['eth0', ifAddrs, null]], gateways, tcp, udp });
+const container = (
+  name: string,
+  ifAddrs: string[],
+  gateways: string[],
+  tcp: number[] = [80],
+  udp: number[] = [],
+): NsSpec => ({ name, links: [['eth0', ifAddrs, null]], gateways, tcp, udp });
 
 export const TRACE_NAMESPACES: NsSpec[] = [
   {
-    name: HOST, gateways: [], tcp: [], udp: [],
+    name: HOST,
+    gateways: [],
+    tcp: [],
+    udp: [],
     links: [
-      [BR0, ['10.77.0.1/24', 'fd00:77::1/64'], null], [BR1, ['10.78.0.1/24'], null],
+      [BR0, ['10.77.0.1/24', 'fd00:77::1/64'], null],
+      [BR1, ['10.78.0.1/24'], null],
       ['eth0', ['198.19.0.1/24', 'fd00:79::1/64'], null],
-      ['nxtv-a', [], BR0], ['nxtv-b', [], BR0], ['nxtv-d', [], BR0], ['nxtv-e', [], BR0], ['nxtv-f', [], BR0], ['nxtv-c', [], BR1],
+      ['nxtv-a', [], BR0],
+      ['nxtv-b', [], BR0],
+      ['nxtv-d', [], BR0],
+      ['nxtv-e', [], BR0],
+      ['nxtv-f', [], BR0],
+      ['nxtv-c', [], BR1],
     ],
   },
-  { name: 'nxt-out', links: [['eth0', ['198.19.0.2/24', 'fd00:79::2/64'], null]], gateways: ['198.19.0.1', 'fd00:79::1'], tcp: [], udp: [] },
+  {
+    name: 'nxt-out',
+    links: [['eth0', ['198.19.0.2/24', 'fd00:79::2/64'], null]],
+    gateways: ['198.19.0.1', 'fd00:79::1'],
+    tcp: [],
+    udp: [],
+  },
   container('nxt-a', ['10.77.0.2/24', 'fd00:77::2/64'], ['10.77.0.1', 'fd00:77::1'], [80], [53]),
   container('nxt-b', ['10.77.0.3/24'], ['10.77.0.1']),
   container('nxt-c', ['10.78.0.2/24'], ['10.78.0.1']),
@@ -44,27 +65,64 @@ export const TRACE_NAMESPACES: NsSpec[] = [
 ];
 
 /** host-side veth name → container namespace. */
-const VETHS: [string, string][] = [['eth0', 'nxt-out'], ['nxtv-a', 'nxt-a'], ['nxtv-b', 'nxt-b'], ['nxtv-c', 'nxt-c'], ['nxtv-d', 'nxt-d'], ['nxtv-e', 'nxt-e'], ['nxtv-f', 'nxt-f']];
+const VETHS: [string, string][] = [
+  ['eth0', 'nxt-out'],
+  ['nxtv-a', 'nxt-a'],
+  ['nxtv-b', 'nxt-b'],
+  ['nxtv-c', 'nxt-c'],
+  ['nxtv-d', 'nxt-d'],
+  ['nxtv-e', 'nxt-e'],
+  ['nxtv-f', 'nxt-f'],
+];
 
 const PUBLISHED = ['10.77.0.2', '10.77.0.3', '10.77.0.4', '10.77.0.5', '10.77.0.6'];
-const ACCEPTS: [string, string, number][] = [['10.77.0.2', 'tcp', 80], ['10.77.0.2', 'udp', 53], ['10.77.0.3', 'tcp', 80], ['10.77.0.4', 'tcp', 80], ['10.77.0.5', 'tcp', 80], ['10.77.0.6', 'tcp', 80]];
+const ACCEPTS: [string, string, number][] = [
+  ['10.77.0.2', 'tcp', 80],
+  ['10.77.0.2', 'udp', 53],
+  ['10.77.0.3', 'tcp', 80],
+  ['10.77.0.4', 'tcp', 80],
+  ['10.77.0.5', 'tcp', 80],
+  ['10.77.0.6', 'tcp', 80],
+];
 
-/** Docker 28.0.1 shaped rules for two bridges, plus a few rules of our own (DOCKER-USER, a 127.0.0.1 DNAT, a statistic service). */
+/**
+ * Docker 28.0.1 shaped rules for two bridges, plus a few rules of our own (DOCKER-USER, a 127.0.0.1 DNAT, a statistic
+ * service).
+ */
 export function traceRulesV4(): string {
   const bridges = [BR0, BR1];
   return [
-    '*raw', ':PREROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]',
+    '*raw',
+    ':PREROUTING ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
     ...PUBLISHED.map((ip) => `-A PREROUTING -d ${ip}/32 ! -i ${BR0} -j DROP`),
     'COMMIT',
-    '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]',
-    ...['DOCKER', 'DOCKER-BRIDGE', 'DOCKER-CT', 'DOCKER-FORWARD', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-USER'].map((c) => `:${c} - [0:0]`),
-    '-A FORWARD -j DOCKER-USER', '-A FORWARD -j DOCKER-FORWARD',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ...[
+      'DOCKER',
+      'DOCKER-BRIDGE',
+      'DOCKER-CT',
+      'DOCKER-FORWARD',
+      'DOCKER-ISOLATION-STAGE-1',
+      'DOCKER-ISOLATION-STAGE-2',
+      'DOCKER-USER',
+    ].map((c) => `:${c} - [0:0]`),
+    '-A FORWARD -j DOCKER-USER',
+    '-A FORWARD -j DOCKER-FORWARD',
     '-A OUTPUT -p tcp -m tcp --dport 8447 -m owner --uid-owner 0 -j DROP',
-    ...ACCEPTS.map(([ip, proto, port]) => `-A DOCKER -d ${ip}/32 ! -i ${BR0} -o ${BR0} -p ${proto} -m ${proto} --dport ${port} -j ACCEPT`),
+    ...ACCEPTS.map(
+      ([ip, proto, port]) =>
+        `-A DOCKER -d ${ip}/32 ! -i ${BR0} -o ${BR0} -p ${proto} -m ${proto} --dport ${port} -j ACCEPT`,
+    ),
     ...bridges.map((b) => `-A DOCKER ! -i ${b} -o ${b} -j DROP`),
     ...bridges.map((b) => `-A DOCKER-BRIDGE -o ${b} -j DOCKER`),
     ...bridges.map((b) => `-A DOCKER-CT -o ${b} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`),
-    '-A DOCKER-FORWARD -j DOCKER-CT', '-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1', '-A DOCKER-FORWARD -j DOCKER-BRIDGE',
+    '-A DOCKER-FORWARD -j DOCKER-CT',
+    '-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1',
+    '-A DOCKER-FORWARD -j DOCKER-BRIDGE',
     ...bridges.map((b) => `-A DOCKER-FORWARD -i ${b} -j ACCEPT`),
     ...bridges.map((b) => `-A DOCKER-ISOLATION-STAGE-1 -i ${b} ! -o ${b} -j DOCKER-ISOLATION-STAGE-2`),
     ...bridges.map((b) => `-A DOCKER-ISOLATION-STAGE-2 -o ${b} -j DROP`),
@@ -72,8 +130,15 @@ export function traceRulesV4(): string {
     '-A DOCKER-USER -s 198.19.0.2/32 -d 10.77.0.3/32 -p tcp -m tcp --dport 80 -m comment --comment "block the outside from nxt-b" -j DROP',
     '-A DOCKER-USER -j RETURN',
     'COMMIT',
-    '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]',
-    ':DOCKER - [0:0]', ':NXT-SVC - [0:0]', ':NXT-SEP-D - [0:0]', ':NXT-SEP-E - [0:0]',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':DOCKER - [0:0]',
+    ':NXT-SVC - [0:0]',
+    ':NXT-SEP-D - [0:0]',
+    ':NXT-SEP-E - [0:0]',
     '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
     '-A OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 8445 -j DNAT --to-destination 10.77.0.2:80',
     '-A OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 8446 -j DNAT --to-destination 10.78.0.2:80',
@@ -81,7 +146,8 @@ export function traceRulesV4(): string {
     `-A POSTROUTING -s 10.77.0.0/24 ! -o ${BR0} -j MASQUERADE`,
     `-A POSTROUTING -s 10.78.0.0/24 ! -o ${BR1} -j MASQUERADE`,
     `-A POSTROUTING -o ${BR1} -m addrtype --src-type LOCAL -j MASQUERADE`,
-    `-A DOCKER -i ${BR0} -j RETURN`, `-A DOCKER -i ${BR1} -j RETURN`,
+    `-A DOCKER -i ${BR0} -j RETURN`,
+    `-A DOCKER -i ${BR1} -j RETURN`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.77.0.2:80`,
     `-A DOCKER ! -i ${BR0} -p udp -m udp --dport 5353 -j DNAT --to-destination 10.77.0.2:53`,
     `-A DOCKER -d 127.0.0.1/32 ! -i ${BR0} -p tcp -m tcp --dport 8443 -j DNAT --to-destination 10.77.0.2:80`,
@@ -92,28 +158,47 @@ export function traceRulesV4(): string {
     '-A NXT-SVC -m comment --comment "svc backend e" -j NXT-SEP-E',
     '-A NXT-SEP-D -p tcp -m tcp -j DNAT --to-destination 10.77.0.4:80',
     '-A NXT-SEP-E -p tcp -m tcp -j DNAT --to-destination 10.77.0.5:80',
-    'COMMIT', '',
+    'COMMIT',
+    '',
   ].join('\n');
 }
 
 export function traceRulesV6(): string {
   return [
-    '*raw', ':PREROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', `-A PREROUTING -d fd00:77::2/128 ! -i ${BR0} -j DROP`, 'COMMIT',
-    '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]',
-    ...['DOCKER', 'DOCKER-BRIDGE', 'DOCKER-CT', 'DOCKER-FORWARD', 'DOCKER-USER'].map((c) => `:${c} - [0:0]`),
-    '-A FORWARD -j DOCKER-USER', '-A FORWARD -j DOCKER-FORWARD',
-    `-A DOCKER -d fd00:77::2/128 ! -i ${BR0} -o ${BR0} -p tcp -m tcp --dport 80 -j ACCEPT`,
-    `-A DOCKER ! -i ${BR0} -o ${BR0} -j DROP`, `-A DOCKER-BRIDGE -o ${BR0} -j DOCKER`,
-    `-A DOCKER-CT -o ${BR0} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-    '-A DOCKER-FORWARD -j DOCKER-CT', '-A DOCKER-FORWARD -j DOCKER-BRIDGE', `-A DOCKER-FORWARD -i ${BR0} -j ACCEPT`, '-A DOCKER-USER -j RETURN',
+    '*raw',
+    ':PREROUTING ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    `-A PREROUTING -d fd00:77::2/128 ! -i ${BR0} -j DROP`,
     'COMMIT',
-    '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':DOCKER - [0:0]',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ...['DOCKER', 'DOCKER-BRIDGE', 'DOCKER-CT', 'DOCKER-FORWARD', 'DOCKER-USER'].map((c) => `:${c} - [0:0]`),
+    '-A FORWARD -j DOCKER-USER',
+    '-A FORWARD -j DOCKER-FORWARD',
+    `-A DOCKER -d fd00:77::2/128 ! -i ${BR0} -o ${BR0} -p tcp -m tcp --dport 80 -j ACCEPT`,
+    `-A DOCKER ! -i ${BR0} -o ${BR0} -j DROP`,
+    `-A DOCKER-BRIDGE -o ${BR0} -j DOCKER`,
+    `-A DOCKER-CT -o ${BR0} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    '-A DOCKER-FORWARD -j DOCKER-CT',
+    '-A DOCKER-FORWARD -j DOCKER-BRIDGE',
+    `-A DOCKER-FORWARD -i ${BR0} -j ACCEPT`,
+    '-A DOCKER-USER -j RETURN',
+    'COMMIT',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':DOCKER - [0:0]',
     '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
     '-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER',
     `-A POSTROUTING -s fd00:77::/64 ! -o ${BR0} -j MASQUERADE`,
     `-A DOCKER -i ${BR0} -j RETURN`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:77::2]:80`,
-    'COMMIT', '',
+    'COMMIT',
+    '',
   ].join('\n');
 }
 
@@ -124,15 +209,40 @@ async function must(argv: string[], input?: string): Promise<string> {
 }
 
 function traceNamespaces(): string[] {
-  try { return fs.readdirSync('/run/netns').filter((n) => n.startsWith(TRACE_PREFIX)); } catch { return []; }
+  try {
+    return fs.readdirSync('/run/netns').filter((n) => n.startsWith(TRACE_PREFIX));
+  } catch {
+    return [];
+  }
 }
 
 /** Starts a lab server (test/lab/server.js) in a namespace; `title` renames the process (comm), as docker-proxy. */
-function startServer(ns: string, name: string, tcp: number[], udp: number[], title?: string): { pid: number; ready: string } {
+function startServer(
+  ns: string,
+  name: string,
+  tcp: number[],
+  udp: number[],
+  title?: string,
+): { pid: number; ready: string } {
   const ready = path.join(STATE_DIR, `ready-${name}`);
   const server = path.join(findRepoRoot(__dirname), 'test', 'lab', 'server.js');
-  const args = ['--name', name, '--ready', ready, ...(tcp.length ? ['--tcp', tcp.join(',')] : []), ...(udp.length ? ['--udp', udp.join(',')] : [])];
-  const node = title ? [process.execPath, '-e', `process.title=${JSON.stringify(title)};require(${JSON.stringify(server)})`, '--', ...args] : [process.execPath, server, ...args];
+  const args = [
+    '--name',
+    name,
+    '--ready',
+    ready,
+    ...(tcp.length ? ['--tcp', tcp.join(',')] : []),
+    ...(udp.length ? ['--udp', udp.join(',')] : []),
+  ];
+  const node = title
+    ? [
+        process.execPath,
+        '-e',
+        `process.title=${JSON.stringify(title)};require(${JSON.stringify(server)})`,
+        '--',
+        ...args,
+      ]
+    : [process.execPath, server, ...args];
   const child = spawn('ip', ['netns', 'exec', ns, ...node], { detached: true, stdio: 'ignore' });
   child.on('error', () => undefined);
   child.unref();
@@ -150,8 +260,22 @@ export async function traceLabUp(): Promise<void> {
     await must(['ip', 'netns', 'add', ns.name]);
     await must(['ip', 'netns', 'exec', ns.name, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0']);
   }
-  await must(['ip', 'netns', 'exec', HOST, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
-  const hostLines = [`link add ${BR0} type bridge`, `link add ${BR1} type bridge`, ...VETHS.map(([a, ns]) => `link add ${a} type veth peer name eth0 netns ${ns}`)];
+  await must([
+    'ip',
+    'netns',
+    'exec',
+    HOST,
+    'sysctl',
+    '-q',
+    '-w',
+    'net.ipv4.ip_forward=1',
+    'net.ipv6.conf.all.forwarding=1',
+  ]);
+  const hostLines = [
+    `link add ${BR0} type bridge`,
+    `link add ${BR1} type bridge`,
+    ...VETHS.map(([a, ns]) => `link add ${a} type veth peer name eth0 netns ${ns}`),
+  ];
   await must(['ip', '-n', HOST, '-batch', '-'], `${hostLines.join('\n')}\n`);
   for (const ns of TRACE_NAMESPACES) {
     const lines = ['link set lo up'];
@@ -163,13 +287,19 @@ export async function traceLabUp(): Promise<void> {
     await must(['ip', '-n', ns.name, '-batch', '-'], `${lines.join('\n')}\n`);
   }
   for (const ns of TRACE_NAMESPACES) {
-    if (ns.gateways.length) await must(['ip', '-n', ns.name, '-batch', '-'], `${ns.gateways.map((g) => `route add default via ${g}`).join('\n')}\n`);
+    if (ns.gateways.length)
+      await must(
+        ['ip', '-n', ns.name, '-batch', '-'],
+        `${ns.gateways.map((g) => `route add default via ${g}`).join('\n')}\n`,
+      );
   }
   // Docker without the userland proxy sets route_localnet on its bridge; here only on nxtbr1, to show both cases.
   await must(['ip', 'netns', 'exec', HOST, 'sysctl', '-q', '-w', `net.ipv4.conf.${BR1}.route_localnet=1`]);
   await must(['ip', 'netns', 'exec', HOST, 'iptables-restore', '--noflush'], traceRulesV4());
   await must(['ip', 'netns', 'exec', HOST, 'ip6tables-restore', '--noflush'], traceRulesV6());
-  const started = TRACE_NAMESPACES.filter((n) => n.tcp.length || n.udp.length).map((n) => startServer(n.name, n.name, n.tcp, n.udp));
+  const started = TRACE_NAMESPACES.filter((n) => n.tcp.length || n.udp.length).map((n) =>
+    startServer(n.name, n.name, n.tcp, n.udp),
+  );
   // A stand-in for Docker's userland proxy on the host port 8080 (the process is called docker-proxy).
   started.push(startServer(HOST, 'docker-proxy', [8080], [], 'docker-proxy'));
   fs.writeFileSync(pidsFile, started.map((s) => s.pid).join('\n'));
@@ -183,13 +313,23 @@ export async function traceLabUp(): Promise<void> {
 /** Removes every nxt- namespace and the servers this module started (by their recorded pids). */
 export async function traceLabDown(): Promise<void> {
   let pids: number[] = [];
-  try { pids = fs.readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number); } catch { /* none recorded */ }
+  try {
+    pids = fs.readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    /* none recorded */
+  }
   for (const name of traceNamespaces()) {
     // Processes still inside our namespaces (the servers' node children of `ip netns exec`).
     const r = await runner.run(['ip', 'netns', 'pids', name]);
     pids.push(...r.stdout.split('\n').filter(Boolean).map(Number));
   }
-  for (const pid of new Set(pids)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of new Set(pids)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   for (const name of traceNamespaces()) await runner.run(['ip', 'netns', 'del', name]);
   fs.rmSync(STATE_DIR, { recursive: true, force: true });
 }
@@ -221,7 +361,19 @@ export interface ProbeOutcome {
 }
 
 /** Real traffic: connects from inside `ns` (an `ip netns` name, or null for a process-only namespace's path). */
-export async function probe(enter: string[], host: string, port: number, proto: 'tcp' | 'udp', timeoutMs = 2000): Promise<ProbeOutcome> {
-  const r = await runner.run([...enter, process.execPath, '-e', PROBE, host, String(port), proto, String(timeoutMs)], { timeoutMs: timeoutMs + 8000 });
-  try { return JSON.parse(r.stdout) as ProbeOutcome; } catch { return { outcome: 'error', code: r.stderr.trim() || 'no output' }; }
+export async function probe(
+  enter: string[],
+  host: string,
+  port: number,
+  proto: 'tcp' | 'udp',
+  timeoutMs = 2000,
+): Promise<ProbeOutcome> {
+  const r = await runner.run([...enter, process.execPath, '-e', PROBE, host, String(port), proto, String(timeoutMs)], {
+    timeoutMs: timeoutMs + 8000,
+  });
+  try {
+    return JSON.parse(r.stdout) as ProbeOutcome;
+  } catch {
+    return { outcome: 'error', code: r.stderr.trim() || 'no output' };
+  }
 }

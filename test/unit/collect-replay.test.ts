@@ -1,4 +1,5 @@
-// Collection replayed from recordings of real tools: the lab's ip -j output (colliding ifindexes) and the legacy warning.
+// Collection replayed from recordings of real tools: the lab's ip -j output (colliding ifindexes) and the legacy
+// warning.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,28 +19,50 @@ describe('collection replayed from a recording of the lab', () => {
   it('resolves every veth pair although every end is ifindex 2 in its namespace', async () => {
     const replay = new ReplayRunner(dir);
     const snap = await collectSnapshot(replay, replay.discovery);
-    const ifindexes = snap.namespaces.flatMap((n) => n.interfaces.filter((i) => i.kind === 'veth').map((i) => i.ifindex));
+    const ifindexes = snap.namespaces.flatMap((n) =>
+      n.interfaces.filter((i) => i.kind === 'veth').map((i) => i.ifindex),
+    );
     assert.ok(ifindexes.filter((i) => i === 2).length >= 8, 'the recording really has colliding ifindexes');
     const pairs = new Set(snap.vethPairs.map((p) => `${p.a.namespace}/${p.a.ifname}=${p.b.namespace}/${p.b.ifname}`));
     for (const p of lab.vethPairs) {
-      assert.ok(pairs.has(`${id(p.a.ns)}/${p.a.ifname}=${id(p.b.ns)}/${p.b.ifname}`), `${p.a.ns}/${p.a.ifname} ⇄ ${p.b.ns}/${p.b.ifname}`);
+      assert.ok(
+        pairs.has(`${id(p.a.ns)}/${p.a.ifname}=${id(p.b.ns)}/${p.b.ifname}`),
+        `${p.a.ns}/${p.a.ifname} ⇄ ${p.b.ns}/${p.b.ifname}`,
+      );
     }
     assert.equal(snap.vethPairs.length, lab.vethPairs.length);
-    for (const n of lab.namespaces) assert.equal(snap.namespaces.find((s) => s.id === n.inode)?.mode, n.mode, `${n.key} mode`);
+    for (const n of lab.namespaces)
+      assert.equal(snap.namespaces.find((s) => s.id === n.inode)?.mode, n.mode, `${n.key} mode`);
     assert.deepEqual(snap.errors, []);
   });
 });
 
 describe('the nf_tables legacy warning', () => {
   const fixture = (name: string) => readFileSync(join(FIXTURES, 'iptables', name), 'utf8');
-  const ns: DiscoveredNamespace = { id: '1', dev: 4, ino: 1, kind: 'named', name: 'n1', paths: ['/run/netns/n1'], processes: [] };
+  const ns: DiscoveredNamespace = {
+    id: '1',
+    dev: 4,
+    ino: 1,
+    kind: 'named',
+    name: 'n1',
+    paths: ['/run/netns/n1'],
+    processes: [],
+  };
   /** Answers like a host whose iptables-save (nft) warns that legacy tables exist. */
   class LegacyHost implements Runner {
     readonly seen: string[][] = [];
     async run(argv: readonly string[]): Promise<CommandResult> {
       this.seen.push([...argv]);
-      const ok = (stdout: string, stderr = ''): CommandResult => ({ argv: [...argv], stdout, stderr, exitCode: 0, failure: null, durationMs: 0 });
-      if (argv.includes('iptables-save')) return ok(fixture('legacy-warning.txt'), fixture('legacy-warning.stderr.txt'));
+      const ok = (stdout: string, stderr = ''): CommandResult => ({
+        argv: [...argv],
+        stdout,
+        stderr,
+        exitCode: 0,
+        failure: null,
+        durationMs: 0,
+      });
+      if (argv.includes('iptables-save'))
+        return ok(fixture('legacy-warning.txt'), fixture('legacy-warning.stderr.txt'));
       if (argv.includes('iptables-legacy-save')) return ok(fixture('legacy-warning.legacy.txt'));
       if (argv.includes('ip6tables-save')) return ok('');
       return ok('[][][][]');
@@ -50,14 +73,24 @@ describe('the nf_tables legacy warning', () => {
     const host = new LegacyHost();
     const raw = await collectNamespace(host, ns);
     assert.ok(host.seen.some((a) => a.join(' ') === 'nsenter --net=/run/netns/n1 -- iptables-legacy-save -c'));
-    assert.deepEqual(raw.nat.map((n) => n.source), ['ip6tables-save', 'iptables-legacy-save', 'iptables-save']);
+    assert.deepEqual(
+      raw.nat.map((n) => n.source),
+      ['ip6tables-save', 'iptables-legacy-save', 'iptables-save'],
+    );
     assert.match(raw.nat.find((n) => n.source === 'iptables-legacy-save')!.text, /added by iptables-legacy/);
     assert.deepEqual(raw.errors, []);
   });
 
   it('does not run the legacy tool when there is no warning', async () => {
     const host = new LegacyHost();
-    host.run = async (argv) => ({ argv: [...argv], stdout: argv.includes('ip') ? '[][][][]' : '', stderr: '', exitCode: 0, failure: null, durationMs: 0 });
+    host.run = async (argv) => ({
+      argv: [...argv],
+      stdout: argv.includes('ip') ? '[][][][]' : '',
+      stderr: '',
+      exitCode: 0,
+      failure: null,
+      durationMs: 0,
+    });
     const raw = await collectNamespace(host, ns);
     assert.equal(raw.nat.length, 2);
   });

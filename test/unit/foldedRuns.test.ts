@@ -1,18 +1,22 @@
-// FoldedRuns (the store's refresh): one run at a time, calls during a run fold into one follow-up run whose result they get.
+// FoldedRuns (the store's refresh): one run at a time, calls during a run fold into one follow-up run whose result they
+// get.
 import { strict as assert } from 'node:assert';
 import { FoldedRuns } from '../../src/core/foldedRuns';
 
 /** A job whose runs finish when the test says so: each run records its argument and waits. */
 function controlledJob() {
   const runs: { arg: string[]; finish(result: string): void; fail(e: Error): void }[] = [];
-  const job = (arg: string[]) => new Promise<string>((resolve, reject) => { runs.push({ arg, finish: resolve, fail: reject }); });
+  const job = (arg: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      runs.push({ arg, finish: resolve, fail: reject });
+    });
   return { runs, folded: new FoldedRuns<string[], string>(job, (a, b) => [...a, ...b]) };
 }
 /** Lets settled promises run their callbacks (no timers: only the microtask queue). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('FoldedRuns', () => {
-  it('a call made while a run is under way gets the follow-up run\'s result, not the earlier one', async () => {
+  it("a call made while a run is under way gets the follow-up run's result, not the earlier one", async () => {
     const { runs, folded } = controlledJob();
     const first = folded.run(['a']);
     const second = folded.run(['b']);

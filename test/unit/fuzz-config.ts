@@ -1,39 +1,88 @@
-// Shared settings for the property tests: fixed seeds and bounded runs in CI; NX_FUZZ_RUNS / NX_FUZZ_SEED for longer runs (npm run fuzz).
+// Shared settings for the property tests: fixed seeds and bounded runs in CI; NX_FUZZ_RUNS / NX_FUZZ_SEED for longer
+// runs (npm run fuzz).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 
 export const FIXTURES = join(__dirname, '../../../test/fixtures');
 
-/** Runs per property: the CI count unless NX_FUZZ_RUNS asks for more (up to maxRuns, for properties that spawn processes). */
+/**
+ * Runs per property: the CI count unless NX_FUZZ_RUNS asks for more (up to maxRuns, for properties that spawn
+ * processes).
+ */
 export function fuzzParams(ciSeed: number, ciRuns: number, maxRuns = Infinity): fc.Parameters<unknown> {
   const runs = Math.min(Number(process.env.NX_FUZZ_RUNS) || ciRuns, maxRuns);
-  const seed = process.env.NX_FUZZ_SEED !== undefined ? Number(process.env.NX_FUZZ_SEED) : process.env.NX_FUZZ_RUNS ? Date.now() ^ ciSeed : ciSeed;
+  const seed =
+    process.env.NX_FUZZ_SEED !== undefined
+      ? Number(process.env.NX_FUZZ_SEED)
+      : process.env.NX_FUZZ_RUNS
+        ? Date.now() ^ ciSeed
+        : ciSeed;
   return { seed, numRuns: runs, endOnFailure: true };
 }
 
 export function iptablesFixtures(): { name: string; text: string }[] {
   const dir = join(FIXTURES, 'iptables');
-  return readdirSync(dir).filter((n) => n.endsWith('.txt') && !n.endsWith('.stderr.txt')).sort()
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.txt') && !n.endsWith('.stderr.txt'))
+    .sort()
     .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
 }
 
 /** Real `ip -j -d -batch -` outputs recorded from the lab. */
 export function ipRecordings(): { name: string; text: string }[] {
   const dir = join(FIXTURES, 'recordings/lab');
-  return readdirSync(dir).filter((n) => /-ip\.stdout$/.test(n)).sort()
+  return readdirSync(dir)
+    .filter((n) => /-ip\.stdout$/.test(n))
+    .sort()
     .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
 }
 
-/** Real `ss` outputs recorded by test/fixtures/record-ss.sh (`NAME.txt`; listen.py and the version note are not outputs). */
+/**
+ * Real `ss` outputs recorded by test/fixtures/record-ss.sh (`NAME.txt`; listen.py and the version note are not
+ * outputs).
+ */
 export function ssFixtures(): { name: string; text: string }[] {
   const dir = join(FIXTURES, 'ss');
-  return readdirSync(dir).filter((n) => n.endsWith('.txt') && n !== 'ss-version.txt').sort()
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.txt') && n !== 'ss-version.txt')
+    .sort()
     .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
 }
 
 /** Characters that matter to the parsers: quotes, escapes, brackets, separators, control and wide characters. */
-const SPECIAL = ['"', '\\', "'", ' ', '  ', '!', '-', '--', '[', ']', '{', '}', ':', ',', '*', '#', '\n', '\r', '\t', '\0', 'é', '😀', '\u202e', 'COMMIT', '-A ', '-m ', '-j ', 'null', '1e309', '-1'];
+const SPECIAL = [
+  '"',
+  '\\',
+  "'",
+  ' ',
+  '  ',
+  '!',
+  '-',
+  '--',
+  '[',
+  ']',
+  '{',
+  '}',
+  ':',
+  ',',
+  '*',
+  '#',
+  '\n',
+  '\r',
+  '\t',
+  '\0',
+  'é',
+  '😀',
+  '\u202e',
+  'COMMIT',
+  '-A ',
+  '-m ',
+  '-j ',
+  'null',
+  '1e309',
+  '-1',
+];
 
 export type Mutation =
   | { kind: 'insert'; at: number; text: string }
@@ -42,13 +91,18 @@ export type Mutation =
   | { kind: 'swapLines'; line: number; other: number }
   | { kind: 'truncate'; at: number };
 
-const mutationArb = (special: readonly string[]): fc.Arbitrary<Mutation> => fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...special), fc.string({ maxLength: 4, unit: 'binary' })) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ kind: fc.constantFrom('dupLine' as const, 'dropLine' as const), line: fc.nat() }),
-  fc.record({ kind: fc.constant('swapLines' as const), line: fc.nat(), other: fc.nat() }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-);
+const mutationArb = (special: readonly string[]): fc.Arbitrary<Mutation> =>
+  fc.oneof(
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      text: fc.oneof(fc.constantFrom(...special), fc.string({ maxLength: 4, unit: 'binary' })),
+    }),
+    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
+    fc.record({ kind: fc.constantFrom('dupLine' as const, 'dropLine' as const), line: fc.nat() }),
+    fc.record({ kind: fc.constant('swapLines' as const), line: fc.nat(), other: fc.nat() }),
+    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+  );
 
 /** Edits of a recorded text; `extra` adds insertions that matter to one parser (e.g. `%`, `LISTEN` for ss). */
 export function mutationsArb(maxLength = 6, extra: readonly string[] = []): fc.Arbitrary<Mutation[]> {
@@ -60,15 +114,28 @@ export function mutate(text: string, mutations: readonly Mutation[]): string {
   for (const m of mutations) {
     const len = Math.max(out.length, 1);
     switch (m.kind) {
-      case 'insert': { const at = m.at % (out.length + 1); out = out.slice(0, at) + m.text + out.slice(at); break; }
-      case 'delete': { const at = m.at % len; out = out.slice(0, at) + out.slice(at + m.length); break; }
-      case 'truncate': out = out.slice(0, m.at % len); break;
+      case 'insert': {
+        const at = m.at % (out.length + 1);
+        out = out.slice(0, at) + m.text + out.slice(at);
+        break;
+      }
+      case 'delete': {
+        const at = m.at % len;
+        out = out.slice(0, at) + out.slice(at + m.length);
+        break;
+      }
+      case 'truncate':
+        out = out.slice(0, m.at % len);
+        break;
       default: {
         const lines = out.split('\n');
         const i = m.line % lines.length;
         if (m.kind === 'dupLine') lines.splice(i, 0, lines[i] ?? '');
         else if (m.kind === 'dropLine') lines.splice(i, 1);
-        else if (m.kind === 'swapLines') { const j = m.other % lines.length; [lines[i], lines[j]] = [lines[j] ?? '', lines[i] ?? '']; }
+        else if (m.kind === 'swapLines') {
+          const j = m.other % lines.length;
+          [lines[i], lines[j]] = [lines[j] ?? '', lines[i] ?? ''];
+        }
         out = lines.join('\n');
       }
     }

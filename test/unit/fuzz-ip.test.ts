@@ -6,7 +6,19 @@ import type { InterfaceKind } from '../../src/core/model';
 import { fuzzParams, ipRecordings, mutate, mutationsArb } from './fuzz-config';
 
 const recordings = ipRecordings();
-const KINDS: InterfaceKind[] = ['loopback', 'veth', 'bridge', 'physical', 'vlan', 'vxlan', 'macvlan', 'ipvlan', 'tun', 'dummy', 'other'];
+const KINDS: InterfaceKind[] = [
+  'loopback',
+  'veth',
+  'bridge',
+  'physical',
+  'vlan',
+  'vxlan',
+  'macvlan',
+  'ipvlan',
+  'tun',
+  'dummy',
+  'other',
+];
 
 /** The contract: parseIpBatch returns ok or a message, and what it accepts builds well-typed interfaces and routes. */
 function checkIp(text: string): void {
@@ -35,19 +47,72 @@ function checkIp(text: string): void {
 }
 
 /** Objects shaped like ip's, with fields of the wrong type, prototype keys, and huge or odd numbers. */
-const fieldValue = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double(), fc.constant(null), fc.boolean(),
+const fieldValue = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.integer(),
+  fc.double(),
+  fc.constant(null),
+  fc.boolean(),
   fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'veth', 'bridge', 'loopback', 'ether'),
-  fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }));
-const linkArb = fc.record({
-  ifindex: fieldValue, ifname: fieldValue, link_type: fieldValue, flags: fieldValue, mtu: fieldValue, operstate: fieldValue,
-  address: fieldValue, master: fieldValue, link_index: fieldValue, link_netnsid: fieldValue, parentbus: fieldValue,
-  linkinfo: fc.oneof(fieldValue, fc.record({ info_kind: fieldValue }, { requiredKeys: [] })),
-}, { requiredKeys: [] });
-const addrArb = fc.record({ ifindex: fieldValue, addr_info: fc.oneof(fieldValue, fc.array(fc.record({ family: fieldValue, local: fieldValue, prefixlen: fieldValue }, { requiredKeys: [] }), { maxLength: 3 })) }, { requiredKeys: [] });
-const routeArb = fc.record({ dst: fieldValue, gateway: fieldValue, dev: fieldValue, table: fieldValue, type: fieldValue, metric: fieldValue, pref: fieldValue }, { requiredKeys: [] });
+  fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }),
+);
+const linkArb = fc.record(
+  {
+    ifindex: fieldValue,
+    ifname: fieldValue,
+    link_type: fieldValue,
+    flags: fieldValue,
+    mtu: fieldValue,
+    operstate: fieldValue,
+    address: fieldValue,
+    master: fieldValue,
+    link_index: fieldValue,
+    link_netnsid: fieldValue,
+    parentbus: fieldValue,
+    linkinfo: fc.oneof(fieldValue, fc.record({ info_kind: fieldValue }, { requiredKeys: [] })),
+  },
+  { requiredKeys: [] },
+);
+const addrArb = fc.record(
+  {
+    ifindex: fieldValue,
+    addr_info: fc.oneof(
+      fieldValue,
+      fc.array(fc.record({ family: fieldValue, local: fieldValue, prefixlen: fieldValue }, { requiredKeys: [] }), {
+        maxLength: 3,
+      }),
+    ),
+  },
+  { requiredKeys: [] },
+);
+const routeArb = fc.record(
+  {
+    dst: fieldValue,
+    gateway: fieldValue,
+    dev: fieldValue,
+    table: fieldValue,
+    type: fieldValue,
+    metric: fieldValue,
+    pref: fieldValue,
+  },
+  { requiredKeys: [] },
+);
 const nsidArb = fc.record({ nsid: fieldValue, name: fieldValue }, { requiredKeys: [] });
-const batchArb = fc.tuple(fc.array(linkArb, { maxLength: 5 }), fc.array(addrArb, { maxLength: 4 }), fc.array(routeArb, { maxLength: 4 }), fc.array(nsidArb, { maxLength: 3 }), fc.nat(4))
-  .map(([links, addrs, routes, nsids, keep]) => [links, addrs, routes, nsids].slice(0, keep).map((a) => JSON.stringify(a)).join('\n'));
+const batchArb = fc
+  .tuple(
+    fc.array(linkArb, { maxLength: 5 }),
+    fc.array(addrArb, { maxLength: 4 }),
+    fc.array(routeArb, { maxLength: 4 }),
+    fc.array(nsidArb, { maxLength: 3 }),
+    fc.nat(4),
+  )
+  .map(([links, addrs, routes, nsids, keep]) =>
+    [links, addrs, routes, nsids]
+      .slice(0, keep)
+      .map((a) => JSON.stringify(a))
+      .join('\n'),
+  );
 
 describe('fuzz: ip -j batch parser', () => {
   it('any text: ok or an error message, never a throw', () => {
@@ -55,9 +120,12 @@ describe('fuzz: ip -j batch parser', () => {
   });
 
   it('any JSON values in any order: never a throw, and built interfaces are well typed', () => {
-    fc.assert(fc.property(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 5 }), (values) => {
-      checkIp(values.map((v) => JSON.stringify(v)).join(''));
-    }), fuzzParams(0x1f02, 3000));
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 5 }), (values) => {
+        checkIp(values.map((v) => JSON.stringify(v)).join(''));
+      }),
+      fuzzParams(0x1f02, 3000),
+    );
   });
 
   it('ip-shaped batches with wrong-typed fields and prototype names (constructor, __proto__) as kinds', () => {
@@ -65,15 +133,24 @@ describe('fuzz: ip -j batch parser', () => {
   });
 
   it('recorded lab output, mutated (truncated, characters inserted and deleted, lines dropped or swapped)', () => {
-    fc.assert(fc.property(fc.constantFrom(...recordings), mutationsArb(), (r, ms) => { checkIp(mutate(r.text, ms)); }), fuzzParams(0x1f04, 2000));
+    fc.assert(
+      fc.property(fc.constantFrom(...recordings), mutationsArb(), (r, ms) => {
+        checkIp(mutate(r.text, ms));
+      }),
+      fuzzParams(0x1f04, 2000),
+    );
   });
 
   it('splitJsonArrays: a truncated recording reports truncation, never a throw', () => {
-    fc.assert(fc.property(fc.constantFrom(...recordings), fc.nat(), (r, cut) => {
-      const text = r.text.trimEnd();
-      const at = cut % text.length;
-      const { error } = splitJsonArrays(text.slice(0, at));
-      if (at > 0 && text.slice(0, at).trim() !== '' && !/\]\s*$/.test(text.slice(0, at))) assert.ok(error !== null, `cut at ${at} is noticed`);
-    }), fuzzParams(0x1f05, 2000));
+    fc.assert(
+      fc.property(fc.constantFrom(...recordings), fc.nat(), (r, cut) => {
+        const text = r.text.trimEnd();
+        const at = cut % text.length;
+        const { error } = splitJsonArrays(text.slice(0, at));
+        if (at > 0 && text.slice(0, at).trim() !== '' && !/\]\s*$/.test(text.slice(0, at)))
+          assert.ok(error !== null, `cut at ${at} is noticed`);
+      }),
+      fuzzParams(0x1f05, 2000),
+    );
   });
 });

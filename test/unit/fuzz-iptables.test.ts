@@ -29,8 +29,15 @@ function checkDump(text: string): IptablesDump {
         if (printed === rule.text) return;
         // The one licensed difference: runs of spaces (and spaces at the ends), which iptables-save never writes,
         // print as single spaces, and the canonical line reads back as the very same rule.
-        assert.ok(/(^ | {2}| $)/.test(rule.text), `line ${rule.line} prints back: ${JSON.stringify(printed)} vs ${JSON.stringify(rule.text)}`);
-        assert.deepEqual(structure(reparse(printed, table.name, chain.name)), structure(rule), `line ${rule.line}: canonical form is the same rule`);
+        assert.ok(
+          /(^ | {2}| $)/.test(rule.text),
+          `line ${rule.line} prints back: ${JSON.stringify(printed)} vs ${JSON.stringify(rule.text)}`,
+        );
+        assert.deepEqual(
+          structure(reparse(printed, table.name, chain.name)),
+          structure(rule),
+          `line ${rule.line}: canonical form is the same rule`,
+        );
       });
     }
   }
@@ -40,39 +47,98 @@ function checkDump(text: string): IptablesDump {
 
 /** Lines shaped like iptables-save's, from tokens that stress the tokenizer. */
 const tokenArb = fc.oneof(
-  fc.constantFrom('-A', '-m', '-j', '-g', '!', '-p', 'tcp', '--dport', '80', '-i', '-x', '--comment', '"a b"', '"\\""', '"\\\\"', '"', 'DNAT',
-    '--to-destination', '10.0.0.1:80', 'DOCKER', 'PREROUTING', 'comment', '[0:0]', '[1:2', '-s', '!', '""', '"x\\"y"', '-'),
+  fc.constantFrom(
+    '-A',
+    '-m',
+    '-j',
+    '-g',
+    '!',
+    '-p',
+    'tcp',
+    '--dport',
+    '80',
+    '-i',
+    '-x',
+    '--comment',
+    '"a b"',
+    '"\\""',
+    '"\\\\"',
+    '"',
+    'DNAT',
+    '--to-destination',
+    '10.0.0.1:80',
+    'DOCKER',
+    'PREROUTING',
+    'comment',
+    '[0:0]',
+    '[1:2',
+    '-s',
+    '!',
+    '""',
+    '"x\\"y"',
+    '-',
+  ),
   fc.string({ maxLength: 8 }),
 );
 const ruleLineArb = fc.array(tokenArb, { maxLength: 14 }).map((tokens) => tokens.join(' '));
-const dumpArb = fc.tuple(
-  fc.constantFrom('nat', 'filter', 'raw', '', 'n at'),
-  fc.array(fc.constantFrom('PREROUTING', 'DOCKER', 'OUTPUT', 'X Y', ''), { maxLength: 4 }),
-  fc.array(fc.oneof(ruleLineArb, ruleLineArb.map((l) => `-A DOCKER ${l}`), ruleLineArb.map((l) => `[3:4] -A PREROUTING ${l}`)), { maxLength: 12 }),
-  fc.boolean(),
-).map(([table, chains, rules, commit]) => [`*${table}`, ...chains.map((c) => `:${c} - [0:0]`), ...rules, commit ? 'COMMIT' : ''].join('\n'));
+const dumpArb = fc
+  .tuple(
+    fc.constantFrom('nat', 'filter', 'raw', '', 'n at'),
+    fc.array(fc.constantFrom('PREROUTING', 'DOCKER', 'OUTPUT', 'X Y', ''), { maxLength: 4 }),
+    fc.array(
+      fc.oneof(
+        ruleLineArb,
+        ruleLineArb.map((l) => `-A DOCKER ${l}`),
+        ruleLineArb.map((l) => `[3:4] -A PREROUTING ${l}`),
+      ),
+      { maxLength: 12 },
+    ),
+    fc.boolean(),
+  )
+  .map(([table, chains, rules, commit]) =>
+    [`*${table}`, ...chains.map((c) => `:${c} - [0:0]`), ...rules, commit ? 'COMMIT' : ''].join('\n'),
+  );
 
 describe('fuzz: iptables-save parser', () => {
   it('any text: returns tables and diagnostics, never throws, accepted rules print back', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (text) => { checkDump(text); }), fuzzParams(0x1b7a1, 5000));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (text) => {
+        checkDump(text);
+      }),
+      fuzzParams(0x1b7a1, 5000),
+    );
   });
 
   it('dump-shaped random text: the same contract', () => {
-    fc.assert(fc.property(dumpArb, (text) => { checkDump(text); }), fuzzParams(0x1b7a2, 5000));
+    fc.assert(
+      fc.property(dumpArb, (text) => {
+        checkDump(text);
+      }),
+      fuzzParams(0x1b7a2, 5000),
+    );
   });
 
   it('every recorded fixture, mutated (insertions, deletions, lines dropped, doubled, swapped, truncation): the same contract', () => {
     const arb = fc.tuple(fc.constantFrom(...fixtures), mutationsArb());
-    fc.assert(fc.property(arb, ([f, ms]) => { checkDump(mutate(f.text, ms)); }), fuzzParams(0x1b7a3, 3000));
+    fc.assert(
+      fc.property(arb, ([f, ms]) => {
+        checkDump(mutate(f.text, ms));
+      }),
+      fuzzParams(0x1b7a3, 3000),
+    );
   });
 
   it('printDump of what was parsed reads back as the same rules', () => {
     const arb = fc.tuple(fc.constantFrom(...fixtures), mutationsArb(3));
-    fc.assert(fc.property(arb, ([f, ms]) => {
-      const first = checkDump(mutate(f.text, ms));
-      const again = checkDump(printDump(first));
-      const rules = (d: IptablesDump) => d.tables.flatMap((t) => t.chains.flatMap((c) => c.rules.map((r) => `${t.name}/${c.name}/${printRule(r)}`)));
-      assert.deepEqual(rules(again), rules(first));
-    }), fuzzParams(0x1b7a4, 1500));
+    fc.assert(
+      fc.property(arb, ([f, ms]) => {
+        const first = checkDump(mutate(f.text, ms));
+        const again = checkDump(printDump(first));
+        const rules = (d: IptablesDump) =>
+          d.tables.flatMap((t) => t.chains.flatMap((c) => c.rules.map((r) => `${t.name}/${c.name}/${printRule(r)}`)));
+        assert.deepEqual(rules(again), rules(first));
+      }),
+      fuzzParams(0x1b7a4, 1500),
+    );
   });
 });

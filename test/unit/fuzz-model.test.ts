@@ -1,4 +1,5 @@
-// Property tests of buildSnapshot: over recorded and fuzzed raw data, the model never refers to a namespace or interface it does not hold.
+// Property tests of buildSnapshot: over recorded and fuzzed raw data, the model never refers to a namespace or
+// interface it does not hold.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,7 +9,9 @@ import { collectNamespace } from '../../src/host/collect';
 import { ReplayRunner } from '../../src/host/recording';
 import { FIXTURES, fuzzParams, mutate, mutationsArb, type Mutation } from './fuzz-config';
 
-/** Every reference in the model resolves: veth peers, pairs, bridge ports, mapping targets, error and NAT namespaces. */
+/**
+ * Every reference in the model resolves: veth peers, pairs, bridge ports, mapping targets, error and NAT namespaces.
+ */
 function checkReferences(s: Snapshot): void {
   const byId = new Map(s.namespaces.map((n) => [n.id, n]));
   const iface = (ns: string, name: string) => byId.get(ns)?.interfaces.find((i) => i.name === name);
@@ -31,7 +34,11 @@ function checkReferences(s: Snapshot): void {
   for (const br of s.bridges) {
     assert.equal(iface(br.namespace, br.name)?.kind, 'bridge', `bridge ${br.namespace}/${br.name} exists`);
     const ifaces = byId.get(br.namespace)!.interfaces;
-    for (const port of br.ports) assert.ok(ifaces.some((i) => i.name === port && i.master === br.name), `port ${port} of ${br.name} exists`);
+    for (const port of br.ports)
+      assert.ok(
+        ifaces.some((i) => i.name === port && i.master === br.name),
+        `port ${port} of ${br.name} exists`,
+      );
   }
   for (const m of s.portMappings) {
     assert.ok(byId.has(m.namespace), `mapping namespace ${m.namespace} exists`);
@@ -40,9 +47,14 @@ function checkReferences(s: Snapshot): void {
       continue;
     }
     assert.ok(byId.has(m.targetNamespace), `mapping target namespace ${m.targetNamespace} exists`);
-    if (m.targetInterface !== null) assert.ok(iface(m.targetNamespace, m.targetInterface), `mapping target ${m.targetNamespace}/${m.targetInterface} exists`);
+    if (m.targetInterface !== null)
+      assert.ok(
+        iface(m.targetNamespace, m.targetInterface),
+        `mapping target ${m.targetNamespace}/${m.targetInterface} exists`,
+      );
   }
-  for (const e of s.errors) assert.ok(e.namespace === null || byId.has(e.namespace), `error namespace ${e.namespace} exists`);
+  for (const e of s.errors)
+    assert.ok(e.namespace === null || byId.has(e.namespace), `error namespace ${e.namespace} exists`);
   for (const set of s.nat) assert.ok(byId.has(set.namespace), `rule set namespace ${set.namespace} exists`);
   JSON.stringify(s);
 }
@@ -58,7 +70,13 @@ async function labRaw(): Promise<{ discovery: Discovery; raw: RawNamespaceData[]
   return recorded;
 }
 
-interface RawChange { drop: boolean; swapIpWith: number | null; ipMutations: Mutation[] | null; natMutations: Mutation[] | null; staleError: boolean }
+interface RawChange {
+  drop: boolean;
+  swapIpWith: number | null;
+  ipMutations: Mutation[] | null;
+  natMutations: Mutation[] | null;
+  staleError: boolean;
+}
 const changeArb: fc.Arbitrary<RawChange> = fc.record({
   drop: fc.boolean(),
   swapIpWith: fc.option(fc.nat(20)),
@@ -68,7 +86,10 @@ const changeArb: fc.Arbitrary<RawChange> = fc.record({
 });
 
 /** Applies the changes: namespaces vanish (as if deleted mid-collection), swap outputs, get corrupted output. */
-function changed(base: { discovery: Discovery; raw: RawNamespaceData[] }, changes: RawChange[]): { discovery: Discovery; raw: RawNamespaceData[] } {
+function changed(
+  base: { discovery: Discovery; raw: RawNamespaceData[] },
+  changes: RawChange[],
+): { discovery: Discovery; raw: RawNamespaceData[] } {
   const raw: RawNamespaceData[] = [];
   base.raw.forEach((r, i) => {
     const c = changes[i % changes.length]!;
@@ -78,7 +99,17 @@ function changed(base: { discovery: Discovery; raw: RawNamespaceData[] }, change
       namespace: r.namespace,
       ip: swapped && c.ipMutations ? { ...swapped, text: mutate(swapped.text, c.ipMutations) } : swapped,
       nat: r.nat.map((n) => (c.natMutations ? { ...n, text: mutate(n.text, c.natMutations) } : n)),
-      errors: c.staleError ? [...r.errors, { namespace: r.namespace.id, command: 'ip', reason: 'failed', message: 'Cannot open network namespace: No such file or directory' }] : r.errors,
+      errors: c.staleError
+        ? [
+            ...r.errors,
+            {
+              namespace: r.namespace.id,
+              command: 'ip',
+              reason: 'failed',
+              message: 'Cannot open network namespace: No such file or directory',
+            },
+          ]
+        : r.errors,
     });
   });
   return { discovery: { ...base.discovery, namespaces: raw.map((r) => r.namespace) }, raw };
@@ -98,7 +129,9 @@ const linkArb = fc.record({
 const nsArb = fc.record({
   named: fc.boolean(),
   // The kernel keeps names and ifindexes unique within a namespace; collisions across namespaces are the point.
-  links: fc.uniqueArray(linkArb, { maxLength: 5, selector: (l) => l.ifname }).map((ls) => ls.filter((l, i) => ls.findIndex((o) => o.ifindex === l.ifindex) === i)),
+  links: fc
+    .uniqueArray(linkArb, { maxLength: 5, selector: (l) => l.ifname })
+    .map((ls) => ls.filter((l, i) => ls.findIndex((o) => o.ifindex === l.ifindex) === i)),
   nsids: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 4 })), { maxLength: 3 }),
   dnat: fc.array(fc.tuple(fc.constantFrom(...ADDRS), fc.integer({ min: 1, max: 65535 })), { maxLength: 3 }),
   ipMissing: fc.boolean(),
@@ -108,23 +141,48 @@ type NsSpec = typeof nsArb extends fc.Arbitrary<infer T> ? T : never;
 
 function synthetic(specs: NsSpec[]): { discovery: Discovery; raw: RawNamespaceData[] } {
   const namespaces: DiscoveredNamespace[] = specs.map((s, i) => ({
-    id: String(1000 + i), dev: 4, ino: 1000 + i, kind: i === 0 ? 'host' : s.named ? 'named' : 'process',
-    name: i === 0 ? null : s.named ? `ns${i}` : null, paths: [`/run/netns/ns${i}`], processes: [],
+    id: String(1000 + i),
+    dev: 4,
+    ino: 1000 + i,
+    kind: i === 0 ? 'host' : s.named ? 'named' : 'process',
+    name: i === 0 ? null : s.named ? `ns${i}` : null,
+    paths: [`/run/netns/ns${i}`],
+    processes: [],
   }));
   const raw = specs.map((s, i): RawNamespaceData => {
     const links = s.links.map((l) => ({
-      ifindex: l.ifindex, ifname: l.ifname, link_type: l.ifname === 'lo' ? 'loopback' : 'ether',
+      ifindex: l.ifindex,
+      ifname: l.ifname,
+      link_type: l.ifname === 'lo' ? 'loopback' : 'ether',
       ...(l.kind ? { linkinfo: { info_kind: l.kind } } : {}),
-      ...(l.link_index !== null ? { link_index: l.link_index } : {}), ...(l.link_netnsid !== null ? { link_netnsid: l.link_netnsid } : {}),
+      ...(l.link_index !== null ? { link_index: l.link_index } : {}),
+      ...(l.link_netnsid !== null ? { link_netnsid: l.link_netnsid } : {}),
       ...(l.master ? { master: l.master } : {}),
     }));
-    const addrs = s.links.filter((l) => l.addr).map((l) => ({ ifindex: l.ifindex, addr_info: [{ family: l.addr!.includes(':') ? 'inet6' : 'inet', local: l.addr, prefixlen: 24 }] }));
+    const addrs = s.links
+      .filter((l) => l.addr)
+      .map((l) => ({
+        ifindex: l.ifindex,
+        addr_info: [{ family: l.addr!.includes(':') ? 'inet6' : 'inet', local: l.addr, prefixlen: 24 }],
+      }));
     const nsids = s.nsids.map(([nsid, target]) => ({ nsid, name: `ns${target}` }));
-    const rules = s.dnat.map(([ip, port]) => `-A PREROUTING -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${ip.includes(':') ? `[${ip}]` : ip}:${port}`);
+    const rules = s.dnat.map(
+      ([ip, port]) =>
+        `-A PREROUTING -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${ip.includes(':') ? `[${ip}]` : ip}:${port}`,
+    );
     return {
       namespace: namespaces[i]!,
-      ip: s.ipMissing ? null : { command: 'ip -j -d -batch -', text: [links, addrs, [], nsids].map((a) => JSON.stringify(a)).join('\n') },
-      nat: [{ family: 'ipv4', source: 'iptables-save', command: 'iptables-save -c', text: `*nat\n:PREROUTING ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n` }],
+      ip: s.ipMissing
+        ? null
+        : { command: 'ip -j -d -batch -', text: [links, addrs, [], nsids].map((a) => JSON.stringify(a)).join('\n') },
+      nat: [
+        {
+          family: 'ipv4',
+          source: 'iptables-save',
+          command: 'iptables-save -c',
+          text: `*nat\n:PREROUTING ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n`,
+        },
+      ],
       errors: [],
     };
   });
@@ -135,22 +193,31 @@ describe('fuzz: the model refers only to what exists', () => {
   it('the lab recording as recorded', async () => {
     const { discovery, raw } = await labRaw();
     const s = buildSnapshot(discovery, raw, 'now');
-    assert.ok(s.vethPairs.length > 0 && s.bridges.length > 0 && s.portMappings.some((m) => m.targetNamespace !== null), 'the base case has references to check');
+    assert.ok(
+      s.vethPairs.length > 0 && s.bridges.length > 0 && s.portMappings.some((m) => m.targetNamespace !== null),
+      'the base case has references to check',
+    );
     checkReferences(s);
   });
 
   it('the lab recording with namespaces gone, outputs swapped between namespaces, and corrupted ip and NAT output', async () => {
     const base = await labRaw();
-    fc.assert(fc.property(fc.array(changeArb, { minLength: 1, maxLength: 10 }), (changes) => {
-      const { discovery, raw } = changed(base, changes);
-      checkReferences(buildSnapshot(discovery, raw, 'now'));
-    }), fuzzParams(0x30de1, 600));
+    fc.assert(
+      fc.property(fc.array(changeArb, { minLength: 1, maxLength: 10 }), (changes) => {
+        const { discovery, raw } = changed(base, changes);
+        checkReferences(buildSnapshot(discovery, raw, 'now'));
+      }),
+      fuzzParams(0x30de1, 600),
+    );
   });
 
   it('synthetic hosts with colliding ifindexes, nsids, bridge names and DNAT targets', () => {
-    fc.assert(fc.property(fc.array(nsArb, { minLength: 1, maxLength: 5 }), (specs) => {
-      const { discovery, raw } = synthetic(specs);
-      checkReferences(buildSnapshot(discovery, raw, 'now'));
-    }), fuzzParams(0x30de2, 3000));
+    fc.assert(
+      fc.property(fc.array(nsArb, { minLength: 1, maxLength: 5 }), (specs) => {
+        const { discovery, raw } = synthetic(specs);
+        checkReferences(buildSnapshot(discovery, raw, 'now'));
+      }),
+      fuzzParams(0x30de2, 3000),
+    );
   });
 });

@@ -36,27 +36,85 @@ function compare(name: string, actual: string): void {
 }
 
 const PACKETS: Packet[] = [
-  { family: 'ipv4', protocol: 'tcp', src: '198.18.0.2', sport: 40000, dst: '198.18.0.1', dport: 6379, inIface: 'eth0', outIface: null, ctstate: 'NEW', mark: 0, bridged: null },
-  { family: 'ipv4', protocol: 'udp', src: '172.17.0.2', sport: 53000, dst: '127.0.0.11', dport: 53, inIface: null, outIface: 'lo', ctstate: 'NEW', mark: 0, bridged: null },
-  { family: 'ipv4', protocol: 'tcp', src: '172.17.0.3', sport: 40000, dst: '172.17.0.2', dport: 80, inIface: 'docker0', outIface: 'docker0', ctstate: 'ESTABLISHED', mark: 0x4000, bridged: { inPort: 'veth1', outPort: 'veth2' } },
-  { family: 'ipv6', protocol: 'tcp', src: 'fd00::3', sport: 40000, dst: 'fd00::2', dport: 443, inIface: 'eth0', outIface: 'docker0', ctstate: 'NEW', mark: 0, bridged: null },
+  {
+    family: 'ipv4',
+    protocol: 'tcp',
+    src: '198.18.0.2',
+    sport: 40000,
+    dst: '198.18.0.1',
+    dport: 6379,
+    inIface: 'eth0',
+    outIface: null,
+    ctstate: 'NEW',
+    mark: 0,
+    bridged: null,
+  },
+  {
+    family: 'ipv4',
+    protocol: 'udp',
+    src: '172.17.0.2',
+    sport: 53000,
+    dst: '127.0.0.11',
+    dport: 53,
+    inIface: null,
+    outIface: 'lo',
+    ctstate: 'NEW',
+    mark: 0,
+    bridged: null,
+  },
+  {
+    family: 'ipv4',
+    protocol: 'tcp',
+    src: '172.17.0.3',
+    sport: 40000,
+    dst: '172.17.0.2',
+    dport: 80,
+    inIface: 'docker0',
+    outIface: 'docker0',
+    ctstate: 'ESTABLISHED',
+    mark: 0x4000,
+    bridged: { inPort: 'veth1', outPort: 'veth2' },
+  },
+  {
+    family: 'ipv6',
+    protocol: 'tcp',
+    src: 'fd00::3',
+    sport: 40000,
+    dst: 'fd00::2',
+    dport: 443,
+    inIface: 'eth0',
+    outIface: 'docker0',
+    ctstate: 'NEW',
+    mark: 0,
+    bridged: null,
+  },
 ];
-const ENV = { addresses: ['127.0.0.1/8', '::1/128', '198.18.0.1/24', '172.17.0.1/16', 'fd00::1/64'], hook: 'PREROUTING' };
+const ENV = {
+  addresses: ['127.0.0.1/8', '::1/128', '198.18.0.1/24', '172.17.0.1/16', 'fd00::1/64'],
+  hook: 'PREROUTING',
+};
 
 describe('golden outputs (unchanged behaviour)', () => {
   it('explains and evaluates every rule of every recorded iptables fixture as before', () => {
     const dir = join(FIXTURES, 'iptables');
     const out: string[] = [];
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.txt') && !n.includes('stderr')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.txt') && !n.includes('stderr'))
+      .sort()) {
       out.push(`### ${name}`);
       for (const table of parseIptablesSave(readFileSync(join(dir, name), 'utf8')).tables) {
         for (const chain of table.chains) {
           for (const rule of chain.rules) {
-            out.push(rule.text, `  explain: ${explainRule(rule, { addressOwner: (ip) => (ip === '172.17.0.2' ? 'redis' : undefined) })}`);
+            out.push(
+              rule.text,
+              `  explain: ${explainRule(rule, { addressOwner: (ip) => (ip === '172.17.0.2' ? 'redis' : undefined) })}`,
+            );
             out.push(`  conditions: ${describeConditions(rule)}`);
             for (const p of PACKETS) {
               const m = evaluateRule(rule, { ...p }, ENV);
-              out.push(`  ${p.family} ${p.protocol} ${p.ctstate}: ${m.matched}${m.statistic ? ` stat=${m.statistic.probability}` : ''}${m.assumptions.map((a) => ` [${a}]`).join('')}`);
+              out.push(
+                `  ${p.family} ${p.protocol} ${p.ctstate}: ${m.matched}${m.statistic ? ` stat=${m.statistic.probability}` : ''}${m.assumptions.map((a) => ` [${a}]`).join('')}`,
+              );
             }
           }
         }
@@ -69,25 +127,43 @@ describe('golden outputs (unchanged behaviour)', () => {
     const replay = new ReplayRunner(join(FIXTURES, 'recordings/lab'));
     const snap: Snapshot = await collectSnapshot(replay, replay.discovery);
     compare('lab-snapshot.json', `${JSON.stringify({ ...snap, takenAt: '' }, null, 1)}\n`);
-    const extras = new Map<string, NamespaceExtras>(snap.namespaces.map((n) => [n.id, {
-      listeners: parseSs('tcp LISTEN 0 511 *:80 *:* users:(("httpd",pid=42,fd=6))').listeners,
-      sysctls: { 'ipv4/ip_forward': '1', 'bridge/bridge-nf-call-iptables': '1' }, errors: [],
-    }]));
+    const extras = new Map<string, NamespaceExtras>(
+      snap.namespaces.map((n) => [
+        n.id,
+        {
+          listeners: parseSs('tcp LISTEN 0 511 *:80 *:* users:(("httpd",pid=42,fd=6))').listeners,
+          sysctls: { 'ipv4/ip_forward': '1', 'bridge/bridge-nf-call-iptables': '1' },
+          errors: [],
+        },
+      ]),
+    );
     const out: string[] = [];
     for (const m of snap.portMappings) {
       if (typeof m.hostPort !== 'number' || m.protocol === 'sctp') continue;
       const ruleNs = snap.namespaces.find((n) => n.id === m.namespace)!;
       const v6 = m.family === 'ipv6';
       const address = (want: (i: Snapshot['namespaces'][number]['interfaces'][number]) => boolean) =>
-        ruleNs.interfaces.filter(want).flatMap((i) => i.addresses.map((a) => ({ i, a: a.split('/')[0] }))).find((x) => x.a.includes(':') === v6);
+        ruleNs.interfaces
+          .filter(want)
+          .flatMap((i) => i.addresses.map((a) => ({ i, a: a.split('/')[0] })))
+          .find((x) => x.a.includes(':') === v6);
       const wire = address((i) => i.kind !== 'loopback' && i.kind !== 'bridge');
       const any = m.hostIp === '0.0.0.0' || m.hostIp === '::';
       const dst = any ? (wire?.a ?? (v6 ? '::1' : '127.0.0.1')) : m.hostIp;
       const proto = m.protocol as 'tcp' | 'udp';
       const requests = [
         { label: `local in ${ruleNs.name ?? ruleNs.id}`, source: { kind: 'local' as const, namespace: ruleNs.id } },
-        ...(wire ? [{ label: `outside on ${wire.i.name}`, source: { kind: 'outside' as const, namespace: ruleNs.id, iface: wire.i.name } }] : []),
-        ...snap.namespaces.filter((n) => n.name === 'nxl-web1' || n.name === 'nxl-db').map((n) => ({ label: `local in ${n.name}`, source: { kind: 'local' as const, namespace: n.id } })),
+        ...(wire
+          ? [
+              {
+                label: `outside on ${wire.i.name}`,
+                source: { kind: 'outside' as const, namespace: ruleNs.id, iface: wire.i.name },
+              },
+            ]
+          : []),
+        ...snap.namespaces
+          .filter((n) => n.name === 'nxl-web1' || n.name === 'nxl-db')
+          .map((n) => ({ label: `local in ${n.name}`, source: { kind: 'local' as const, namespace: n.id } })),
       ];
       for (const req of requests) {
         const r = traceConnection(snap, extras, { source: req.source, dst, dport: m.hostPort, protocol: proto });

@@ -3,7 +3,14 @@ import { strict as assert } from 'node:assert';
 import { buildInterfaces, buildRoutes, parseIpBatch, splitJsonArrays } from '../../src/core/ip/parse';
 
 const link = (ifindex: number, ifname: string, extra: Record<string, unknown> = {}) => ({
-  ifindex, ifname, flags: ['BROADCAST', 'UP'], mtu: 1500, operstate: 'UP', link_type: 'ether', address: '02:00:00:00:00:0' + ifindex, ...extra,
+  ifindex,
+  ifname,
+  flags: ['BROADCAST', 'UP'],
+  mtu: 1500,
+  operstate: 'UP',
+  link_type: 'ether',
+  address: '02:00:00:00:00:0' + ifindex,
+  ...extra,
 });
 
 describe('ip -j batch parsing', () => {
@@ -22,7 +29,15 @@ describe('ip -j batch parsing', () => {
   });
 
   it('reports garbage instead of throwing', () => {
-    for (const bad of ['Object "-6" is unknown', '{"not":"an array"}', '[1,2', ']', '[{"a":1}] trailing', '[{"a":tru}]', '']) {
+    for (const bad of [
+      'Object "-6" is unknown',
+      '{"not":"an array"}',
+      '[1,2',
+      ']',
+      '[{"a":1}] trailing',
+      '[{"a":tru}]',
+      '',
+    ]) {
       const r = parseIpBatch(bad);
       assert.equal(r.ok, false, bad);
     }
@@ -43,10 +58,19 @@ describe('ip -j batch parsing', () => {
       link(5, 'wg0', { linkinfo: { info_kind: 'wireguard' }, link_type: 'none' }),
     ];
     const addrs = [
-      { ifindex: 2, addr_info: [{ family: 'inet6', local: 'fd00::2', prefixlen: 64 }, { family: 'inet', local: '172.17.0.2', prefixlen: 16 }] },
+      {
+        ifindex: 2,
+        addr_info: [
+          { family: 'inet6', local: 'fd00::2', prefixlen: 64 },
+          { family: 'inet', local: '172.17.0.2', prefixlen: 16 },
+        ],
+      },
     ];
     const ifs = buildInterfaces({ links, addresses: addrs, routes: [], nsids: [] });
-    assert.deepEqual(ifs.map((i) => i.kind), ['loopback', 'veth', 'bridge', 'vxlan', 'other']);
+    assert.deepEqual(
+      ifs.map((i) => i.kind),
+      ['loopback', 'veth', 'bridge', 'vxlan', 'other'],
+    );
     const eth0 = ifs[1]!;
     assert.deepEqual(eth0.addresses, ['172.17.0.2/16', 'fd00::2/64']);
     assert.equal(eth0.linkIndex, 7);
@@ -56,12 +80,49 @@ describe('ip -j batch parsing', () => {
   });
 
   it('keeps main-table routes of both families and drops the local table', () => {
-    const routes = buildRoutes({ links: [], addresses: [], nsids: [], routes: [
-      { type: 'unicast', dst: 'default', gateway: '172.17.0.1', dev: 'eth0', protocol: 'boot', scope: 'global', flags: [] },
-      { dst: 'default', gateway: 'fd00::1', dev: 'eth0', protocol: 'boot', metric: 1024, flags: [], pref: 'medium' },
-      { type: 'local', dst: '172.17.0.2', table: 'local', dev: 'eth0', protocol: 'kernel', scope: 'host', prefsrc: '172.17.0.2', flags: [] },
-      { type: 'multicast', dst: 'ff00::/8', table: 'local', dev: 'eth0', protocol: 'kernel', metric: 256, flags: [], pref: 'medium' },
-    ] });
-    assert.deepEqual(routes.map((r) => [r.family, r.dst, r.gateway]), [['ipv4', 'default', '172.17.0.1'], ['ipv6', 'default', 'fd00::1']]);
+    const routes = buildRoutes({
+      links: [],
+      addresses: [],
+      nsids: [],
+      routes: [
+        {
+          type: 'unicast',
+          dst: 'default',
+          gateway: '172.17.0.1',
+          dev: 'eth0',
+          protocol: 'boot',
+          scope: 'global',
+          flags: [],
+        },
+        { dst: 'default', gateway: 'fd00::1', dev: 'eth0', protocol: 'boot', metric: 1024, flags: [], pref: 'medium' },
+        {
+          type: 'local',
+          dst: '172.17.0.2',
+          table: 'local',
+          dev: 'eth0',
+          protocol: 'kernel',
+          scope: 'host',
+          prefsrc: '172.17.0.2',
+          flags: [],
+        },
+        {
+          type: 'multicast',
+          dst: 'ff00::/8',
+          table: 'local',
+          dev: 'eth0',
+          protocol: 'kernel',
+          metric: 256,
+          flags: [],
+          pref: 'medium',
+        },
+      ],
+    });
+    assert.deepEqual(
+      routes.map((r) => [r.family, r.dst, r.gateway]),
+      [
+        ['ipv4', 'default', '172.17.0.1'],
+        ['ipv6', 'default', 'fd00::1'],
+      ],
+    );
   });
 });

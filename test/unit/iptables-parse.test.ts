@@ -9,7 +9,9 @@ import type { IptablesDump, Rule, Table } from '../../src/core/iptables/types';
 
 // Tests are bundled to out/test/unit; fixtures stay in the source tree.
 const fixtureDir = join(__dirname, '../../../test/fixtures/iptables');
-const fixtureNames = readdirSync(fixtureDir).filter((name) => name.endsWith('.txt') && !name.endsWith('.stderr.txt')).sort();
+const fixtureNames = readdirSync(fixtureDir)
+  .filter((name) => name.endsWith('.txt') && !name.endsWith('.stderr.txt'))
+  .sort();
 
 function fixture(name: string): string {
   return readFileSync(join(fixtureDir, name), 'utf8');
@@ -44,7 +46,10 @@ function ruleWith(dump: IptablesDump, table: string, chain: string, fragment: st
 function structureOf(dump: IptablesDump): unknown {
   return dump.tables.map((table) => ({
     ...table,
-    chains: table.chains.map((chain) => ({ ...chain, rules: chain.rules.map((rule) => ({ ...rule, line: 0, text: '' })) })),
+    chains: table.chains.map((chain) => ({
+      ...chain,
+      rules: chain.rules.map((rule) => ({ ...rule, line: 0, text: '' })),
+    })),
   }));
 }
 
@@ -63,8 +68,18 @@ function seededRandom(seed: number): () => number {
 describe('iptables-save parser', () => {
   describe('recorded fixtures print back byte for byte', () => {
     it('has the recorded fixtures', () => {
-      for (const name of ['docker-27.txt', 'docker-28.txt', 'docker-29.txt', 'kube-proxy.txt', 'podman.txt',
-        'docker-27.v6.txt', 'edge-cases.txt', 'docker-embedded-dns.txt', 'legacy-warning.txt', 'legacy-warning.legacy.txt']) {
+      for (const name of [
+        'docker-27.txt',
+        'docker-28.txt',
+        'docker-29.txt',
+        'kube-proxy.txt',
+        'podman.txt',
+        'docker-27.v6.txt',
+        'edge-cases.txt',
+        'docker-embedded-dns.txt',
+        'legacy-warning.txt',
+        'legacy-warning.legacy.txt',
+      ]) {
         assert.ok(fixtureNames.includes(name), name);
       }
     });
@@ -83,7 +98,10 @@ describe('iptables-save parser', () => {
           assert.equal(printRule(rule), rule.text);
         }
         const headers = dump.tables.flatMap((t) => t.chains.map(printChainHeader));
-        assert.deepEqual(headers, lines.filter((line) => line.startsWith(':')));
+        assert.deepEqual(
+          headers,
+          lines.filter((line) => line.startsWith(':')),
+        );
       });
     }
 
@@ -105,9 +123,14 @@ describe('iptables-save parser', () => {
       assert.deepEqual(rule.target, {
         kind: 'jump',
         name: 'DNAT',
-        options: [{ name: '--to-destination', negated: false, args: ['172.17.0.2:6379'], rawArgs: ['172.17.0.2:6379'] }],
+        options: [
+          { name: '--to-destination', negated: false, args: ['172.17.0.2:6379'], rawArgs: ['172.17.0.2:6379'] },
+        ],
       });
-      assert.deepEqual(rule.matches.map((g) => g.module), [null, 'tcp']);
+      assert.deepEqual(
+        rule.matches.map((g) => g.module),
+        [null, 'tcp'],
+      );
       const inInterface = findOption(rule, '--in-interface');
       assert.equal(inInterface?.name, '-i');
       assert.equal(inInterface?.negated, true);
@@ -134,7 +157,10 @@ describe('iptables-save parser', () => {
       const local = ruleWith(dump, 'nat', 'DOCKER', '--dport 8080 ');
       assert.deepEqual(findOption(local, '-d')?.args, ['127.0.0.1/32']);
       const udp = ruleWith(dump, 'nat', 'DOCKER', '-p udp');
-      assert.deepEqual(udp.matches.map((g) => g.module), [null, 'udp']);
+      assert.deepEqual(
+        udp.matches.map((g) => g.module),
+        [null, 'udp'],
+      );
       assert.deepEqual(targetOption(udp, '--to-destination')?.args, ['172.17.0.4:53']);
       const range = ruleWith(dump, 'nat', 'DOCKER', '30000:30010');
       assert.deepEqual(findOption(range, '--dport')?.args, ['30000:30010']);
@@ -148,7 +174,10 @@ describe('iptables-save parser', () => {
       const docker = chainOf(filter, 'DOCKER');
       assert.equal(docker?.policy, null);
       assert.equal(docker?.builtin, false);
-      assert.deepEqual(docker?.rules.map((r) => r.index), [0, 1, 2, 3]);
+      assert.deepEqual(
+        docker?.rules.map((r) => r.index),
+        [0, 1, 2, 3],
+      );
     });
 
     it('follows Docker 28 jumps through DOCKER-FORWARD and reads the raw-table drop', () => {
@@ -161,17 +190,23 @@ describe('iptables-save parser', () => {
       assert.equal(drop.target?.name, 'DROP');
       assert.equal(findOption(drop, '-i')?.negated, true);
       const unpublished = ruleWith(dump, 'filter', 'DOCKER', '! -i docker0 -o docker0 -j DROP');
-      assert.deepEqual(unpublished.matches[0].options.map((o) => [o.negated, o.name, o.args[0]]), [
-        [true, '-i', 'docker0'],
-        [false, '-o', 'docker0'],
-      ]);
+      assert.deepEqual(
+        unpublished.matches[0].options.map((o) => [o.negated, o.name, o.args[0]]),
+        [
+          [true, '-i', 'docker0'],
+          [false, '-o', 'docker0'],
+        ],
+      );
     });
 
     it('reads Docker 29: DOCKER-INTERNAL and no RETURN for docker0 in nat', () => {
       const dump = parseFixture('docker-29.txt');
       assert.ok(chainOf(tableOf(dump, 'filter'), 'DOCKER-INTERNAL'));
       assert.equal(chainOf(tableOf(dump, 'filter'), 'DOCKER-ISOLATION-STAGE-1'), undefined);
-      assert.deepEqual(rulesOf(dump, 'nat', 'DOCKER').map((r) => r.target?.name), ['DNAT']);
+      assert.deepEqual(
+        rulesOf(dump, 'nat', 'DOCKER').map((r) => r.target?.name),
+        ['DNAT'],
+      );
     });
 
     it('reads IPv6 DNAT targets and addresses', () => {
@@ -179,7 +214,9 @@ describe('iptables-save parser', () => {
       const rule = ruleWith(dump, 'nat', 'DOCKER', '::1/128');
       assert.deepEqual(findOption(rule, '-d')?.args, ['::1/128']);
       assert.deepEqual(targetOption(rule, '--to-destination')?.args, ['[fd00::3]:80']);
-      assert.deepEqual(targetOption(ruleWith(dump, 'nat', 'DOCKER', '--dport 80 '), '--to-destination')?.args, ['[fd00::2]:80']);
+      assert.deepEqual(targetOption(ruleWith(dump, 'nat', 'DOCKER', '--dport 80 '), '--to-destination')?.args, [
+        '[fd00::2]:80',
+      ]);
     });
 
     it('reads SNAT to a port only, from the embedded DNS rules', () => {
@@ -210,11 +247,14 @@ describe('iptables-save parser', () => {
     it('takes a bare comment that starts with a dash as the comment, not as an option', () => {
       const rule = ruleWith(parseFixture('kube-proxy.txt'), 'filter', 'HAND-WRITTEN', '8082');
       assert.equal(rule.comment, '-leading-dash');
-      assert.deepEqual(rule.matches.map((g) => [g.module, g.options.map((o) => o.name)]), [
-        [null, ['-p']],
-        ['comment', ['--comment']],
-        ['tcp', ['--dport']],
-      ]);
+      assert.deepEqual(
+        rule.matches.map((g) => [g.module, g.options.map((o) => o.name)]),
+        [
+          [null, ['-p']],
+          ['comment', ['--comment']],
+          ['tcp', ['--dport']],
+        ],
+      );
     });
 
     it('keeps the first of several comments, even an empty one, and a log prefix starting with a dash', () => {
@@ -226,12 +266,20 @@ describe('iptables-save parser', () => {
     it('reads statistic probabilities, negated marks and flag-only target options', () => {
       const dump = parseFixture('kube-proxy.txt');
       const [, first] = rulesOf(dump, 'nat', 'KUBE-SVC-2CMXP7HKUVJN7L6M');
-      assert.deepEqual(first.matches.map((g) => g.module), ['comment', 'statistic']);
+      assert.deepEqual(
+        first.matches.map((g) => g.module),
+        ['comment', 'statistic'],
+      );
       assert.deepEqual(findOption(first, '--mode', 'statistic')?.args, ['random']);
       assert.deepEqual(findOption(first, '--probability')?.args, ['0.33333333349']);
       assert.deepEqual(first.counters, { packets: '31', bytes: '1860' });
       const [skip, , masquerade] = rulesOf(dump, 'nat', 'KUBE-POSTROUTING');
-      assert.deepEqual(findOption(skip, '--mark', 'mark'), { name: '--mark', negated: true, args: ['0x4000/0x4000'], rawArgs: ['0x4000/0x4000'] });
+      assert.deepEqual(findOption(skip, '--mark', 'mark'), {
+        name: '--mark',
+        negated: true,
+        args: ['0x4000/0x4000'],
+        rawArgs: ['0x4000/0x4000'],
+      });
       assert.deepEqual(skip.counters, { packets: '5110', bytes: '306600' });
       assert.deepEqual(masquerade.target?.options, [{ name: '--random-fully', negated: false, args: [], rawArgs: [] }]);
     });
@@ -256,63 +304,103 @@ describe('iptables-save parser', () => {
       assert.deepEqual(findOption(rule, '--fragment'), { name: '-f', negated: true, args: [], rawArgs: [] });
       const checksum = ruleWith(dump, 'mangle', 'POSTROUTING', 'CHECKSUM');
       assert.deepEqual(checksum.counters, { packets: '18446744073709551615', bytes: '18446744073709551615' });
-      assert.deepEqual(checksum.target?.options.map((o) => o.name), ['--checksum-fill']);
+      assert.deepEqual(
+        checksum.target?.options.map((o) => o.name),
+        ['--checksum-fill'],
+      );
     });
 
     it('reads flags and multi-argument options', () => {
       const recent = ruleWith(dump, 'filter', 'INPUT', '--update');
-      assert.deepEqual(recent.matches[2].options.map((o) => [o.name, o.args]), [
-        ['--update', []], ['--seconds', ['60']], ['--reap', []], ['--hitcount', ['4']],
-        ['--name', ['ssh']], ['--mask', ['255.255.255.255']], ['--rsource', []],
-      ]);
+      assert.deepEqual(
+        recent.matches[2].options.map((o) => [o.name, o.args]),
+        [
+          ['--update', []],
+          ['--seconds', ['60']],
+          ['--reap', []],
+          ['--hitcount', ['4']],
+          ['--name', ['ssh']],
+          ['--mask', ['255.255.255.255']],
+          ['--rsource', []],
+        ],
+      );
       const flags = ruleWith(dump, 'filter', 'INPUT', '! --tcp-flags');
       assert.deepEqual(findOption(flags, '--tcp-flags'), {
-        name: '--tcp-flags', negated: true, args: ['FIN,SYN,RST,ACK', 'SYN'], rawArgs: ['FIN,SYN,RST,ACK', 'SYN'],
+        name: '--tcp-flags',
+        negated: true,
+        args: ['FIN,SYN,RST,ACK', 'SYN'],
+        rawArgs: ['FIN,SYN,RST,ACK', 'SYN'],
       });
       const dnat = ruleWith(dump, 'nat', 'PREROUTING', '--persistent');
-      assert.deepEqual(dnat.target?.options.map((o) => [o.name, o.args]), [
-        ['--to-destination', ['1.1.1.1-1.1.1.10:1025-65535']], ['--random', []], ['--persistent', []],
-      ]);
+      assert.deepEqual(
+        dnat.target?.options.map((o) => [o.name, o.args]),
+        [
+          ['--to-destination', ['1.1.1.1-1.1.1.10:1025-65535']],
+          ['--random', []],
+          ['--persistent', []],
+        ],
+      );
     });
 
     it('reads an empty rule and quoted strings holding tabs and quotes', () => {
       const [, empty] = rulesOf(dump, 'filter', 'my.chain:x');
       assert.deepEqual([empty.matches, empty.target], [[], null]);
       assert.equal(ruleWith(dump, 'filter', 'INPUT', 'tab\t').comment, "tab\tinside, and a 'single' quote");
-      assert.deepEqual(findOption(ruleWith(dump, 'filter', 'INPUT', '--u32'), '--u32')?.args, ['0x0>>0x16&0x3c@0xc>>0x1a&0x3c@0x0=0x4000']);
+      assert.deepEqual(findOption(ruleWith(dump, 'filter', 'INPUT', '--u32'), '--u32')?.args, [
+        '0x0>>0x16&0x3c@0xc>>0x1a&0x3c@0x0=0x4000',
+      ]);
     });
 
     it('starts a new module-less group for a built-in option after a module, keeping the order', () => {
-      const text = '*filter\n:X - [0:0]\n-A X -m comment --comment hi -s 10.0.0.1/32 -m tcp -p tcp --dport 1 -j ACCEPT\nCOMMIT\n';
+      const text =
+        '*filter\n:X - [0:0]\n-A X -m comment --comment hi -s 10.0.0.1/32 -m tcp -p tcp --dport 1 -j ACCEPT\nCOMMIT\n';
       const parsed = parseIptablesSave(text);
       const [rule] = rulesOf(parsed, 'filter', 'X');
-      assert.deepEqual(rule.matches.map((g) => [g.module, g.options.map((o) => o.name)]), [
-        ['comment', ['--comment']], [null, ['-s']], ['tcp', []], [null, ['-p', '--dport']],
-      ]);
+      assert.deepEqual(
+        rule.matches.map((g) => [g.module, g.options.map((o) => o.name)]),
+        [
+          ['comment', ['--comment']],
+          [null, ['-s']],
+          ['tcp', []],
+          [null, ['-p', '--dport']],
+        ],
+      );
       assert.equal(printRule(rule), rule.text);
     });
 
     it('takes the raw interface names iptables-save prints, even `-x` and `!`', () => {
       // Recorded from `iptables -A T1 -i -x` and `-i !`: iptables-save never quotes interface names.
-      const text = '*filter\n:T1 - [0:0]\n-A T1 -i -x -j ACCEPT\n-A T1 -i ! -j ACCEPT\n-A T1 -i a"b -j ACCEPT\nCOMMIT\n';
+      const text =
+        '*filter\n:T1 - [0:0]\n-A T1 -i -x -j ACCEPT\n-A T1 -i ! -j ACCEPT\n-A T1 -i a"b -j ACCEPT\nCOMMIT\n';
       const parsed = parseIptablesSave(text);
       assert.deepEqual(parsed.diagnostics, []);
-      assert.deepEqual(rulesOf(parsed, 'filter', 'T1').map((r) => findOption(r, '-i')?.args[0]), ['-x', '!', 'a"b']);
+      assert.deepEqual(
+        rulesOf(parsed, 'filter', 'T1').map((r) => findOption(r, '-i')?.args[0]),
+        ['-x', '!', 'a"b'],
+      );
       for (const rule of rulesOf(parsed, 'filter', 'T1')) assert.equal(printRule(rule), rule.text);
     });
 
     it('reads a comment holding a newline, which iptables-save prints across two lines', () => {
       // Recorded from `iptables -A T1 -m comment --comment $'a\nb' -j ACCEPT`.
-      const text = '*filter\n:T1 - [0:0]\n[0:0] -A T1 -m comment --comment "a\nb" -j ACCEPT\n[0:0] -A T1 -j DROP\nCOMMIT\n';
+      const text =
+        '*filter\n:T1 - [0:0]\n[0:0] -A T1 -m comment --comment "a\nb" -j ACCEPT\n[0:0] -A T1 -j DROP\nCOMMIT\n';
       const parsed = parseIptablesSave(text);
       assert.deepEqual(parsed.diagnostics, []);
       const rules = rulesOf(parsed, 'filter', 'T1');
-      assert.deepEqual(rules.map((r) => [r.line, r.comment, r.target?.name]), [[3, 'a\nb', 'ACCEPT'], [5, null, 'DROP']]);
+      assert.deepEqual(
+        rules.map((r) => [r.line, r.comment, r.target?.name]),
+        [
+          [3, 'a\nb', 'ACCEPT'],
+          [5, null, 'DROP'],
+        ],
+      );
       assert.equal(printRule(rules[0]), rules[0].text);
     });
 
     it('prints a dump as restore input with COMMIT per table', () => {
-      const text = '*nat\n:PREROUTING ACCEPT [1:2]\n:DOCKER - [0:0]\n-A PREROUTING -j DOCKER\nCOMMIT\n*filter\n:INPUT DROP [0:0]\nCOMMIT\n';
+      const text =
+        '*nat\n:PREROUTING ACCEPT [1:2]\n:DOCKER - [0:0]\n-A PREROUTING -j DOCKER\nCOMMIT\n*filter\n:INPUT DROP [0:0]\nCOMMIT\n';
       assert.equal(printDump(parseIptablesSave(text)), text);
       assert.equal(printDump({ tables: [], diagnostics: [] }), '');
     });
@@ -321,9 +409,21 @@ describe('iptables-save parser', () => {
   describe('quoteArg', () => {
     // Pairs observed from `iptables -A T1 -m comment --comment VALUE` then `iptables-save`.
     const observed: Array<[string, string]> = [
-      ['abc', 'abc'], ['_x', '_x'], ['-x', '-x'], ['a b', '"a b"'], ['', '""'], ['a"b', '"a\\"b"'],
-      ['a\\b', '"a\\\\b"'], ["a'b", '"a\\\'b"'], ['a.b', '"a.b"'], ['a/b', '"a/b"'], ['a:b', '"a:b"'],
-      ['é', '"é"'], ['tab\tx', '"tab\tx"'], ['a$b', '"a$b"'], ['<b>"x"\\y</b>', '"<b>\\"x\\"\\\\y</b>"'],
+      ['abc', 'abc'],
+      ['_x', '_x'],
+      ['-x', '-x'],
+      ['a b', '"a b"'],
+      ['', '""'],
+      ['a"b', '"a\\"b"'],
+      ['a\\b', '"a\\\\b"'],
+      ["a'b", '"a\\\'b"'],
+      ['a.b', '"a.b"'],
+      ['a/b', '"a/b"'],
+      ['a:b', '"a:b"'],
+      ['é', '"é"'],
+      ['tab\tx', '"tab\tx"'],
+      ['a$b', '"a$b"'],
+      ['<b>"x"\\y</b>', '"<b>\\"x\\"\\\\y</b>"'],
     ];
     for (const [value, printed] of observed) {
       it(`prints ${JSON.stringify(value)} as ${printed}, and parses back`, () => {
@@ -340,26 +440,34 @@ describe('iptables-save parser', () => {
 
     function diagnose(text: string): { dump: IptablesDump; lines: number[]; targets: string[] } {
       const dump = parseIptablesSave(text);
-      const targets = dump.tables.flatMap((t) => t.chains.flatMap((c) => c.rules.map((r) => `${t.name}/${c.name}/${r.target?.name}`)));
+      const targets = dump.tables.flatMap((t) =>
+        t.chains.flatMap((c) => c.rules.map((r) => `${t.name}/${c.name}/${r.target?.name}`)),
+      );
       return { dump, lines: dump.diagnostics.map((d) => d.line), targets };
     }
 
     it('reports a garbage line and keeps the rules around it', () => {
-      const { dump, lines, targets } = diagnose(`${header}-A X -j ACCEPT\nthis is not iptables\n-A X -j DROP\nCOMMIT\n`);
+      const { dump, lines, targets } = diagnose(
+        `${header}-A X -j ACCEPT\nthis is not iptables\n-A X -j DROP\nCOMMIT\n`,
+      );
       assert.deepEqual(lines, [5]);
       assert.match(dump.diagnostics[0].message, /unrecognised line "this is not iptables"/);
       assert.deepEqual(targets, ['filter/X/ACCEPT', 'filter/X/DROP']);
     });
 
     it('reports an unterminated quote', () => {
-      const { dump, lines, targets } = diagnose(`${header}-A X -m comment --comment "never closed -j ACCEPT\n-A X -j DROP\nCOMMIT\n`);
+      const { dump, lines, targets } = diagnose(
+        `${header}-A X -m comment --comment "never closed -j ACCEPT\n-A X -j DROP\nCOMMIT\n`,
+      );
       assert.deepEqual(lines, [4]);
       assert.match(dump.diagnostics[0].message, /unterminated quoted string starting at column 27/);
       assert.deepEqual(targets, ['filter/X/DROP']);
     });
 
     it('reports text glued to a closing quote', () => {
-      const { dump, lines, targets } = diagnose(`${header}-A X -m comment --comment "a"b -j ACCEPT\n-A X -j DROP\nCOMMIT\n`);
+      const { dump, lines, targets } = diagnose(
+        `${header}-A X -m comment --comment "a"b -j ACCEPT\n-A X -j DROP\nCOMMIT\n`,
+      );
       assert.deepEqual(lines, [4]);
       assert.match(dump.diagnostics[0].message, /text right after the closing quote at column 30/);
       assert.deepEqual(targets, ['filter/X/DROP']);
@@ -380,7 +488,9 @@ describe('iptables-save parser', () => {
     });
 
     it('reports a table left without COMMIT, before the next table and at the end', () => {
-      const { dump, lines, targets } = diagnose(`${header}-A X -j ACCEPT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j RETURN\n`);
+      const { dump, lines, targets } = diagnose(
+        `${header}-A X -j ACCEPT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j RETURN\n`,
+      );
       assert.deepEqual(lines, [5, 7]);
       assert.match(dump.diagnostics[0].message, /table filter \(line 1\) has no COMMIT before the next table/);
       assert.match(dump.diagnostics[1].message, /table nat \(line 5\) has no COMMIT: the dump ends early/);
@@ -395,15 +505,17 @@ describe('iptables-save parser', () => {
       assert.deepEqual(lines, [lastLine, lastLine]);
       assert.match(dump.diagnostics[0].message, /unterminated quoted string/);
       assert.match(dump.diagnostics[1].message, /table nat \(line \d+\) has no COMMIT: the dump ends early/);
-      assert.deepEqual(rulesOf(dump, 'nat', 'KUBE-SVC-2CMXP7HKUVJN7L6M').map((r) => r.comment), [
-        'default/nginx:http cluster IP',
-        'default/nginx -> 10.244.0.20:80',
-      ]);
+      assert.deepEqual(
+        rulesOf(dump, 'nat', 'KUBE-SVC-2CMXP7HKUVJN7L6M').map((r) => r.comment),
+        ['default/nginx:http cluster IP', 'default/nginx -> 10.244.0.20:80'],
+      );
       assert.equal(rulesOf(dump, 'filter', 'HAND-WRITTEN').length, 4);
     });
 
     it('reports a table that appears twice, once, and skips its copy', () => {
-      const { dump, lines, targets } = diagnose(`${header}-A X -j ACCEPT\nCOMMIT\n*filter\n:X - [0:0]\n-A X -j DROP\nCOMMIT\n-A X -j REJECT\n`);
+      const { dump, lines, targets } = diagnose(
+        `${header}-A X -j ACCEPT\nCOMMIT\n*filter\n:X - [0:0]\n-A X -j DROP\nCOMMIT\n-A X -j REJECT\n`,
+      );
       assert.deepEqual(lines, [6, 10]);
       assert.match(dump.diagnostics[0].message, /table filter appears twice \(first at line 1\)/);
       assert.match(dump.diagnostics[1].message, /rule outside a table: it comes after COMMIT/);
@@ -428,14 +540,40 @@ describe('iptables-save parser', () => {
   });
 
   describe('arbitrary input', () => {
-    const alphabet = ['"', '\\', ' ', '!', '-', '[', ']', ':', '*', '\n', '\r', '#', "'", 'A', 'j', 'm', '0', 'COMMIT', '-A ', '*nat\n', ':X - [0:0]\n', '\0', '\u{1F600}', '\ud800'];
+    const alphabet = [
+      '"',
+      '\\',
+      ' ',
+      '!',
+      '-',
+      '[',
+      ']',
+      ':',
+      '*',
+      '\n',
+      '\r',
+      '#',
+      "'",
+      'A',
+      'j',
+      'm',
+      '0',
+      'COMMIT',
+      '-A ',
+      '*nat\n',
+      ':X - [0:0]\n',
+      '\0',
+      '\u{1F600}',
+      '\ud800',
+    ];
     const sources = fixtureNames.map(fixture);
 
     function checkReturns(text: string): IptablesDump {
       const dump = parseIptablesSave(text);
       assert.ok(Array.isArray(dump.tables) && Array.isArray(dump.diagnostics));
       const lineCount = Math.max(text.split('\n').length, 1);
-      for (const d of dump.diagnostics) assert.ok(d.line >= 1 && d.line <= lineCount, `diagnostic line ${d.line} of ${lineCount}`);
+      for (const d of dump.diagnostics)
+        assert.ok(d.line >= 1 && d.line <= lineCount, `diagnostic line ${d.line} of ${lineCount}`);
       return dump;
     }
 
@@ -445,9 +583,10 @@ describe('iptables-save parser', () => {
         let text = '';
         const length = Math.floor(random() * 200);
         for (let i = 0; i < length; i++) {
-          text += random() < 0.7
-            ? alphabet[Math.floor(random() * alphabet.length)]
-            : String.fromCharCode(Math.floor(random() * 0x10000));
+          text +=
+            random() < 0.7
+              ? alphabet[Math.floor(random() * alphabet.length)]
+              : String.fromCharCode(Math.floor(random() * 0x10000));
         }
         checkReturns(text);
       }
@@ -461,7 +600,8 @@ describe('iptables-save parser', () => {
           const at = Math.floor(random() * text.length);
           const choice = random();
           if (choice < 0.3) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 20));
-          else if (choice < 0.7) text = text.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + text.slice(at);
+          else if (choice < 0.7)
+            text = text.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + text.slice(at);
           else if (choice < 0.85) text = text.slice(0, at);
           else text = text.slice(at) + text.slice(0, at);
         }

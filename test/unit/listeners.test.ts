@@ -1,4 +1,5 @@
-// The one `ss` parser on the recorded fixtures (exact records), older and odd line forms, diagnostics, and which listener takes a packet.
+// The one `ss` parser on the recorded fixtures (exact records), older and odd line forms, diagnostics, and which
+// listener takes a packet.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,8 +7,13 @@ import { findListener, parseSs, ssListenersArgv, type Listener } from '../../src
 import { FIXTURES } from './fuzz-config';
 
 const fixture = (name: string): string => readFileSync(join(FIXTURES, 'ss', name), 'utf8');
-const l = (protocol: Listener['protocol'], address: string, port: number, device: string | null, ...holders: [string, number][]): Listener =>
-  ({ protocol, address, device, port, processes: holders.map(([command, pid]) => ({ command, pid })) });
+const l = (
+  protocol: Listener['protocol'],
+  address: string,
+  port: number,
+  device: string | null,
+  ...holders: [string, number][]
+): Listener => ({ protocol, address, device, port, processes: holders.map(([command, pid]) => ({ command, pid })) });
 
 /** test/fixtures/ss/server.txt, read by hand from the recording. */
 const SERVER: Listener[] = [
@@ -70,13 +76,20 @@ describe('ss: other line forms and diagnostics', () => {
       'sctp LISTEN 0 128 0.0.0.0:9899 0.0.0.0:* users:(("sctpd",77,4))',
     ].join('\n');
     assert.deepEqual(parseSs(text), {
-      listeners: [l('tcp', '::', 22, null, ['sshd', 1234]), l('tcp', '::ffff:10.0.0.1', 8443, null), l('udp', 'fe80::1', 546, 'eth0'), l('sctp', '0.0.0.0', 9899, null, ['sctpd', 77])],
+      listeners: [
+        l('tcp', '::', 22, null, ['sshd', 1234]),
+        l('tcp', '::ffff:10.0.0.1', 8443, null),
+        l('udp', 'fe80::1', 546, 'eth0'),
+        l('sctp', '0.0.0.0', 9899, null, ['sctpd', 77]),
+      ],
       diagnostics: [],
     });
   });
 
   it('interface names and commands are untrusted: brackets, quotes and users-like text stay inside their fields', () => {
-    const [a, b] = parseSs('tcp LISTEN 0 1 [fe80::1]%a]b:80 [::]:* users:(("x",pid=1,fd=3))\ntcp LISTEN 0 1 *:81 *:* users:(("a"),("b",pid=2,fd=3))').listeners;
+    const [a, b] = parseSs(
+      'tcp LISTEN 0 1 [fe80::1]%a]b:80 [::]:* users:(("x",pid=1,fd=3))\ntcp LISTEN 0 1 *:81 *:* users:(("a"),("b",pid=2,fd=3))',
+    ).listeners;
     assert.deepEqual(a, l('tcp', 'fe80::1', 80, 'a]b', ['x', 1]));
     assert.deepEqual(b?.processes, [{ command: 'a"),("b', pid: 2 }]);
   });
@@ -95,7 +108,10 @@ describe('ss: other line forms and diagnostics', () => {
     ].join('\n');
     const parsed = parseSs(text);
     assert.deepEqual(parsed.listeners, [l('tcp', '127.0.0.1', 22, null)]);
-    assert.deepEqual(parsed.diagnostics.map((d) => d.line), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      parsed.diagnostics.map((d) => d.line),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     assert.match(parsed.diagnostics[0]?.message ?? '', /no Netid column/);
     assert.match(parsed.diagnostics[2]?.message ?? '', /not an address: "localhost"/);
   });
@@ -103,13 +119,15 @@ describe('ss: other line forms and diagnostics', () => {
 
 describe('ss: which listener takes a packet', () => {
   it('prefers an exact address over a wildcard; [::] takes only IPv6', () => {
-    const ls = parseSs([
-      'tcp LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid=9,fd=14))',
-      'tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
-      'tcp LISTEN 0 511 10.0.0.1:80 0.0.0.0:* users:(("proxy",pid=2,fd=6))',
-      'tcp LISTEN 0 511 [::]:8080 [::]:*',
-      'udp UNCONN 0 0 *:53 *:* users:(("dns",pid=3,fd=6))',
-    ].join('\n')).listeners;
+    const ls = parseSs(
+      [
+        'tcp LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid=9,fd=14))',
+        'tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=1,fd=6))',
+        'tcp LISTEN 0 511 10.0.0.1:80 0.0.0.0:* users:(("proxy",pid=2,fd=6))',
+        'tcp LISTEN 0 511 [::]:8080 [::]:*',
+        'udp UNCONN 0 0 *:53 *:* users:(("dns",pid=3,fd=6))',
+      ].join('\n'),
+    ).listeners;
     assert.equal(ls.length, 5);
     assert.equal(ls[0]?.address, '127.0.0.53');
     assert.equal(findListener(ls, 'tcp', '10.0.0.1', 80)?.processes[0]?.command, 'proxy');
@@ -121,7 +139,8 @@ describe('ss: which listener takes a packet', () => {
   });
 
   it('on the recorded server: v6-only, dual-stack and IPv4-mapped binds take the packets the kernel gives them', () => {
-    const take = (protocol: 'tcp' | 'udp', ip: string, port: number) => findListener(SERVER, protocol, ip, port)?.processes[0]?.pid;
+    const take = (protocol: 'tcp' | 'udp', ip: string, port: number) =>
+      findListener(SERVER, protocol, ip, port)?.processes[0]?.pid;
     assert.equal(take('tcp', '198.51.100.2', 80), 1843); // 0.0.0.0:80
     assert.equal(take('tcp', '2001:db8:5::2', 80), 1844); // [::]:80
     assert.equal(take('tcp', '198.51.100.2', 8443), 1852); // [::ffff:198.51.100.2]:8443

@@ -1,22 +1,51 @@
-// Port-mapping plans on recorded rule sets: input checks, the exact rules, conflicts, removal back to the original, rollback edits.
+// Port-mapping plans on recorded rule sets: input checks, the exact rules, conflicts, removal back to the original,
+// rollback edits.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIptablesSave } from '../../src/core/iptables/parse';
-import { contentsOf, restorePayload, ruleSpec, revertOps, simulate, touchedChains } from '../../src/core/mapping/chainEdits';
+import {
+  contentsOf,
+  restorePayload,
+  ruleSpec,
+  revertOps,
+  simulate,
+  touchedChains,
+} from '../../src/core/mapping/chainEdits';
 import { parseSs } from '../../src/core/listeners';
-import { describePlan, findForeignMapping, planAdd, planRemoveForeign, planRemoveOwn } from '../../src/core/mapping/plan';
+import {
+  describePlan,
+  findForeignMapping,
+  planAdd,
+  planRemoveForeign,
+  planRemoveOwn,
+} from '../../src/core/mapping/plan';
 import { mappingComment, specFromComment } from '../../src/core/mapping/rules';
 import type { ChainContents, MappingPlan, MappingSpec } from '../../src/core/mapping/types';
-import { checkAddress, checkMappingInput, checkNamespaceRef, checkPort, checkTarget } from '../../src/core/mapping/validate';
+import {
+  checkAddress,
+  checkMappingInput,
+  checkNamespaceRef,
+  checkPort,
+  checkTarget,
+} from '../../src/core/mapping/validate';
 import { deriveMappings } from '../../src/core/portMappings';
 import type { IptablesDump } from '../../src/core/iptables/types';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/iptables');
 const docker28 = () => parseIptablesSave(readFileSync(join(FIXTURES, 'docker-28.txt'), 'utf8'));
-const EMPTY = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
+const EMPTY = parseIptablesSave(
+  '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n',
+);
 
-const web: MappingSpec = { family: 'ipv4', protocol: 'tcp', hostIp: null, hostPort: 18080, targetIp: '172.31.240.2', targetPort: 80 };
+const web: MappingSpec = {
+  family: 'ipv4',
+  protocol: 'tcp',
+  hostIp: null,
+  hostPort: 18080,
+  targetIp: '172.31.240.2',
+  targetPort: 80,
+};
 
 function added(dump: IptablesDump, spec: MappingSpec): MappingPlan {
   const planned = planAdd(dump, spec, []);
@@ -35,7 +64,8 @@ function applied(dump: IptablesDump, plan: MappingPlan): IptablesDump {
     const chains = new Map<string, string[] | null>((table?.chains ?? []).map((c) => [c.name, c.rules.map(ruleSpec)]));
     for (const [chain, rules] of Object.entries(after[name] ?? {})) chains.set(chain, rules);
     lines.push(`*${name}`);
-    for (const [chain, rules] of chains) if (rules) lines.push(`:${chain} ${table?.chains.find((c) => c.name === chain)?.policy ?? '-'} [0:0]`);
+    for (const [chain, rules] of chains)
+      if (rules) lines.push(`:${chain} ${table?.chains.find((c) => c.name === chain)?.policy ?? '-'} [0:0]`);
     for (const [chain, rules] of chains) for (const r of rules ?? []) lines.push(`-A ${chain} ${r}`);
     lines.push('COMMIT');
   }
@@ -46,28 +76,49 @@ const sameChains = (a: ChainContents, dump: IptablesDump) => assert.deepEqual(co
 
 describe('port mapping input checks', () => {
   it('refuses hostile and out-of-range ports', () => {
-    for (const bad of ['0', '65536', 'abc', '80;reboot', '', ' ', '-1', '1e3', '0x50', '８０']) assert.equal(checkPort(bad).ok, false, bad);
+    for (const bad of ['0', '65536', 'abc', '80;reboot', '', ' ', '-1', '1e3', '0x50', '８０'])
+      assert.equal(checkPort(bad).ok, false, bad);
     assert.deepEqual(checkPort('65535'), { ok: true, value: 65535 });
     assert.deepEqual(checkPort('1'), { ok: true, value: 1 });
   });
 
   it('refuses hostile addresses and canonicalises IPv6 as iptables-save prints it', () => {
-    for (const bad of ['1.2.3.4; rm -rf /', '--help', '256.1.1.1', '1.2.3', '01.2.3.4', 'fd00::1::2', '::ffff:1.2.3.4', 'localhost', '1.2.3.4/32']) {
+    for (const bad of [
+      '1.2.3.4; rm -rf /',
+      '--help',
+      '256.1.1.1',
+      '1.2.3',
+      '01.2.3.4',
+      'fd00::1::2',
+      '::ffff:1.2.3.4',
+      'localhost',
+      '1.2.3.4/32',
+    ]) {
       assert.equal(checkAddress(bad).ok, false, bad);
     }
-    assert.deepEqual(checkAddress('FD00:6E78:0:0:0:0:0:2'), { ok: true, value: { ip: 'fd00:6e78::2', family: 'ipv6' } });
-    assert.deepEqual(checkAddress('2001:db8:0:0:1:0:0:1'), { ok: true, value: { ip: '2001:db8::1:0:0:1', family: 'ipv6' } });
+    assert.deepEqual(checkAddress('FD00:6E78:0:0:0:0:0:2'), {
+      ok: true,
+      value: { ip: 'fd00:6e78::2', family: 'ipv6' },
+    });
+    assert.deepEqual(checkAddress('2001:db8:0:0:1:0:0:1'), {
+      ok: true,
+      value: { ip: '2001:db8::1:0:0:1', family: 'ipv6' },
+    });
     assert.deepEqual(checkTarget('[fd00::2]:80'), { ok: true, value: { ip: 'fd00::2', family: 'ipv6', port: 80 } });
     assert.equal(checkTarget('172.31.240.2:80;reboot').ok, false);
   });
 
   it('refuses namespace names that a tool could read as options', () => {
-    for (const bad of ['-x', '--help', '', 'a/b', 'a b', 'a\nb']) assert.equal(checkNamespaceRef(bad).ok, false, JSON.stringify(bad));
+    for (const bad of ['-x', '--help', '', 'a/b', 'a b', 'a\nb'])
+      assert.equal(checkNamespaceRef(bad).ok, false, JSON.stringify(bad));
     assert.equal(checkNamespaceRef('nxl-host').ok, true);
   });
 
   it('checks a whole mapping: families match, 0.0.0.0 means every address, ::1 and loopback targets refused', () => {
-    assert.deepEqual(checkMappingInput({ hostPort: '18080', to: '172.31.240.2:80', hostIp: '0.0.0.0' }), { ok: true, value: web });
+    assert.deepEqual(checkMappingInput({ hostPort: '18080', to: '172.31.240.2:80', hostIp: '0.0.0.0' }), {
+      ok: true,
+      value: web,
+    });
     assert.match(String((checkMappingInput({ hostPort: '1', to: 'fd00::2:80' }) as { error: string }).error), /target/);
     assert.equal(checkMappingInput({ hostPort: '80', to: '[fd00::2]:80', hostIp: '198.18.0.1' }).ok, false);
     assert.equal(checkMappingInput({ hostPort: '80', to: '[fd00::2]:80', hostIp: '::1' }).ok, false);
@@ -102,7 +153,11 @@ describe('port mapping plans', () => {
 
   it('hooks the filter chain at the top of FORWARD when there is no DOCKER-USER, and binds to one address', () => {
     const plan = added(EMPTY, { ...web, hostIp: '198.18.0.1' });
-    assert.ok(describePlan(plan).includes('filter: -I FORWARD 1 -m comment --comment "netns-explorer: hook" -j NETNS-EXPLORER-FWD'));
+    assert.ok(
+      describePlan(plan).includes(
+        'filter: -I FORWARD 1 -m comment --comment "netns-explorer: hook" -j NETNS-EXPLORER-FWD',
+      ),
+    );
     assert.ok(describePlan(plan).some((l) => l.includes('-A NETNS-EXPLORER-DNAT -d 198.18.0.1/32 -p tcp')));
   });
 
@@ -122,7 +177,11 @@ describe('port mapping plans', () => {
   });
 
   it('the tagging comment reads back as the mapping', () => {
-    for (const spec of [web, { ...web, hostIp: '127.0.0.1', protocol: 'udp' as const }, { ...web, family: 'ipv6' as const, targetIp: 'fd00::2', hostIp: 'fd00:6e79::1' }]) {
+    for (const spec of [
+      web,
+      { ...web, hostIp: '127.0.0.1', protocol: 'udp' as const },
+      { ...web, family: 'ipv6' as const, targetIp: 'fd00::2', hostIp: 'fd00:6e79::1' },
+    ]) {
       assert.deepEqual(specFromComment(mappingComment(spec)), spec);
     }
     assert.equal(specFromComment('netns-explorer: hook'), null);
@@ -130,7 +189,11 @@ describe('port mapping plans', () => {
 
   it('the new DNAT rule is derived as a mapping owned by netns-explorer, reached from PREROUTING and OUTPUT', () => {
     const after = applied(docker28(), added(docker28(), web));
-    const mine = deriveMappings(after.tables.find((t) => t.name === 'nat')!, 'ns', 'ipv4').filter((m) => m.hostPort === 18080);
+    const mine = deriveMappings(
+      after.tables.find((t) => t.name === 'nat')!,
+      'ns',
+      'ipv4',
+    ).filter((m) => m.hostPort === 18080);
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.owner, 'netns-explorer');
     assert.deepEqual([...mine[0]!.hooks].sort(), ['OUTPUT', 'PREROUTING']);
@@ -141,7 +204,13 @@ describe('port mapping plans', () => {
     const before = docker28();
     const first = applied(before, added(before, web));
     const second = applied(first, added(first, { ...web, hostPort: 18081, protocol: 'udp' }));
-    assert.equal(added(first, { ...web, hostPort: 18081, protocol: 'udp' }).ops.filter((o) => o.op === 'insert' || o.op === 'newChain').length, 0, 'hooks and chains are made once');
+    assert.equal(
+      added(first, { ...web, hostPort: 18081, protocol: 'udp' }).ops.filter(
+        (o) => o.op === 'insert' || o.op === 'newChain',
+      ).length,
+      0,
+      'hooks and chains are made once',
+    );
     const less = applied(second, planRemoveOwn(second, { ...web, hostPort: 18081, protocol: 'udp' })!);
     sameChains(contentsOf(first, touchedChains(second, added(before, web).ops)), less);
     const removal = planRemoveOwn(less, web)!;
@@ -153,7 +222,10 @@ describe('port mapping plans', () => {
   it('reverting a partly applied plan (nat committed, filter failed) gives back exactly the chains before', () => {
     const before = docker28();
     const plan = added(before, web);
-    const natOnly = simulate(plan.before, plan.ops.filter((o) => o.table === 'nat'));
+    const natOnly = simulate(
+      plan.before,
+      plan.ops.filter((o) => o.table === 'nat'),
+    );
     const undo = revertOps(plan.ops, plan.before, natOnly);
     assert.deepEqual(simulate(natOnly, undo), plan.before);
     assert.ok(undo.every((o) => o.op === 'delete' || o.op === 'deleteChain'));
@@ -174,7 +246,7 @@ describe('port mapping plans', () => {
 });
 
 describe('port mapping conflicts', () => {
-  it("refuses a port Docker publishes, naming Docker and the rule", () => {
+  it('refuses a port Docker publishes, naming Docker and the rule', () => {
     const planned = planAdd(docker28(), { ...web, hostPort: 6379 }, []);
     assert.equal(planned.ok, false);
     if (planned.ok) return;
@@ -196,17 +268,26 @@ describe('port mapping conflicts', () => {
   });
 
   it('refuses a port a process listens on, naming the process', () => {
-    const ss = 'udp UNCONN 0 0 0.0.0.0:5300 0.0.0.0:* users:(("node",pid=26881,fd=20))\ntcp LISTEN 0 511 *:18080 *:* users:(("nginx",pid=12,fd=6),("nginx",pid=13,fd=6))\ntcp LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:*\n';
+    const ss =
+      'udp UNCONN 0 0 0.0.0.0:5300 0.0.0.0:* users:(("node",pid=26881,fd=20))\ntcp LISTEN 0 511 *:18080 *:* users:(("nginx",pid=12,fd=6),("nginx",pid=13,fd=6))\ntcp LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:*\n';
     const listeners = parseSs(ss).listeners;
-    assert.deepEqual(listeners.map((l) => `${l.protocol} ${l.address} ${l.port} ${l.processes.map((p) => p.pid).join(',')}`), ['udp 0.0.0.0 5300 26881', 'tcp * 18080 12,13', 'tcp 127.0.0.53 53 ']);
+    assert.deepEqual(
+      listeners.map((l) => `${l.protocol} ${l.address} ${l.port} ${l.processes.map((p) => p.pid).join(',')}`),
+      ['udp 0.0.0.0 5300 26881', 'tcp * 18080 12,13', 'tcp 127.0.0.53 53 '],
+    );
     const planned = planAdd(EMPTY, web, listeners);
     assert.equal(planned.ok, false);
-    assert.match(planned.ok ? '' : planned.error, /"nginx" \(pid 12\), "nginx" \(pid 13\) already listens on \*:18080\/tcp/);
+    assert.match(
+      planned.ok ? '' : planned.error,
+      /"nginx" \(pid 12\), "nginx" \(pid 13\) already listens on \*:18080\/tcp/,
+    );
     assert.equal(planAdd(EMPTY, { ...web, protocol: 'udp' }, listeners).ok, true);
   });
 
   it('refuses to add into a chain of our name that holds rules we did not write', () => {
-    const taken = parseIptablesSave('*filter\n:FORWARD ACCEPT [0:0]\n:NETNS-EXPLORER-FWD - [0:0]\n-A NETNS-EXPLORER-FWD -j DROP\nCOMMIT\n');
+    const taken = parseIptablesSave(
+      '*filter\n:FORWARD ACCEPT [0:0]\n:NETNS-EXPLORER-FWD - [0:0]\n-A NETNS-EXPLORER-FWD -j DROP\nCOMMIT\n',
+    );
     const planned = planAdd(taken, web, []);
     assert.equal(planned.ok, false);
     assert.match(planned.ok ? '' : planned.error, /did not write/);

@@ -19,7 +19,10 @@ function render(this: Mocha.Context, source: string): string {
 
 function decodeHtml(html: string): string {
   return html
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
     .replace(/&#(\d+);/g, (_m, code: string) => String.fromCodePoint(Number(code)))
     .replace(/&amp;/g, '&');
 }
@@ -33,7 +36,9 @@ function paragraphText(html: string): string {
 
 const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
 
-/** Checks every punctuation character of escapeMarkdown's output is backslash-escaped; returns the text it stands for. */
+/**
+ * Checks every punctuation character of escapeMarkdown's output is backslash-escaped; returns the text it stands for.
+ */
 function unescapeChecked(markdown: string): string {
   let text = '';
   let at = 0;
@@ -44,12 +49,20 @@ function unescapeChecked(markdown: string): string {
   while (at < markdown.length) {
     const char = markdown[at];
     if (char === '\\') {
-      assert.match(markdown[at + 1] ?? '', ASCII_PUNCTUATION, `backslash before a non-punctuation character at ${at} in ${JSON.stringify(markdown)}`);
+      assert.match(
+        markdown[at + 1] ?? '',
+        ASCII_PUNCTUATION,
+        `backslash before a non-punctuation character at ${at} in ${JSON.stringify(markdown)}`,
+      );
       text += markdown[at + 1];
       at += 2;
       continue;
     }
-    assert.doesNotMatch(char, ASCII_PUNCTUATION, `unescaped ${JSON.stringify(char)} at ${at} in ${JSON.stringify(markdown)}`);
+    assert.doesNotMatch(
+      char,
+      ASCII_PUNCTUATION,
+      `unescaped ${JSON.stringify(char)} at ${at} in ${JSON.stringify(markdown)}`,
+    );
     text += char;
     at++;
   }
@@ -69,12 +82,78 @@ function random(seed: number): () => number {
 
 /** Pieces that build Markdown constructs when glued together, plus single characters of every kind. */
 const PIECES = [
-  '[', ']', '(', ')', '![', '](', '<', '>', '<img src=x onerror=alert(1)>', '<script>', '</b>', '`', '```', '~~~', '~~',
-  '*', '**', '_', '__', '#', '# ', '- ', '+ ', '1. ', '2) ', '> ', '|', '---', '===', '\\', '\\\\', '&amp;', '&#60;', '&',
-  'http://evil/x.png', 'www.example.com', 'a@b.co', 'command:workbench.action.terminal.new', '$(alert)', '{', '}', ':',
-  '!', '.', '"', "'", ' ', '    ', 'a', 'Z', '9', 'é', '中', '😀', '\u00a0',
+  '[',
+  ']',
+  '(',
+  ')',
+  '![',
+  '](',
+  '<',
+  '>',
+  '<img src=x onerror=alert(1)>',
+  '<script>',
+  '</b>',
+  '`',
+  '```',
+  '~~~',
+  '~~',
+  '*',
+  '**',
+  '_',
+  '__',
+  '#',
+  '# ',
+  '- ',
+  '+ ',
+  '1. ',
+  '2) ',
+  '> ',
+  '|',
+  '---',
+  '===',
+  '\\',
+  '\\\\',
+  '&amp;',
+  '&#60;',
+  '&',
+  'http://evil/x.png',
+  'www.example.com',
+  'a@b.co',
+  'command:workbench.action.terminal.new',
+  '$(alert)',
+  '{',
+  '}',
+  ':',
+  '!',
+  '.',
+  '"',
+  "'",
+  ' ',
+  '    ',
+  'a',
+  'Z',
+  '9',
+  'é',
+  '中',
+  '😀',
+  '\u00a0',
 ];
-const INVISIBLE_PIECES = ['\n', '\r', '\r\n', '\t', '\u0000', '\u001b', '\u007f', '\u0085', '\u200b', '\u200e', '\u202e', '\u2066', '\u2028', '\ufeff'];
+const INVISIBLE_PIECES = [
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  '\u0000',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u200b',
+  '\u200e',
+  '\u202e',
+  '\u2066',
+  '\u2028',
+  '\ufeff',
+];
 
 function randomText(next: () => number, pieces: readonly string[], maxPieces: number): string {
   let text = '';
@@ -104,7 +183,10 @@ const HOSTILE = [
 describe('escapeMarkdown', () => {
   it('escapes the hostile examples to fixed, literal text', () => {
     assert.equal(escapeMarkdown('<img src=x onerror=alert(1)>'), '\\<img src\\=x onerror\\=alert\\(1\\)\\>');
-    assert.equal(escapeMarkdown('[click](command:workbench.action.terminal.new)'), '\\[click\\]\\(command\\:workbench\\.action\\.terminal\\.new\\)');
+    assert.equal(
+      escapeMarkdown('[click](command:workbench.action.terminal.new)'),
+      '\\[click\\]\\(command\\:workbench\\.action\\.terminal\\.new\\)',
+    );
     assert.equal(escapeMarkdown('![x](http://evil/x.png)'), '\\!\\[x\\]\\(http\\:\\/\\/evil\\/x\\.png\\)');
     assert.equal(escapeMarkdown('**bold**'), '\\*\\*bold\\*\\*');
     assert.equal(escapeMarkdown('```'), '\\`\\`\\`');
@@ -147,7 +229,11 @@ describe('escapeMarkdown', () => {
     for (let i = 0; i < 2000; i++) {
       const input = randomText(next, [...PIECES, ...INVISIBLE_PIECES], 24);
       const escaped = escapeMarkdown(input);
-      assert.doesNotMatch(escaped, /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/, JSON.stringify(input));
+      assert.doesNotMatch(
+        escaped,
+        /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/,
+        JSON.stringify(input),
+      );
       const text = unescapeChecked(escaped);
       if (!INVISIBLE_PIECES.some((piece) => input.includes(piece))) assert.equal(text, input);
     }
@@ -157,7 +243,11 @@ describe('escapeMarkdown', () => {
     const next = random(7);
     for (let i = 0; i < 2000; i++) {
       // markdown-it trims every kind of whitespace off a paragraph's ends: leave out the no-break space.
-      const input = randomText(next, PIECES.filter((piece) => piece !== '\u00a0'), 24);
+      const input = randomText(
+        next,
+        PIECES.filter((piece) => piece !== '\u00a0'),
+        24,
+      );
       if (input.trim() === '') continue; // nothing to show: no paragraph at all
       const html = render.call(this, escapeMarkdown(input));
       // A paragraph drops trailing spaces; nothing else may change.

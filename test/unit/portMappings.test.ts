@@ -16,7 +16,8 @@ function mappings(fixture: string, family: Family = 'ipv4'): PortMapping[] {
   assert.ok(nat, `${fixture} has a nat table`);
   return deriveMappings(nat, 'ns1', family);
 }
-const summary = (ms: PortMapping[]) => ms.map((m) => `${mappingText(m)} via ${m.chainPath.join('>')} [${[...m.hooks].sort().join(',')}] ${m.owner}`);
+const summary = (ms: PortMapping[]) =>
+  ms.map((m) => `${mappingText(m)} via ${m.chainPath.join('>')} [${[...m.hooks].sort().join(',')}] ${m.owner}`);
 
 describe('port mappings from DNAT rules', () => {
   it('Docker 24-27: any address, one address, udp and a port range, reached from PREROUTING and OUTPUT', () => {
@@ -28,7 +29,10 @@ describe('port mappings from DNAT rules', () => {
     ]);
     const range = mappings('docker-27.txt').find((m) => m.hostPort === '30000-30010')!;
     assert.equal(range.targetPort, '30000-30010');
-    assert.match(range.rule, /^\[\d+:\d+\] -A DOCKER .*--dport 30000:30010 -j DNAT --to-destination 172\.17\.0\.4:30000-30010$/);
+    assert.match(
+      range.rule,
+      /^\[\d+:\d+\] -A DOCKER .*--dport 30000:30010 -j DNAT --to-destination 172\.17\.0\.4:30000-30010$/,
+    );
     assert.deepEqual(range.ruleRef, { table: 'nat', chain: 'DOCKER', index: range.ruleRef.index });
   });
 
@@ -58,21 +62,36 @@ describe('port mappings from DNAT rules', () => {
   it('kube-proxy: the service address and port carried down KUBE-SVC to every KUBE-SEP endpoint, and the NodePort', () => {
     const ms = mappings('kube-proxy.txt');
     const cluster = ms.filter((m) => m.hostIp === '10.96.0.10');
-    assert.deepEqual(cluster.map((m) => `${m.hostPort}→${m.targetIp}:${m.targetPort}`), ['80→10.244.0.20:80', '80→10.244.0.21:80', '80→10.244.0.22:80']);
-    assert.ok(cluster.every((m) => m.chainPath[1] === 'KUBE-SERVICES' && m.chainPath[2]!.startsWith('KUBE-SVC-') && m.chainPath[3]!.startsWith('KUBE-SEP-')));
+    assert.deepEqual(
+      cluster.map((m) => `${m.hostPort}→${m.targetIp}:${m.targetPort}`),
+      ['80→10.244.0.20:80', '80→10.244.0.21:80', '80→10.244.0.22:80'],
+    );
+    assert.ok(
+      cluster.every(
+        (m) =>
+          m.chainPath[1] === 'KUBE-SERVICES' &&
+          m.chainPath[2]!.startsWith('KUBE-SVC-') &&
+          m.chainPath[3]!.startsWith('KUBE-SEP-'),
+      ),
+    );
     const nodePort = ms.filter((m) => m.hostIp === '0.0.0.0');
-    assert.deepEqual(nodePort.map((m) => m.hostPort), [30080, 30080, 30080]);
+    assert.deepEqual(
+      nodePort.map((m) => m.hostPort),
+      [30080, 30080, 30080],
+    );
     assert.ok(nodePort.every((m) => m.chainPath.includes('KUBE-NODEPORTS') && m.owner === 'kubernetes'));
   });
 
-  it('Docker\'s embedded DNS redirect inside a container is reached from OUTPUT only', () => {
+  it("Docker's embedded DNS redirect inside a container is reached from OUTPUT only", () => {
     const ms = mappings('docker-embedded-dns.txt');
     assert.ok(ms.length >= 2);
     assert.ok(ms.every((m) => m.hooks.join() === 'OUTPUT' && m.hostIp === '127.0.0.11' && m.hostPort === 53));
   });
 
   it('a DNAT rule in a chain no hook reaches is listed with no hooks', () => {
-    const dump = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n:ORPHAN - [0:0]\n-A ORPHAN -p tcp -m tcp --dport 81 -j DNAT --to-destination 10.1.1.1:80\nCOMMIT\n');
+    const dump = parseIptablesSave(
+      '*nat\n:PREROUTING ACCEPT [0:0]\n:ORPHAN - [0:0]\n-A ORPHAN -p tcp -m tcp --dport 81 -j DNAT --to-destination 10.1.1.1:80\nCOMMIT\n',
+    );
     const [m] = deriveMappings(dump.tables[0]!, 'n', 'ipv4');
     assert.equal(m?.hostPort, 81);
     assert.deepEqual(m?.hooks, []);
@@ -80,13 +99,29 @@ describe('port mappings from DNAT rules', () => {
   });
 
   it('multiport --dports gives one mapping per port, and survives a jump loop', () => {
-    const dump = parseIptablesSave([
-      '*nat', ':PREROUTING ACCEPT [0:0]', ':A - [0:0]', ':B - [0:0]',
-      '-A PREROUTING -j A', '-A A -j B', '-A B -j A',
-      '-A B -p tcp -m multiport --dports 80,443,8000:8010 -j DNAT --to-destination 10.2.2.2', 'COMMIT', '',
-    ].join('\n'));
+    const dump = parseIptablesSave(
+      [
+        '*nat',
+        ':PREROUTING ACCEPT [0:0]',
+        ':A - [0:0]',
+        ':B - [0:0]',
+        '-A PREROUTING -j A',
+        '-A A -j B',
+        '-A B -j A',
+        '-A B -p tcp -m multiport --dports 80,443,8000:8010 -j DNAT --to-destination 10.2.2.2',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
     const ms = deriveMappings(dump.tables[0]!, 'n', 'ipv4');
-    assert.deepEqual(ms.map((m) => [m.hostPort, m.targetPort]), [[80, 80], [443, 443], ['8000-8010', '8000-8010']]);
+    assert.deepEqual(
+      ms.map((m) => [m.hostPort, m.targetPort]),
+      [
+        [80, 80],
+        [443, 443],
+        ['8000-8010', '8000-8010'],
+      ],
+    );
   });
 
   it('parses every --to-destination form', () => {

@@ -36,9 +36,20 @@ describe('runner', () => {
   });
 
   it('recognises permission errors from iptables and ip', () => {
-    const f = classifyFailure('iptables-save', { exitCode: 1, stderr: 'iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n', timedOut: false, timeoutMs: 1 });
+    const f = classifyFailure('iptables-save', {
+      exitCode: 1,
+      stderr:
+        'iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n',
+      timedOut: false,
+      timeoutMs: 1,
+    });
     assert.equal(f?.reason, 'permission');
-    const g = classifyFailure('ip', { exitCode: 255, stderr: 'setting the network namespace "x" failed: Operation not permitted\n', timedOut: false, timeoutMs: 1 });
+    const g = classifyFailure('ip', {
+      exitCode: 255,
+      stderr: 'setting the network namespace "x" failed: Operation not permitted\n',
+      timedOut: false,
+      timeoutMs: 1,
+    });
     assert.equal(g?.reason, 'permission');
   });
 

@@ -1,4 +1,5 @@
-// Snapshot → topology graph on the recorded lab and a synthetic host: groups, hubs, cables, uplinks, ports, filters, search, SVG.
+// Snapshot → topology graph on the recorded lab and a synthetic host: groups, hubs, cables, uplinks, ports, filters,
+// search, SVG.
 import { strict as assert } from 'node:assert';
 import { escapeMarkdown } from '../../src/core/markdown';
 import type { Snapshot } from '../../src/core/model';
@@ -41,13 +42,30 @@ describe('topology graph of the recorded lab', () => {
   });
 
   it('labels each published port `port/protocol`, with the container port when it differs', () => {
-    const labels = graph.edges.filter((e) => e.kind === 'portMapping').map((e) => e.label).sort();
-    assert.deepEqual(labels, ['30000-30010/tcp', '5353/udp → 53', '8080/tcp → 80', '8080/tcp → 80', '8081/tcp → 80', '8082/tcp → 80', '9090/tcp → 80']);
-    const hostPorts = graph.nodes.filter((n) => n.kind === 'hostPort').map((n) => n.label).sort();
-    assert.ok(hostPorts.includes('198.18.0.1:9090') && hostPorts.includes('[::]:8080') && hostPorts.includes('0.0.0.0:5353'), hostPorts.join(' '));
+    const labels = graph.edges
+      .filter((e) => e.kind === 'portMapping')
+      .map((e) => e.label)
+      .sort();
+    assert.deepEqual(labels, [
+      '30000-30010/tcp',
+      '5353/udp → 53',
+      '8080/tcp → 80',
+      '8080/tcp → 80',
+      '8081/tcp → 80',
+      '8082/tcp → 80',
+      '9090/tcp → 80',
+    ]);
+    const hostPorts = graph.nodes
+      .filter((n) => n.kind === 'hostPort')
+      .map((n) => n.label)
+      .sort();
+    assert.ok(
+      hostPorts.includes('198.18.0.1:9090') && hostPorts.includes('[::]:8080') && hostPorts.includes('0.0.0.0:5353'),
+      hostPorts.join(' '),
+    );
   });
 
-  it('marks MASQUERADE on the cable that holds the lab host\'s default route', () => {
+  it("marks MASQUERADE on the cable that holds the lab host's default route", () => {
     const host = byName(lab, 'nxl-host');
     const out = byName(lab, 'nxl-out');
     const edge = graph.edges.find((e) => e.id === vethEdgeId(host.id, 'eth0'))!;
@@ -64,9 +82,16 @@ describe('topology graph of the recorded lab', () => {
     const p2pb = byName(lab, 'nxl-p2pb');
     const noDown = visibleGraph(graph, { ...DEFAULT_TOPOLOGY_FILTER, showDown: false });
     assert.ok(!noDown.nodes.some((n) => n.id === interfaceNodeId(p2pb.id, 'p2p0')));
-    assert.ok(!noDown.edges.some((e) => e.target === interfaceNodeId(p2pb.id, 'p2p0') || e.source === interfaceNodeId(p2pb.id, 'p2p0')), 'its cable goes with it');
+    assert.ok(
+      !noDown.edges.some(
+        (e) => e.target === interfaceNodeId(p2pb.id, 'p2p0') || e.source === interfaceNodeId(p2pb.id, 'p2p0'),
+      ),
+      'its cable goes with it',
+    );
     const linkedOnly = visibleGraph(graph, { ...DEFAULT_TOPOLOGY_FILTER, showUnlinked: false });
-    const gone = graph.nodes.filter((n) => n.kind === 'namespace' && !linkedOnly.nodes.includes(n)).map((n) => n.label.split('\n')[0]);
+    const gone = graph.nodes
+      .filter((n) => n.kind === 'namespace' && !linkedOnly.nodes.includes(n))
+      .map((n) => n.label.split('\n')[0]);
     assert.deepEqual(gone, ['nxl-none']);
   });
 
@@ -74,16 +99,27 @@ describe('topology graph of the recorded lab', () => {
     const byPort = searchGraph(graph, '5353');
     const web2 = byName(lab, 'nxl-web2');
     assert.ok(byPort.matches.some((id) => id.startsWith('map:')));
-    assert.ok(byPort.context.includes(interfaceNodeId(web2.id, 'eth0')) && byPort.context.includes(namespaceNodeId(web2.id)));
-    assert.deepEqual(searchGraph(graph, '172.31.240.3').matches.filter((id) => id.startsWith('if:')), [interfaceNodeId(web2.id, 'eth0')]);
+    assert.ok(
+      byPort.context.includes(interfaceNodeId(web2.id, 'eth0')) && byPort.context.includes(namespaceNodeId(web2.id)),
+    );
+    assert.deepEqual(
+      searchGraph(graph, '172.31.240.3').matches.filter((id) => id.startsWith('if:')),
+      [interfaceNodeId(web2.id, 'eth0')],
+    );
     assert.ok(searchGraph(graph, 'NXL-POD').matches.includes(namespaceNodeId(byName(lab, 'nxl-pod').id)));
     assert.deepEqual(searchGraph(graph, '  '), { matches: [], context: [] });
   });
 
   it('ids do not change when the same host is read again', async () => {
     const again = buildTopology(await labSnapshot());
-    assert.deepEqual(again.nodes.map((n) => n.id), graph.nodes.map((n) => n.id));
-    assert.deepEqual(again.edges.map((e) => e.id), graph.edges.map((e) => e.id));
+    assert.deepEqual(
+      again.nodes.map((n) => n.id),
+      graph.nodes.map((n) => n.id),
+    );
+    assert.deepEqual(
+      again.edges.map((e) => e.id),
+      graph.edges.map((e) => e.id),
+    );
   });
 
   it('hostile names stay text: shortened on labels, whole in search, and escaped in SVG', () => {
@@ -94,10 +130,34 @@ describe('topology graph of the recorded lab', () => {
     assert.equal([...long].length, 40);
     assert.ok(long.endsWith('…'));
     assert.ok(g.nodes.some((n) => n.search.includes(HOSTILE_LONG)));
-    assert.ok(g.edges.some((e) => e.classes.includes('managed')), 'the extension\'s own mapping is styled apart');
+    assert.ok(
+      g.edges.some((e) => e.classes.includes('managed')),
+      "the extension's own mapping is styled apart",
+    );
     const svg = pictureToSvg({
-      nodes: [{ id: 'x', x1: 0, y1: 0, x2: 10, y2: 10, shape: 'rectangle', fill: 'red"/><script>', fillOpacity: 1, stroke: '#000', strokeWidth: 1, dashed: false, label: `${HOSTILE_HTML}\n\u0000`, labelAt: 'below', color: '#000', fontSize: 12, opacity: 1 }],
-      edges: [], background: '#fff', fontFamily: 'x" onload="alert(1)',
+      nodes: [
+        {
+          id: 'x',
+          x1: 0,
+          y1: 0,
+          x2: 10,
+          y2: 10,
+          shape: 'rectangle',
+          fill: 'red"/><script>',
+          fillOpacity: 1,
+          stroke: '#000',
+          strokeWidth: 1,
+          dashed: false,
+          label: `${HOSTILE_HTML}\n\u0000`,
+          labelAt: 'below',
+          color: '#000',
+          fontSize: 12,
+          opacity: 1,
+        },
+      ],
+      edges: [],
+      background: '#fff',
+      fontFamily: 'x" onload="alert(1)',
     });
     assert.ok(!svg.includes('<img') && !svg.includes('<script') && !svg.includes('\u0000'));
     assert.ok(svg.includes(xmlText(HOSTILE_HTML)));

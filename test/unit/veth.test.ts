@@ -4,9 +4,28 @@ import type { NetInterface } from '../../src/core/model';
 import { pairVeths, type PairingNamespace } from '../../src/core/veth';
 
 function veth(name: string, ifindex: number, linkIndex: number, linkNetnsId: number | null): NetInterface {
-  return { name, ifindex, kind: 'veth', infoKind: 'veth', state: 'UP', flags: [], mac: null, mtu: 1500, addresses: [], master: null, peer: null, linkIndex, linkNetnsId };
+  return {
+    name,
+    ifindex,
+    kind: 'veth',
+    infoKind: 'veth',
+    state: 'UP',
+    flags: [],
+    mac: null,
+    mtu: 1500,
+    addresses: [],
+    master: null,
+    peer: null,
+    linkIndex,
+    linkNetnsId,
+  };
 }
-function ns(id: string, name: string | null, interfaces: NetInterface[], nsids: [number, string][] = []): PairingNamespace {
+function ns(
+  id: string,
+  name: string | null,
+  interfaces: NetInterface[],
+  nsids: [number, string][] = [],
+): PairingNamespace {
   return { id, name, interfaces, nsidNames: new Map(nsids) };
 }
 const peerOf = (n: PairingNamespace, ifname: string) => n.interfaces.find((i) => i.name === ifname)!.peer;

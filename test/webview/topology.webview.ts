@@ -1,4 +1,5 @@
-// The topology page alone in headless Chromium under its exact CSP: counts, clicks, hover text, hostile names, live updates, export, 200 namespaces.
+// The topology page alone in headless Chromium under its exact CSP: counts, clicks, hover text, hostile names, live
+// updates, export, 200 namespaces.
 import { strict as assert } from 'node:assert';
 import type { Snapshot } from '../../src/core/model';
 import { buildTopology } from '../../src/core/topology/build';
@@ -27,7 +28,7 @@ function expectedCounts(s: Snapshot): Counts {
   return counts;
 }
 
-describe('topology page alone in Chromium, under the extension\'s CSP', function () {
+describe("topology page alone in Chromium, under the extension's CSP", function () {
   this.timeout(120_000);
   let server: PageServer;
   let lab: Snapshot;
@@ -39,8 +40,12 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     lab = await labSnapshot();
     graph = buildTopology(lab);
   });
-  after(async () => { await server?.close(); });
-  beforeEach(async () => { tp = await openTopologyPage(server); });
+  after(async () => {
+    await server?.close();
+  });
+  beforeEach(async () => {
+    tp = await openTopologyPage(server);
+  });
   afterEach(async function () {
     const violations = await tp.violations();
     const errors = tp.console.filter((l) => l.startsWith('error') || l.startsWith('pageerror'));
@@ -53,11 +58,19 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     await tp.send({ type: 'graph', graph, message: null });
     const rendered = await tp.waitForPosted('rendered');
     const want = expectedCounts(lab);
-    for (const [kind, n] of Object.entries(want)) assert.equal(rendered.counts[kind] ?? 0, n, `${kind}: ${JSON.stringify(rendered.counts)}`);
+    for (const [kind, n] of Object.entries(want))
+      assert.equal(rendered.counts[kind] ?? 0, n, `${kind}: ${JSON.stringify(rendered.counts)}`);
     assert.equal(rendered.laidOut, true);
     assert.deepEqual(await topologyApi<Counts>(tp.page, 'counts'), rendered.counts);
-    assert.equal(await tp.page.evaluate('document.querySelectorAll("style").length'), 0, 'no <style> element was added');
-    assert.equal(await tp.page.evaluate('getComputedStyle(document.querySelector(".__________cytoscape_container")).position'), 'relative');
+    assert.equal(
+      await tp.page.evaluate('document.querySelectorAll("style").length'),
+      0,
+      'no <style> element was added',
+    );
+    assert.equal(
+      await tp.page.evaluate('getComputedStyle(document.querySelector(".__________cytoscape_container")).position'),
+      'relative',
+    );
   });
 
   it('a click on an interface posts `select` with its id; hovering asks for details and shows them as text', async () => {
@@ -68,7 +81,15 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     await tp.page.mouse.move(at.x, at.y);
     const hover = await tp.waitForPosted('hover');
     assert.equal(hover.id, id);
-    await tp.send({ type: 'details', id, blocks: [{ kind: 'heading', text: HOSTILE_HTML }, { kind: 'field', label: 'Name', value: HOSTILE_MARKDOWN }, { kind: 'code', text: '<script>alert(3)</script>' }] });
+    await tp.send({
+      type: 'details',
+      id,
+      blocks: [
+        { kind: 'heading', text: HOSTILE_HTML },
+        { kind: 'field', label: 'Name', value: HOSTILE_MARKDOWN },
+        { kind: 'code', text: '<script>alert(3)</script>' },
+      ],
+    });
     await tp.page.locator('#details').waitFor({ state: 'visible' });
     const text = await tp.page.locator('#details').innerText();
     assert.ok(text.includes(HOSTILE_HTML) && text.includes(HOSTILE_MARKDOWN), text);
@@ -84,13 +105,20 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     await tp.send({ type: 'graph', graph: g, message: null });
     await tp.waitForPosted('rendered');
     const labels = await topologyApi<string[]>(tp.page, 'labels');
-    assert.ok(labels.some((l) => l.startsWith(`${HOSTILE_HTML}\n`)), 'the HTML name is a label, character for character');
+    assert.ok(
+      labels.some((l) => l.startsWith(`${HOSTILE_HTML}\n`)),
+      'the HTML name is a label, character for character',
+    );
     assert.ok(labels.some((l) => l.startsWith('very-long-name-') && l.split('\n')[0]!.endsWith('…')));
     await tp.send({ type: 'export', requestId: 7, format: 'svg' });
     const exported = await tp.waitForPosted('exported');
     const parsed = await tp.page.evaluate((svg) => {
       const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
-      return { error: doc.querySelector('parsererror') !== null, img: doc.querySelectorAll('img, script, foreignObject').length, text: doc.documentElement.textContent ?? '' };
+      return {
+        error: doc.querySelector('parsererror') !== null,
+        img: doc.querySelectorAll('img, script, foreignObject').length,
+        text: doc.documentElement.textContent ?? '',
+      };
     }, exported.data);
     assert.equal(parsed.error, false, 'the SVG is well-formed');
     assert.equal(parsed.img, 0);
@@ -111,7 +139,11 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     await tp.send({ type: 'highlight', ids });
     assert.deepEqual((await topologyApi<string[]>(tp.page, 'selected')).sort(), [...ids].sort());
     await tp.send({ type: 'highlight', ids: [namespaceNodeId(byName(lab, 'nxl-web2').id)] });
-    assert.deepEqual(await topologyApi<string[]>(tp.page, 'selected'), [namespaceNodeId(byName(lab, 'nxl-web2').id)], 'the previous highlight is cleared');
+    assert.deepEqual(
+      await topologyApi<string[]>(tp.page, 'selected'),
+      [namespaceNodeId(byName(lab, 'nxl-web2').id)],
+      'the previous highlight is cleared',
+    );
   });
 
   it('search highlights matches and dims the rest; filters show loopback and hide down interfaces', async () => {
@@ -123,12 +155,21 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     const web2Eth0 = interfaceNodeId(byName(lab, 'nxl-web2').id, 'eth0');
     const mapping = graph.edges.find((e) => e.kind === 'portMapping' && e.label.startsWith('5353/udp'))!;
     assert.ok((await topologyApi<string[]>(tp.page, 'classes', mapping.id)).includes('match'));
-    assert.ok(!(await topologyApi<string[]>(tp.page, 'classes', web2Eth0)).includes('dimmed'), 'the target stays readable');
-    assert.ok((await topologyApi<string[]>(tp.page, 'classes', namespaceNodeId(byName(lab, 'nxl-p2pa').id))).includes('dimmed'));
+    assert.ok(
+      !(await topologyApi<string[]>(tp.page, 'classes', web2Eth0)).includes('dimmed'),
+      'the target stays readable',
+    );
+    assert.ok(
+      (await topologyApi<string[]>(tp.page, 'classes', namespaceNodeId(byName(lab, 'nxl-p2pa').id))).includes('dimmed'),
+    );
 
     await tp.page.locator('#show-loopback').click();
     const withLo = await tp.waitForPosted('rendered', 2);
-    assert.equal(withLo.counts.interface, expectedCounts(lab).interface! + lab.namespaces.length, 'one lo per namespace');
+    assert.equal(
+      withLo.counts.interface,
+      expectedCounts(lab).interface! + lab.namespaces.length,
+      'one lo per namespace',
+    );
     assert.equal(withLo.laidOut, false, 'a filter change does not lay the picture out again');
     await tp.page.locator('#show-down').click();
     const noDown = await tp.waitForPosted('rendered', 3);
@@ -155,12 +196,18 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     const after = await topologyApi<Positions>(tp.page, 'positions');
     for (const [id, p] of Object.entries(before)) {
       const goneId = lab.namespaces[gone]!.id;
-      if (id === namespaceNodeId(goneId) || id.startsWith(`if:${goneId}/`)) { assert.ok(!(id in after)); continue; }
+      if (id === namespaceNodeId(goneId) || id.startsWith(`if:${goneId}/`)) {
+        assert.ok(!(id in after));
+        continue;
+      }
       assert.deepEqual(after[id], p, `${id} stayed where it was`);
     }
     assert.ok(after[interfaceNodeId(extra.id, 'eth0')], 'the new namespace was placed');
     assert.deepEqual(await topologyApi<unknown>(tp.page, 'viewport'), viewport);
-    assert.ok((await topologyApi<string[]>(tp.page, 'labels')).some((l) => l.includes('10.9.9.9/32')), 'the changed label is drawn');
+    assert.ok(
+      (await topologyApi<string[]>(tp.page, 'labels')).some((l) => l.includes('10.9.9.9/32')),
+      'the changed label is drawn',
+    );
   });
 
   it('exports SVG with every label as text, and PNG', async () => {
@@ -169,7 +216,18 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     await tp.send({ type: 'export', requestId: 1, format: 'svg' });
     const svg = await tp.waitForPosted('exported');
     assert.equal(svg.requestId, 1);
-    for (const want of ['nxl-host', 'nxl-web1', 'node (pid', '0123456789ab', 'nxlbr0', 'nxlv-web1', '8080/tcp', '5353/udp', '30000-30010/tcp', 'MASQUERADE']) {
+    for (const want of [
+      'nxl-host',
+      'nxl-web1',
+      'node (pid',
+      '0123456789ab',
+      'nxlbr0',
+      'nxlv-web1',
+      '8080/tcp',
+      '5353/udp',
+      '30000-30010/tcp',
+      'MASQUERADE',
+    ]) {
       assert.ok(svg.data.includes(`>${want}`), `${want} in the SVG`);
     }
     await tp.send({ type: 'export', requestId: 2, format: 'png' });
@@ -198,7 +256,9 @@ describe('topology page alone in Chromium, under the extension\'s CSP', function
     const wall = Date.now() - started;
     assert.equal(r.counts.namespace, 201);
     assert.equal(r.counts.portMapping, 200);
-    console.log(`      200 namespaces (${Object.values(r.counts).reduce((a, b) => a + b, 0)} elements): fcose layout ${Math.round(r.layoutMs)} ms, message to rendered ${wall} ms`);
+    console.log(
+      `      200 namespaces (${Object.values(r.counts).reduce((a, b) => a + b, 0)} elements): fcose layout ${Math.round(r.layoutMs)} ms, message to rendered ${wall} ms`,
+    );
     assert.ok(r.layoutMs < 15_000, `layout took ${r.layoutMs} ms`);
     const t = Date.now();
     await tp.page.evaluate('1');

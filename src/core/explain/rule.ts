@@ -56,18 +56,44 @@ interface Reading {
 type GroupReader = (group: MatchGroup, reading: Reading) => void;
 
 const PROTOCOL_NAMES = new Map([
-  ['tcp', 'TCP'], ['6', 'TCP'], ['udp', 'UDP'], ['17', 'UDP'], ['icmp', 'ICMP'], ['1', 'ICMP'],
-  ['ipv6-icmp', 'ICMPv6'], ['icmpv6', 'ICMPv6'], ['58', 'ICMPv6'], ['sctp', 'SCTP'], ['udplite', 'UDP-Lite'],
-  ['dccp', 'DCCP'], ['gre', 'GRE'], ['esp', 'ESP'], ['ah', 'AH'], ['igmp', 'IGMP'],
+  ['tcp', 'TCP'],
+  ['6', 'TCP'],
+  ['udp', 'UDP'],
+  ['17', 'UDP'],
+  ['icmp', 'ICMP'],
+  ['1', 'ICMP'],
+  ['ipv6-icmp', 'ICMPv6'],
+  ['icmpv6', 'ICMPv6'],
+  ['58', 'ICMPv6'],
+  ['sctp', 'SCTP'],
+  ['udplite', 'UDP-Lite'],
+  ['dccp', 'DCCP'],
+  ['gre', 'GRE'],
+  ['esp', 'ESP'],
+  ['ah', 'AH'],
+  ['igmp', 'IGMP'],
 ]);
 
-const ICMP_TYPES = new Map([['0', 'echo-reply'], ['3', 'destination-unreachable'], ['8', 'echo-request'], ['11', 'time-exceeded']]);
+const ICMP_TYPES = new Map([
+  ['0', 'echo-reply'],
+  ['3', 'destination-unreachable'],
+  ['8', 'echo-request'],
+  ['11', 'time-exceeded'],
+]);
 
 const TCP_FLAGS_ALL = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG'];
 
 const RATE_UNITS = new Map([
-  ['s', 'second'], ['sec', 'second'], ['second', 'second'], ['m', 'minute'], ['min', 'minute'], ['minute', 'minute'],
-  ['h', 'hour'], ['hour', 'hour'], ['d', 'day'], ['day', 'day'],
+  ['s', 'second'],
+  ['sec', 'second'],
+  ['second', 'second'],
+  ['m', 'minute'],
+  ['min', 'minute'],
+  ['minute', 'minute'],
+  ['h', 'hour'],
+  ['hour', 'hour'],
+  ['d', 'day'],
+  ['day', 'day'],
 ]);
 
 /**
@@ -75,10 +101,50 @@ const RATE_UNITS = new Map([
  * is taken for a chain: iptables refuses chains named like targets.
  */
 const TARGET_EXTENSIONS = new Set([
-  'ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'AUDIT', 'CHECKSUM', 'CLASSIFY', 'CLUSTERIP', 'CONNMARK', 'CONNSECMARK', 'CT',
-  'DNAT', 'DNPT', 'DSCP', 'ECN', 'HL', 'HMARK', 'IDLETIMER', 'LED', 'LOG', 'MARK', 'MASQUERADE', 'MIRROR', 'NETMAP',
-  'NFLOG', 'NFQUEUE', 'NOTRACK', 'RATEEST', 'REDIRECT', 'REJECT', 'SAME', 'SECMARK', 'SET', 'SNAT', 'SNPT', 'SYNPROXY',
-  'TCPMSS', 'TCPOPTSTRIP', 'TEE', 'TOS', 'TPROXY', 'TRACE', 'TTL', 'ULOG',
+  'ACCEPT',
+  'DROP',
+  'RETURN',
+  'QUEUE',
+  'AUDIT',
+  'CHECKSUM',
+  'CLASSIFY',
+  'CLUSTERIP',
+  'CONNMARK',
+  'CONNSECMARK',
+  'CT',
+  'DNAT',
+  'DNPT',
+  'DSCP',
+  'ECN',
+  'HL',
+  'HMARK',
+  'IDLETIMER',
+  'LED',
+  'LOG',
+  'MARK',
+  'MASQUERADE',
+  'MIRROR',
+  'NETMAP',
+  'NFLOG',
+  'NFQUEUE',
+  'NOTRACK',
+  'RATEEST',
+  'REDIRECT',
+  'REJECT',
+  'SAME',
+  'SECMARK',
+  'SET',
+  'SNAT',
+  'SNPT',
+  'SYNPROXY',
+  'TCPMSS',
+  'TCPOPTSTRIP',
+  'TEE',
+  'TOS',
+  'TPROXY',
+  'TRACE',
+  'TTL',
+  'ULOG',
 ]);
 
 const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
@@ -97,12 +163,16 @@ export function explainRule(rule: Rule, ctx: ExplainContext = {}): string {
   const conditions = conditionClauses(reading, ctx);
   // "All traffic" would be wrong when a match we cannot read narrows it.
   const conditioned = conditions.clauses.length > 0 || reading.uninterpreted.length > 0;
-  const sentences = [`${subject(reading.protocol, conditioned)}${joinClauses(conditions)}${describeTarget(rule, ctx)}.`];
+  const sentences = [
+    `${subject(reading.protocol, conditioned)}${joinClauses(conditions)}${describeTarget(rule, ctx)}.`,
+  ];
   if (reading.uninterpreted.length > 0) {
     sentences.push(`It also requires ${listWith(unique(reading.uninterpreted), 'and')} (not interpreted).`);
   }
   if (reading.comments.length > 0) {
-    sentences.push(`Comment${reading.comments.length > 1 ? 's' : ''}: ${reading.comments.map((c) => `"${c}"`).join(', ')}.`);
+    sentences.push(
+      `Comment${reading.comments.length > 1 ? 's' : ''}: ${reading.comments.map((c) => `"${c}"`).join(', ')}.`,
+    );
   }
   return sentences.join(' ');
 }
@@ -162,17 +232,32 @@ function notRead(reading: Reading, group: MatchGroup, option: RuleOption): void 
 function readBuiltin(group: MatchGroup, reading: Reading): void {
   for (const option of group.options) {
     switch (option.name) {
-      case '-s': case '--source': reading.source.address = negatable(option); break;
-      case '-d': case '--destination': reading.destination.address = negatable(option); break;
-      case '-p': case '--protocol':
+      case '-s':
+      case '--source':
+        reading.source.address = negatable(option);
+        break;
+      case '-d':
+      case '--destination':
+        reading.destination.address = negatable(option);
+        break;
+      case '-p':
+      case '--protocol':
         if (value(option).toLowerCase() !== 'all') reading.protocol = negatable(option);
         break;
-      case '-i': case '--in-interface': reading.clauses.push(interfacePhrase(option, 'arriving on', 'interface')); break;
-      case '-o': case '--out-interface': reading.clauses.push(interfacePhrase(option, 'leaving through', 'interface')); break;
-      case '-f': case '--fragment':
+      case '-i':
+      case '--in-interface':
+        reading.clauses.push(interfacePhrase(option, 'arriving on', 'interface'));
+        break;
+      case '-o':
+      case '--out-interface':
+        reading.clauses.push(interfacePhrase(option, 'leaving through', 'interface'));
+        break;
+      case '-f':
+      case '--fragment':
         reading.clauses.push(option.negated ? 'in unfragmented packets or first fragments' : 'in non-first fragments');
         break;
-      default: notRead(reading, group, option);
+      default:
+        notRead(reading, group, option);
     }
   }
 }
@@ -180,12 +265,27 @@ function readBuiltin(group: MatchGroup, reading: Reading): void {
 function readPorts(group: MatchGroup, reading: Reading): void {
   for (const option of group.options) {
     switch (option.name) {
-      case '--dport': case '--destination-port': reading.destination.ports = negatable(option); break;
-      case '--sport': case '--source-port': reading.source.ports = negatable(option); break;
-      case '--tcp-flags': reading.clauses.push(tcpFlagsPhrase(option)); break;
-      case '--syn': reading.clauses.push(option.negated ? 'other than connection-opening SYNs' : 'opening a connection (SYN without ACK)'); break;
-      case '--tcp-option': reading.clauses.push(`${option.negated ? 'without' : 'with'} TCP option ${value(option)}`); break;
-      default: notRead(reading, group, option);
+      case '--dport':
+      case '--destination-port':
+        reading.destination.ports = negatable(option);
+        break;
+      case '--sport':
+      case '--source-port':
+        reading.source.ports = negatable(option);
+        break;
+      case '--tcp-flags':
+        reading.clauses.push(tcpFlagsPhrase(option));
+        break;
+      case '--syn':
+        reading.clauses.push(
+          option.negated ? 'other than connection-opening SYNs' : 'opening a connection (SYN without ACK)',
+        );
+        break;
+      case '--tcp-option':
+        reading.clauses.push(`${option.negated ? 'without' : 'with'} TCP option ${value(option)}`);
+        break;
+      default:
+        notRead(reading, group, option);
     }
   }
 }
@@ -193,14 +293,25 @@ function readPorts(group: MatchGroup, reading: Reading): void {
 function readMultiport(group: MatchGroup, reading: Reading): void {
   for (const option of group.options) {
     switch (option.name) {
-      case '--dports': case '--destination-ports': reading.destination.ports = negatable(option); break;
-      case '--sports': case '--source-ports': reading.source.ports = negatable(option); break;
+      case '--dports':
+      case '--destination-ports':
+        reading.destination.ports = negatable(option);
+        break;
+      case '--sports':
+      case '--source-ports':
+        reading.source.ports = negatable(option);
+        break;
       case '--ports': {
         const ports = portItems(value(option)).join(', ');
-        reading.clauses.push(option.negated ? `with neither source nor destination port in ${ports}` : `with source or destination port in ${ports}`);
+        reading.clauses.push(
+          option.negated
+            ? `with neither source nor destination port in ${ports}`
+            : `with source or destination port in ${ports}`,
+        );
         break;
       }
-      default: notRead(reading, group, option);
+      default:
+        notRead(reading, group, option);
     }
   }
 }
@@ -210,7 +321,8 @@ function readAddrtype(group: MatchGroup, reading: Reading): void {
   const outgoingOnly = group.options.some((o) => o.name === '--limit-iface-out');
   for (const option of group.options) {
     if (option.name === '--src-type') reading.source.addressType = { ...negatable(option), incomingOnly, outgoingOnly };
-    else if (option.name === '--dst-type') reading.destination.addressType = { ...negatable(option), incomingOnly, outgoingOnly };
+    else if (option.name === '--dst-type')
+      reading.destination.addressType = { ...negatable(option), incomingOnly, outgoingOnly };
     else if (option.name !== '--limit-iface-in' && option.name !== '--limit-iface-out') notRead(reading, group, option);
   }
 }
@@ -255,7 +367,8 @@ function readStatistic(group: MatchGroup, reading: Reading): void {
     return;
   }
   for (const option of group.options) {
-    if (option !== mode && option !== probability && option !== every && option !== packet) notRead(reading, group, option);
+    if (option !== mode && option !== probability && option !== every && option !== packet)
+      notRead(reading, group, option);
   }
 }
 
@@ -278,7 +391,9 @@ function readSet(group: MatchGroup, reading: Reading): void {
       notRead(reading, group, option);
       continue;
     }
-    const parts = value(option, 1).split(',').map((flag) => (flag === 'src' ? 'source' : flag === 'dst' ? 'destination' : flag));
+    const parts = value(option, 1)
+      .split(',')
+      .map((flag) => (flag === 'src' ? 'source' : flag === 'dst' ? 'destination' : flag));
     const what = parts.length > 1 ? `(${parts.join(', ')})` : parts[0];
     reading.clauses.push(`whose ${what} is ${option.negated ? 'not ' : ''}in IP set ${value(option)}`);
   }
@@ -300,12 +415,23 @@ function readPhysdev(group: MatchGroup, reading: Reading): void {
   for (const option of group.options) {
     const not = option.negated ? 'not ' : '';
     switch (option.name) {
-      case '--physdev-in': reading.clauses.push(interfacePhrase(option, 'entering the bridge from', 'port')); break;
-      case '--physdev-out': reading.clauses.push(interfacePhrase(option, 'leaving the bridge through', 'port')); break;
-      case '--physdev-is-in': reading.clauses.push(`that ${option.negated ? 'did not enter' : 'entered'} through a bridge port`); break;
-      case '--physdev-is-out': reading.clauses.push(`that will ${not}leave through a bridge port`); break;
-      case '--physdev-is-bridged': reading.clauses.push(`that is ${not}being bridged`); break;
-      default: notRead(reading, group, option);
+      case '--physdev-in':
+        reading.clauses.push(interfacePhrase(option, 'entering the bridge from', 'port'));
+        break;
+      case '--physdev-out':
+        reading.clauses.push(interfacePhrase(option, 'leaving the bridge through', 'port'));
+        break;
+      case '--physdev-is-in':
+        reading.clauses.push(`that ${option.negated ? 'did not enter' : 'entered'} through a bridge port`);
+        break;
+      case '--physdev-is-out':
+        reading.clauses.push(`that will ${not}leave through a bridge port`);
+        break;
+      case '--physdev-is-bridged':
+        reading.clauses.push(`that is ${not}being bridged`);
+        break;
+      default:
+        notRead(reading, group, option);
     }
   }
 }
@@ -327,26 +453,62 @@ function readOther(group: MatchGroup, reading: Reading): void {
     const text = value(option);
     const phrase = (yes: string, no: string) => reading.clauses.push(option.negated ? no : yes);
     switch (option.name) {
-      case '--mac-source': phrase(`from MAC address ${text}`, `from any MAC address except ${text}`); break;
-      case '--src-range': phrase(`from an address in ${text}`, `from an address outside ${text}`); break;
-      case '--dst-range': phrase(`to an address in ${text}`, `to an address outside ${text}`); break;
-      case '--length': phrase(`of length ${text.replace(':', '-')} bytes`, `of any length except ${text.replace(':', '-')} bytes`); break;
-      case '--string': phrase(`containing the text "${text}"`, `not containing the text "${text}"`); break;
-      case '--hex-string': phrase(`containing the bytes ${text}`, `not containing the bytes ${text}`); break;
-      case '--algo': break; // how the string is searched, not what matches
-      case '--uid-owner': phrase(`sent by user ${text}`, `not sent by user ${text}`); break;
-      case '--gid-owner': phrase(`sent by group ${text}`, `not sent by group ${text}`); break;
-      default: notRead(reading, group, option);
+      case '--mac-source':
+        phrase(`from MAC address ${text}`, `from any MAC address except ${text}`);
+        break;
+      case '--src-range':
+        phrase(`from an address in ${text}`, `from an address outside ${text}`);
+        break;
+      case '--dst-range':
+        phrase(`to an address in ${text}`, `to an address outside ${text}`);
+        break;
+      case '--length':
+        phrase(`of length ${text.replace(':', '-')} bytes`, `of any length except ${text.replace(':', '-')} bytes`);
+        break;
+      case '--string':
+        phrase(`containing the text "${text}"`, `not containing the text "${text}"`);
+        break;
+      case '--hex-string':
+        phrase(`containing the bytes ${text}`, `not containing the bytes ${text}`);
+        break;
+      case '--algo':
+        break; // how the string is searched, not what matches
+      case '--uid-owner':
+        phrase(`sent by user ${text}`, `not sent by user ${text}`);
+        break;
+      case '--gid-owner':
+        phrase(`sent by group ${text}`, `not sent by group ${text}`);
+        break;
+      default:
+        notRead(reading, group, option);
     }
   }
 }
 
 const GROUP_READERS = new Map<string, GroupReader>([
-  ['tcp', readPorts], ['udp', readPorts], ['sctp', readPorts], ['dccp', readPorts], ['udplite', readPorts],
-  ['multiport', readMultiport], ['addrtype', readAddrtype], ['conntrack', readConnectionState], ['state', readConnectionState],
-  ['comment', readComment], ['statistic', readStatistic], ['mark', readMark], ['connmark', readMark], ['set', readSet],
-  ['limit', readLimit], ['physdev', readPhysdev], ['icmp', readIcmp], ['icmp6', readIcmp],
-  ['mac', readOther], ['iprange', readOther], ['length', readOther], ['string', readOther], ['owner', readOther],
+  ['tcp', readPorts],
+  ['udp', readPorts],
+  ['sctp', readPorts],
+  ['dccp', readPorts],
+  ['udplite', readPorts],
+  ['multiport', readMultiport],
+  ['addrtype', readAddrtype],
+  ['conntrack', readConnectionState],
+  ['state', readConnectionState],
+  ['comment', readComment],
+  ['statistic', readStatistic],
+  ['mark', readMark],
+  ['connmark', readMark],
+  ['set', readSet],
+  ['limit', readLimit],
+  ['physdev', readPhysdev],
+  ['icmp', readIcmp],
+  ['icmp6', readIcmp],
+  ['mac', readOther],
+  ['iprange', readOther],
+  ['length', readOther],
+  ['string', readOther],
+  ['owner', readOther],
 ]);
 
 // ---- Putting conditions into words ----
@@ -358,7 +520,10 @@ interface Conditions {
 }
 
 function conditionClauses(reading: Reading, ctx: ExplainContext): Conditions {
-  const sides = [sidePhrase(reading.source, 'from', ctx, false), sidePhrase(reading.destination, 'to', ctx, inheritsLocalDestination(ctx))];
+  const sides = [
+    sidePhrase(reading.source, 'from', ctx, false),
+    sidePhrase(reading.destination, 'to', ctx, inheritsLocalDestination(ctx)),
+  ];
   const clauses: string[] = [];
   let compound = false;
   for (const side of sides) {
@@ -372,8 +537,16 @@ function conditionClauses(reading: Reading, ctx: ExplainContext): Conditions {
 
 function inheritsLocalDestination(ctx: ExplainContext): boolean {
   if (ctx.reachedOnlyForLocalDestination === true) return true;
-  // "to any local address", possibly narrowed: "... except 127.0.0.0/8", "..., port 80". Alternatives ("either ...") do not count.
-  return ctx.inheritedConditions?.some((c) => c === ANY_LOCAL_DESTINATION || c.startsWith(`${ANY_LOCAL_DESTINATION} `) || c.startsWith(`${ANY_LOCAL_DESTINATION},`)) === true;
+  // "to any local address", possibly narrowed: "... except 127.0.0.0/8", "..., port 80". Alternatives ("either ...") do
+  // not count.
+  return (
+    ctx.inheritedConditions?.some(
+      (c) =>
+        c === ANY_LOCAL_DESTINATION ||
+        c.startsWith(`${ANY_LOCAL_DESTINATION} `) ||
+        c.startsWith(`${ANY_LOCAL_DESTINATION},`),
+    ) === true
+  );
 }
 
 /** `TCP to port 80 is`, but `TCP to port 80, arriving on eth0, is`: commas around a list of conditions. */
@@ -409,21 +582,37 @@ function addressText(cidr: string, ctx: ExplainContext): string {
 }
 
 function typeWords(types: string): string {
-  return listWith(types.split(',').map((type) => type.toLowerCase()), 'or');
+  return listWith(
+    types.split(',').map((type) => type.toLowerCase()),
+    'or',
+  );
 }
 
 /** "to any local address, port 6379": `twoPart` when an address and its port are both there. */
-function sidePhrase(side: Side, direction: 'from' | 'to', ctx: ExplainContext, inheritedLocal: boolean): { text: string; twoPart: boolean } | null {
-  const type = side.addressType ?? (inheritedLocal ? { text: 'LOCAL', negated: false, incomingOnly: false, outgoingOnly: false } : null);
-  const limit = type?.incomingOnly === true
-    ? ' (judged on the incoming interface only)'
-    : type?.outgoingOnly === true ? ' (judged on the outgoing interface only)' : '';
+function sidePhrase(
+  side: Side,
+  direction: 'from' | 'to',
+  ctx: ExplainContext,
+  inheritedLocal: boolean,
+): { text: string; twoPart: boolean } | null {
+  const type =
+    side.addressType ??
+    (inheritedLocal ? { text: 'LOCAL', negated: false, incomingOnly: false, outgoingOnly: false } : null);
+  const limit =
+    type?.incomingOnly === true
+      ? ' (judged on the incoming interface only)'
+      : type?.outgoingOnly === true
+        ? ' (judged on the outgoing interface only)'
+        : '';
   const kind = type === null ? '' : typeWords(type.text);
   let where: string | null = null;
   if (side.address !== null && !side.address.negated) {
     const address = addressText(side.address.text, ctx);
     // An inherited LOCAL says nothing new about an explicit address.
-    where = side.addressType === null ? address : `${address} (when it is ${type?.negated === true ? 'not ' : ''}a ${kind} address)${limit}`;
+    where =
+      side.addressType === null
+        ? address
+        : `${address} (when it is ${type?.negated === true ? 'not ' : ''}a ${kind} address)${limit}`;
   } else if (side.address !== null) {
     const address = addressText(side.address.text, ctx);
     if (type === null) where = `any address except ${address}`;
@@ -456,18 +645,28 @@ function interfacePhrase(option: RuleOption, verb: string, noun: string): string
   if (!name.endsWith('+')) return option.negated ? `${verb} any ${noun} except ${name}` : `${verb} ${name}`;
   const stem = name.slice(0, -1);
   if (stem === '') return option.negated ? `${verb} no ${noun}` : `${verb} any ${noun}`;
-  return option.negated ? `${verb} any ${noun} except those starting with ${stem}` : `${verb} any ${noun} starting with ${stem}`;
+  return option.negated
+    ? `${verb} any ${noun} except those starting with ${stem}`
+    : `${verb} any ${noun} starting with ${stem}`;
 }
 
 function tcpFlagsPhrase(option: RuleOption): string {
   const flags = (text: string) => (text === 'ALL' ? TCP_FLAGS_ALL : text === 'NONE' ? [] : text.split(','));
   const mask = flags(value(option, 0));
   const set = flags(value(option, 1));
-  if (mask.length === 4 && ['FIN', 'SYN', 'RST', 'ACK'].every((f) => mask.includes(f)) && set.length === 1 && set[0] === 'SYN') {
+  if (
+    mask.length === 4 &&
+    ['FIN', 'SYN', 'RST', 'ACK'].every((f) => mask.includes(f)) &&
+    set.length === 1 &&
+    set[0] === 'SYN'
+  ) {
     return option.negated ? 'other than connection-opening SYNs' : 'opening a connection (SYN without ACK)';
   }
   const clear = mask.filter((flag) => !set.includes(flag));
-  const parts = [set.length > 0 ? `${set.join(', ')} set` : '', clear.length > 0 ? `${clear.join(', ')} clear` : ''].filter((p) => p !== '');
+  const parts = [
+    set.length > 0 ? `${set.join(', ')} set` : '',
+    clear.length > 0 ? `${clear.join(', ')} clear` : '',
+  ].filter((p) => p !== '');
   const phrase = `with flags ${parts.join(' and ')}`;
   return option.negated ? `except those ${phrase}` : phrase;
 }
@@ -493,36 +692,61 @@ function describeTarget(rule: Rule, ctx: ExplainContext): string {
   if (target.kind === 'goto') return `continues in chain ${target.name} and does not come back`;
   switch (target.name) {
     // In nat, ACCEPT ends the table's walk for this hook: the packet keeps its addresses.
-    case 'ACCEPT': return rule.table === 'nat' ? 'is accepted without address translation' : 'is accepted';
-    case 'DROP': return 'is dropped';
-    case 'REJECT': return rejectPhrase(targetValue(rule, '--reject-with'));
+    case 'ACCEPT':
+      return rule.table === 'nat' ? 'is accepted without address translation' : 'is accepted';
+    case 'DROP':
+      return 'is dropped';
+    case 'REJECT':
+      return rejectPhrase(targetValue(rule, '--reject-with'));
     case 'RETURN':
-      return BUILTIN_CHAINS.has(rule.chain) ? `leaves ${rule.chain}, whose policy then decides` : 'goes back to the chain that jumped here';
-    case 'DNAT': return dnatPhrase(rule, ctx);
-    case 'SNAT': return snatPhrase(rule, ctx);
+      return BUILTIN_CHAINS.has(rule.chain)
+        ? `leaves ${rule.chain}, whose policy then decides`
+        : 'goes back to the chain that jumped here';
+    case 'DNAT':
+      return dnatPhrase(rule, ctx);
+    case 'SNAT':
+      return snatPhrase(rule, ctx);
     case 'MASQUERADE': {
       const ports = targetValue(rule, '--to-ports');
-      return withNatFlags(rule, `has its source rewritten to the outgoing interface's address${ports === undefined ? '' : `, source ${portRangeWords(ports)}`}`);
+      return withNatFlags(
+        rule,
+        `has its source rewritten to the outgoing interface's address${ports === undefined ? '' : `, source ${portRangeWords(ports)}`}`,
+      );
     }
     case 'REDIRECT': {
       const ports = targetValue(rule, '--to-ports');
-      return withNatFlags(rule, ports === undefined ? 'is redirected to this host, keeping its port' : `is redirected to this host, ${portRangeWords(ports)}`);
+      return withNatFlags(
+        rule,
+        ports === undefined
+          ? 'is redirected to this host, keeping its port'
+          : `is redirected to this host, ${portRangeWords(ports)}`,
+      );
     }
-    case 'MARK': return `${markPhrase(rule)}, ${CONTINUES}`;
-    case 'CONNMARK': return `${connmarkPhrase(rule)}, ${CONTINUES}`;
-    case 'LOG': return `is logged${prefixWords(targetValue(rule, '--log-prefix'))}, ${CONTINUES}`;
-    case 'NFLOG': return `is logged to nflog group ${targetValue(rule, '--nflog-group') ?? '0'}${prefixWords(targetValue(rule, '--nflog-prefix'))}, ${CONTINUES}`;
-    case 'CT': return `${ctPhrase(rule)}, ${CONTINUES}`;
-    case 'NOTRACK': return `is excluded from connection tracking, ${CONTINUES}`;
+    case 'MARK':
+      return `${markPhrase(rule)}, ${CONTINUES}`;
+    case 'CONNMARK':
+      return `${connmarkPhrase(rule)}, ${CONTINUES}`;
+    case 'LOG':
+      return `is logged${prefixWords(targetValue(rule, '--log-prefix'))}, ${CONTINUES}`;
+    case 'NFLOG':
+      return `is logged to nflog group ${targetValue(rule, '--nflog-group') ?? '0'}${prefixWords(targetValue(rule, '--nflog-prefix'))}, ${CONTINUES}`;
+    case 'CT':
+      return `${ctPhrase(rule)}, ${CONTINUES}`;
+    case 'NOTRACK':
+      return `is excluded from connection tracking, ${CONTINUES}`;
     case 'TCPMSS': {
       const mss = targetValue(rule, '--set-mss');
       return `${mss === undefined ? 'has its TCP MSS clamped to the path MTU' : `has its TCP MSS set to ${mss}`}, ${CONTINUES}`;
     }
-    case 'CHECKSUM': return `gets its checksum filled in, ${CONTINUES}`;
-    case 'NFQUEUE': return `is handed to a user-space program through queue ${targetValue(rule, '--queue-num', '--queue-balance')?.replace(':', '-') ?? '0'}`;
-    case 'QUEUE': return 'is handed to a user-space program';
+    case 'CHECKSUM':
+      return `gets its checksum filled in, ${CONTINUES}`;
+    case 'NFQUEUE':
+      return `is handed to a user-space program through queue ${targetValue(rule, '--queue-num', '--queue-balance')?.replace(':', '-') ?? '0'}`;
+    case 'QUEUE':
+      return 'is handed to a user-space program';
   }
-  if (TARGET_EXTENSIONS.has(target.name) || target.options.length > 0) return `goes to target ${target.name} (not interpreted)`;
+  if (TARGET_EXTENSIONS.has(target.name) || target.options.length > 0)
+    return `goes to target ${target.name} (not interpreted)`;
   return `continues in chain ${target.name} and comes back`;
 }
 
@@ -530,7 +754,9 @@ function rejectPhrase(kind: string | undefined): string {
   if (kind === undefined) return 'is rejected with an ICMP port-unreachable error';
   if (kind === 'tcp-reset') return 'is rejected with a TCP reset';
   const icmp = /^icmp(6?)-(.*)$/.exec(kind);
-  return icmp === null ? `is rejected with ${kind}` : `is rejected with an ICMP${icmp[1] === '6' ? 'v6' : ''} ${icmp[2]} error`;
+  return icmp === null
+    ? `is rejected with ${kind}`
+    : `is rejected with an ICMP${icmp[1] === '6' ? 'v6' : ''} ${icmp[2]} error`;
 }
 
 function withNatFlags(rule: Rule, phrase: string): string {
@@ -546,13 +772,17 @@ function portRangeWords(ports: string): string {
   return ports.includes('-') ? `ports ${ports}` : `port ${ports}`;
 }
 
-/** The new address of a DNAT or SNAT: `172.17.0.2:6379 (container redis)`, `an address in 1.1.1.1-1.1.1.10, ports 1025-65535`. */
+/**
+ * The new address of a DNAT or SNAT: `172.17.0.2:6379 (container redis)`, `an address in 1.1.1.1-1.1.1.10, ports
+ * 1025-65535`.
+ */
 function natAddress(to: string, rule: Rule, ctx: ExplainContext, keptWhenNoPort: string): string {
   const { ip, port } = parseToDestination(to);
   const owner = ownerSuffix(ip, ctx);
   const address = ip.includes('-') ? `an address in ${ip}` : ip;
   if (port === null || port === '') return `${address}${owner}${keptWhenNoPort}`;
-  if (!port.includes('-')) return address === ip ? `${ip.includes(':') ? `[${ip}]` : ip}:${port}${owner}` : `${address}, port ${port}`;
+  if (!port.includes('-'))
+    return address === ip ? `${ip.includes(':') ? `[${ip}]` : ip}:${port}${owner}` : `${address}, port ${port}`;
   const random = hasTargetFlag(rule, '--random') || hasTargetFlag(rule, '--random-fully');
   return `${address}${owner}, ports ${port}${random ? '' : ' (the original port is kept when it lies in that range)'}`;
 }
@@ -569,7 +799,10 @@ function dnatPhrase(rule: Rule, ctx: ExplainContext): string {
   if (targets.length === 0) return 'is rewritten (no --to-destination given)';
   const port = portOnly(targets);
   if (port !== null) return withNatFlags(rule, `has its destination port rewritten to ${port}`);
-  return withNatFlags(rule, `is rewritten to ${targets.map((to) => natAddress(to, rule, ctx, ', keeping its port')).join(' or ')}`);
+  return withNatFlags(
+    rule,
+    `is rewritten to ${targets.map((to) => natAddress(to, rule, ctx, ', keeping its port')).join(' or ')}`,
+  );
 }
 
 function snatPhrase(rule: Rule, ctx: ExplainContext): string {
@@ -577,7 +810,10 @@ function snatPhrase(rule: Rule, ctx: ExplainContext): string {
   if (targets.length === 0) return 'has its source rewritten (no --to-source given)';
   const port = portOnly(targets);
   if (port !== null) return withNatFlags(rule, `has its source port rewritten to ${port}`);
-  return withNatFlags(rule, `has its source rewritten to ${targets.map((to) => natAddress(to, rule, ctx, '')).join(' or ')}`);
+  return withNatFlags(
+    rule,
+    `has its source rewritten to ${targets.map((to) => natAddress(to, rule, ctx, '')).join(' or ')}`,
+  );
 }
 
 function prefixWords(prefix: string | undefined): string {

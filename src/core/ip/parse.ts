@@ -29,7 +29,8 @@ export function splitJsonArrays(text: string): { arrays: unknown[][]; error: str
     const c = text.charCodeAt(i);
     if (c === 10) line++;
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
       continue;
     }
@@ -77,8 +78,16 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 const KIND_BY_INFO_KIND: Record<string, InterfaceKind> = {
-  veth: 'veth', bridge: 'bridge', vlan: 'vlan', vxlan: 'vxlan', macvlan: 'macvlan', macvtap: 'macvlan',
-  ipvlan: 'ipvlan', ipvtap: 'ipvlan', tun: 'tun', dummy: 'dummy',
+  veth: 'veth',
+  bridge: 'bridge',
+  vlan: 'vlan',
+  vxlan: 'vxlan',
+  macvlan: 'macvlan',
+  macvtap: 'macvlan',
+  ipvlan: 'ipvlan',
+  ipvtap: 'ipvlan',
+  tun: 'tun',
+  dummy: 'dummy',
 };
 
 export function interfaceKind(link: Json): { kind: InterfaceKind; infoKind: string | null } {
@@ -86,9 +95,11 @@ export function interfaceKind(link: Json): { kind: InterfaceKind; infoKind: stri
   const infoKind = linkinfo ? str(linkinfo.info_kind) : null;
   if (link.link_type === 'loopback') return { kind: 'loopback', infoKind };
   // Own keys only: an info_kind such as `__proto__` or `constructor` must not pick up Object's members.
-  if (infoKind !== null) return { kind: Object.hasOwn(KIND_BY_INFO_KIND, infoKind) ? KIND_BY_INFO_KIND[infoKind]! : 'other', infoKind };
+  if (infoKind !== null)
+    return { kind: Object.hasOwn(KIND_BY_INFO_KIND, infoKind) ? KIND_BY_INFO_KIND[infoKind]! : 'other', infoKind };
   // A device with no linkinfo but a parent bus is real hardware (virtio, pci).
-  if (link.link_type === 'ether' && (str(link.parentbus) !== null || str(link.parentdev) !== null)) return { kind: 'physical', infoKind };
+  if (link.link_type === 'ether' && (str(link.parentbus) !== null || str(link.parentdev) !== null))
+    return { kind: 'physical', infoKind };
   if (link.link_type === 'ether') return { kind: 'physical', infoKind };
   return { kind: 'other', infoKind };
 }

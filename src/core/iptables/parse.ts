@@ -1,5 +1,15 @@
 // Parses `iptables-save` output into tables, chains and rules, keeping every token so rules print back exactly.
-import type { Chain, Counters, IptablesDump, MatchGroup, ParseDiagnostic, Rule, RuleOption, RuleTarget, Table } from './types';
+import type {
+  Chain,
+  Counters,
+  IptablesDump,
+  MatchGroup,
+  ParseDiagnostic,
+  Rule,
+  RuleOption,
+  RuleTarget,
+  Table,
+} from './types';
 
 const SPACE = 32;
 const QUOTE = 34;
@@ -9,8 +19,18 @@ const BANG = 33;
 
 /** Options that need no `-m`; one met after a module's options starts a new module-less group. */
 const BUILTIN_OPTIONS = new Set([
-  '-s', '-d', '-p', '-i', '-o', '-f',
-  '--source', '--destination', '--protocol', '--in-interface', '--out-interface', '--fragment',
+  '-s',
+  '-d',
+  '-p',
+  '-i',
+  '-o',
+  '-f',
+  '--source',
+  '--destination',
+  '--protocol',
+  '--in-interface',
+  '--out-interface',
+  '--fragment',
 ]);
 
 /**
@@ -18,11 +38,31 @@ const BUILTIN_OPTIONS = new Set([
  * iptables-save prints interface names raw (`-i -x`) and leaves strings like `-x` unquoted.
  */
 const SINGLE_ARG_OPTIONS = new Set([
-  '-s', '-d', '-p', '-i', '-o',
-  '--source', '--destination', '--protocol', '--in-interface', '--out-interface',
-  '--comment', '--log-prefix', '--nflog-prefix', '--ulog-prefix', '--string', '--hex-string',
-  '--name', '--hashlimit-name', '--rateest-name', '--physdev-in', '--physdev-out',
-  '--helper', '--label', '--path', '--selctx',
+  '-s',
+  '-d',
+  '-p',
+  '-i',
+  '-o',
+  '--source',
+  '--destination',
+  '--protocol',
+  '--in-interface',
+  '--out-interface',
+  '--comment',
+  '--log-prefix',
+  '--nflog-prefix',
+  '--ulog-prefix',
+  '--string',
+  '--hex-string',
+  '--name',
+  '--hashlimit-name',
+  '--rateest-name',
+  '--physdev-in',
+  '--physdev-out',
+  '--helper',
+  '--label',
+  '--path',
+  '--selctx',
 ]);
 
 /** Shared by every target without options (most `-j CHAIN` jumps); like the whole result, read-only. */
@@ -107,7 +147,10 @@ export function parseIptablesSave(text: string): IptablesDump {
       }
       const chain = open.chains.get(result.chain);
       if (chain === undefined) {
-        diagnostics.push({ line: lineNo, message: `rule for chain ${result.chain}, which is not declared in table ${open.table.name}` });
+        diagnostics.push({
+          line: lineNo,
+          message: `rule for chain ${result.chain}, which is not declared in table ${open.table.name}`,
+        });
         continue;
       }
       result.chain = chain.name;
@@ -125,7 +168,10 @@ export function parseIptablesSave(text: string): IptablesDump {
       if (typeof chain === 'string') {
         diagnostics.push({ line: lineNo, message: chain });
       } else if (open.chains.has(chain.name)) {
-        diagnostics.push({ line: lineNo, message: `chain ${chain.name} is declared twice in table ${open.table.name}` });
+        diagnostics.push({
+          line: lineNo,
+          message: `chain ${chain.name} is declared twice in table ${open.table.name}`,
+        });
       } else {
         open.chains.set(chain.name, chain);
         open.table.chains.push(chain);
@@ -135,18 +181,27 @@ export function parseIptablesSave(text: string): IptablesDump {
 
     if (first === 42 /* * */) {
       if (open !== null) {
-        diagnostics.push({ line: lineNo, message: `table ${open.table.name} (line ${open.line}) has no COMMIT before the next table` });
+        diagnostics.push({
+          line: lineNo,
+          message: `table ${open.table.name} (line ${open.line}) has no COMMIT before the next table`,
+        });
         open = null;
       }
       const name = line.slice(1);
       if (name.length === 0 || name.includes(' ')) {
-        diagnostics.push({ line: lineNo, message: `bad table line ${excerpt(line)}: expected *NAME; its lines are skipped` });
+        diagnostics.push({
+          line: lineNo,
+          message: `bad table line ${excerpt(line)}: expected *NAME; its lines are skipped`,
+        });
         skippingTable = true;
         continue;
       }
       const earlier = tableLines.get(name);
       if (earlier !== undefined) {
-        diagnostics.push({ line: lineNo, message: `table ${name} appears twice (first at line ${earlier}); this copy is skipped` });
+        diagnostics.push({
+          line: lineNo,
+          message: `table ${name} appears twice (first at line ${earlier}); this copy is skipped`,
+        });
         skippingTable = true;
         continue;
       }
@@ -299,7 +354,9 @@ function parseRuleLine(text: string, table: string, line: number, context: Parse
     if (token === '!') {
       const next = raw[at + 1];
       if (negated || next === undefined || !isOptionToken(next) || next === '-m' || next === '-j' || next === '-g') {
-        return fail(`"!" must be followed by an option, found ${next === undefined ? 'the end of the line' : excerpt(next)}`);
+        return fail(
+          `"!" must be followed by an option, found ${next === undefined ? 'the end of the line' : excerpt(next)}`,
+        );
       }
       negated = true;
       at++;
@@ -349,9 +406,10 @@ function parseRuleLine(text: string, table: string, line: number, context: Parse
 
   if (grouping) closeGroup(context, module);
   const matches = groups.length === 0 ? [] : groups.slice();
-  const target: RuleTarget | null = targetKind === null
-    ? null
-    : { kind: targetKind, name: targetName, options: options.length === 0 ? NO_OPTIONS : options.slice() };
+  const target: RuleTarget | null =
+    targetKind === null
+      ? null
+      : { kind: targetKind, name: targetName, options: options.length === 0 ? NO_OPTIONS : options.slice() };
   return { table, chain, index: 0, line, counters, matches, target, comment, text };
 }
 

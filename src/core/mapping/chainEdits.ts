@@ -1,4 +1,5 @@
-// Rule edits on chain contents: reading them from a dump, simulating them, undoing them, printing them for iptables-restore.
+// Rule edits on chain contents: reading them from a dump, simulating them, undoing them, printing them for
+// iptables-restore.
 import type { IptablesDump, Rule } from '../iptables/types';
 import type { ChainContents, RuleOp, RuleTable } from './types';
 
@@ -58,7 +59,8 @@ export function simulate(before: ChainContents, ops: readonly RuleOp[]): ChainCo
         rules.push(op.rule);
         break;
       case 'insert':
-        if (rules === null || op.position < 1 || op.position > rules.length + 1) throw new Error(`cannot insert at ${op.position} in ${op.chain}`);
+        if (rules === null || op.position < 1 || op.position > rules.length + 1)
+          throw new Error(`cannot insert at ${op.position} in ${op.chain}`);
         rules.splice(op.position - 1, 0, op.rule);
         break;
       case 'delete': {
@@ -79,7 +81,9 @@ export function diffContents(expected: ChainContents, actual: ChainContents): st
     for (const [chain, rules] of Object.entries(chains)) {
       const got = actual[table]?.[chain] ?? null;
       if (JSON.stringify(got) !== JSON.stringify(rules)) {
-        problems.push(`${table}/${chain}: expected ${rules === null ? 'no chain' : `${rules.length} rules`}, found ${got === null ? 'no chain' : `${got.length} rules`}`);
+        problems.push(
+          `${table}/${chain}: expected ${rules === null ? 'no chain' : `${rules.length} rules`}, found ${got === null ? 'no chain' : `${got.length} rules`}`,
+        );
       }
     }
   }
@@ -114,7 +118,9 @@ export function revertOps(planOps: readonly RuleOp[], before: ChainContents, cur
     rules.splice(at, 1);
     removals.push({ op: 'delete', table: op.table, chain: op.chain, rule: op.rule, index: at });
   }
-  const deleted = planOps.filter((op): op is Extract<RuleOp, { op: 'delete' }> => op.op === 'delete').sort((a, b) => a.index - b.index);
+  const deleted = planOps
+    .filter((op): op is Extract<RuleOp, { op: 'delete' }> => op.op === 'delete')
+    .sort((a, b) => a.index - b.index);
   for (const op of deleted) {
     const rules = rulesOf(op.table, op.chain);
     const original = before[op.table]?.[op.chain];
@@ -122,7 +128,10 @@ export function revertOps(planOps: readonly RuleOp[], before: ChainContents, cur
     let position = 1;
     for (let i = op.index - 1; i >= 0; i--) {
       const anchor = rules.lastIndexOf(original[i] ?? '');
-      if (anchor >= 0) { position = anchor + 2; break; }
+      if (anchor >= 0) {
+        position = anchor + 2;
+        break;
+      }
     }
     rules.splice(position - 1, 0, op.rule);
     restores.push({ op: 'insert', table: op.table, chain: op.chain, position, rule: op.rule });
@@ -140,11 +149,16 @@ export function revertOps(planOps: readonly RuleOp[], before: ChainContents, cur
 
 function opLine(op: RuleOp): string {
   switch (op.op) {
-    case 'newChain': return `-N ${op.chain}`;
-    case 'deleteChain': return `-X ${op.chain}`;
-    case 'append': return `-A ${op.chain} ${op.rule}`;
-    case 'insert': return `-I ${op.chain} ${op.position} ${op.rule}`;
-    case 'delete': return `-D ${op.chain} ${op.rule}`;
+    case 'newChain':
+      return `-N ${op.chain}`;
+    case 'deleteChain':
+      return `-X ${op.chain}`;
+    case 'append':
+      return `-A ${op.chain} ${op.rule}`;
+    case 'insert':
+      return `-I ${op.chain} ${op.position} ${op.rule}`;
+    case 'delete':
+      return `-D ${op.chain} ${op.rule}`;
   }
 }
 
@@ -159,7 +173,10 @@ export function restorePayload(ops: readonly RuleOp[]): string {
   // comment ending in "\n-F FORWARD" flushes FORWARD). Such a rule is never written: the change
   // is refused as a whole before anything runs.
   const split = ops.find((op) => 'rule' in op && /[\r\n]/.test(op.rule));
-  if (split) throw new Error(`refusing to write a rule that spans lines in ${split.table}/${split.chain}: remove it by hand (iptables -D)`);
+  if (split)
+    throw new Error(
+      `refusing to write a rule that spans lines in ${split.table}/${split.chain}: remove it by hand (iptables -D)`,
+    );
   const tables: RuleTable[] = [];
   for (const op of ops) if (!tables.includes(op.table)) tables.push(op.table);
   const lines: string[] = [];
@@ -171,5 +188,9 @@ export function restorePayload(ops: readonly RuleOp[]): string {
 
 /** iptables-save output as compared for "nothing changed": without `#` lines and with counters zeroed. */
 export function normalizeSave(text: string): string {
-  return text.split('\n').filter((line) => !line.startsWith('#')).map((line) => line.replace(/\[\d+:\d+\]/g, '[0:0]')).join('\n');
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .map((line) => line.replace(/\[\d+:\d+\]/g, '[0:0]'))
+    .join('\n');
 }

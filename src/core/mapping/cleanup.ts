@@ -1,4 +1,5 @@
-// Plans the removal of what Netns Explorer left behind: hooks first, then the rules of ours, then chains of ours left empty.
+// Plans the removal of what Netns Explorer left behind: hooks first, then the rules of ours, then chains of ours left
+// empty.
 import type { IptablesDump, Rule } from '../iptables/types';
 import type { Family } from '../model';
 import { touchedChains } from './chainEdits';
@@ -19,7 +20,8 @@ export const EVERYTHING: CleanupSelection = { orphans: true, mappings: 'all' };
 function cleanupTitle(found: Leftovers, selection: CleanupSelection, mappings: number): string {
   const parts = [];
   if (mappings) parts.push(`${mappings} port mapping${mappings === 1 ? '' : 's'}`);
-  if (selection.orphans && found.orphans.length) parts.push(`${found.orphans.length} broken piece${found.orphans.length === 1 ? '' : 's'}`);
+  if (selection.orphans && found.orphans.length)
+    parts.push(`${found.orphans.length} broken piece${found.orphans.length === 1 ? '' : 's'}`);
   return `leftovers of Netns Explorer: ${parts.join(', ')}`;
 }
 
@@ -44,7 +46,9 @@ export function planCleanup(dump: IptablesDump, family: Family, selection: Clean
     const chain = table?.chains.find((c) => c.name === own.chain);
     if (!table || !chain) continue;
     const emptied = chain.rules.every((r) => doomed.has(r)) && (chain.rules.length > 0 || selection.orphans);
-    const jumps = table.chains.flatMap((c) => (c.name === chain.name ? [] : c.rules.filter((r) => r.target?.name === chain.name)));
+    const jumps = table.chains.flatMap((c) =>
+      c.name === chain.name ? [] : c.rules.filter((r) => r.target?.name === chain.name),
+    );
     if (!emptied || jumps.some((r) => !isOwnHook(r, own.table))) continue;
     for (const hook of jumps) doomed.add(hook);
     drops.push({ op: 'deleteChain', table: own.table, chain: own.chain });
@@ -60,7 +64,13 @@ export function planCleanup(dump: IptablesDump, family: Family, selection: Clean
   }
   if (ops.length === 0) return null;
   return {
-    kind: 'remove', family, title: cleanupTitle(found, selection, chosen.length), owner: 'netns-explorer', ops,
-    before: touchedChains(dump, ops), spec: null, needsRouteLocalnet: false,
+    kind: 'remove',
+    family,
+    title: cleanupTitle(found, selection, chosen.length),
+    owner: 'netns-explorer',
+    ops,
+    before: touchedChains(dump, ops),
+    spec: null,
+    needsRouteLocalnet: false,
   };
 }

@@ -1,4 +1,5 @@
-// Finds what already holds a host port: any DNAT rule (Docker's, Kubernetes', ours, hand-written) or a listening process.
+// Finds what already holds a host port: any DNAT rule (Docker's, Kubernetes', ours, hand-written) or a listening
+// process.
 import { mappingText, portText } from '../labels';
 import type { Table } from '../iptables/types';
 import type { PortMapping, PortSpec } from '../model';
@@ -54,9 +55,16 @@ export function dnatConflicts(nat: Table | undefined, spec: MappingSpec): Mappin
 /** Processes listening on the host port, on an address the mapping would catch. */
 export function listenerConflicts(listeners: readonly Listener[], spec: MappingSpec): MappingConflict[] {
   return listeners
-    .filter((l) => l.protocol === spec.protocol && l.port === spec.hostPort && (spec.hostIp === null || addressesOverlap(spec.hostIp, l.address, spec.family) || l.address === '::'))
+    .filter(
+      (l) =>
+        l.protocol === spec.protocol &&
+        l.port === spec.hostPort &&
+        (spec.hostIp === null || addressesOverlap(spec.hostIp, l.address, spec.family) || l.address === '::'),
+    )
     .map((l) => {
-      const who = l.processes.length ? l.processes.map((p) => `${JSON.stringify(p.command)} (pid ${p.pid})`).join(', ') : 'a process';
+      const who = l.processes.length
+        ? l.processes.map((p) => `${JSON.stringify(p.command)} (pid ${p.pid})`).join(', ')
+        : 'a process';
       return {
         kind: 'listener' as const,
         owner: l.processes[0]?.command ?? 'process',

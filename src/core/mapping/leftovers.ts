@@ -1,4 +1,5 @@
-// Finds what Netns Explorer left in a namespace's rules after its process died: its port mappings, and the orphaned hooks, chains and rules no mapping needs.
+// Finds what Netns Explorer left in a namespace's rules after its process died: its port mappings, and the orphaned
+// hooks, chains and rules no mapping needs.
 import { OWN_COMMENT_PREFIX } from '../explain/owner';
 import type { Chain, Rule, Table } from '../iptables/types';
 import type { Family, NamespaceId, Snapshot } from '../model';
@@ -59,7 +60,12 @@ for (const own of Object.values(OWN_CHAINS)) OWN_NAMES[own.table].add(own.chain)
  */
 export function isOwnHook(rule: Rule, table: RuleTable): boolean {
   const target = rule.target?.name;
-  return rule.comment === HOOK_COMMENT && target !== undefined && OWN_NAMES[table].has(target) && !OWN_NAMES[table].has(rule.chain);
+  return (
+    rule.comment === HOOK_COMMENT &&
+    target !== undefined &&
+    OWN_NAMES[table].has(target) &&
+    !OWN_NAMES[table].has(rule.chain)
+  );
 }
 
 /** A rule of ours inside one of our chains: tagged with our comment prefix. Only these are ever deleted from them. */
@@ -79,7 +85,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 /** Our mappings and orphans in one namespace's rules of one family (the tables of an iptables-save dump). */
 export function findLeftoversIn(tables: readonly Table[], family: Family): Leftovers {
   const table = (name: RuleTable) => tables.find((t) => t.name === name);
-  const ownChain = (name: RuleTable, chain: string): Chain | undefined => table(name)?.chains.find((c) => c.name === chain);
+  const ownChain = (name: RuleTable, chain: string): Chain | undefined =>
+    table(name)?.chains.find((c) => c.name === chain);
 
   // Mappings in force: a DNAT rule of ours in our DNAT chain, which something jumps to.
   const nat = table('nat');
@@ -91,19 +98,26 @@ export function findLeftoversIn(tables: readonly Table[], family: Family): Lefto
       if (spec && spec.family === family && rule.target?.name === 'DNAT') inForce.set(mappingTitle(spec), spec);
     }
   }
-  const titleOf = (rule: Rule) => { const spec = specFromComment(rule.comment); return spec ? mappingTitle(spec) : null; };
+  const titleOf = (rule: Rule) => {
+    const spec = specFromComment(rule.comment);
+    return spec ? mappingTitle(spec) : null;
+  };
 
   const mappings: FoundMapping[] = [...inForce.entries()].map(([title, spec]) => {
     const comment = mappingComment(spec);
-    const rules = Object.values(OWN_CHAINS).flatMap((own) => ownChain(own.table, own.chain)?.rules.filter((r) => r.comment === comment) ?? []);
+    const rules = Object.values(OWN_CHAINS).flatMap(
+      (own) => ownChain(own.table, own.chain)?.rules.filter((r) => r.comment === comment) ?? [],
+    );
     const missing: string[] = [];
     for (const expected of mappingRules(spec)) {
       const chain = ownChain(expected.table, expected.chain);
-      if (!chain?.rules.some((r) => ruleSpec(r) === expected.rule)) missing.push(`-A ${expected.chain} ${expected.rule}`);
+      if (!chain?.rules.some((r) => ruleSpec(r) === expected.rule))
+        missing.push(`-A ${expected.chain} ${expected.rule}`);
     }
     for (const own of Object.values(OWN_CHAINS)) {
       const t = table(own.table);
-      if (t && ownChain(own.table, own.chain) && jumpsTo(t, own.chain).length === 0) missing.push(`${own.chain} is not reached`);
+      if (t && ownChain(own.table, own.chain) && jumpsTo(t, own.chain).length === 0)
+        missing.push(`${own.chain} is not reached`);
     }
     return { spec, title, rules, missing };
   });
@@ -121,13 +135,36 @@ export function findLeftoversIn(tables: readonly Table[], family: Family): Lefto
     if (chain.rules.length === 0) {
       if (foreignJumps === 0) {
         const from = hooks.map((h) => h.chain).join(', ');
-        orphans.push({ kind: 'empty-chain', table: own.table, chain: chain.name, rules: hooks, description: `${own.table} ${chain.name} is empty${from ? `; the jump from ${from} leads nowhere` : ' and not reached'}` });
+        orphans.push({
+          kind: 'empty-chain',
+          table: own.table,
+          chain: chain.name,
+          rules: hooks,
+          description: `${own.table} ${chain.name} is empty${from ? `; the jump from ${from} leads nowhere` : ' and not reached'}`,
+        });
       }
     } else if (jumps.length === 0) {
-      if (ours.length) orphans.push({ kind: 'unhooked-chain', table: own.table, chain: chain.name, rules: ours, description: `${own.table} ${chain.name} holds ${plural(ours.length, 'rule')} of Netns Explorer, but nothing jumps to it` });
+      if (ours.length)
+        orphans.push({
+          kind: 'unhooked-chain',
+          table: own.table,
+          chain: chain.name,
+          rules: ours,
+          description: `${own.table} ${chain.name} holds ${plural(ours.length, 'rule')} of Netns Explorer, but nothing jumps to it`,
+        });
     } else {
-      const strays = ours.filter((r) => { const title = titleOf(r); return title === null || !inForce.has(title); });
-      if (strays.length) orphans.push({ kind: 'stray-rules', table: own.table, chain: chain.name, rules: strays, description: `${plural(strays.length, 'rule')} in ${own.table} ${chain.name} belong to no port mapping in force (its DNAT rule is gone)` });
+      const strays = ours.filter((r) => {
+        const title = titleOf(r);
+        return title === null || !inForce.has(title);
+      });
+      if (strays.length)
+        orphans.push({
+          kind: 'stray-rules',
+          table: own.table,
+          chain: chain.name,
+          rules: strays,
+          description: `${plural(strays.length, 'rule')} in ${own.table} ${chain.name} belong to no port mapping in force (its DNAT rule is gone)`,
+        });
     }
   }
   for (const tableName of ['nat', 'filter'] as const) {
@@ -135,7 +172,13 @@ export function findLeftoversIn(tables: readonly Table[], family: Family): Lefto
     for (const rule of t?.chains.flatMap((c) => c.rules) ?? []) {
       const target = rule.target?.name ?? '';
       if (isOwnHook(rule, tableName) && !ownChain(tableName, target)) {
-        orphans.push({ kind: 'hook-without-chain', table: tableName, chain: target, rules: [rule], description: `${tableName} ${rule.chain} jumps to ${target}, which does not exist` });
+        orphans.push({
+          kind: 'hook-without-chain',
+          table: tableName,
+          chain: target,
+          rules: [rule],
+          description: `${tableName} ${rule.chain} jumps to ${target}, which does not exist`,
+        });
       }
     }
   }
@@ -151,7 +194,8 @@ export function findLeftovers(snapshot: Pick<Snapshot, 'nat'>): NamespaceLeftove
   for (const set of snapshot.nat) {
     if (set.source !== (set.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save')) continue;
     const found = findLeftoversIn(set.tables, set.family);
-    if (found.mappings.length || found.orphans.length) out.push({ namespace: set.namespace, family: set.family, ...found });
+    if (found.mappings.length || found.orphans.length)
+      out.push({ namespace: set.namespace, family: set.family, ...found });
   }
   return out;
 }
@@ -163,7 +207,9 @@ export function leftoverKey(namespace: NamespaceId, family: Family, title: strin
 
 /** Whether anything found calls for the user: any orphan, or a mapping not in `kept`. */
 export function needsAttention(found: readonly NamespaceLeftovers[], kept: ReadonlySet<string>): boolean {
-  return found.some((f) => f.orphans.length > 0 || f.mappings.some((m) => !kept.has(leftoverKey(f.namespace, f.family, m.title))));
+  return found.some(
+    (f) => f.orphans.length > 0 || f.mappings.some((m) => !kept.has(leftoverKey(f.namespace, f.family, m.title))),
+  );
 }
 
 function namesText(names: readonly string[]): string {
@@ -175,19 +221,28 @@ function namesText(names: readonly string[]): string {
  * The one sentence (or two) the notification says: how many mappings of ours are active and where, and how many
  * broken pieces were found. `label` names a namespace (the caller makes untrusted names visible).
  */
-export function leftoverSummary(found: readonly NamespaceLeftovers[], label: (namespace: NamespaceId) => string): string {
-  const where = (pick: (f: NamespaceLeftovers) => number) => [...new Set(found.filter((f) => pick(f) > 0).map((f) => label(f.namespace)))];
+export function leftoverSummary(
+  found: readonly NamespaceLeftovers[],
+  label: (namespace: NamespaceId) => string,
+): string {
+  const where = (pick: (f: NamespaceLeftovers) => number) => [
+    ...new Set(found.filter((f) => pick(f) > 0).map((f) => label(f.namespace))),
+  ];
   const mappings = found.reduce((n, f) => n + f.mappings.length, 0);
   const incomplete = found.reduce((n, f) => n + f.mappings.filter((m) => m.missing.length).length, 0);
   const orphans = found.reduce((n, f) => n + f.orphans.length, 0);
   const parts: string[] = [];
   if (mappings) {
     const ns = where((f) => f.mappings.length);
-    parts.push(`${plural(mappings, 'port mapping')} made by Netns Explorer ${mappings === 1 ? 'is' : 'are'} active in ${ns.length === 1 ? 'namespace' : 'namespaces'} ${namesText(ns)}${incomplete ? ` (${incomplete} incomplete)` : ''}.`);
+    parts.push(
+      `${plural(mappings, 'port mapping')} made by Netns Explorer ${mappings === 1 ? 'is' : 'are'} active in ${ns.length === 1 ? 'namespace' : 'namespaces'} ${namesText(ns)}${incomplete ? ` (${incomplete} incomplete)` : ''}.`,
+    );
   }
   if (orphans) {
     const ns = where((f) => f.orphans.length);
-    parts.push(`${mappings ? 'It also left' : 'Netns Explorer left'} ${plural(orphans, 'broken piece')} of its own rules (hooks, chains or rules no mapping uses) in ${ns.length === 1 ? 'namespace' : 'namespaces'} ${namesText(ns)}.`);
+    parts.push(
+      `${mappings ? 'It also left' : 'Netns Explorer left'} ${plural(orphans, 'broken piece')} of its own rules (hooks, chains or rules no mapping uses) in ${ns.length === 1 ? 'namespace' : 'namespaces'} ${namesText(ns)}.`,
+    );
   }
   return parts.join(' ');
 }

@@ -6,9 +6,26 @@ import { deriveMappings } from '../portMappings';
 import { chainExists, ruleSpec, touchedChains } from './chainEdits';
 import { dnatConflicts, listenerConflicts } from './conflicts';
 import { isOwnHook } from './leftovers';
-import { DOCKER_USER, HOOK_COMMENT, OWN_CHAINS, hookRules, mappingComment, mappingRules, mappingTitle, specFromComment } from './rules';
+import {
+  DOCKER_USER,
+  HOOK_COMMENT,
+  OWN_CHAINS,
+  hookRules,
+  mappingComment,
+  mappingRules,
+  mappingTitle,
+  specFromComment,
+} from './rules';
 import type { Listener } from '../listeners';
-import type { MappingConflict, MappingOwner, MappingPlan, MappingSelector, MappingSpec, RuleOp, RuleTable } from './types';
+import type {
+  MappingConflict,
+  MappingOwner,
+  MappingPlan,
+  MappingSelector,
+  MappingSpec,
+  RuleOp,
+  RuleTable,
+} from './types';
 import { anyAddress, isLoopback } from './validate';
 
 export type Planned = { ok: true; plan: MappingPlan } | { ok: false; conflicts: MappingConflict[]; error: string };
@@ -21,10 +38,19 @@ function allRules(dump: IptablesDump, tableName: RuleTable): Rule[] {
   return table(dump, tableName)?.chains.flatMap((c) => c.rules) ?? [];
 }
 
-/** Rules in our own chains of a table: the only place our tagged rules are written, so the only place they are taken from. */
+/**
+ * Rules in our own chains of a table: the only place our tagged rules are written, so the only place they are taken
+ * from.
+ */
 function ownChainRules(dump: IptablesDump, tableName: RuleTable): Rule[] {
-  const names = Object.values(OWN_CHAINS).filter((o) => o.table === tableName).map((o) => o.chain as string);
-  return table(dump, tableName)?.chains.filter((c) => names.includes(c.name)).flatMap((c) => c.rules) ?? [];
+  const names = Object.values(OWN_CHAINS)
+    .filter((o) => o.table === tableName)
+    .map((o) => o.chain as string);
+  return (
+    table(dump, tableName)
+      ?.chains.filter((c) => names.includes(c.name))
+      .flatMap((c) => c.rules) ?? []
+  );
 }
 
 /** The specs of our mappings present in a dump, from their tagging comments in our chains, each once. */
@@ -56,7 +82,11 @@ export function planAdd(dump: IptablesDump, spec: MappingSpec, listeners: readon
     const foreign = chain?.rules.find((r) => !r.comment?.startsWith(OWN_COMMENT_PREFIX));
     if (foreign) {
       const message = `${own.table}/${own.chain} holds a rule Netns Explorer did not write (${foreign.text}); refusing to add to it`;
-      return { ok: false, conflicts: [{ kind: 'dnat', owner: 'unknown', rule: foreign.text, message }], error: message };
+      return {
+        ok: false,
+        conflicts: [{ kind: 'dnat', owner: 'unknown', rule: foreign.text, message }],
+        error: message,
+      };
     }
   }
   const ops: RuleOp[] = [];
@@ -64,18 +94,27 @@ export function planAdd(dump: IptablesDump, spec: MappingSpec, listeners: readon
   // Per table: chains first, then their rules, then the hooks, so no hook ever jumps to a missing chain.
   for (const tableName of ['nat', 'filter'] as const) {
     for (const own of Object.values(OWN_CHAINS)) {
-      if (own.table === tableName && !chainExists(dump, own.table, own.chain)) ops.push({ op: 'newChain', table: own.table, chain: own.chain });
+      if (own.table === tableName && !chainExists(dump, own.table, own.chain))
+        ops.push({ op: 'newChain', table: own.table, chain: own.chain });
     }
-    for (const r of rules) if (r.table === tableName) ops.push({ op: 'append', table: r.table, chain: r.chain, rule: r.rule });
+    for (const r of rules)
+      if (r.table === tableName) ops.push({ op: 'append', table: r.table, chain: r.chain, rule: r.rule });
     for (const hook of hookRules(filterHookChain(dump))) {
-      if (hook.table === tableName && !hookPresent(dump, hook.table, hook.target)) ops.push({ op: 'insert', table: hook.table, chain: hook.chain, position: 1, rule: hook.rule });
+      if (hook.table === tableName && !hookPresent(dump, hook.table, hook.target))
+        ops.push({ op: 'insert', table: hook.table, chain: hook.chain, position: 1, rule: hook.rule });
     }
   }
   return {
     ok: true,
     plan: {
-      kind: 'add', family: spec.family, title: mappingTitle(spec), owner: 'netns-explorer', ops,
-      before: touchedChains(dump, ops), spec, needsRouteLocalnet: spec.hostIp !== null && isLoopback(spec.hostIp),
+      kind: 'add',
+      family: spec.family,
+      title: mappingTitle(spec),
+      owner: 'netns-explorer',
+      ops,
+      before: touchedChains(dump, ops),
+      spec,
+      needsRouteLocalnet: spec.hostIp !== null && isLoopback(spec.hostIp),
     },
   };
 }
@@ -104,12 +143,22 @@ export function planRemoveOwn(dump: IptablesDump, spec: MappingSpec): MappingPla
     for (const own of Object.values(OWN_CHAINS)) {
       const chain = table(dump, own.table)?.chains.find((c) => c.name === own.chain);
       // Only chains that hold nothing but this mapping's rules go: never delete what another writer put there.
-      if (chain && chain.rules.every((r) => r.comment === comment)) drops.push({ op: 'deleteChain', table: own.table, chain: own.chain });
+      if (chain && chain.rules.every((r) => r.comment === comment))
+        drops.push({ op: 'deleteChain', table: own.table, chain: own.chain });
     }
     ops.unshift(...hooks);
     ops.push(...drops);
   }
-  return { kind: 'remove', family: spec.family, title: mappingTitle(spec), owner: 'netns-explorer', ops, before: touchedChains(dump, ops), spec, needsRouteLocalnet: false };
+  return {
+    kind: 'remove',
+    family: spec.family,
+    title: mappingTitle(spec),
+    owner: 'netns-explorer',
+    ops,
+    before: touchedChains(dump, ops),
+    spec,
+    needsRouteLocalnet: false,
+  };
 }
 
 export interface ForeignMapping {
@@ -127,45 +176,78 @@ export function findForeignMapping(dump: IptablesDump, selector: MappingSelector
   const nat = table(dump, 'nat');
   if (!nat) return null;
   const any = anyAddress(selector.family);
-  const m = deriveMappings(nat, 'ns', selector.family).find((x) =>
-    x.owner !== 'netns-explorer' && x.protocol === selector.protocol && x.hostPort === selector.hostPort
-    && (selector.hostIp === undefined || x.hostIp === (selector.hostIp ?? any)));
+  const m = deriveMappings(nat, 'ns', selector.family).find(
+    (x) =>
+      x.owner !== 'netns-explorer' &&
+      x.protocol === selector.protocol &&
+      x.hostPort === selector.hostPort &&
+      (selector.hostIp === undefined || x.hostIp === (selector.hostIp ?? any)),
+  );
   if (!m) return null;
   const dnat = nat.chains.find((c) => c.name === m.ruleRef.chain)?.rules[m.ruleRef.index];
   if (!dnat) return null;
   const host = selector.family === 'ipv4' ? '/32' : '/128';
   const target = `${m.targetIp}${host}`;
   const port = String(m.targetPort).replace('-', ':');
-  const matchesTarget = (r: Rule, jump: string) => r.target?.name === jump && r.text.includes(` -p ${m.protocol} `)
-    && new RegExp(`--dport ${port.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( |$)`).test(r.text);
+  const matchesTarget = (r: Rule, jump: string) =>
+    r.target?.name === jump &&
+    r.text.includes(` -p ${m.protocol} `) &&
+    new RegExp(`--dport ${port.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( |$)`).test(r.text);
   const companions = [
     ...allRules(dump, 'filter').filter((r) => matchesTarget(r, 'ACCEPT') && r.text.includes(`-d ${target} `)),
-    ...nat.chains.flatMap((c) => c.rules).filter((r) => matchesTarget(r, 'MASQUERADE') && r.text.includes(`-s ${target} -d ${target} `)),
+    ...nat.chains
+      .flatMap((c) => c.rules)
+      .filter((r) => matchesTarget(r, 'MASQUERADE') && r.text.includes(`-s ${target} -d ${target} `)),
   ];
-  return { owner: pathOwner(m.chainPath, m.comment), rules: [dnat, ...companions], title: `${m.protocol} ${m.hostIp}:${m.hostPort} -> ${m.targetIp}:${m.targetPort}` };
+  return {
+    owner: pathOwner(m.chainPath, m.comment),
+    rules: [dnat, ...companions],
+    title: `${m.protocol} ${m.hostIp}:${m.hostPort} -> ${m.targetIp}:${m.targetPort}`,
+  };
 }
 
 /** Removes a foreign mapping's rules exactly (only after the user accepted the owner warning). */
 export function planRemoveForeign(dump: IptablesDump, family: Family, found: ForeignMapping): MappingPlan {
   const ops = found.rules.map(deleteOp).sort((a, b) => (a.table === b.table ? 0 : a.table === 'filter' ? -1 : 1));
-  return { kind: 'remove', family, title: found.title, owner: found.owner, ops, before: touchedChains(dump, ops), spec: null, needsRouteLocalnet: false };
+  return {
+    kind: 'remove',
+    family,
+    title: found.title,
+    owner: found.owner,
+    ops,
+    before: touchedChains(dump, ops),
+    spec: null,
+    needsRouteLocalnet: false,
+  };
 }
 
 /** Our mapping matching the selector, if any. */
 export function findOwnMapping(dump: IptablesDump, selector: MappingSelector): MappingSpec | null {
-  return ownMappings(dump, selector.family).find((s) => s.protocol === selector.protocol && s.hostPort === selector.hostPort
-    && (selector.hostIp === undefined || s.hostIp === (selector.hostIp === anyAddress(selector.family) ? null : selector.hostIp))) ?? null;
+  return (
+    ownMappings(dump, selector.family).find(
+      (s) =>
+        s.protocol === selector.protocol &&
+        s.hostPort === selector.hostPort &&
+        (selector.hostIp === undefined ||
+          s.hostIp === (selector.hostIp === anyAddress(selector.family) ? null : selector.hostIp)),
+    ) ?? null
+  );
 }
 
 /** The rules a plan adds or removes, as a user reads them (`-A CHAIN ...` / `-D CHAIN ...`), for previews. */
 export function describePlan(plan: MappingPlan): string[] {
   return plan.ops.map((op) => {
     switch (op.op) {
-      case 'newChain': return `${op.table}: -N ${op.chain}`;
-      case 'deleteChain': return `${op.table}: -X ${op.chain}`;
-      case 'append': return `${op.table}: -A ${op.chain} ${op.rule}`;
-      case 'insert': return `${op.table}: -I ${op.chain} ${op.position} ${op.rule}`;
-      case 'delete': return `${op.table}: -D ${op.chain} ${op.rule}`;
+      case 'newChain':
+        return `${op.table}: -N ${op.chain}`;
+      case 'deleteChain':
+        return `${op.table}: -X ${op.chain}`;
+      case 'append':
+        return `${op.table}: -A ${op.chain} ${op.rule}`;
+      case 'insert':
+        return `${op.table}: -I ${op.chain} ${op.position} ${op.rule}`;
+      case 'delete':
+        return `${op.table}: -D ${op.chain} ${op.rule}`;
     }
   });
 }

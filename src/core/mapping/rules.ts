@@ -88,19 +88,30 @@ export function mappingRules(spec: MappingSpec): PlacedRule[] {
   const host = prefix(family);
   const target = `${spec.targetIp}${host}`;
   const destination = `${hostText(spec.targetIp, family)}:${spec.targetPort}`;
-  const bound = spec.hostIp === null
-    ? `! -d ${family === 'ipv4' ? '127.0.0.0/8' : '::1/128'} `
-    : `-d ${spec.hostIp}${host} `;
+  const bound =
+    spec.hostIp === null ? `! -d ${family === 'ipv4' ? '127.0.0.0/8' : '::1/128'} ` : `-d ${spec.hostIp}${host} `;
   const rules: PlacedRule[] = [
-    { ...OWN_CHAINS.dnat, rule: `${bound}${portMatch(protocol, '--dport', spec.hostPort)} ${tag} -j DNAT --to-destination ${destination}` },
-    { ...OWN_CHAINS.postrouting, rule: `-s ${target} -d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j MASQUERADE` },
+    {
+      ...OWN_CHAINS.dnat,
+      rule: `${bound}${portMatch(protocol, '--dport', spec.hostPort)} ${tag} -j DNAT --to-destination ${destination}`,
+    },
+    {
+      ...OWN_CHAINS.postrouting,
+      rule: `-s ${target} -d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j MASQUERADE`,
+    },
   ];
   if (spec.hostIp !== null && isLoopback(spec.hostIp)) {
-    rules.push({ ...OWN_CHAINS.postrouting, rule: `-s 127.0.0.0/8 -d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j MASQUERADE` });
+    rules.push({
+      ...OWN_CHAINS.postrouting,
+      rule: `-s 127.0.0.0/8 -d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j MASQUERADE`,
+    });
   }
   rules.push(
     { ...OWN_CHAINS.forward, rule: `-d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j ACCEPT` },
-    { ...OWN_CHAINS.forward, rule: `-s ${target} ${portMatch(protocol, '--sport', spec.targetPort)} -m conntrack --ctstate RELATED,ESTABLISHED ${tag} -j ACCEPT` },
+    {
+      ...OWN_CHAINS.forward,
+      rule: `-s ${target} ${portMatch(protocol, '--sport', spec.targetPort)} -m conntrack --ctstate RELATED,ESTABLISHED ${tag} -j ACCEPT`,
+    },
   );
   return rules;
 }
@@ -118,9 +129,29 @@ export interface HookRule {
 export function hookRules(filterHookChain: string): HookRule[] {
   const tag = commentMatch(HOOK_COMMENT);
   return [
-    { table: 'nat', chain: 'PREROUTING', rule: `-m addrtype --dst-type LOCAL ${tag} -j ${OWN_CHAINS.dnat.chain}`, target: OWN_CHAINS.dnat.chain },
-    { table: 'nat', chain: 'OUTPUT', rule: `-m addrtype --dst-type LOCAL ${tag} -j ${OWN_CHAINS.dnat.chain}`, target: OWN_CHAINS.dnat.chain },
-    { table: 'nat', chain: 'POSTROUTING', rule: `${tag} -j ${OWN_CHAINS.postrouting.chain}`, target: OWN_CHAINS.postrouting.chain },
-    { table: 'filter', chain: filterHookChain, rule: `${tag} -j ${OWN_CHAINS.forward.chain}`, target: OWN_CHAINS.forward.chain },
+    {
+      table: 'nat',
+      chain: 'PREROUTING',
+      rule: `-m addrtype --dst-type LOCAL ${tag} -j ${OWN_CHAINS.dnat.chain}`,
+      target: OWN_CHAINS.dnat.chain,
+    },
+    {
+      table: 'nat',
+      chain: 'OUTPUT',
+      rule: `-m addrtype --dst-type LOCAL ${tag} -j ${OWN_CHAINS.dnat.chain}`,
+      target: OWN_CHAINS.dnat.chain,
+    },
+    {
+      table: 'nat',
+      chain: 'POSTROUTING',
+      rule: `${tag} -j ${OWN_CHAINS.postrouting.chain}`,
+      target: OWN_CHAINS.postrouting.chain,
+    },
+    {
+      table: 'filter',
+      chain: filterHookChain,
+      rule: `${tag} -j ${OWN_CHAINS.forward.chain}`,
+      target: OWN_CHAINS.forward.chain,
+    },
   ];
 }

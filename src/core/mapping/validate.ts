@@ -22,7 +22,9 @@ export function checkPort(text: string, what = 'port'): Checked<number> {
 
 export function checkProtocol(text: string): Checked<MappingProtocol> {
   const p = text.trim().toLowerCase();
-  return p === 'tcp' || p === 'udp' || p === 'sctp' ? ok(p) : fail(`protocol must be tcp, udp or sctp, not ${shown(text)}`);
+  return p === 'tcp' || p === 'udp' || p === 'sctp'
+    ? ok(p)
+    : fail(`protocol must be tcp, udp or sctp, not ${shown(text)}`);
 }
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
@@ -56,10 +58,16 @@ function formatIPv6(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));
@@ -95,7 +103,8 @@ export function checkTarget(text: string): Checked<{ ip: string; family: Family;
 export function checkNamespaceRef(text: string): Checked<string> {
   if (text === '') return fail('namespace must not be empty');
   if (text.startsWith('-')) return fail(`namespace must not begin with "-": ${shown(text)}`);
-  if (text.length > 255 || /[/\s\u0000-\u001f\u007f]/.test(text)) return fail(`namespace ${shown(text)} is not a valid namespace name`);
+  if (text.length > 255 || /[/\s\u0000-\u001f\u007f]/.test(text))
+    return fail(`namespace ${shown(text)} is not a valid namespace name`);
   return ok(text);
 }
 
@@ -136,10 +145,22 @@ export function checkMappingInput(input: MappingInput): Checked<MappingSpec> {
   if (input.hostIp !== undefined && input.hostIp !== null && input.hostIp !== '') {
     const host = checkAddress(input.hostIp, 'host address');
     if (!host.ok) return fail(host.error);
-    if (host.value.family !== family) return fail(`host address ${host.value.ip} and target ${target.value.ip} are of different families`);
-    if (host.value.ip === '::1') return fail('::1 cannot be forwarded: IPv6 has no route_localnet; bind to every address or one other local address');
+    if (host.value.family !== family)
+      return fail(`host address ${host.value.ip} and target ${target.value.ip} are of different families`);
+    if (host.value.ip === '::1')
+      return fail(
+        '::1 cannot be forwarded: IPv6 has no route_localnet; bind to every address or one other local address',
+      );
     hostIp = host.value.ip === anyAddress(family) ? null : host.value.ip;
   }
-  if (isLoopback(target.value.ip) || target.value.ip === anyAddress(family)) return fail(`target ${target.value.ip} is not a container address`);
-  return ok({ family, protocol: protocol.value, hostIp, hostPort: hostPort.value, targetIp: target.value.ip, targetPort: target.value.port });
+  if (isLoopback(target.value.ip) || target.value.ip === anyAddress(family))
+    return fail(`target ${target.value.ip} is not a container address`);
+  return ok({
+    family,
+    protocol: protocol.value,
+    hostIp,
+    hostPort: hostPort.value,
+    targetIp: target.value.ip,
+    targetPort: target.value.port,
+  });
 }

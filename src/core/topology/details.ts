@@ -1,4 +1,5 @@
-// Tooltip Markdown (as the tree builds it with escapeMarkdown) turned back into plain-text blocks the page renders as text.
+// Tooltip Markdown (as the tree builds it with escapeMarkdown) turned back into plain-text blocks the page renders as
+// text.
 
 export type DetailBlock =
   | { kind: 'heading'; text: string }

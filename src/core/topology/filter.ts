@@ -2,10 +2,17 @@
 import type { TopologyFilter, TopologyGraph, TopologyNode } from './types';
 
 function hidden(n: TopologyNode, f: TopologyFilter): boolean {
-  return (!f.showLoopback && n.hide.loopback === true) || (!f.showDown && n.hide.down === true) || (!f.showUnlinked && n.hide.unlinked === true);
+  return (
+    (!f.showLoopback && n.hide.loopback === true) ||
+    (!f.showDown && n.hide.down === true) ||
+    (!f.showUnlinked && n.hide.unlinked === true)
+  );
 }
 
-/** The visible part: nodes the filter keeps whose parent is kept, and edges between kept nodes. Linear in the graph size. */
+/**
+ * The visible part: nodes the filter keeps whose parent is kept, and edges between kept nodes. Linear in the graph
+ * size.
+ */
 export function visibleGraph(graph: TopologyGraph, filter: TopologyFilter): TopologyGraph {
   const dropped = new Set(graph.nodes.filter((n) => hidden(n, filter)).map((n) => n.id));
   const nodes = graph.nodes.filter((n) => !dropped.has(n.id) && !(n.parent !== null && dropped.has(n.parent)));

@@ -6,6 +6,7 @@ export const namespaceNodeId = (ns: string): string => `ns:${ns}`;
 export const interfaceNodeId = (ns: string, ifname: string): string => `if:${ns}/${ifname}`;
 export const hostPortNodeId = (ns: string, hostIp: string, port: string): string => `hp:${ns}/${hostIp}/${port}`;
 export const vethEdgeId = (ns: string, ifname: string): string => `veth:${ns}/${ifname}`;
-export const bridgePortEdgeId = (ns: string, bridge: string, ifname: string): string => `port:${ns}/${bridge}/${ifname}`;
+export const bridgePortEdgeId = (ns: string, bridge: string, ifname: string): string =>
+  `port:${ns}/${bridge}/${ifname}`;
 export const uplinkEdgeId = (ns: string, ifname: string): string => `uplink:${ns}/${ifname}`;
 export const mappingEdgeId = (ns: string, key: string): string => `map:${ns}/${key}`;

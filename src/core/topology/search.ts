@@ -14,7 +14,11 @@ export function searchGraph(graph: TopologyGraph, query: string): SearchResult {
   const parents = new Map(graph.nodes.map((n) => [n.id, n.parent]));
   const matches: string[] = [];
   const context = new Set<string>();
-  const withParent = (id: string) => { context.add(id); const p = parents.get(id); if (p) context.add(p); };
+  const withParent = (id: string) => {
+    context.add(id);
+    const p = parents.get(id);
+    if (p) context.add(p);
+  };
   for (const n of graph.nodes) {
     if (!n.search.includes(needle)) continue;
     matches.push(n.id);

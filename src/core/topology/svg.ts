@@ -4,7 +4,10 @@ export type SvgNodeShape = 'rectangle' | 'round-rectangle' | 'ellipse' | 'hexago
 
 export interface SvgNode {
   /** Box in model coordinates. */
-  x1: number; y1: number; x2: number; y2: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
   shape: SvgNodeShape;
   fill: string;
   fillOpacity: number;
@@ -22,7 +25,10 @@ export interface SvgNode {
 }
 
 export interface SvgEdge {
-  x1: number; y1: number; x2: number; y2: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
   color: string;
   width: number;
   dashed: boolean;
@@ -45,10 +51,17 @@ export interface SvgPicture {
 }
 
 // XML 1.0 forbids most control characters and lone surrogates: replace them so the file always parses.
-const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const XML_INVALID =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function xmlText(text: string): string {
-  return text.replace(XML_INVALID, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(XML_INVALID, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 const COLOR = /^(#[0-9a-f]{3,8}|rgba?\([\d.,\s%]+\)|[a-z]+)$/i;
@@ -60,22 +73,51 @@ function shapePath(s: SvgNode): string {
   const w = x2 - x1;
   const h = y2 - y1;
   switch (s.shape) {
-    case 'ellipse': return `<ellipse cx="${n(x1 + w / 2)}" cy="${n(y1 + h / 2)}" rx="${n(w / 2)}" ry="${n(h / 2)}"`;
-    case 'round-rectangle': return `<rect x="${n(x1)}" y="${n(y1)}" width="${n(w)}" height="${n(h)}" rx="${n(Math.min(8, w / 4, h / 4))}"`;
+    case 'ellipse':
+      return `<ellipse cx="${n(x1 + w / 2)}" cy="${n(y1 + h / 2)}" rx="${n(w / 2)}" ry="${n(h / 2)}"`;
+    case 'round-rectangle':
+      return `<rect x="${n(x1)}" y="${n(y1)}" width="${n(w)}" height="${n(h)}" rx="${n(Math.min(8, w / 4, h / 4))}"`;
     case 'hexagon': {
       const q = w / 4;
-      return `<polygon points="${[[x1, y1 + h / 2], [x1 + q, y1], [x2 - q, y1], [x2, y1 + h / 2], [x2 - q, y2], [x1 + q, y2]].map(([a, b]) => `${n(a!)},${n(b!)}`).join(' ')}"`;
+      return `<polygon points="${[
+        [x1, y1 + h / 2],
+        [x1 + q, y1],
+        [x2 - q, y1],
+        [x2, y1 + h / 2],
+        [x2 - q, y2],
+        [x1 + q, y2],
+      ]
+        .map(([a, b]) => `${n(a!)},${n(b!)}`)
+        .join(' ')}"`;
     }
     case 'tag': {
       const q = Math.min(w / 4, h / 2);
-      return `<polygon points="${[[x1, y1], [x2 - q, y1], [x2, y1 + h / 2], [x2 - q, y2], [x1, y2]].map(([a, b]) => `${n(a!)},${n(b!)}`).join(' ')}"`;
+      return `<polygon points="${[
+        [x1, y1],
+        [x2 - q, y1],
+        [x2, y1 + h / 2],
+        [x2 - q, y2],
+        [x1, y2],
+      ]
+        .map(([a, b]) => `${n(a!)},${n(b!)}`)
+        .join(' ')}"`;
     }
-    default: return `<rect x="${n(x1)}" y="${n(y1)}" width="${n(w)}" height="${n(h)}"`;
+    default:
+      return `<rect x="${n(x1)}" y="${n(y1)}" width="${n(w)}" height="${n(h)}"`;
   }
 }
 
-function textBlock(lines: string[], x: number, firstBaseline: number, size: number, fill: string, halo: string): string {
-  const spans = lines.map((line, i) => `<tspan x="${n(x)}" dy="${i === 0 ? 0 : n(size * 1.25)}">${xmlText(line)}</tspan>`).join('');
+function textBlock(
+  lines: string[],
+  x: number,
+  firstBaseline: number,
+  size: number,
+  fill: string,
+  halo: string,
+): string {
+  const spans = lines
+    .map((line, i) => `<tspan x="${n(x)}" dy="${i === 0 ? 0 : n(size * 1.25)}">${xmlText(line)}</tspan>`)
+    .join('');
   return `<text x="${n(x)}" y="${n(firstBaseline)}" font-size="${n(size)}" text-anchor="middle" fill="${color(fill, '#000')}" stroke="${color(halo, 'none')}" stroke-width="3" paint-order="stroke">${spans}</text>`;
 }
 
@@ -83,9 +125,12 @@ function nodeSvg(s: SvgNode, halo: string): string {
   const lines = s.label ? s.label.split('\n') : [];
   const cx = (s.x1 + s.x2) / 2;
   const lh = s.fontSize * 1.25;
-  const first = s.labelAt === 'above' ? s.y1 - 4 - (lines.length - 1) * lh
-    : s.labelAt === 'below' ? s.y2 + s.fontSize + 2
-      : (s.y1 + s.y2) / 2 - ((lines.length - 1) * lh) / 2 + s.fontSize * 0.35;
+  const first =
+    s.labelAt === 'above'
+      ? s.y1 - 4 - (lines.length - 1) * lh
+      : s.labelAt === 'below'
+        ? s.y2 + s.fontSize + 2
+        : (s.y1 + s.y2) / 2 - ((lines.length - 1) * lh) / 2 + s.fontSize * 0.35;
   const box = `${shapePath(s)} fill="${color(s.fill)}" fill-opacity="${n(s.fillOpacity)}" stroke="${color(s.stroke)}" stroke-width="${n(s.strokeWidth)}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
   const text = lines.length ? textBlock(lines, cx, first, s.fontSize, s.color, halo) : '';
   return `<g data-id="${xmlText(s.id)}" opacity="${n(s.opacity)}">${box}${text}</g>`;
@@ -93,17 +138,42 @@ function nodeSvg(s: SvgNode, halo: string): string {
 
 function edgeSvg(e: SvgEdge, halo: string): string {
   const line = `<line x1="${n(e.x1)}" y1="${n(e.y1)}" x2="${n(e.x2)}" y2="${n(e.y2)}" stroke="${color(e.color, '#888')}" stroke-width="${n(e.width)}"${e.dashed ? ' stroke-dasharray="6 4"' : ''}${e.arrow ? ' marker-end="url(#arrow)"' : ''}/>`;
-  const text = e.label ? textBlock(e.label.split('\n'), (e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2 + e.fontSize * 0.35, e.fontSize, e.labelColor, halo) : '';
+  const text = e.label
+    ? textBlock(
+        e.label.split('\n'),
+        (e.x1 + e.x2) / 2,
+        (e.y1 + e.y2) / 2 + e.fontSize * 0.35,
+        e.fontSize,
+        e.labelColor,
+        halo,
+      )
+    : '';
   return `<g data-id="${xmlText(e.id)}" opacity="${n(e.opacity)}">${line}${text}</g>`;
 }
 
 /** The whole picture as an SVG document sized to its content. */
 export function pictureToSvg(p: SvgPicture): string {
   const pad = p.padding ?? 40;
-  let x1 = Infinity; let y1 = Infinity; let x2 = -Infinity; let y2 = -Infinity;
-  for (const s of p.nodes) { x1 = Math.min(x1, s.x1); y1 = Math.min(y1, s.y1 - (s.labelAt === 'above' ? 60 : 0)); x2 = Math.max(x2, s.x2); y2 = Math.max(y2, s.y2 + (s.labelAt === 'below' ? 40 : 0)); }
-  if (!Number.isFinite(x1)) { x1 = 0; y1 = 0; x2 = 100; y2 = 100; }
-  x1 -= pad; y1 -= pad; x2 += pad; y2 += pad;
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  for (const s of p.nodes) {
+    x1 = Math.min(x1, s.x1);
+    y1 = Math.min(y1, s.y1 - (s.labelAt === 'above' ? 60 : 0));
+    x2 = Math.max(x2, s.x2);
+    y2 = Math.max(y2, s.y2 + (s.labelAt === 'below' ? 40 : 0));
+  }
+  if (!Number.isFinite(x1)) {
+    x1 = 0;
+    y1 = 0;
+    x2 = 100;
+    y2 = 100;
+  }
+  x1 -= pad;
+  y1 -= pad;
+  x2 += pad;
+  y2 += pad;
   const w = x2 - x1;
   const h = y2 - y1;
   const groups = p.nodes.filter((s) => s.labelAt === 'above');

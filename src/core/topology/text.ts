@@ -2,7 +2,8 @@
 import type { NetInterface } from '../model';
 
 /** Control, bidi and zero-width characters: shown as a visible stand-in so a label cannot reorder or hide text. */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 export const MAX_LABEL = 40;
 
@@ -24,7 +25,8 @@ export function addressLine(addresses: readonly string[], max = 2): string {
 }
 
 /** The tree's notion of down: operstate DOWN or LOWERLAYERDOWN, or administratively not UP. */
-export const isDown = (i: NetInterface): boolean => i.state === 'DOWN' || i.state === 'LOWERLAYERDOWN' || !i.flags.includes('UP');
+export const isDown = (i: NetInterface): boolean =>
+  i.state === 'DOWN' || i.state === 'LOWERLAYERDOWN' || !i.flags.includes('UP');
 
 export function hostPortText(ip: string, port: string): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;

@@ -43,7 +43,9 @@ export function sourceNatOn(table: Table, dev: string): SourceNat | null {
 
 /** The interface holding the namespace's default route (IPv4 first), with the source NAT applied there. */
 export function findUplink(ns: Namespace, nat: readonly NatRuleSet[]): Uplink | null {
-  const order = [...ns.routes.entries()].filter(([, r]) => r.dst === 'default' && r.dev !== null && (r.type === null || r.type === 'unicast'));
+  const order = [...ns.routes.entries()].filter(
+    ([, r]) => r.dst === 'default' && r.dev !== null && (r.type === null || r.type === 'unicast'),
+  );
   order.sort(([, a], [, b]) => (a.family === b.family ? 0 : a.family === 'ipv4' ? -1 : 1));
   for (const [routeIndex, route] of order) {
     const iface = ns.interfaces.find((i) => i.name === route.dev);

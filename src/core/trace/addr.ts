@@ -38,7 +38,8 @@ function parseV6(text: string): Ip | null {
   const h = expand(head);
   const tl = expand(tail);
   if (h === null || tl === null) return null;
-  head = h; tail = tl;
+  head = h;
+  tail = tl;
   const missing = 8 - head.length - tail.length;
   // `::` stands for at least one zero group: `1::2:3:4:5:6:7:8` is not an address.
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
@@ -118,12 +119,19 @@ export function formatIp(ip: Ip): string {
   const words: string[] = [];
   for (let s = 112n; s >= 0n; s -= 16n) words.push(((ip.value >> s) & 0xffffn).toString(16));
   // Compress the longest run of zero words, as inet_ntop does.
-  let best = -1; let bestLen = 0;
+  let best = -1;
+  let bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (words[i] !== '0') { i++; continue; }
+    if (words[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i > 1) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   if (best < 0) return words.join(':');

@@ -1,4 +1,5 @@
-// Walks one table's chain from a hook as the kernel does: rules in order, -j/-g/RETURN, user chains, policies, NAT targets.
+// Walks one table's chain from a hook as the kernel does: rules in order, -j/-g/RETURN, user chains, policies, NAT
+// targets.
 import { explainRule } from '../explain/rule';
 import type { Chain, Rule, Table } from '../iptables/types';
 import { targetOption } from '../iptables/query';
@@ -35,19 +36,59 @@ export type TableVerdict =
 
 const MAX_DEPTH = 64;
 /** Targets that only log, count or set metadata: the walk goes on after them. */
-const NON_TERMINAL = new Set(['LOG', 'NFLOG', 'ULOG', 'TRACE', 'CONNMARK', 'TCPMSS', 'CHECKSUM', 'TTL', 'HL', 'DSCP', 'TOS', 'CLASSIFY', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'IDLETIMER', 'LED']);
+const NON_TERMINAL = new Set([
+  'LOG',
+  'NFLOG',
+  'ULOG',
+  'TRACE',
+  'CONNMARK',
+  'TCPMSS',
+  'CHECKSUM',
+  'TTL',
+  'HL',
+  'DSCP',
+  'TOS',
+  'CLASSIFY',
+  'AUDIT',
+  'SECMARK',
+  'CONNSECMARK',
+  'IDLETIMER',
+  'LED',
+]);
 
 type ChainEnd = { kind: 'return' } | TableVerdict;
 
 function link(ctx: WalkContext, source: string, rule: Rule): RuleLink {
-  return { namespace: ctx.namespace, family: ctx.family, source, table: rule.table, chain: rule.chain, index: rule.index, text: rule.text.replace(/^\[\d+:\d+\] /, '') };
+  return {
+    namespace: ctx.namespace,
+    family: ctx.family,
+    source,
+    table: rule.table,
+    chain: rule.chain,
+    index: rule.index,
+    text: rule.text.replace(/^\[\d+:\d+\] /, ''),
+  };
 }
 
-function step(ctx: WalkContext, p: Packet, depth: number, kind: TraceStep['kind'], title: string, text: string,
-  extra: Partial<Pick<TraceStep, 'rule' | 'assumptions' | 'uncertain'>> = {}): void {
+function step(
+  ctx: WalkContext,
+  p: Packet,
+  depth: number,
+  kind: TraceStep['kind'],
+  title: string,
+  text: string,
+  extra: Partial<Pick<TraceStep, 'rule' | 'assumptions' | 'uncertain'>> = {},
+): void {
   ctx.steps.push({
-    namespace: ctx.namespace, kind, depth, title, text, packet: packetText(p),
-    rule: extra.rule ?? null, assumptions: extra.assumptions ?? [], uncertain: extra.uncertain ?? (extra.assumptions?.length ?? 0) > 0,
+    namespace: ctx.namespace,
+    kind,
+    depth,
+    title,
+    text,
+    packet: packetText(p),
+    rule: extra.rule ?? null,
+    assumptions: extra.assumptions ?? [],
+    uncertain: extra.uncertain ?? (extra.assumptions?.length ?? 0) > 0,
   });
 }
 
@@ -57,11 +98,25 @@ export function walkTable(ctx: WalkContext, tables: TableSource[], hook: string,
     const chain = src.table.chains.find((c) => c.name === hook && c.builtin);
     if (!chain) continue;
     const label = `${src.table.name} ${hook}${tables.length > 1 ? ` (${src.source})` : ''}`;
-    step(ctx, p, 0, 'hook', label, `${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'}, policy ${chain.policy ?? 'ACCEPT'}`);
+    step(
+      ctx,
+      p,
+      0,
+      'hook',
+      label,
+      `${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'}, policy ${chain.policy ?? 'ACCEPT'}`,
+    );
     const end = walkChain(ctx, src, chain, p, 1);
     if (end.kind === 'return') {
       const policy = chain.policy ?? 'ACCEPT';
-      step(ctx, p, 1, 'policy', `${src.table.name} ${hook} policy`, `no rule decided: the chain's policy ${policy} applies`);
+      step(
+        ctx,
+        p,
+        1,
+        'policy',
+        `${src.table.name} ${hook} policy`,
+        `no rule decided: the chain's policy ${policy} applies`,
+      );
       if (policy === 'DROP') return { kind: 'drop', rule: null, reason: `policy DROP of ${src.table.name} ${hook}` };
     } else if (end.kind !== 'accept') {
       return end;
@@ -73,14 +128,30 @@ export function walkTable(ctx: WalkContext, tables: TableSource[], hook: string,
 function walkChain(ctx: WalkContext, src: TableSource, chain: Chain, p: Packet, depth: number): ChainEnd {
   ctx.visits.push({ namespace: ctx.namespace, family: ctx.family, table: src.table.name, chain: chain.name });
   if (depth > MAX_DEPTH) {
-    step(ctx, p, depth, 'note', `${src.table.name} ${chain.name}`, `jumps nest deeper than ${MAX_DEPTH}: stopped here`, { uncertain: true });
+    step(
+      ctx,
+      p,
+      depth,
+      'note',
+      `${src.table.name} ${chain.name}`,
+      `jumps nest deeper than ${MAX_DEPTH}: stopped here`,
+      { uncertain: true },
+    );
     return { kind: 'return' };
   }
   for (const rule of chain.rules) {
     const m = evaluateRule(rule, p, ctx.env);
     if (!m.matched) {
       if (m.assumptions.length) {
-        step(ctx, p, depth, 'note', `${src.table.name} ${chain.name} #${rule.index + 1}`, 'skipped: assumed not to match', { rule: link(ctx, src.source, rule), assumptions: m.assumptions });
+        step(
+          ctx,
+          p,
+          depth,
+          'note',
+          `${src.table.name} ${chain.name} #${rule.index + 1}`,
+          'skipped: assumed not to match',
+          { rule: link(ctx, src.source, rule), assumptions: m.assumptions },
+        );
       }
       continue;
     }
@@ -89,7 +160,15 @@ function walkChain(ctx: WalkContext, src: TableSource, chain: Chain, p: Packet, 
       const taken = ctx.choose(where, m.statistic.probability);
       const pct = `${(m.statistic.probability * 100).toFixed(1).replace(/\.0$/, '')}%`;
       if (!taken) {
-        step(ctx, p, depth, 'note', `${src.table.name} ${chain.name} #${rule.index + 1}`, `${m.statistic.text}: this branch (${pct}) not taken on this path`, { rule: link(ctx, src.source, rule) });
+        step(
+          ctx,
+          p,
+          depth,
+          'note',
+          `${src.table.name} ${chain.name} #${rule.index + 1}`,
+          `${m.statistic.text}: this branch (${pct}) not taken on this path`,
+          { rule: link(ctx, src.source, rule) },
+        );
         continue;
       }
       m.assumptions.push(`${m.statistic.text}: this path is the ${pct} branch where it matches`);
@@ -101,13 +180,26 @@ function walkChain(ctx: WalkContext, src: TableSource, chain: Chain, p: Packet, 
 }
 
 /** Null: go on with the next rule. */
-function applyTarget(ctx: WalkContext, src: TableSource, rule: Rule, p: Packet, depth: number, assumptions: string[]): ChainEnd | null {
+function applyTarget(
+  ctx: WalkContext,
+  src: TableSource,
+  rule: Rule,
+  p: Packet,
+  depth: number,
+  assumptions: string[],
+): ChainEnd | null {
   const ruleLink = link(ctx, src.source, rule);
   const title = `${src.table.name} ${rule.chain} #${rule.index + 1}`;
   const say = (text: string, kind: TraceStep['kind'] = 'rule') =>
-    step(ctx, p, depth, kind, title, `${text}${rule.comment ? ` (comment: "${rule.comment}")` : ''}`, { rule: ruleLink, assumptions: [...assumptions] });
+    step(ctx, p, depth, kind, title, `${text}${rule.comment ? ` (comment: "${rule.comment}")` : ''}`, {
+      rule: ruleLink,
+      assumptions: [...assumptions],
+    });
   const target = rule.target;
-  if (target === null) { say('matched (no target: only counts)'); return null; }
+  if (target === null) {
+    say('matched (no target: only counts)');
+    return null;
+  }
   const name = target.name;
   const userChain = src.table.chains.find((c) => c.name === name && !c.builtin);
   if (userChain) {
@@ -116,19 +208,35 @@ function applyTarget(ctx: WalkContext, src: TableSource, rule: Rule, p: Packet, 
     if (end.kind !== 'return') return end;
     // -g: returning from the chain returns from this one too.
     if (target.kind === 'goto') return { kind: 'return' };
-    step(ctx, p, depth, 'note', `${src.table.name} ${rule.chain}`, `back from ${name}, continuing after rule ${rule.index + 1}`);
+    step(
+      ctx,
+      p,
+      depth,
+      'note',
+      `${src.table.name} ${rule.chain}`,
+      `back from ${name}, continuing after rule ${rule.index + 1}`,
+    );
     return null;
   }
   switch (name) {
-    case 'ACCEPT': say('ACCEPT: the packet passes this table'); return { kind: 'accept' };
-    case 'DROP': say(`DROP: ${explainRule(rule)}`); return { kind: 'drop', rule: ruleLink, reason: `rule ${rule.index + 1} of ${src.table.name} ${rule.chain}` };
+    case 'ACCEPT':
+      say('ACCEPT: the packet passes this table');
+      return { kind: 'accept' };
+    case 'DROP':
+      say(`DROP: ${explainRule(rule)}`);
+      return { kind: 'drop', rule: ruleLink, reason: `rule ${rule.index + 1} of ${src.table.name} ${rule.chain}` };
     case 'REJECT': {
-      const w = targetOption(rule, '--reject-with')?.args[0] ?? (ctx.family === 'ipv4' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable');
+      const w =
+        targetOption(rule, '--reject-with')?.args[0] ??
+        (ctx.family === 'ipv4' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable');
       say(`REJECT with ${w}`);
       return { kind: 'reject', rule: ruleLink, with: w };
     }
-    case 'RETURN': say('RETURN: back to the calling chain'); return { kind: 'return' };
-    case 'DNAT': case 'REDIRECT': {
+    case 'RETURN':
+      say('RETURN: back to the calling chain');
+      return { kind: 'return' };
+    case 'DNAT':
+    case 'REDIRECT': {
       const from = { ip: p.dst, port: p.dport };
       if (name === 'DNAT') {
         const to = parseToDestination(targetOption(rule, '--to-destination')?.args[0] ?? '');
@@ -144,7 +252,8 @@ function applyTarget(ctx: WalkContext, src: TableSource, rule: Rule, p: Packet, 
       say(`${name}: destination rewritten to ${packetText(p).split(' → ')[1] ?? ''}`, 'nat');
       return { kind: 'accept' };
     }
-    case 'SNAT': case 'MASQUERADE': {
+    case 'SNAT':
+    case 'MASQUERADE': {
       const from = { ip: p.src, port: p.sport };
       if (name === 'SNAT') {
         const to = parseToDestination(targetOption(rule, '--to-source')?.args[0] ?? '');
@@ -166,14 +275,22 @@ function applyTarget(ctx: WalkContext, src: TableSource, rule: Rule, p: Packet, 
       say(`MARK: the packet's mark becomes 0x${p.mark.toString(16)}`);
       return null;
     }
-    case 'CT': case 'NOTRACK': {
+    case 'CT':
+    case 'NOTRACK': {
       const notrack = name === 'NOTRACK' || targetOption(rule, '--notrack') !== undefined;
-      say(notrack ? 'NOTRACK: the connection is not tracked, so no NAT applies to it (not modelled: the trace goes on as tracked)' : `${name}: conntrack settings`);
+      say(
+        notrack
+          ? 'NOTRACK: the connection is not tracked, so no NAT applies to it (not modelled: the trace goes on as tracked)'
+          : `${name}: conntrack settings`,
+      );
       if (notrack) assumptions.push('untracked packets skip NAT; the trace does not model that');
       return null;
     }
   }
-  if (NON_TERMINAL.has(name)) { say(`${name}: ${name === 'LOG' || name === 'NFLOG' ? 'logged' : 'applied'}, the walk goes on`); return null; }
+  if (NON_TERMINAL.has(name)) {
+    say(`${name}: ${name === 'LOG' || name === 'NFLOG' ? 'logged' : 'applied'}, the walk goes on`);
+    return null;
+  }
   const note = `target ${name} is not modelled; assumed to let the packet continue`;
   step(ctx, p, depth, 'rule', title, note, { rule: ruleLink, assumptions: [...assumptions, note], uncertain: true });
   return null;

@@ -22,7 +22,8 @@ export interface Walk {
   choose: (where: string, probability: number) => boolean;
   hops: number;
   /** For the reply: where it ends. Null for the first packet (which ends at a listener). */
-  replyTarget: { namespace: NamespaceId; kind: 'local' } | { namespace: NamespaceId; kind: 'outside'; iface: string } | null;
+  replyTarget:
+    { namespace: NamespaceId; kind: 'local' } | { namespace: NamespaceId; kind: 'outside'; iface: string } | null;
 }
 
 export function nsLabel(snapshot: Snapshot, id: NamespaceId): string {
@@ -40,8 +41,27 @@ function tablesOf(w: Walk, ns: NamespaceId, family: Family, table: string): Tabl
   return out;
 }
 
-function note(w: Walk, ns: NamespaceId, p: Packet, kind: TraceStep['kind'], title: string, text: string, uncertain = false, assumptions: string[] = []): void {
-  w.steps.push({ namespace: ns, kind, depth: 0, title, text, packet: packetText(p), rule: null, assumptions, uncertain: uncertain || assumptions.length > 0 });
+function note(
+  w: Walk,
+  ns: NamespaceId,
+  p: Packet,
+  kind: TraceStep['kind'],
+  title: string,
+  text: string,
+  uncertain = false,
+  assumptions: string[] = [],
+): void {
+  w.steps.push({
+    namespace: ns,
+    kind,
+    depth: 0,
+    title,
+    text,
+    packet: packetText(p),
+    rule: null,
+    assumptions,
+    uncertain: uncertain || assumptions.length > 0,
+  });
 }
 
 function sysctl(w: Walk, ns: NamespaceId, key: string): string | undefined {
@@ -80,8 +100,21 @@ function tableVerdict(ns: Namespace, p: Packet, v: TableVerdict): Verdict | null
   if (v.kind === 'drop') return { kind: 'dropped', namespace: ns.id, reason: `dropped by ${v.reason}`, rule: v.rule };
   const refused = /port-unreach|tcp-reset|adm-prohibited/.test(v.with) && !/host|net/.test(v.with);
   const rule: RuleLink = v.rule;
-  if (refused || v.with.includes('port')) return { kind: 'refused', namespace: ns.id, ip: p.dst, port: p.dport, reason: `rejected (${v.with}) by ${rule.table} ${rule.chain} rule ${rule.index + 1}`, rule };
-  return { kind: 'unreachable', namespace: ns.id, reason: `rejected (${v.with}) by ${rule.table} ${rule.chain} rule ${rule.index + 1}`, rule };
+  if (refused || v.with.includes('port'))
+    return {
+      kind: 'refused',
+      namespace: ns.id,
+      ip: p.dst,
+      port: p.dport,
+      reason: `rejected (${v.with}) by ${rule.table} ${rule.chain} rule ${rule.index + 1}`,
+      rule,
+    };
+  return {
+    kind: 'unreachable',
+    namespace: ns.id,
+    reason: `rejected (${v.with}) by ${rule.table} ${rule.chain} rule ${rule.index + 1}`,
+    rule,
+  };
 }
 
 /** Conntrack's reverse translation for a reply: SNAT is undone before routing, DNAT after. */
@@ -90,12 +123,28 @@ function unNat(w: Walk, ns: Namespace, p: Packet, hookName: string): void {
   for (const r of w.nat) {
     if (r.namespace !== ns.id) continue;
     if (before && r.kind === 'snat' && sameIp(p.dst, r.to.ip) && p.dport === r.to.port) {
-      p.dst = r.from.ip; p.dport = r.from.port;
-      note(w, ns.id, p, 'nat', `conntrack ${hookName}`, `reply: the earlier SNAT is undone, destination back to ${endpoint(p.dst, p.dport)}`);
+      p.dst = r.from.ip;
+      p.dport = r.from.port;
+      note(
+        w,
+        ns.id,
+        p,
+        'nat',
+        `conntrack ${hookName}`,
+        `reply: the earlier SNAT is undone, destination back to ${endpoint(p.dst, p.dport)}`,
+      );
     }
     if (!before && r.kind === 'dnat' && sameIp(p.src, r.to.ip) && p.sport === r.to.port) {
-      p.src = r.from.ip; p.sport = r.from.port;
-      note(w, ns.id, p, 'nat', `conntrack ${hookName}`, `reply: the earlier DNAT is undone, source back to ${endpoint(p.src, p.sport)}`);
+      p.src = r.from.ip;
+      p.sport = r.from.port;
+      note(
+        w,
+        ns.id,
+        p,
+        'nat',
+        `conntrack ${hookName}`,
+        `reply: the earlier DNAT is undone, source back to ${endpoint(p.src, p.sport)}`,
+      );
     }
   }
 }
@@ -116,12 +165,23 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
     return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
   }
   const outDev = route.kind === 'local' ? 'lo' : route.dev;
-  if (p.src === '') p.src = (route.kind === 'via' ? route.prefsrc : null) ?? (route.kind === 'local' ? p.dst : interfaceAddress(ns, outDev, p.family)) ?? '';
+  if (p.src === '')
+    p.src =
+      (route.kind === 'via' ? route.prefsrc : null) ??
+      (route.kind === 'local' ? p.dst : interfaceAddress(ns, outDev, p.family)) ??
+      '';
   p.inIface = null;
   p.outIface = outDev;
-  note(w, ns.id, p, 'route', 'routing', route.kind === 'local'
-    ? `${p.dst} is an address of this namespace: the packet goes through lo (locally generated packets take OUTPUT, not PREROUTING)`
-    : `route ${route.text}: out of ${route.dev}${route.gateway ? ` via ${route.gateway}` : ''}, source ${p.src}`);
+  note(
+    w,
+    ns.id,
+    p,
+    'route',
+    'routing',
+    route.kind === 'local'
+      ? `${p.dst} is an address of this namespace: the packet goes through lo (locally generated packets take OUTPUT, not PREROUTING)`
+      : `route ${route.text}: out of ${route.dev}${route.gateway ? ` via ${route.gateway}` : ''}, source ${p.src}`,
+  );
   const dstBefore = `${p.dst}:${p.dport}`;
   const v = hook(w, ns, p, 'OUTPUT', ['raw', 'mangle', 'nat', 'filter']);
   if (v) return v;
@@ -133,15 +193,42 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
       return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
     }
     p.outIface = route.kind === 'local' ? 'lo' : route.dev;
-    note(w, ns.id, p, 'route', 'rerouting', route.kind === 'local' ? `after DNAT ${p.dst} is local` : `after DNAT: route ${route.text}, out of ${route.dev}`);
+    note(
+      w,
+      ns.id,
+      p,
+      'route',
+      'rerouting',
+      route.kind === 'local' ? `after DNAT ${p.dst} is local` : `after DNAT: route ${route.text}, out of ${route.dev}`,
+    );
     if (isLoopback(p.src) && p.outIface !== 'lo') {
       const key = `ipv4/conf/${p.outIface}/route_localnet`;
       const on = sysctl(w, ns.id, key) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
       if (p.family === 'ipv6' || on !== '1') {
-        note(w, ns.id, p, 'route', 'rerouting', `the source ${p.src} is a loopback address and may not leave through ${p.outIface}${p.family === 'ipv4' ? ` (net.ipv4.conf.${p.outIface}.route_localnet is ${on ?? 'unknown'}; Docker sets it to 1 only without the userland proxy)` : ''}: the kernel drops the packet`, on === undefined);
-        return { kind: 'dropped', namespace: ns.id, reason: `loopback source ${p.src} cannot be routed out of ${p.outIface} without route_localnet`, rule: null };
+        note(
+          w,
+          ns.id,
+          p,
+          'route',
+          'rerouting',
+          `the source ${p.src} is a loopback address and may not leave through ${p.outIface}${p.family === 'ipv4' ? ` (net.ipv4.conf.${p.outIface}.route_localnet is ${on ?? 'unknown'}; Docker sets it to 1 only without the userland proxy)` : ''}: the kernel drops the packet`,
+          on === undefined,
+        );
+        return {
+          kind: 'dropped',
+          namespace: ns.id,
+          reason: `loopback source ${p.src} cannot be routed out of ${p.outIface} without route_localnet`,
+          rule: null,
+        };
       }
-      note(w, ns.id, p, 'route', 'rerouting', `route_localnet is 1 on ${p.outIface}: a 127.0.0.0/8 source may leave; a MASQUERADE in POSTROUTING must rewrite it or the receiver drops it`);
+      note(
+        w,
+        ns.id,
+        p,
+        'route',
+        'rerouting',
+        `route_localnet is 1 on ${p.outIface}: a 127.0.0.0/8 source may leave; a MASQUERADE in POSTROUTING must rewrite it or the receiver drops it`,
+      );
     }
   }
   const post = hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
@@ -150,28 +237,52 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
   return transmit(w, ns, p, p.outIface ?? '', route.kind === 'via' ? route.nexthop : p.dst);
 }
 
-/** A locally generated packet to a local address comes back in through lo: PREROUTING and INPUT, nat already decided. */
+/**
+ * A locally generated packet to a local address comes back in through lo: PREROUTING and INPUT, nat already decided.
+ */
 function loopbackInput(w: Walk, ns: Namespace, p: Packet): Verdict {
   p.inIface = 'lo';
   p.outIface = null;
   const hop = w.path[w.path.length - 1];
   if (hop) hop.inIface = 'lo';
-  note(w, ns.id, p, 'hop', 'loopback', 'back in through lo; conntrack already knows the connection, so nat is not consulted again');
+  note(
+    w,
+    ns.id,
+    p,
+    'hop',
+    'loopback',
+    'back in through lo; conntrack already knows the connection, so nat is not consulted again',
+  );
   const v = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle']) ?? hook(w, ns, p, 'INPUT', ['mangle', 'filter']);
   return v ?? deliver(w, ns, p);
 }
 
 /** A packet arriving on `ifname` of `ns` from the wire (a veth peer or a bridge). */
-export function receive(w: Walk, nsId: NamespaceId, p: Packet, ifname: string, bridged: Packet['bridged'] = null): Verdict {
+export function receive(
+  w: Walk,
+  nsId: NamespaceId,
+  p: Packet,
+  ifname: string,
+  bridged: Packet['bridged'] = null,
+): Verdict {
   const ns = nsOf(w, nsId);
   w.path.push({ namespace: ns.id, inIface: ifname, outIface: null });
   p.inIface = ifname;
   p.outIface = null;
   p.bridged = bridged;
   if (isLoopback(p.src)) {
-    const on = sysctl(w, ns.id, `ipv4/conf/${ifname}/route_localnet`) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
+    const on =
+      sysctl(w, ns.id, `ipv4/conf/${ifname}/route_localnet`) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
     if (on !== '1') {
-      note(w, ns.id, p, 'route', 'martian source', `the source ${p.src} is a loopback address arriving on ${ifname}: the kernel drops it as a martian (route_localnet is ${on ?? 'unknown'} here)`, on === undefined);
+      note(
+        w,
+        ns.id,
+        p,
+        'route',
+        'martian source',
+        `the source ${p.src} is a loopback address arriving on ${ifname}: the kernel drops it as a martian (route_localnet is ${on ?? 'unknown'} here)`,
+        on === undefined,
+      );
       return { kind: 'dropped', namespace: ns.id, reason: `martian source ${p.src} on ${ifname}`, rule: null };
     }
   }
@@ -179,7 +290,14 @@ export function receive(w: Walk, nsId: NamespaceId, p: Packet, ifname: string, b
   if (pre) return pre;
   const route = routeLookup(ns, p.dst);
   if (route.kind === 'local') {
-    note(w, ns.id, p, 'route', 'routing', `${p.dst} is an address of this namespace (${route.dev}): local delivery, INPUT`);
+    note(
+      w,
+      ns.id,
+      p,
+      'route',
+      'routing',
+      `${p.dst} is an address of this namespace (${route.dev}): local delivery, INPUT`,
+    );
     const v = hook(w, ns, p, 'INPUT', ['mangle', 'filter', 'nat']);
     return v ?? deliver(w, ns, p);
   }
@@ -190,11 +308,31 @@ export function receive(w: Walk, nsId: NamespaceId, p: Packet, ifname: string, b
   const key = p.family === 'ipv4' ? 'ipv4/ip_forward' : 'ipv6/conf/all/forwarding';
   const forwarding = sysctl(w, ns.id, key);
   if (forwarding === '0') {
-    note(w, ns.id, p, 'route', 'routing', `${p.dst} is not local and forwarding is off (${key.replace(/\//g, '.')} = 0): dropped`);
-    return { kind: 'dropped', namespace: ns.id, reason: `forwarding is off (${key.replace(/\//g, '.')} = 0)`, rule: null };
+    note(
+      w,
+      ns.id,
+      p,
+      'route',
+      'routing',
+      `${p.dst} is not local and forwarding is off (${key.replace(/\//g, '.')} = 0): dropped`,
+    );
+    return {
+      kind: 'dropped',
+      namespace: ns.id,
+      reason: `forwarding is off (${key.replace(/\//g, '.')} = 0)`,
+      rule: null,
+    };
   }
   p.outIface = route.dev;
-  note(w, ns.id, p, 'route', 'routing', `route ${route.text}: forwarded out of ${route.dev}${forwarding === undefined ? ' (forwarding assumed on: the sysctl was not read)' : ''}`, forwarding === undefined);
+  note(
+    w,
+    ns.id,
+    p,
+    'route',
+    'routing',
+    `route ${route.text}: forwarded out of ${route.dev}${forwarding === undefined ? ' (forwarding assumed on: the sysctl was not read)' : ''}`,
+    forwarding === undefined,
+  );
   const v = hook(w, ns, p, 'FORWARD', ['mangle', 'filter']) ?? hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
   if (v) return v;
   return transmit(w, ns, p, route.dev, route.nexthop);
@@ -219,24 +357,67 @@ function transmit(w: Walk, ns: Namespace, p: Packet, dev: string, nexthop: strin
   if (hop) hop.outIface = dev;
   if (w.replyTarget?.kind === 'outside' && w.replyTarget.namespace === ns.id) {
     const ok = w.replyTarget.iface === dev;
-    note(w, ns.id, p, 'hop', 'leaves', ok ? `out of ${dev}, back to the client` : `out of ${dev}, not ${w.replyTarget.iface} where the request came in: the client never sees it`, !ok);
-    return ok ? { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null } : { kind: 'dropped', namespace: ns.id, reason: `the reply leaves through ${dev}`, rule: null };
+    note(
+      w,
+      ns.id,
+      p,
+      'hop',
+      'leaves',
+      ok
+        ? `out of ${dev}, back to the client`
+        : `out of ${dev}, not ${w.replyTarget.iface} where the request came in: the client never sees it`,
+      !ok,
+    );
+    return ok
+      ? { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null }
+      : { kind: 'dropped', namespace: ns.id, reason: `the reply leaves through ${dev}`, rule: null };
   }
   const iface = ifaceOf(ns, dev);
   if (iface?.kind === 'bridge') {
-    const port = ns.interfaces.find((i) => i.master === dev && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop));
+    const port = ns.interfaces.find(
+      (i) => i.master === dev && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop),
+    );
     if (!port || !port.peer) {
-      note(w, ns.id, p, 'hop', `bridge ${dev}`, `no port of ${dev} leads to a namespace owning ${nexthop}: nobody answers ARP/ND for it (a connect times out or reports "no route to host")`);
+      note(
+        w,
+        ns.id,
+        p,
+        'hop',
+        `bridge ${dev}`,
+        `no port of ${dev} leads to a namespace owning ${nexthop}: nobody answers ARP/ND for it (a connect times out or reports "no route to host")`,
+      );
       return { kind: 'unreachable', namespace: ns.id, reason: `nobody on ${dev} has ${nexthop}`, rule: null };
     }
-    note(w, ns.id, p, 'hop', `bridge ${dev}`, `out of ${dev} through port ${port.name}, across the veth to ${port.peer.ifname} in ${nsLabel(w.snapshot, port.peer.namespace)}`);
+    note(
+      w,
+      ns.id,
+      p,
+      'hop',
+      `bridge ${dev}`,
+      `out of ${dev} through port ${port.name}, across the veth to ${port.peer.ifname} in ${nsLabel(w.snapshot, port.peer.namespace)}`,
+    );
     return arrive(w, port.peer.namespace, port.peer.ifname, p, nexthop);
   }
   if (iface?.peer) {
-    note(w, ns.id, p, 'hop', `veth ${dev}`, `out of ${dev}, across the veth to ${iface.peer.ifname} in ${nsLabel(w.snapshot, iface.peer.namespace)}`);
+    note(
+      w,
+      ns.id,
+      p,
+      'hop',
+      `veth ${dev}`,
+      `out of ${dev}, across the veth to ${iface.peer.ifname} in ${nsLabel(w.snapshot, iface.peer.namespace)}`,
+    );
     return arrive(w, iface.peer.namespace, iface.peer.ifname, p, nexthop);
   }
-  note(w, ns.id, p, 'hop', dev, `leaves through ${dev} (${iface?.kind ?? 'unknown device'}): what happens beyond it is outside this host's view`, true);
+  note(
+    w,
+    ns.id,
+    p,
+    'hop',
+    dev,
+    `leaves through ${dev} (${iface?.kind ?? 'unknown device'}): what happens beyond it is outside this host's view`,
+    true,
+  );
   return { kind: 'left', namespace: ns.id, iface: dev, reason: `left through ${dev}` };
 }
 
@@ -247,7 +428,10 @@ function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: 
   if (iface?.master) {
     const bridge = iface.master;
     if (ownsAddress(ns, nexthop)) return receive(w, ns.id, p, bridge);
-    const out = ns.interfaces.find((i) => i.master === bridge && i.name !== ifname && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop));
+    const out = ns.interfaces.find(
+      (i) =>
+        i.master === bridge && i.name !== ifname && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop),
+    );
     if (!out || !out.peer) {
       note(w, ns.id, p, 'hop', `bridge ${bridge}`, `nobody on ${bridge} owns ${nexthop}: ARP/ND goes unanswered`);
       return { kind: 'unreachable', namespace: ns.id, reason: `nobody on ${bridge} has ${nexthop}`, rule: null };
@@ -255,7 +439,14 @@ function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: 
     return bridge4(w, ns, p, bridge, ifname, out);
   }
   if (!ownsAddress(ns, nexthop)) {
-    note(w, ns.id, p, 'hop', ifname, `${nsLabel(w.snapshot, ns.id)} does not own ${nexthop}: nobody answers ARP/ND for it`);
+    note(
+      w,
+      ns.id,
+      p,
+      'hop',
+      ifname,
+      `${nsLabel(w.snapshot, ns.id)} does not own ${nexthop}: nobody answers ARP/ND for it`,
+    );
     return { kind: 'unreachable', namespace: ns.id, reason: `nobody owns ${nexthop}`, rule: null };
   }
   return receive(w, ns.id, p, ifname);
@@ -266,7 +457,15 @@ function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: stri
   w.path.push({ namespace: ns.id, inIface: inPort, outIface: out.name });
   const key = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
   const nf = sysctl(w, ns.id, key);
-  note(w, ns.id, p, 'hop', `bridge ${bridge}`, `switched by ${bridge} from port ${inPort} to port ${out.name}${nf === '1' ? `; br_netfilter is on (${key.replace('/', '.')} = 1), so iptables sees it with -i ${bridge} -o ${bridge}` : nf === undefined ? '; whether br_netfilter hands it to iptables is unknown (assumed not)' : ''}`, nf === undefined);
+  note(
+    w,
+    ns.id,
+    p,
+    'hop',
+    `bridge ${bridge}`,
+    `switched by ${bridge} from port ${inPort} to port ${out.name}${nf === '1' ? `; br_netfilter is on (${key.replace('/', '.')} = 1), so iptables sees it with -i ${bridge} -o ${bridge}` : nf === undefined ? '; whether br_netfilter hands it to iptables is unknown (assumed not)' : ''}`,
+    nf === undefined,
+  );
   if (nf === '1') {
     p.inIface = bridge;
     p.outIface = null;
@@ -274,7 +473,16 @@ function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: stri
     const dst = p.dst;
     const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
     if (pre) return pre;
-    if (p.dst !== dst) note(w, ns.id, p, 'note', 'bridge', 'DNAT on a bridged packet makes br_netfilter route it again; not modelled', true);
+    if (p.dst !== dst)
+      note(
+        w,
+        ns.id,
+        p,
+        'note',
+        'bridge',
+        'DNAT on a bridged packet makes br_netfilter route it again; not modelled',
+        true,
+      );
     p.outIface = bridge;
     const v = hook(w, ns, p, 'FORWARD', ['mangle', 'filter']) ?? hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
     if (v) return v;
@@ -289,23 +497,71 @@ function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: stri
 function deliver(w: Walk, ns: Namespace, p: Packet): Verdict {
   if (w.replyTarget) {
     const ok = w.replyTarget.namespace === ns.id;
-    note(w, ns.id, p, 'deliver', 'reply', ok ? 'the reply reaches the connecting socket' : `the reply ends in ${nsLabel(w.snapshot, ns.id)}, not where the request started`, !ok);
-    return ok ? { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null } : { kind: 'dropped', namespace: ns.id, reason: 'the reply went astray', rule: null };
+    note(
+      w,
+      ns.id,
+      p,
+      'deliver',
+      'reply',
+      ok
+        ? 'the reply reaches the connecting socket'
+        : `the reply ends in ${nsLabel(w.snapshot, ns.id)}, not where the request started`,
+      !ok,
+    );
+    return ok
+      ? { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null }
+      : { kind: 'dropped', namespace: ns.id, reason: 'the reply went astray', rule: null };
   }
   const listeners = w.extras.get(ns.id)?.listeners ?? null;
   const notes = proxyNotes(w.snapshot, ns, p, listeners);
   if (listeners === null) {
-    note(w, ns.id, p, 'deliver', 'listener', `delivered to ${endpoint(p.dst, p.dport)}; whether anything listens here is unknown (ss was not read)`, true);
+    note(
+      w,
+      ns.id,
+      p,
+      'deliver',
+      'listener',
+      `delivered to ${endpoint(p.dst, p.dport)}; whether anything listens here is unknown (ss was not read)`,
+      true,
+    );
     return { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: null, pid: null };
   }
   const l = findListener(listeners, p.protocol, p.dst, p.dport);
   if (!l) {
-    note(w, ns.id, p, 'deliver', 'listener', `nothing listens on ${p.protocol} port ${p.dport} here: ${p.protocol === 'tcp' ? 'the kernel answers with a TCP reset' : 'the kernel answers with ICMP port unreachable'}, the sender sees "connection refused"`);
+    note(
+      w,
+      ns.id,
+      p,
+      'deliver',
+      'listener',
+      `nothing listens on ${p.protocol} port ${p.dport} here: ${p.protocol === 'tcp' ? 'the kernel answers with a TCP reset' : 'the kernel answers with ICMP port unreachable'}, the sender sees "connection refused"`,
+    );
     for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
-    return { kind: 'refused', namespace: ns.id, ip: p.dst, port: p.dport, reason: `nothing listens on ${p.protocol} ${endpoint(p.dst, p.dport)} in ${nsLabel(w.snapshot, ns.id)}`, rule: null };
+    return {
+      kind: 'refused',
+      namespace: ns.id,
+      ip: p.dst,
+      port: p.dport,
+      reason: `nothing listens on ${p.protocol} ${endpoint(p.dst, p.dport)} in ${nsLabel(w.snapshot, ns.id)}`,
+      rule: null,
+    };
   }
   const proc = l.processes[0] ?? null;
-  note(w, ns.id, p, 'deliver', 'listener', `${proc ? `process ${proc.command} (pid ${proc.pid})` : 'a socket'} listens on ${endpoint(l.address, l.port)}/${l.protocol}: delivered`);
+  note(
+    w,
+    ns.id,
+    p,
+    'deliver',
+    'listener',
+    `${proc ? `process ${proc.command} (pid ${proc.pid})` : 'a socket'} listens on ${endpoint(l.address, l.port)}/${l.protocol}: delivered`,
+  );
   for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
-  return { kind: 'delivered', namespace: ns.id, ip: p.dst, port: p.dport, process: proc?.command ?? null, pid: proc?.pid ?? null };
+  return {
+    kind: 'delivered',
+    namespace: ns.id,
+    ip: p.dst,
+    port: p.dport,
+    process: proc?.command ?? null,
+    pid: proc?.pid ?? null,
+  };
 }

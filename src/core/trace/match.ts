@@ -1,4 +1,5 @@
-// Evaluates one rule's matches against a packet: addresses, interfaces, protocol, ports, addrtype, conntrack, statistic.
+// Evaluates one rule's matches against a packet: addresses, interfaces, protocol, ports, addrtype, conntrack,
+// statistic.
 import type { Rule, RuleOption } from '../iptables/types';
 import { inCidr, isLoopback, parseCidr, parseIp } from './addr';
 import type { Packet } from './packet';
@@ -72,18 +73,34 @@ function evalOption(module: string | null, o: RuleOption, p: Packet, env: MatchE
   const name = o.name;
   if (module === null || module === 'tcp' || module === 'udp') {
     switch (name) {
-      case '-s': case '--source': return addressMatches(arg, p.src);
-      case '-d': case '--destination': return addressMatches(arg, p.dst);
-      case '-p': case '--protocol': {
+      case '-s':
+      case '--source':
+        return addressMatches(arg, p.src);
+      case '-d':
+      case '--destination':
+        return addressMatches(arg, p.dst);
+      case '-p':
+      case '--protocol': {
         const proto = PROTOCOL_NUMBERS[arg] ?? arg.toLowerCase();
         return proto === 'all' || proto === '0' || proto === p.protocol;
       }
-      case '-i': case '--in-interface': return interfaceMatches(arg, p.inIface);
-      case '-o': case '--out-interface': return interfaceMatches(arg, p.outIface);
-      case '-f': case '--fragment': return false; // the first packet of a connection is never a later fragment
-      case '--dport': case '--destination-port': return module === p.protocol && portInSpec(arg, p.dport);
-      case '--sport': case '--source-port': return module === p.protocol && portInSpec(arg, p.sport);
-      case '--syn': return p.protocol === 'tcp' && p.ctstate === 'NEW';
+      case '-i':
+      case '--in-interface':
+        return interfaceMatches(arg, p.inIface);
+      case '-o':
+      case '--out-interface':
+        return interfaceMatches(arg, p.outIface);
+      case '-f':
+      case '--fragment':
+        return false; // the first packet of a connection is never a later fragment
+      case '--dport':
+      case '--destination-port':
+        return module === p.protocol && portInSpec(arg, p.dport);
+      case '--sport':
+      case '--source-port':
+        return module === p.protocol && portInSpec(arg, p.sport);
+      case '--syn':
+        return p.protocol === 'tcp' && p.ctstate === 'NEW';
       case '--tcp-flags': {
         // The first packet is a bare SYN; the first reply a SYN-ACK.
         const set = p.ctstate === 'NEW' ? ['SYN'] : ['SYN', 'ACK'];
@@ -94,7 +111,8 @@ function evalOption(module: string | null, o: RuleOption, p: Packet, env: MatchE
     }
   }
   switch (module) {
-    case 'comment': return true;
+    case 'comment':
+      return true;
     case 'multiport': {
       if (name === '--dports' || name === '--destination-ports') return portInSpec(arg, p.dport);
       if (name === '--sports' || name === '--source-ports') return portInSpec(arg, p.sport);
@@ -109,7 +127,8 @@ function evalOption(module: string | null, o: RuleOption, p: Packet, env: MatchE
       }
       break;
     }
-    case 'conntrack': case 'state': {
+    case 'conntrack':
+    case 'state': {
       if (name === '--ctstate' || name === '--state') return arg.split(',').includes(p.ctstate);
       if (name === '--ctstatus') {
         return { assumed: false, final: true, why: `conntrack --ctstatus ${arg} is not tracked; assumed not to match` };
@@ -120,7 +139,10 @@ function evalOption(module: string | null, o: RuleOption, p: Packet, env: MatchE
       if (name === '--mark') {
         const [v = '0', m = '0xffffffff'] = arg.split('/');
         const matched = (p.mark & Number(m)) === Number(v);
-        return { assumed: matched, why: `mark ${arg}: the packet's mark is taken as 0x${p.mark.toString(16)} (only MARK rules on this path change it)` };
+        return {
+          assumed: matched,
+          why: `mark ${arg}: the packet's mark is taken as 0x${p.mark.toString(16)} (only MARK rules on this path change it)`,
+        };
       }
       break;
     }
@@ -132,12 +154,20 @@ function evalOption(module: string | null, o: RuleOption, p: Packet, env: MatchE
       if (name === '--physdev-is-in' || name === '--physdev-is-out') return b !== null;
       break;
     }
-    case 'icmp': case 'icmp6': case 'icmpv6':
+    case 'icmp':
+    case 'icmp6':
+    case 'icmpv6':
       return false; // the trace follows TCP and UDP only
     case 'limit':
       return { assumed: true, why: `limit ${arg}: assumed under the limit (the first packet)` };
   }
-  return { assumed: false, final: true, why: `${module === null ? '' : `-m ${module} `}${o.negated ? '! ' : ''}${name} ${o.args.join(' ')}`.trim() + ': cannot be evaluated here; assumed not to match' };
+  return {
+    assumed: false,
+    final: true,
+    why:
+      `${module === null ? '' : `-m ${module} `}${o.negated ? '! ' : ''}${name} ${o.args.join(' ')}`.trim() +
+      ': cannot be evaluated here; assumed not to match',
+  };
 }
 
 export function evaluateRule(rule: Rule, p: Packet, env: MatchEnv): MatchOutcome {
@@ -153,7 +183,10 @@ export function evaluateRule(rule: Rule, p: Packet, env: MatchEnv): MatchOutcome
       else if (mode === 'nth' && every) probability = 1 / Number(every.args[0]);
       const negated = (prob ?? every)?.negated ?? false;
       if (negated) probability = 1 - probability;
-      statistic = { probability, text: `statistic ${mode ?? ''} ${prob ? `probability ${prob.args[0]}` : every ? `every ${every.args[0]}` : ''}`.trim() };
+      statistic = {
+        probability,
+        text: `statistic ${mode ?? ''} ${prob ? `probability ${prob.args[0]}` : every ? `every ${every.args[0]}` : ''}`.trim(),
+      };
       continue;
     }
     for (const option of group.options) {

@@ -1,4 +1,5 @@
-// Explains port mappings at a delivery point: a userland proxy (docker-proxy) answering, or why a DNAT rule was not applied.
+// Explains port mappings at a delivery point: a userland proxy (docker-proxy) answering, or why a DNAT rule was not
+// applied.
 import { endpoint, isLoopback, sameIp } from './addr';
 import type { Namespace, PortMapping, Snapshot } from '../model';
 import { mappingText } from '../labels';
@@ -17,14 +18,23 @@ function boundElsewhere(m: PortMapping, dst: string): boolean {
 }
 
 /** Sentences for a packet delivered (or refused) at a local address where a port mapping publishes its port. */
-export function proxyNotes(snapshot: Snapshot, ns: Namespace, p: Packet, listeners: readonly Listener[] | null): string[] {
-  const mappings = snapshot.portMappings.filter((m) => m.namespace === ns.id && m.protocol === p.protocol && m.family === p.family && coversPort(m, p.dport));
+export function proxyNotes(
+  snapshot: Snapshot,
+  ns: Namespace,
+  p: Packet,
+  listeners: readonly Listener[] | null,
+): string[] {
+  const mappings = snapshot.portMappings.filter(
+    (m) => m.namespace === ns.id && m.protocol === p.protocol && m.family === p.family && coversPort(m, p.dport),
+  );
   const listener = listeners ? findListener(listeners, p.protocol, p.dst, p.dport) : undefined;
   const proc = listener?.processes[0]?.command ?? null;
   const out: string[] = [];
   if (listener && (proc === 'docker-proxy' || mappings.length > 0)) {
     const m = mappings[0];
-    out.push(`${proc ?? 'A process'} listens on the published port${m ? ` (${mappingText(m)})` : ''}: ${proc === 'docker-proxy' ? "this is Docker's userland proxy, which" : 'like docker-proxy, it'} accepts the connection itself and relays it over a new connection from this namespace${m ? ` to ${endpoint(m.targetIp, typeof m.targetPort === 'number' ? m.targetPort : null)}` : ''}; that second connection is not part of this trace.`);
+    out.push(
+      `${proc ?? 'A process'} listens on the published port${m ? ` (${mappingText(m)})` : ''}: ${proc === 'docker-proxy' ? "this is Docker's userland proxy, which" : 'like docker-proxy, it'} accepts the connection itself and relays it over a new connection from this namespace${m ? ` to ${endpoint(m.targetIp, typeof m.targetPort === 'number' ? m.targetPort : null)}` : ''}; that second connection is not part of this trace.`,
+    );
     return out;
   }
   if (listener || mappings.length === 0) return out;
@@ -36,12 +46,18 @@ export function proxyNotes(snapshot: Snapshot, ns: Namespace, p: Packet, listene
         : `the mapping is bound to ${m.hostIp}, not ${p.dst}`;
     } else if (isLoopback(p.dst)) {
       why = `packets to ${p.family === 'ipv4' ? '127.0.0.0/8' : '::1'} from this host skip Docker's nat OUTPUT jump (\`! -d ${p.family === 'ipv4' ? '127.0.0.0/8' : '::1/128'}\`); Docker relies on docker-proxy listening here, or, without the userland proxy, on route_localnet=1 and a MASQUERADE rule`;
-    } else if (p.inIface !== null && m.targetInterface !== null && ns.interfaces.some((i) => i.name === p.inIface && i.kind === 'bridge')) {
+    } else if (
+      p.inIface !== null &&
+      m.targetInterface !== null &&
+      ns.interfaces.some((i) => i.name === p.inIface && i.kind === 'bridge')
+    ) {
       why = `the packet came in from the bridge ${p.inIface}, and Docker's DOCKER chain returns early for it (\`-i ${p.inIface} -j RETURN\`): hairpin traffic to a published port is answered by docker-proxy, which is not running here`;
     } else {
       why = 'the rule did not match this packet (see the nat steps above)';
     }
-    out.push(`Port ${p.dport}/${p.protocol} is published here (${mappingText(m)}), but this packet was not DNATed by it: ${why}.`);
+    out.push(
+      `Port ${p.dport}/${p.protocol} is published here (${mappingText(m)}), but this packet was not DNATed by it: ${why}.`,
+    );
   }
   return out;
 }

@@ -21,7 +21,12 @@ function stepLines(snapshot: Snapshot, steps: readonly TraceStep[]): string[] {
 
 function outcomeLines(snapshot: Snapshot, o: TraceOutcome, many: boolean): string[] {
   const out: string[] = [];
-  if (many) out.push('', `outcome (${(o.probability * 100).toFixed(1)}%): ${o.summary}`, ...o.choices.map((c) => `  branch: ${c}`));
+  if (many)
+    out.push(
+      '',
+      `outcome (${(o.probability * 100).toFixed(1)}%): ${o.summary}`,
+      ...o.choices.map((c) => `  branch: ${c}`),
+    );
   out.push(...stepLines(snapshot, o.steps));
   if (o.reply) {
     out.push('', `reply: ${o.reply.summary}`, ...stepLines(snapshot, o.reply.steps));
@@ -30,7 +35,11 @@ function outcomeLines(snapshot: Snapshot, o: TraceOutcome, many: boolean): strin
 }
 
 export function renderTrace(snapshot: Snapshot, r: TraceResult): string {
-  const lines = [`trace: ${r.title}`, `verdict: ${r.summary}${r.uncertain ? ' (uncertain: see the steps marked ?)' : ''}`, ''];
+  const lines = [
+    `trace: ${r.title}`,
+    `verdict: ${r.summary}${r.uncertain ? ' (uncertain: see the steps marked ?)' : ''}`,
+    '',
+  ];
   const many = r.outcomes.length > 1;
   for (const o of r.outcomes) lines.push(...outcomeLines(snapshot, o, many));
   return `${lines.join('\n')}\n`;

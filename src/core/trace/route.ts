@@ -31,8 +31,15 @@ export function interfaceAddress(ns: Namespace, ifname: string | null, family: F
 }
 
 function routeText(r: Namespace['routes'][number]): string {
-  return [r.type && r.type !== 'unicast' ? r.type : '', r.dst, r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : '', r.prefsrc ? `src ${r.prefsrc}` : '']
-    .filter(Boolean).join(' ');
+  return [
+    r.type && r.type !== 'unicast' ? r.type : '',
+    r.dst,
+    r.gateway ? `via ${r.gateway}` : '',
+    r.dev ? `dev ${r.dev}` : '',
+    r.prefsrc ? `src ${r.prefsrc}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function routeLookup(ns: Namespace, dst: string): RouteChoice {
@@ -58,5 +65,12 @@ export function routeLookup(ns: Namespace, dst: string): RouteChoice {
     return { kind: 'none', reason: `route ${routeText(r)} (${r.type})`, text: routeText(r) };
   }
   if (r.dev === null) return { kind: 'none', reason: `route ${routeText(r)} names no device`, text: routeText(r) };
-  return { kind: 'via', dev: r.dev, gateway: r.gateway, nexthop: r.gateway ?? dst, prefsrc: r.prefsrc, text: routeText(r) };
+  return {
+    kind: 'via',
+    dev: r.dev,
+    gateway: r.gateway,
+    nexthop: r.gateway ?? dst,
+    prefsrc: r.prefsrc,
+    text: routeText(r),
+  };
 }

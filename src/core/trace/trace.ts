@@ -11,29 +11,43 @@ const MAX_OUTCOMES = 32;
 const DEFAULT_SPORT = 40000;
 
 export function describeRequest(snapshot: Snapshot, r: TraceRequest): string {
-  const from = r.source.kind === 'outside'
-    ? `from outside via ${r.source.iface} of ${nsLabel(snapshot, r.source.namespace)}`
-    : `from ${nsLabel(snapshot, r.source.namespace)}`;
+  const from =
+    r.source.kind === 'outside'
+      ? `from outside via ${r.source.iface} of ${nsLabel(snapshot, r.source.namespace)}`
+      : `from ${nsLabel(snapshot, r.source.namespace)}`;
   return `${r.protocol} ${from} to ${endpoint(r.dst, r.dport)}`;
 }
 
 export function verdictText(snapshot: Snapshot, v: Verdict): string {
   const where = nsLabel(snapshot, v.namespace);
   switch (v.kind) {
-    case 'delivered': return `delivered to ${where} ${endpoint(v.ip, v.port)}${v.process ? ` (process ${v.process})` : ''}`;
-    case 'refused': return `refused in ${where} at ${endpoint(v.ip, v.port)}: ${v.reason}`;
-    case 'dropped': return `dropped in ${where}: ${v.reason}`;
-    case 'unreachable': return `unreachable in ${where}: ${v.reason}`;
-    case 'left': return `left ${where} through ${v.iface}; beyond that the host cannot see`;
+    case 'delivered':
+      return `delivered to ${where} ${endpoint(v.ip, v.port)}${v.process ? ` (process ${v.process})` : ''}`;
+    case 'refused':
+      return `refused in ${where} at ${endpoint(v.ip, v.port)}: ${v.reason}`;
+    case 'dropped':
+      return `dropped in ${where}: ${v.reason}`;
+    case 'unreachable':
+      return `unreachable in ${where}: ${v.reason}`;
+    case 'left':
+      return `left ${where} through ${v.iface}; beyond that the host cannot see`;
   }
 }
 
 /** The source address of a packet arriving from outside: the far end of the veth when it is visible. */
-function outsideAddress(snapshot: Snapshot, nsId: NamespaceId, iface: string, v6: boolean): { ip: string; assumed: boolean } {
+function outsideAddress(
+  snapshot: Snapshot,
+  nsId: NamespaceId,
+  iface: string,
+  v6: boolean,
+): { ip: string; assumed: boolean } {
   const ns = snapshot.namespaces.find((n) => n.id === nsId);
   const peer = ns?.interfaces.find((i) => i.name === iface)?.peer;
   const peerNs = peer ? snapshot.namespaces.find((n) => n.id === peer.namespace) : undefined;
-  const addr = peerNs?.interfaces.find((i) => i.name === peer?.ifname)?.addresses.map(hostOf).find((a) => isV6(a) === v6 && !a.startsWith('fe80'));
+  const addr = peerNs?.interfaces
+    .find((i) => i.name === peer?.ifname)
+    ?.addresses.map(hostOf)
+    .find((a) => isV6(a) === v6 && !a.startsWith('fe80'));
   if (addr) return { ip: addr, assumed: false };
   return { ip: v6 ? '2001:db8::10' : '203.0.113.10', assumed: true };
 }
@@ -45,10 +59,23 @@ function firstPacket(snapshot: Snapshot, r: TraceRequest): { packet: Packet; not
   if (r.source.kind === 'outside' && src === '') {
     const o = outsideAddress(snapshot, r.source.namespace, r.source.iface, v6);
     src = o.ip;
-    if (o.assumed) noteText = `the client's address is not visible here; ${src} (a documentation address) stands for it`;
+    if (o.assumed)
+      noteText = `the client's address is not visible here; ${src} (a documentation address) stands for it`;
   }
   return {
-    packet: { family: familyOf(r.dst), protocol: r.protocol, src, sport: r.sport ?? DEFAULT_SPORT, dst: r.dst, dport: r.dport, inIface: null, outIface: null, ctstate: 'NEW', mark: 0, bridged: null },
+    packet: {
+      family: familyOf(r.dst),
+      protocol: r.protocol,
+      src,
+      sport: r.sport ?? DEFAULT_SPORT,
+      dst: r.dst,
+      dport: r.dport,
+      inIface: null,
+      outIface: null,
+      ctstate: 'NEW',
+      mark: 0,
+      bridged: null,
+    },
     note: noteText,
   };
 }
@@ -57,32 +84,89 @@ function newWalk(snapshot: Snapshot, extras: ReadonlyMap<NamespaceId, NamespaceE
   return { snapshot, extras, steps: [], visits: [], path: [], nat: [], choose, hops: 0, replyTarget: null };
 }
 
-function runOnce(snapshot: Snapshot, extras: ReadonlyMap<NamespaceId, NamespaceExtras>, r: TraceRequest, choose: Walk['choose']): Omit<TraceOutcome, 'probability' | 'choices'> {
+function runOnce(
+  snapshot: Snapshot,
+  extras: ReadonlyMap<NamespaceId, NamespaceExtras>,
+  r: TraceRequest,
+  choose: Walk['choose'],
+): Omit<TraceOutcome, 'probability' | 'choices'> {
   const w = newWalk(snapshot, extras, choose);
   const { packet, note } = firstPacket(snapshot, r);
-  if (note) w.steps.push({ namespace: r.source.namespace, kind: 'note', depth: 0, title: 'source', text: note, packet: '', rule: null, assumptions: [note], uncertain: true });
-  const verdict = r.source.kind === 'outside' ? receive(w, r.source.namespace, packet, r.source.iface) : sendLocal(w, r.source.namespace, packet);
+  if (note)
+    w.steps.push({
+      namespace: r.source.namespace,
+      kind: 'note',
+      depth: 0,
+      title: 'source',
+      text: note,
+      packet: '',
+      rule: null,
+      assumptions: [note],
+      uncertain: true,
+    });
+  const verdict =
+    r.source.kind === 'outside'
+      ? receive(w, r.source.namespace, packet, r.source.iface)
+      : sendLocal(w, r.source.namespace, packet);
   let reply: TraceOutcome['reply'] = null;
   if (verdict.kind === 'delivered') {
     // The first packet's final addresses, swapped: conntrack undoes the NAT on the way back.
     const rw = newWalk(snapshot, extras, (_where, p) => p >= 0.5);
     rw.nat = w.nat;
-    rw.replyTarget = r.source.kind === 'outside' ? { kind: 'outside', namespace: r.source.namespace, iface: r.source.iface } : { kind: 'local', namespace: r.source.namespace };
-    const back: Packet = { ...packet, src: packet.dst, sport: packet.dport, dst: packet.src, dport: packet.sport, ctstate: 'ESTABLISHED', inIface: null, outIface: null, bridged: null, mark: 0 };
+    rw.replyTarget =
+      r.source.kind === 'outside'
+        ? { kind: 'outside', namespace: r.source.namespace, iface: r.source.iface }
+        : { kind: 'local', namespace: r.source.namespace };
+    const back: Packet = {
+      ...packet,
+      src: packet.dst,
+      sport: packet.dport,
+      dst: packet.src,
+      dport: packet.sport,
+      ctstate: 'ESTABLISHED',
+      inIface: null,
+      outIface: null,
+      bridged: null,
+      mark: 0,
+    };
     const rv = sendLocal(rw, verdict.namespace, back);
     const ok = rv.kind === 'delivered';
-    reply = { delivered: ok, summary: ok ? 'the reply (ESTABLISHED) gets back to the client' : `the reply is lost: ${verdictText(snapshot, rv)}`, steps: rw.steps };
+    reply = {
+      delivered: ok,
+      summary: ok
+        ? 'the reply (ESTABLISHED) gets back to the client'
+        : `the reply is lost: ${verdictText(snapshot, rv)}`,
+      steps: rw.steps,
+    };
   }
   const uncertain = w.steps.some((s) => s.uncertain) || (reply?.steps.some((s) => s.uncertain) ?? false);
   // A reply that cannot get back makes the connection time out, whatever reached the server.
-  const final: Verdict = reply && !reply.delivered
-    ? { kind: 'dropped', namespace: verdict.namespace, reason: `the request reached ${nsLabel(snapshot, verdict.namespace)}, but ${reply.summary.replace(/^the reply is lost: /, 'its reply was ')}`, rule: null }
-    : verdict;
-  return { verdict: final, summary: verdictText(snapshot, final), steps: w.steps, path: w.path, visits: w.visits, reply, uncertain };
+  const final: Verdict =
+    reply && !reply.delivered
+      ? {
+          kind: 'dropped',
+          namespace: verdict.namespace,
+          reason: `the request reached ${nsLabel(snapshot, verdict.namespace)}, but ${reply.summary.replace(/^the reply is lost: /, 'its reply was ')}`,
+          rule: null,
+        }
+      : verdict;
+  return {
+    verdict: final,
+    summary: verdictText(snapshot, final),
+    steps: w.steps,
+    path: w.path,
+    visits: w.visits,
+    reply,
+    uncertain,
+  };
 }
 
 /** Traces the first packet of a connection; statistic matches give several outcomes, most likely first. */
-export function traceConnection(snapshot: Snapshot, extras: ReadonlyMap<NamespaceId, NamespaceExtras>, r: TraceRequest): TraceResult {
+export function traceConnection(
+  snapshot: Snapshot,
+  extras: ReadonlyMap<NamespaceId, NamespaceExtras>,
+  r: TraceRequest,
+): TraceResult {
   const outcomes: TraceOutcome[] = [];
   const pending: boolean[][] = [[]];
   while (pending.length > 0 && outcomes.length < MAX_OUTCOMES) {
@@ -114,7 +198,10 @@ export function traceConnection(snapshot: Snapshot, extras: ReadonlyMap<Namespac
     title: describeRequest(snapshot, r),
     outcomes,
     verdict: first.verdict,
-    summary: outcomes.length > 1 ? `${outcomes.length} outcomes (statistic): ${outcomes.map((o) => `${(o.probability * 100).toFixed(1)}% ${o.summary}`).join('; ')}` : first.summary,
+    summary:
+      outcomes.length > 1
+        ? `${outcomes.length} outcomes (statistic): ${outcomes.map((o) => `${(o.probability * 100).toFixed(1)}% ${o.summary}`).join('; ')}`
+        : first.summary,
     uncertain: outcomes.some((o) => o.uncertain),
   };
 }

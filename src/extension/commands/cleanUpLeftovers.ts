@@ -1,9 +1,16 @@
-// netnsExplorer.cleanUpLeftovers, and the one notification after activation: what an earlier extension host (killed, so its Undo is gone) left in the rules.
+// netnsExplorer.cleanUpLeftovers, and the one notification after activation: what an earlier extension host (killed, so
+// its Undo is gone) left in the rules.
 import * as vscode from 'vscode';
 import { namespaceLabel } from '../../core/labels';
 import { visibleText } from '../../core/markdown';
 import { EVERYTHING, ORPHANS_ONLY, type CleanupSelection } from '../../core/mapping/cleanup';
-import { findLeftovers, leftoverKey, leftoverSummary, needsAttention, type NamespaceLeftovers } from '../../core/mapping/leftovers';
+import {
+  findLeftovers,
+  leftoverKey,
+  leftoverSummary,
+  needsAttention,
+  type NamespaceLeftovers,
+} from '../../core/mapping/leftovers';
 import { describePlan } from '../../core/mapping/plan';
 import type { Family, Namespace, Snapshot } from '../../core/model';
 import { cleanUpLeftovers as applyCleanup, type MappingResult } from '../../host/portMapping/apply';
@@ -42,24 +49,52 @@ function label(snapshot: Snapshot, id: string): string {
 type Pick = vscode.QuickPickItem & { ns: string; family: Family; orphans: boolean; title: string | null };
 
 /** The pick list: broken pieces picked already, mappings not (they may be wanted). */
-async function askSelection(snapshot: Snapshot, found: NamespaceLeftovers[]): Promise<Map<string, CleanupSelection> | undefined> {
+async function askSelection(
+  snapshot: Snapshot,
+  found: NamespaceLeftovers[],
+): Promise<Map<string, CleanupSelection> | undefined> {
   const items: Pick[] = [];
   for (const f of found) {
     const where = `${label(snapshot, f.namespace)} · ${f.family}`;
     if (f.orphans.length) {
-      items.push({ label: `$(warning) ${f.orphans.length} broken piece${f.orphans.length === 1 ? '' : 's'}`, description: where, detail: visibleText(f.orphans.map((o) => o.description).join('; ')), picked: true, ns: f.namespace, family: f.family, orphans: true, title: null });
+      items.push({
+        label: `$(warning) ${f.orphans.length} broken piece${f.orphans.length === 1 ? '' : 's'}`,
+        description: where,
+        detail: visibleText(f.orphans.map((o) => o.description).join('; ')),
+        picked: true,
+        ns: f.namespace,
+        family: f.family,
+        orphans: true,
+        title: null,
+      });
     }
     for (const m of f.mappings) {
-      items.push({ label: m.title, description: `${where}${m.missing.length ? ' · incomplete' : ''}`, detail: m.missing.length ? `missing: ${m.missing.join('; ')}` : 'a port mapping made by Netns Explorer', picked: false, ns: f.namespace, family: f.family, orphans: false, title: m.title });
+      items.push({
+        label: m.title,
+        description: `${where}${m.missing.length ? ' · incomplete' : ''}`,
+        detail: m.missing.length ? `missing: ${m.missing.join('; ')}` : 'a port mapping made by Netns Explorer',
+        picked: false,
+        ns: f.namespace,
+        family: f.family,
+        orphans: false,
+        title: m.title,
+      });
     }
   }
-  const picks = await vscode.window.showQuickPick(items, { title: 'Clean Up Leftover Rules: what to remove', canPickMany: true, matchOnDescription: true });
+  const picks = await vscode.window.showQuickPick(items, {
+    title: 'Clean Up Leftover Rules: what to remove',
+    canPickMany: true,
+    matchOnDescription: true,
+  });
   if (!picks) return undefined;
   const out = new Map<string, CleanupSelection>();
   for (const p of picks) {
     const key = `${p.ns}/${p.family}`;
     const sel = out.get(key) ?? { orphans: false, mappings: [] };
-    out.set(key, { orphans: sel.orphans || p.orphans, mappings: p.title === null ? sel.mappings : [...sel.mappings, p.title] });
+    out.set(key, {
+      orphans: sel.orphans || p.orphans,
+      mappings: p.title === null ? sel.mappings : [...sel.mappings, p.title],
+    });
   }
   return out;
 }
@@ -69,7 +104,7 @@ function answersOf(arg: unknown): CleanupAnswers {
   if (typeof arg !== 'object' || arg === null) return {};
   const a = arg as Record<string, unknown>;
   return {
-    ns: Array.isArray(a.ns) && a.ns.every((x) => typeof x === 'string') ? a.ns as string[] : undefined,
+    ns: Array.isArray(a.ns) && a.ns.every((x) => typeof x === 'string') ? (a.ns as string[]) : undefined,
     remove: a.remove === 'orphans' || a.remove === 'all' ? a.remove : undefined,
     confirm: a.confirm === true,
   };
@@ -81,9 +116,17 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
     const runner = await mappingRunner(ctx);
     if (!runner) {
       // Read-only: the rules cannot even be read here, so the CLI finds and removes them in a terminal.
-      const remove = arg.remove ?? (await vscode.window.showQuickPick(
-        [{ label: 'Broken pieces only', value: 'orphans' as const }, { label: 'Broken pieces and every port mapping Netns Explorer made', value: 'all' as const }],
-        { title: 'Clean Up Leftover Rules' }))?.value;
+      const remove =
+        arg.remove ??
+        (
+          await vscode.window.showQuickPick(
+            [
+              { label: 'Broken pieces only', value: 'orphans' as const },
+              { label: 'Broken pieces and every port mapping Netns Explorer made', value: 'all' as const },
+            ],
+            { title: 'Clean Up Leftover Rules' },
+          )
+        )?.value;
       if (!remove) return undefined;
       // One command per chosen namespace (the CLI takes one --in); none chosen means every namespace.
       const all = remove === 'all' ? ['--all'] : [];
@@ -118,8 +161,14 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
       }
     }
     if (previews.length && !arg.confirm) {
-      const detail = previews.map((p) => [`${label(snapshot, p.ns.id)} (${p.family}):`, ...describePlan(p.plan)].join('\n')).join('\n\n');
-      const pick = await showWarning('Remove these rules? Only rules and chains Netns Explorer made are touched.', { modal: true, detail }, 'Remove');
+      const detail = previews
+        .map((p) => [`${label(snapshot, p.ns.id)} (${p.family}):`, ...describePlan(p.plan)].join('\n'))
+        .join('\n\n');
+      const pick = await showWarning(
+        'Remove these rules? Only rules and chains Netns Explorer made are touched.',
+        { modal: true, detail },
+        'Remove',
+      );
       if (pick !== 'Remove') return undefined;
     }
     const results: MappingResult[] = [];
@@ -135,7 +184,10 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
     void ctx.store.refresh();
     for (const e of errors) ctx.log.error(`clean up: ${e}`);
     if (errors.length) void showError(`Could not clean up everything: ${errors.join('; ')}`);
-    else if (results.length) void showInfo(`Removed ${results.map((r) => r.plan.title.replace(/^leftovers of Netns Explorer: /, '')).join('; ')}.`);
+    else if (results.length)
+      void showInfo(
+        `Removed ${results.map((r) => r.plan.title.replace(/^leftovers of Netns Explorer: /, '')).join('; ')}.`,
+      );
     return { results, errors };
   };
 }
@@ -144,7 +196,11 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
  * After the first snapshot: when an earlier run left rules behind, one notification says what and where, and
  * offers to clean up broken pieces, to show the list, to remove everything, or to keep the mappings (remembered).
  */
-export function offerLeftoverCleanup(ctx: CommandContext, memento: vscode.Memento, snapshot: Snapshot): LeftoverNotice | null {
+export function offerLeftoverCleanup(
+  ctx: CommandContext,
+  memento: vscode.Memento,
+  snapshot: Snapshot,
+): LeftoverNotice | null {
   if (ctx.store.readOnly) return null;
   const found = findLeftovers(snapshot);
   if (!needsAttention(found, new Set(memento.get<string[]>(KEPT, [])))) return null;
@@ -158,7 +214,11 @@ export function offerLeftoverCleanup(ctx: CommandContext, memento: vscode.Mement
     if (pick === 'Clean Up') void vscode.commands.executeCommand(command, { remove: 'orphans' });
     else if (pick === 'Remove All') void vscode.commands.executeCommand(command, { remove: 'all' });
     else if (pick === 'Show') void vscode.commands.executeCommand(command);
-    else if (pick === 'Keep') void memento.update(KEPT, found.flatMap((f) => f.mappings.map((m) => leftoverKey(f.namespace, f.family, m.title))));
+    else if (pick === 'Keep')
+      void memento.update(
+        KEPT,
+        found.flatMap((f) => f.mappings.map((m) => leftoverKey(f.namespace, f.family, m.title))),
+      );
   });
   return { message, buttons, found };
 }

@@ -8,7 +8,11 @@ import { showInfo } from '../notify';
 
 type Extract = (node: TreeNode, idx: SnapshotIndex) => string | undefined;
 
-function copyWith(ctx: CommandContext, what: string, extract: Extract): (node?: TreeNode) => Promise<string | undefined> {
+function copyWith(
+  ctx: CommandContext,
+  what: string,
+  extract: Extract,
+): (node?: TreeNode) => Promise<string | undefined> {
   return async (node) => {
     const target = node ?? ctx.views.namespaces.selection[0] ?? ctx.views.nat.selection[0];
     const snapshot = ctx.store.snapshot;

@@ -5,7 +5,13 @@ import { describePlan } from '../../core/mapping/plan';
 import type { MappingPlan, MappingSpec } from '../../core/mapping/types';
 import { checkMappingInput, checkPort, isLoopback } from '../../core/mapping/validate';
 import type { Namespace, PortMapping, Snapshot } from '../../core/model';
-import { addMapping, MappingError, undoMapping, type MappingResult, type MappingTarget } from '../../host/portMapping/apply';
+import {
+  addMapping,
+  MappingError,
+  undoMapping,
+  type MappingResult,
+  type MappingTarget,
+} from '../../host/portMapping/apply';
 import { resolvePrivilege } from '../../host/privilege';
 import { ExecRunner, formatArgv } from '../../host/runner';
 import { readSettings } from '../config';
@@ -46,11 +52,19 @@ export function targetChoices(snapshot: Snapshot): TargetChoice[] {
     if (ns.kind === 'host') continue;
     for (const iface of ns.interfaces) {
       if (iface.kind === 'loopback' || iface.kind === 'bridge') continue;
-      const peer = iface.peer ? byId.get(iface.peer.namespace)?.interfaces.find((i) => i.name === iface.peer?.ifname) : undefined;
+      const peer = iface.peer
+        ? byId.get(iface.peer.namespace)?.interfaces.find((i) => i.name === iface.peer?.ifname)
+        : undefined;
       for (const cidr of iface.addresses) {
         const ip = cidr.split('/')[0] ?? cidr;
         if (ip.startsWith('fe80:')) continue;
-        out.push({ ns, ip, ifname: iface.name, bridgeNs: peer?.master ? iface.peer!.namespace : null, bridge: peer?.master ?? null });
+        out.push({
+          ns,
+          ip,
+          ifname: iface.name,
+          bridgeNs: peer?.master ? iface.peer!.namespace : null,
+          bridge: peer?.master ?? null,
+        });
       }
     }
   }
@@ -62,25 +76,51 @@ export async function mappingRunner(ctx: CommandContext): Promise<ExecRunner | n
   const settings = readSettings();
   const choice = await resolvePrivilege(settings.privilege);
   if (choice.readOnly) return null;
-  return new ExecRunner({ privilege: choice.privilege, timeoutMs: settings.commandTimeoutMs, onCommand: (r) => ctx.log.command(r) });
+  return new ExecRunner({
+    privilege: choice.privilege,
+    timeoutMs: settings.commandTimeoutMs,
+    onCommand: (r) => ctx.log.command(r),
+  });
 }
 
 export function mappingTarget(runner: ExecRunner, ns: Namespace): MappingTarget {
-  return { runner, namespace: { id: ns.id, dev: 0, ino: Number(ns.id), kind: ns.kind, name: ns.name, paths: ns.paths, processes: ns.processes } };
+  return {
+    runner,
+    namespace: {
+      id: ns.id,
+      dev: 0,
+      ino: Number(ns.id),
+      kind: ns.kind,
+      name: ns.name,
+      paths: ns.paths,
+      processes: ns.processes,
+    },
+  };
 }
 
 /** The CLI command doing the same, properly quoted, run in a terminal so sudo can ask for the password. */
 /** `runs` holds the arguments of one `map` command, or of several run one after the other. */
 export function offerTerminal(ctx: CommandContext, runs: string[] | string[][], what: string): Thenable<void> {
   const cli = vscode.extensions.getExtension('netns-explorer.netns-explorer')?.extensionPath;
-  const lists = runs.length > 0 && Array.isArray(runs[0]) ? runs as string[][] : [runs as string[]];
-  const command = lists.map((args) => formatArgv(['sudo', 'node', `${cli ?? '.'}/dist/cli.js`, 'map', ...args])).join(' && ');
-  return showWarning(`${what} needs root, and no non-interactive way to get it is configured.`, { modal: true, detail: `Run in a terminal:\n\n${command}` }, 'Run in Terminal').then((pick) => {
+  const lists = runs.length > 0 && Array.isArray(runs[0]) ? (runs as string[][]) : [runs as string[]];
+  const command = lists
+    .map((args) => formatArgv(['sudo', 'node', `${cli ?? '.'}/dist/cli.js`, 'map', ...args]))
+    .join(' && ');
+  return showWarning(
+    `${what} needs root, and no non-interactive way to get it is configured.`,
+    { modal: true, detail: `Run in a terminal:\n\n${command}` },
+    'Run in Terminal',
+  ).then((pick) => {
     if (pick !== 'Run in Terminal') return;
     const terminal = vscode.window.createTerminal({ name: 'Netns Explorer: port mapping' });
     terminal.show();
     terminal.sendText(command);
-    const done = vscode.window.onDidCloseTerminal((t) => { if (t === terminal) { done.dispose(); void ctx.store.refresh(); } });
+    const done = vscode.window.onDidCloseTerminal((t) => {
+      if (t === terminal) {
+        done.dispose();
+        void ctx.store.refresh();
+      }
+    });
     setTimeout(() => void ctx.store.refresh(), 15_000);
   });
 }
@@ -110,51 +150,92 @@ function step(n: number, label: string): string {
   return `${TITLE} (${n}/${STEPS}): ${label}`;
 }
 
-async function askPort(n: number, label: string, value: string | undefined, extra?: (port: number) => string | undefined): Promise<string | undefined> {
+async function askPort(
+  n: number,
+  label: string,
+  value: string | undefined,
+  extra?: (port: number) => string | undefined,
+): Promise<string | undefined> {
   return vscode.window.showInputBox({
-    title: step(n, label), value, prompt: '1-65535',
-    validateInput: (text) => { const c = checkPort(text, label.toLowerCase()); return c.ok ? extra?.(c.value) : c.error; },
+    title: step(n, label),
+    value,
+    prompt: '1-65535',
+    validateInput: (text) => {
+      const c = checkPort(text, label.toLowerCase());
+      return c.ok ? extra?.(c.value) : c.error;
+    },
   });
 }
 
 function publishedIn(snapshot: Snapshot, nsId: string, protocol: string, port: number): PortMapping | undefined {
-  return snapshot.portMappings.find((m) => m.namespace === nsId && (m.protocol === protocol || m.protocol === 'all')
-    && (m.hostPort === port || (typeof m.hostPort === 'string' && port >= Number(m.hostPort.split('-')[0]) && port <= Number(m.hostPort.split('-')[1]))));
+  return snapshot.portMappings.find(
+    (m) =>
+      m.namespace === nsId &&
+      (m.protocol === protocol || m.protocol === 'all') &&
+      (m.hostPort === port ||
+        (typeof m.hostPort === 'string' &&
+          port >= Number(m.hostPort.split('-')[0]) &&
+          port <= Number(m.hostPort.split('-')[1]))),
+  );
 }
 
-async function askAnswers(snapshot: Snapshot, given: CreateAnswers, node?: TreeNode): Promise<{ spec: MappingSpec; nat: Namespace; target: TargetChoice } | undefined> {
+async function askAnswers(
+  snapshot: Snapshot,
+  given: CreateAnswers,
+  node?: TreeNode,
+): Promise<{ spec: MappingSpec; nat: Namespace; target: TargetChoice } | undefined> {
   const a: CreateAnswers = { ...given };
   const byId = new Map(snapshot.namespaces.map((n) => [n.id, n]));
   let choices = targetChoices(snapshot);
   if (node && 'ns' in node && typeof node.ns === 'string') {
-    const inNode = choices.filter((c) => c.ns.id === node.ns && (node.kind !== 'interface' || c.ifname === node.ifname));
+    const inNode = choices.filter(
+      (c) => c.ns.id === node.ns && (node.kind !== 'interface' || c.ifname === node.ifname),
+    );
     if (inNode.length) choices = inNode;
   }
-  let target = choices.find((c) => (a.targetIp === undefined || c.ip === a.targetIp) && (a.targetNs === undefined || c.ns.id === a.targetNs || c.ns.name === a.targetNs));
+  let target = choices.find(
+    (c) =>
+      (a.targetIp === undefined || c.ip === a.targetIp) &&
+      (a.targetNs === undefined || c.ns.id === a.targetNs || c.ns.name === a.targetNs),
+  );
   if (a.targetIp === undefined && choices.length !== 1) {
     type Item = vscode.QuickPickItem & { choice?: TargetChoice };
     const items: Item[] = [];
-    const groups = [...new Set(choices.map((c) => (c.bridge ? `${c.bridge} (${namespaceLabel(byId.get(c.bridgeNs!)!)})` : 'not on a bridge')))];
+    const groups = [
+      ...new Set(
+        choices.map((c) => (c.bridge ? `${c.bridge} (${namespaceLabel(byId.get(c.bridgeNs!)!)})` : 'not on a bridge')),
+      ),
+    ];
     for (const group of groups) {
       items.push({ label: group, kind: vscode.QuickPickItemKind.Separator });
-      for (const c of choices.filter((x) => (x.bridge ? `${x.bridge} (${namespaceLabel(byId.get(x.bridgeNs!)!)})` : 'not on a bridge') === group)) {
+      for (const c of choices.filter(
+        (x) => (x.bridge ? `${x.bridge} (${namespaceLabel(byId.get(x.bridgeNs!)!)})` : 'not on a bridge') === group,
+      )) {
         items.push({ label: namespaceLabel(c.ns), description: c.ip, detail: `${c.ifname} · ${c.ns.mode}`, choice: c });
       }
     }
-    const pick = await vscode.window.showQuickPick(items, { title: step(1, 'target container'), matchOnDescription: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: step(1, 'target container'),
+      matchOnDescription: true,
+    });
     target = pick?.choice;
   }
   if (!target) return undefined;
 
-  const containerPort = a.containerPort ?? await askPort(2, 'Container port', undefined);
+  const containerPort = a.containerPort ?? (await askPort(2, 'Container port', undefined));
   if (containerPort === undefined) return undefined;
-  const protocol = a.protocol ?? (await vscode.window.showQuickPick(['tcp', 'udp', 'sctp'], { title: step(3, 'protocol') }));
+  const protocol =
+    a.protocol ?? (await vscode.window.showQuickPick(['tcp', 'udp', 'sctp'], { title: step(3, 'protocol') }));
   if (protocol === undefined) return undefined;
   const natDefault = target.bridgeNs ?? snapshot.namespaces.find((n) => n.kind === 'host')?.id ?? target.ns.id;
-  const hostPort = a.hostPort ?? await askPort(4, 'Host port', containerPort, (port) => {
-    const taken = publishedIn(snapshot, a.natNs ?? natDefault, protocol, port);
-    return taken ? `${taken.hostIp}:${port}/${protocol} is already published by ${taken.owner} (${taken.targetIp}:${String(taken.targetPort)})` : undefined;
-  });
+  const hostPort =
+    a.hostPort ??
+    (await askPort(4, 'Host port', containerPort, (port) => {
+      const taken = publishedIn(snapshot, a.natNs ?? natDefault, protocol, port);
+      return taken
+        ? `${taken.hostIp}:${port}/${protocol} is already published by ${taken.owner} (${taken.targetIp}:${String(taken.targetPort)})`
+        : undefined;
+    }));
   if (hostPort === undefined) return undefined;
 
   for (;;) {
@@ -163,19 +244,38 @@ async function askAnswers(snapshot: Snapshot, given: CreateAnswers, node?: TreeN
     const family = target.ip.includes(':') ? 'ipv6' : 'ipv4';
     let hostIp = a.hostIp;
     if (hostIp === undefined) {
-      const local = natNs.interfaces.flatMap((i) => i.addresses).map((c) => c.split('/')[0] ?? c).filter((ip) => ip.includes(':') === (family === 'ipv6') && !ip.startsWith('fe80:') && !isLoopback(ip));
+      const local = natNs.interfaces
+        .flatMap((i) => i.addresses)
+        .map((c) => c.split('/')[0] ?? c)
+        .filter((ip) => ip.includes(':') === (family === 'ipv6') && !ip.startsWith('fe80:') && !isLoopback(ip));
       const items: (vscode.QuickPickItem & { ip: string | null })[] = [
-        { label: 'All local addresses', description: family === 'ipv4' ? '0.0.0.0' : '::', detail: 'Like docker run -p PORT:PORT', ip: null },
+        {
+          label: 'All local addresses',
+          description: family === 'ipv4' ? '0.0.0.0' : '::',
+          detail: 'Like docker run -p PORT:PORT',
+          ip: null,
+        },
         ...local.map((ip) => ({ label: ip, description: `only this address of ${namespaceLabel(natNs)}`, ip })),
       ];
-      if (family === 'ipv4') items.push({ label: '127.0.0.1', description: 'loopback only', detail: 'Reachable only from this namespace itself. The kernel routes 127.0.0.0/8 out to a container only with route_localnet=1 on the interface towards it; the mapping adds the MASQUERADE this needs, and you set the sysctl.', ip: '127.0.0.1' });
+      if (family === 'ipv4')
+        items.push({
+          label: '127.0.0.1',
+          description: 'loopback only',
+          detail:
+            'Reachable only from this namespace itself. The kernel routes 127.0.0.0/8 out to a container only with route_localnet=1 on the interface towards it; the mapping adds the MASQUERADE this needs, and you set the sysctl.',
+          ip: '127.0.0.1',
+        });
       const pick = await vscode.window.showQuickPick(items, { title: step(5, 'host address') });
       if (!pick) return undefined;
       hostIp = pick.ip;
     }
     let natId: string | undefined = a.natNs;
     if (natId === undefined) {
-      const items = [natNs, ...snapshot.namespaces.filter((n) => n.id !== natNs.id)].map((n) => ({ label: namespaceLabel(n), description: n.id === natDefault ? 'holds the bridge (default)' : n.mode, id: n.id }));
+      const items = [natNs, ...snapshot.namespaces.filter((n) => n.id !== natNs.id)].map((n) => ({
+        label: namespaceLabel(n),
+        description: n.id === natDefault ? 'holds the bridge (default)' : n.mode,
+        id: n.id,
+      }));
       const pick = await vscode.window.showQuickPick(items, { title: step(6, 'namespace whose NAT gets the rule') });
       if (!pick) return undefined;
       natId = pick.id;
@@ -183,8 +283,15 @@ async function askAnswers(snapshot: Snapshot, given: CreateAnswers, node?: TreeN
     const nat = byId.get(natId);
     if (!nat) return undefined;
     const checked = checkMappingInput({ protocol, hostIp, hostPort, targetIp: target.ip, targetPort: containerPort });
-    if (!checked.ok) { void showError(checked.error); return undefined; }
-    const local = hostIp === null || hostIp === undefined || isLoopback(hostIp) || nat.interfaces.some((i) => i.addresses.some((c) => c.split('/')[0] === hostIp));
+    if (!checked.ok) {
+      void showError(checked.error);
+      return undefined;
+    }
+    const local =
+      hostIp === null ||
+      hostIp === undefined ||
+      isLoopback(hostIp) ||
+      nat.interfaces.some((i) => i.addresses.some((c) => c.split('/')[0] === hostIp));
     if (local) return { spec: checked.value, nat, target };
     void showWarning(`${hostIp} is not an address of ${namespaceLabel(nat)}: pick the host address again.`);
     if (a.hostIp !== undefined) return undefined;
@@ -194,12 +301,25 @@ async function askAnswers(snapshot: Snapshot, given: CreateAnswers, node?: TreeN
 
 function cliArgs(spec: MappingSpec, nat: Namespace): string[] {
   const to = spec.family === 'ipv6' ? `[${spec.targetIp}]:${spec.targetPort}` : `${spec.targetIp}:${spec.targetPort}`;
-  return ['add', '--in', nat.id, '--host-port', String(spec.hostPort), '--to', to, '--proto', spec.protocol, ...(spec.hostIp ? ['--host-ip', spec.hostIp] : [])];
+  return [
+    'add',
+    '--in',
+    nat.id,
+    '--host-port',
+    String(spec.hostPort),
+    '--to',
+    to,
+    '--proto',
+    spec.protocol,
+    ...(spec.hostIp ? ['--host-ip', spec.hostIp] : []),
+  ];
 }
 
-export function createPortMapping(ctx: CommandContext): (arg?: TreeNode | CreateAnswers) => Promise<MappingResult | undefined> {
+export function createPortMapping(
+  ctx: CommandContext,
+): (arg?: TreeNode | CreateAnswers) => Promise<MappingResult | undefined> {
   return async (arg) => {
-    const snapshot = ctx.store.snapshot ?? await ctx.store.refreshWithProgress();
+    const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (!snapshot) return undefined;
     const node = arg && 'kind' in arg ? arg : undefined;
     const answers = arg && !('kind' in arg) ? arg : {};
@@ -207,18 +327,39 @@ export function createPortMapping(ctx: CommandContext): (arg?: TreeNode | Create
     if (!asked) return undefined;
     const { spec, nat, target } = asked;
     const runner = await mappingRunner(ctx);
-    if (!runner) { await offerTerminal(ctx, cliArgs(spec, nat), 'Creating a port mapping'); return undefined; }
+    if (!runner) {
+      await offerTerminal(ctx, cliArgs(spec, nat), 'Creating a port mapping');
+      return undefined;
+    }
     const where = mappingTarget(runner, nat);
     try {
       const preview = await addMapping(where, spec, { dryRun: true });
-      if (!answers.apply && !await previewApproved(preview.plan, `Publish ${preview.plan.title} in ${namespaceLabel(nat)}? These rules will be added:`, 'Apply')) return undefined;
+      if (
+        !answers.apply &&
+        !(await previewApproved(
+          preview.plan,
+          `Publish ${preview.plan.title} in ${namespaceLabel(nat)}? These rules will be added:`,
+          'Apply',
+        ))
+      )
+        return undefined;
       const result = await addMapping(where, spec, { expected: preview.plan });
       const host = spec.hostIp ?? (spec.family === 'ipv4' ? 'every address' : 'every IPv6 address');
-      const localnet = result.plan.needsRouteLocalnet ? ' Loopback needs route_localnet=1 on the interface towards the container.' : '';
-      reportDone(ctx, where, result, `${namespaceLabel(target.ns)} ${spec.targetIp}:${spec.targetPort}/${spec.protocol} is now reachable on ${host} of ${namespaceLabel(nat)}, port ${spec.hostPort}.${localnet}`);
+      const localnet = result.plan.needsRouteLocalnet
+        ? ' Loopback needs route_localnet=1 on the interface towards the container.'
+        : '';
+      reportDone(
+        ctx,
+        where,
+        result,
+        `${namespaceLabel(target.ns)} ${spec.targetIp}:${spec.targetPort}/${spec.protocol} is now reachable on ${host} of ${namespaceLabel(nat)}, port ${spec.hostPort}.${localnet}`,
+      );
       return result;
     } catch (e) {
-      const message = e instanceof MappingError && e.kind === 'conflict' ? `Refused: ${e.message}` : `Could not create the port mapping: ${(e as Error).message}`;
+      const message =
+        e instanceof MappingError && e.kind === 'conflict'
+          ? `Refused: ${e.message}`
+          : `Could not create the port mapping: ${(e as Error).message}`;
       void showError(message);
       ctx.log.error(message);
       if (answers.apply) throw e;

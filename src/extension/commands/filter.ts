@@ -16,7 +16,10 @@ export function filter(ctx: CommandContext): (preset?: Partial<ViewFilter>) => P
       { label: 'Hide loopback interfaces', key: 'hideLoopback', picked: current.hideLoopback },
       { label: 'Hide interfaces that are down', key: 'hideDown', picked: current.hideDown },
     ];
-    const picks = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Netns Explorer: filter interfaces' });
+    const picks = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: 'Netns Explorer: filter interfaces',
+    });
     if (!picks) return undefined;
     const search = await vscode.window.showInputBox({
       title: 'Netns Explorer: search',
@@ -24,7 +27,11 @@ export function filter(ctx: CommandContext): (preset?: Partial<ViewFilter>) => P
       value: current.search,
     });
     if (search === undefined) return undefined;
-    const next: ViewFilter = { hideLoopback: picks.some((p) => p.key === 'hideLoopback'), hideDown: picks.some((p) => p.key === 'hideDown'), search };
+    const next: ViewFilter = {
+      hideLoopback: picks.some((p) => p.key === 'hideLoopback'),
+      hideDown: picks.some((p) => p.key === 'hideDown'),
+      search,
+    };
     ctx.store.setFilter(next);
     return next;
   };

@@ -6,10 +6,18 @@ import { showInfo } from '../notify';
 
 function peerOf(node: TreeNode, idx: SnapshotIndex): { ns: string; ifname: string } | undefined {
   switch (node.kind) {
-    case 'interface': { const p = idx.iface(node.ns, node.ifname)?.peer; return p ? { ns: p.namespace, ifname: p.ifname } : undefined; }
-    case 'bridgePort': { const p = idx.iface(node.ns, node.ifname)?.peer; return p ? { ns: p.namespace, ifname: p.ifname } : undefined; }
-    case 'vethPair': return { ns: node.peerNs, ifname: node.peerIfname };
-    default: return undefined;
+    case 'interface': {
+      const p = idx.iface(node.ns, node.ifname)?.peer;
+      return p ? { ns: p.namespace, ifname: p.ifname } : undefined;
+    }
+    case 'bridgePort': {
+      const p = idx.iface(node.ns, node.ifname)?.peer;
+      return p ? { ns: p.namespace, ifname: p.ifname } : undefined;
+    }
+    case 'vethPair':
+      return { ns: node.peerNs, ifname: node.peerIfname };
+    default:
+      return undefined;
   }
 }
 
@@ -22,7 +30,8 @@ export function goToPeer(ctx: CommandContext): (node?: TreeNode) => Promise<Tree
       void showInfo('This item has no resolved veth peer.');
       return undefined;
     }
-    if (ctx.store.filter.search || ctx.store.filter.hideDown) ctx.store.setFilter({ ...ctx.store.filter, search: '', hideDown: false });
+    if (ctx.store.filter.search || ctx.store.filter.hideDown)
+      ctx.store.setFilter({ ...ctx.store.filter, search: '', hideDown: false });
     const target: TreeNode = { kind: 'interface', ns: peer.ns, ifname: peer.ifname };
     await ctx.views.namespaces.reveal(target, { select: true, focus: true, expand: true });
     return target;

@@ -9,19 +9,30 @@ import { showInfo } from '../notify';
 
 export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<vscode.TextEditor | undefined> {
   return async (node) => {
-    const snapshot = ctx.store.snapshot ?? await ctx.store.refreshWithProgress();
+    const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (!snapshot) return undefined;
     const idx = new SnapshotIndex(snapshot);
     let candidates: NatRuleSet[] = snapshot.nat;
-    if (node?.kind === 'ruleSet') candidates = snapshot.nat.filter((s) => s.namespace === node.set.ns && s.family === node.set.family && s.source === node.set.source);
-    else if (node && 'ns' in node && typeof node.ns === 'string') candidates = snapshot.nat.filter((s) => s.namespace === node.ns);
+    if (node?.kind === 'ruleSet')
+      candidates = snapshot.nat.filter(
+        (s) => s.namespace === node.set.ns && s.family === node.set.family && s.source === node.set.source,
+      );
+    else if (node && 'ns' in node && typeof node.ns === 'string')
+      candidates = snapshot.nat.filter((s) => s.namespace === node.ns);
     if (candidates.length === 0) {
-      void showInfo(ctx.store.readOnly ? 'NAT rules need root: set netnsExplorer.privilege to sudo or run VS Code as root.' : 'No NAT rules were read for this namespace.');
+      void showInfo(
+        ctx.store.readOnly
+          ? 'NAT rules need root: set netnsExplorer.privilege to sudo or run VS Code as root.'
+          : 'No NAT rules were read for this namespace.',
+      );
       return undefined;
     }
     let set: NatRuleSet | undefined = candidates[0];
     if (candidates.length > 1) {
-      const pick = await vscode.window.showQuickPick(candidates.map((s) => ({ label: idx.label(s.namespace), description: `${s.source} · ${s.family}`, set: s })), { title: 'Open NAT rules of…' });
+      const pick = await vscode.window.showQuickPick(
+        candidates.map((s) => ({ label: idx.label(s.namespace), description: `${s.source} · ${s.family}`, set: s })),
+        { title: 'Open NAT rules of…' },
+      );
       set = pick?.set;
     }
     if (!set) return undefined;

@@ -18,22 +18,45 @@ export interface TraceUi {
 
 /** Interfaces through which the outside world reaches a namespace: not loopback, not bridges, not bridge ports. */
 function uplinks(ns: Namespace): string[] {
-  return ns.interfaces.filter((i) => i.kind !== 'loopback' && i.kind !== 'bridge' && i.master === null).map((i) => i.name);
+  return ns.interfaces
+    .filter((i) => i.kind !== 'loopback' && i.kind !== 'bridge' && i.master === null)
+    .map((i) => i.name);
 }
 
 async function pickSource(snapshot: Snapshot, target: Namespace): Promise<TraceSource | undefined> {
   type Item = vscode.QuickPickItem & { source: TraceSource };
   const items: Item[] = [
-    ...uplinks(target).map((ifname): Item => ({ label: `$(globe) Outside, through ${ifname}`, description: namespaceLabel(target), source: { kind: 'outside', namespace: target.id, iface: ifname } })),
-    { label: `$(server) ${namespaceLabel(target)} itself`, description: 'locally generated: nat OUTPUT', source: { kind: 'local', namespace: target.id } },
-    ...snapshot.namespaces.filter((n) => n.id !== target.id).map((n): Item => ({ label: `$(package) ${namespaceLabel(n)}`, description: `${n.mode} · a process in this namespace`, source: { kind: 'local', namespace: n.id } })),
+    ...uplinks(target).map((ifname): Item => ({
+      label: `$(globe) Outside, through ${ifname}`,
+      description: namespaceLabel(target),
+      source: { kind: 'outside', namespace: target.id, iface: ifname },
+    })),
+    {
+      label: `$(server) ${namespaceLabel(target)} itself`,
+      description: 'locally generated: nat OUTPUT',
+      source: { kind: 'local', namespace: target.id },
+    },
+    ...snapshot.namespaces
+      .filter((n) => n.id !== target.id)
+      .map((n): Item => ({
+        label: `$(package) ${namespaceLabel(n)}`,
+        description: `${n.mode} · a process in this namespace`,
+        source: { kind: 'local', namespace: n.id },
+      })),
   ];
-  return (await vscode.window.showQuickPick(items, { title: 'Trace Connection: where does the connection come from?', matchOnDescription: true }))?.source;
+  return (
+    await vscode.window.showQuickPick(items, {
+      title: 'Trace Connection: where does the connection come from?',
+      matchOnDescription: true,
+    })
+  )?.source;
 }
 
 async function pickDestination(defaultValue: string): Promise<{ ip: string; port: number } | undefined> {
   const text = await vscode.window.showInputBox({
-    title: 'Trace Connection: destination', prompt: 'IP:PORT, or [IPv6]:PORT', value: defaultValue,
+    title: 'Trace Connection: destination',
+    prompt: 'IP:PORT, or [IPv6]:PORT',
+    value: defaultValue,
     validateInput: (v) => (parse(v) ? undefined : 'Write IP:PORT, e.g. 192.0.2.1:8080 or [fd00::1]:80'),
   });
   return text === undefined ? undefined : parse(text);
@@ -47,20 +70,27 @@ function parse(text: string): { ip: string; port: number } | undefined {
 
 async function pickProtocol(preset?: string): Promise<Protocol | undefined> {
   if (preset === 'tcp' || preset === 'udp') return preset;
-  return (await vscode.window.showQuickPick(['tcp', 'udp'], { title: 'Trace Connection: protocol' })) as Protocol | undefined;
+  return (await vscode.window.showQuickPick(['tcp', 'udp'], { title: 'Trace Connection: protocol' })) as
+    Protocol | undefined;
 }
 
 /** An address that reaches a mapping from outside: its own when bound, else the first address of an uplink. */
 function mappingAddress(m: PortMapping, ns: Namespace | undefined): string {
   if (m.hostIp !== '0.0.0.0' && m.hostIp !== '::') return m.hostIp;
   const v6 = m.family === 'ipv6';
-  const iface = ns?.interfaces.find((i) => uplinks(ns).includes(i.name) && i.addresses.some((a) => a.includes(':') === v6));
-  return hostOf(iface?.addresses.find((a) => a.includes(':') === v6 && !a.startsWith('fe80')) ?? (v6 ? '::1' : '127.0.0.1'));
+  const iface = ns?.interfaces.find(
+    (i) => uplinks(ns).includes(i.name) && i.addresses.some((a) => a.includes(':') === v6),
+  );
+  return hostOf(
+    iface?.addresses.find((a) => a.includes(':') === v6 && !a.startsWith('fe80')) ?? (v6 ? '::1' : '127.0.0.1'),
+  );
 }
 
 async function runAndShow(ctx: CommandContext, ui: TraceUi, snapshot: Snapshot, request: TraceRequest): Promise<void> {
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tracing the connection…' },
-    () => runTraceRequest(snapshot, request, ctx.log));
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Tracing the connection…' },
+    () => runTraceRequest(snapshot, request, ctx.log),
+  );
   ui.provider.show(result, snapshot);
   await vscode.commands.executeCommand('setContext', 'netnsExplorer.hasTrace', true);
   publishTracedPath(tracedPathOf(result));
@@ -71,7 +101,7 @@ async function runAndShow(ctx: CommandContext, ui: TraceUi, snapshot: Snapshot, 
 
 export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeNode) => Promise<void> {
   return async (node) => {
-    const snapshot = ctx.store.snapshot ?? await ctx.store.refreshWithProgress();
+    const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (!snapshot) return;
     const idx = new SnapshotIndex(snapshot);
     const mapping = node?.kind === 'mapping' ? idx.mapping(node.ns, node.key) : undefined;
@@ -81,7 +111,14 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
       const withMappings = new Set(snapshot.portMappings.map((m) => m.namespace));
       const choices = snapshot.namespaces.filter((n) => n.kind === 'host' || withMappings.has(n.id));
       if (choices.length > 1) {
-        const pick = await vscode.window.showQuickPick(choices.map((n) => ({ label: namespaceLabel(n), description: withMappings.has(n.id) ? 'publishes ports' : undefined, n })), { title: 'Trace Connection: which host (namespace) is the connection aimed at?' });
+        const pick = await vscode.window.showQuickPick(
+          choices.map((n) => ({
+            label: namespaceLabel(n),
+            description: withMappings.has(n.id) ? 'publishes ports' : undefined,
+            n,
+          })),
+          { title: 'Trace Connection: which host (namespace) is the connection aimed at?' },
+        );
         if (!pick) return;
         target = pick.n;
       }
@@ -89,8 +126,18 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
     if (!target) return;
     const source = await pickSource(snapshot, target);
     if (!source) return;
-    const port = mapping && typeof mapping.hostPort === 'number' ? mapping.hostPort : mapping && typeof mapping.hostPort === 'string' ? Number(mapping.hostPort.split('-')[0]) : null;
-    const preset = mapping && port !== null ? (mapping.family === 'ipv6' ? `[${mappingAddress(mapping, target)}]:${port}` : `${mappingAddress(mapping, target)}:${port}`) : '';
+    const port =
+      mapping && typeof mapping.hostPort === 'number'
+        ? mapping.hostPort
+        : mapping && typeof mapping.hostPort === 'string'
+          ? Number(mapping.hostPort.split('-')[0])
+          : null;
+    const preset =
+      mapping && port !== null
+        ? mapping.family === 'ipv6'
+          ? `[${mappingAddress(mapping, target)}]:${port}`
+          : `${mappingAddress(mapping, target)}:${port}`
+        : '';
     const dst = await pickDestination(preset);
     if (!dst) return;
     const protocol = await pickProtocol(mapping?.protocol);
@@ -102,8 +149,7 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
 /** For tests and other commands: trace without asking. */
 export function traceRequest(ctx: CommandContext, ui: TraceUi): (request: TraceRequest) => Promise<void> {
   return async (request) => {
-    const snapshot = ctx.store.snapshot ?? await ctx.store.refreshWithProgress();
+    const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (snapshot) await runAndShow(ctx, ui, snapshot, request);
   };
 }
-

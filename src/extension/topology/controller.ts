@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Snapshot } from '../../core/model';
 import { buildTopology } from '../../core/topology/build';
 import type { TopologyEdge, TopologyGraph, TopologyNode } from '../../core/topology/types';
-import type { ExportFormat, ToExtensionMessage } from '../../../webview/protocol';
+import type { ExportFormat, ToExtensionMessage } from '../../core/topology/protocol';
 import type { CommandContext } from '../commands/context';
 import { readSettings } from '../config';
 import type { TreeNode } from '../tree/nodes';
@@ -27,7 +27,10 @@ export class TopologyController implements vscode.Disposable {
   private elements = new Map<string, TopologyNode | TopologyEdge>();
   private firstRender: Promise<Rendered> | null = null;
   private readonly models: ViewModels = {
-    namespaces: namespacesView, bridges: bridgesView, veths: vethsView, nat: natView(() => readSettings().rulesPageSize),
+    namespaces: namespacesView,
+    bridges: bridgesView,
+    veths: vethsView,
+    nat: natView(() => readSettings().rulesPageSize),
   };
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly visibility = new vscode.EventEmitter<boolean>();
@@ -43,8 +46,14 @@ export class TopologyController implements vscode.Disposable {
     return this.panel?.panel;
   }
 
-  constructor(private readonly ctx: CommandContext, private readonly extensionUri: vscode.Uri) {
-    this.subscriptions.push(this.visibility, ctx.store.onDidChange((s) => this.update(s)));
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    this.subscriptions.push(
+      this.visibility,
+      ctx.store.onDidChange((s) => this.update(s)),
+    );
     for (const view of Object.values(ctx.views)) {
       this.subscriptions.push(view.onDidChangeSelection((e) => this.highlight(e.selection)));
     }
@@ -68,9 +77,17 @@ export class TopologyController implements vscode.Disposable {
     }
     const ready = new Promise<void>((resolve) => {
       this.panel = new TopologyPanel(this.extensionUri, {
-        onReady: () => { resolve(); this.send(); this.highlightTrace(currentTracedPath()); },
+        onReady: () => {
+          resolve();
+          this.send();
+          this.highlightTrace(currentTracedPath());
+        },
         onMessage: (m) => this.receive(m),
-        onDispose: () => { this.panel = null; this.firstRender = null; this.visibility.fire(false); },
+        onDispose: () => {
+          this.panel = null;
+          this.firstRender = null;
+          this.visibility.fire(false);
+        },
       });
     });
     this.panel!.panel.onDidChangeViewState((e) => this.visibility.fire(e.webviewPanel.visible));
@@ -94,7 +111,10 @@ export class TopologyController implements vscode.Disposable {
       target = await vscode.window.showSaveDialog({
         title: 'Export Topology',
         defaultUri: folder ? vscode.Uri.joinPath(folder, `topology.${format ?? 'svg'}`) : undefined,
-        filters: format === 'png' ? { 'PNG image': ['png'], 'SVG image': ['svg'] } : { 'SVG image': ['svg'], 'PNG image': ['png'] },
+        filters:
+          format === 'png'
+            ? { 'PNG image': ['png'], 'SVG image': ['svg'] }
+            : { 'SVG image': ['svg'], 'PNG image': ['png'] },
       });
       if (!target) return undefined;
     }
@@ -103,36 +123,52 @@ export class TopologyController implements vscode.Disposable {
     const data = await this.panel!.requestExport(chosen);
     const bytes = chosen === 'png' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
     await vscode.workspace.fs.writeFile(target, bytes);
-    this.ctx.log.info(`topology exported as ${chosen.toUpperCase()} to ${target.toString(true)} (${bytes.length} bytes)`);
+    this.ctx.log.info(
+      `topology exported as ${chosen.toUpperCase()} to ${target.toString(true)} (${bytes.length} bytes)`,
+    );
     return target;
   };
 
   private update(snapshot: Snapshot): void {
     this.index = new SnapshotIndex(snapshot);
     this.graph = buildTopology(snapshot);
-    this.elements = new Map<string, TopologyNode | TopologyEdge>([...this.graph.nodes.map((n) => [n.id, n] as const), ...this.graph.edges.map((e) => [e.id, e] as const)]);
+    this.elements = new Map<string, TopologyNode | TopologyEdge>([
+      ...this.graph.nodes.map((n) => [n.id, n] as const),
+      ...this.graph.edges.map((e) => [e.id, e] as const),
+    ]);
     this.send();
   }
 
   private send(): void {
     if (!this.panel) return;
-    if (!this.index && this.ctx.store.snapshot) { this.update(this.ctx.store.snapshot); return; }
+    if (!this.index && this.ctx.store.snapshot) {
+      this.update(this.ctx.store.snapshot);
+      return;
+    }
     void this.panel.showGraph(this.graph, this.index ? null : 'Reading this host\u2019s network namespaces\u2026');
   }
 
   private receive(m: ToExtensionMessage): void {
     switch (m.type) {
-      case 'select': void this.reveal(m.id); break;
+      case 'select':
+        void this.reveal(m.id);
+        break;
       case 'hover': {
         const element = this.elements.get(m.id);
-        if (element) void this.panel?.post('details', { id: m.id, blocks: elementDetails(element, this.index, this.models) });
+        if (element)
+          void this.panel?.post('details', { id: m.id, blocks: elementDetails(element, this.index, this.models) });
         break;
       }
-      case 'requestExport': void this.export(undefined, m.format).then(
-        (uri) => { if (uri) void showInfo(`Topology exported to ${uri.fsPath}.`); },
-        (e: Error) => void showError(`Netns Explorer could not export the topology: ${e.message}`),
-      ); break;
-      default: break;
+      case 'requestExport':
+        void this.export(undefined, m.format).then(
+          (uri) => {
+            if (uri) void showInfo(`Topology exported to ${uri.fsPath}.`);
+          },
+          (e: Error) => void showError(`Netns Explorer could not export the topology: ${e.message}`),
+        );
+        break;
+      default:
+        break;
     }
   }
 
@@ -152,7 +188,9 @@ export class TopologyController implements vscode.Disposable {
 
   private highlight(selection: readonly TreeNode[]): void {
     if (!this.panel) return;
-    const ids = selection.map((n) => elementIdOf(n, this.graph)).filter((id): id is string => id !== undefined && this.elements.has(id));
+    const ids = selection
+      .map((n) => elementIdOf(n, this.graph))
+      .filter((id): id is string => id !== undefined && this.elements.has(id));
     if (ids.length) {
       this.lastHighlight = ids;
       void this.panel.post('highlight', { ids });

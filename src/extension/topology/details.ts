@@ -7,7 +7,11 @@ import { treeNodeOf } from './treeLink';
 
 export type ViewModels = Record<TopologyRef['view'], ViewModel>;
 
-export function elementDetails(element: TopologyNode | TopologyEdge, idx: SnapshotIndex | null, models: ViewModels): DetailBlock[] {
+export function elementDetails(
+  element: TopologyNode | TopologyEdge,
+  idx: SnapshotIndex | null,
+  models: ViewModels,
+): DetailBlock[] {
   const blocks: DetailBlock[] = [];
   if (element.ref && idx) {
     const tip = models[element.ref.view].tooltip(treeNodeOf(element.ref), idx);

@@ -1,7 +1,14 @@
-// The topology WebviewPanel: strict CSP page from dist/, typed messages both ways, export requests answered by the page.
+// The topology WebviewPanel: strict CSP page from dist/, typed messages both ways, export requests answered by the
+// page.
 import * as vscode from 'vscode';
 import type { TopologyGraph } from '../../core/topology/types';
-import { isToExtension, type ExportFormat, type KindCounts, type ToExtensionMessage, type ToWebview } from '../../../webview/protocol';
+import {
+  isToExtension,
+  type ExportFormat,
+  type KindCounts,
+  type ToExtensionMessage,
+  type ToWebview,
+} from '../../core/topology/protocol';
 import { makeNonce, topologyHtml } from './html';
 
 export const TOPOLOGY_VIEW_TYPE = 'netnsExplorer.topology';
@@ -26,14 +33,22 @@ export class TopologyPanel implements vscode.Disposable {
   private renderWaiters: ((r: Rendered) => void)[] = [];
   lastRendered: Rendered | null = null;
 
-  constructor(extensionUri: vscode.Uri, private readonly handlers: PanelHandlers) {
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly handlers: PanelHandlers,
+  ) {
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-    this.panel = vscode.window.createWebviewPanel(TOPOLOGY_VIEW_TYPE, 'Netns Topology', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
-      enableScripts: true,
-      localResourceRoots: [dist],
-      // The picture is costly to lay out again: keep it (positions, zoom) while the tab is in the background.
-      retainContextWhenHidden: true,
-    });
+    this.panel = vscode.window.createWebviewPanel(
+      TOPOLOGY_VIEW_TYPE,
+      'Netns Topology',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      {
+        enableScripts: true,
+        localResourceRoots: [dist],
+        // The picture is costly to lay out again: keep it (positions, zoom) while the tab is in the background.
+        retainContextWhenHidden: true,
+      },
+    );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'netns.svg');
     const webview = this.panel.webview;
     webview.html = topologyHtml({
@@ -65,10 +80,19 @@ export class TopologyPanel implements vscode.Disposable {
   requestExport(format: ExportFormat, timeoutMs = 60_000): Promise<string> {
     const requestId = this.nextRequest++;
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => { this.exports.delete(requestId); reject(new Error('the topology page did not answer the export request')); }, timeoutMs);
+      const timer = setTimeout(() => {
+        this.exports.delete(requestId);
+        reject(new Error('the topology page did not answer the export request'));
+      }, timeoutMs);
       this.exports.set(requestId, {
-        resolve: (d) => { clearTimeout(timer); resolve(d); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (d) => {
+          clearTimeout(timer);
+          resolve(d);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       void this.post('export', { requestId, format });
     });
@@ -77,7 +101,9 @@ export class TopologyPanel implements vscode.Disposable {
   private receive(m: unknown): void {
     if (!isToExtension(m)) return;
     switch (m.type) {
-      case 'ready': this.handlers.onReady(); return;
+      case 'ready':
+        this.handlers.onReady();
+        return;
       case 'rendered': {
         this.lastRendered = { counts: m.counts, layoutMs: m.layoutMs, laidOut: m.laidOut };
         const waiters = this.renderWaiters;
@@ -93,7 +119,8 @@ export class TopologyPanel implements vscode.Disposable {
         else pending.resolve(m.data);
         return;
       }
-      default: this.handlers.onMessage(m);
+      default:
+        this.handlers.onMessage(m);
     }
   }
 

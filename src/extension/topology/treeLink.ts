@@ -1,4 +1,5 @@
-// Between the picture and the sidebar: an element's tree node (to reveal it) and a tree node's element (to highlight it).
+// Between the picture and the sidebar: an element's tree node (to reveal it) and a tree node's element (to highlight
+// it).
 import { bridgePortEdgeId, interfaceNodeId, mappingEdgeId, namespaceNodeId, vethEdgeId } from '../../core/topology/ids';
 import type { TopologyGraph, TopologyRef } from '../../core/topology/types';
 import type { TreeNode } from '../tree/nodes';
@@ -11,19 +12,34 @@ export function treeNodeOf(ref: TopologyRef): TreeNode {
 /** The element that stands for a tree node in the picture, if any. */
 export function elementIdOf(node: TreeNode, graph: TopologyGraph): string | undefined {
   switch (node.kind) {
-    case 'namespace': return namespaceNodeId(node.ns);
-    case 'interface': return interfaceNodeId(node.ns, node.ifname);
-    case 'bridge': return interfaceNodeId(node.ns, node.name);
-    case 'bridgePort': return bridgePortEdgeId(node.ns, node.bridge, node.ifname);
-    case 'vethPair': return vethEdgeId(node.ns, node.ifname);
-    case 'mapping': return mappingEdgeId(node.ns, node.key);
-    case 'mappingGroup': return namespaceNodeId(node.ns);
+    case 'namespace':
+      return namespaceNodeId(node.ns);
+    case 'interface':
+      return interfaceNodeId(node.ns, node.ifname);
+    case 'bridge':
+      return interfaceNodeId(node.ns, node.name);
+    case 'bridgePort':
+      return bridgePortEdgeId(node.ns, node.bridge, node.ifname);
+    case 'vethPair':
+      return vethEdgeId(node.ns, node.ifname);
+    case 'mapping':
+      return mappingEdgeId(node.ns, node.key);
+    case 'mappingGroup':
+      return namespaceNodeId(node.ns);
     case 'route': {
-      const uplink = graph.edges.find((e) => e.kind === 'uplink' && e.ref?.node.kind === 'route' && e.ref.node.ns === node.ns && e.ref.node.index === node.index);
+      const uplink = graph.edges.find(
+        (e) =>
+          e.kind === 'uplink' &&
+          e.ref?.node.kind === 'route' &&
+          e.ref.node.ns === node.ns &&
+          e.ref.node.index === node.index,
+      );
       return uplink?.id;
     }
-    case 'routes': case 'nsError': return namespaceNodeId(node.ns);
-    default: return undefined;
+    case 'routes':
+    case 'nsError':
+      return namespaceNodeId(node.ns);
+    default:
+      return undefined;
   }
 }
-

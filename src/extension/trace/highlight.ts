@@ -29,7 +29,8 @@ export function tracedPathOf(result: TraceResult): TracedPath {
   for (const hop of outcome?.path ?? []) {
     if (namespaces[namespaces.length - 1] !== hop.namespace) namespaces.push(hop.namespace);
     for (const ifname of [hop.inIface, hop.outIface]) {
-      if (ifname !== null && !interfaces.some((i) => i.namespace === hop.namespace && i.ifname === ifname)) interfaces.push({ namespace: hop.namespace, ifname });
+      if (ifname !== null && !interfaces.some((i) => i.namespace === hop.namespace && i.ifname === ifname))
+        interfaces.push({ namespace: hop.namespace, ifname });
     }
   }
   return { namespaces, interfaces, verdict: result.verdict.kind, summary: result.summary };

@@ -1,4 +1,5 @@
-// Wires the trace feature into the extension: the Trace view, its commands, and revealing a step's rule in the NAT view.
+// Wires the trace feature into the extension: the Trace view, its commands, and revealing a step's rule in the NAT
+// view.
 import * as vscode from 'vscode';
 import type { RuleLink } from '../../core/trace/types';
 import type { CommandContext } from '../commands/context';
@@ -12,7 +13,13 @@ export function registerTrace(context: vscode.ExtensionContext, ctx: CommandCont
   const view = vscode.window.createTreeView<TraceNode>('netnsExplorer.trace', { treeDataProvider: provider });
   const ui = { provider, view: view as vscode.TreeView<unknown> };
   const reveal = async (rule: RuleLink) => {
-    const node = { kind: 'rule' as const, set: { ns: rule.namespace, family: rule.family, source: rule.source }, table: rule.table, chain: rule.chain, index: rule.index };
+    const node = {
+      kind: 'rule' as const,
+      set: { ns: rule.namespace, family: rule.family, source: rule.source },
+      table: rule.table,
+      chain: rule.chain,
+      index: rule.index,
+    };
     try {
       await ctx.views.nat.reveal(node, { select: true, focus: true, expand: true });
     } catch (e) {
@@ -20,7 +27,14 @@ export function registerTrace(context: vscode.ExtensionContext, ctx: CommandCont
     }
   };
   context.subscriptions.push(
-    provider, view, { dispose: () => { publishTracedPath(null); disposeHighlight(); } },
+    provider,
+    view,
+    {
+      dispose: () => {
+        publishTracedPath(null);
+        disposeHighlight();
+      },
+    },
     vscode.commands.registerCommand('netnsExplorer.traceConnection', traceConnection(ctx, ui)),
     vscode.commands.registerCommand('netnsExplorer.whyNotWorking', traceConnection(ctx, ui)),
     vscode.commands.registerCommand('netnsExplorer.traceRequest', traceRequest(ctx, ui)),

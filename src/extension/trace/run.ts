@@ -11,7 +11,11 @@ import type { Log } from '../log';
 export async function runTraceRequest(snapshot: Snapshot, request: TraceRequest, log: Log): Promise<TraceResult> {
   const settings = readSettings();
   const privilege = await resolvePrivilege(settings.privilege);
-  const runner = new ExecRunner({ privilege: privilege.privilege, timeoutMs: settings.commandTimeoutMs, onCommand: (r) => log.command(r) });
+  const runner = new ExecRunner({
+    privilege: privilege.privilege,
+    timeoutMs: settings.commandTimeoutMs,
+    onCommand: (r) => log.command(r),
+  });
   const extras = await collectTraceExtras(runner, snapshot, settings.concurrency);
   return traceConnection(snapshot, extras, request);
 }

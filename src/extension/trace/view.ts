@@ -37,16 +37,28 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
     const r = this.result;
     if (!r) return [];
     if (!node) {
-      if (r.outcomes.length > 1) return [{ kind: 'verdict' }, ...r.outcomes.map((_, index) => ({ kind: 'outcome' as const, index }))];
+      if (r.outcomes.length > 1)
+        return [{ kind: 'verdict' }, ...r.outcomes.map((_, index) => ({ kind: 'outcome' as const, index }))];
       return [{ kind: 'verdict' }, ...this.outcomeChildren(0)];
     }
     if (node.kind === 'outcome') return this.outcomeChildren(node.index);
-    if (node.kind === 'reply') return this.steps(node.outcome, true).map((_, index) => ({ kind: 'step', outcome: node.outcome, reply: true, index }));
+    if (node.kind === 'reply')
+      return this.steps(node.outcome, true).map((_, index) => ({
+        kind: 'step',
+        outcome: node.outcome,
+        reply: true,
+        index,
+      }));
     return [];
   }
 
   private outcomeChildren(outcome: number): TraceNode[] {
-    const out: TraceNode[] = this.steps(outcome, false).map((_, index) => ({ kind: 'step', outcome, reply: false, index }));
+    const out: TraceNode[] = this.steps(outcome, false).map((_, index) => ({
+      kind: 'step',
+      outcome,
+      reply: false,
+      index,
+    }));
     if (this.result?.outcomes[outcome]?.reply) out.push({ kind: 'reply', outcome });
     return out;
   }
@@ -59,13 +71,19 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
       item.description = r.title;
       item.tooltip = `${r.title}\n${r.summary}${r.uncertain ? '\nSome steps rest on assumptions (marked with a warning).' : ''}`;
       const ok = r.verdict.kind === 'delivered';
-      item.iconPath = new vscode.ThemeIcon(ok ? 'pass' : 'error', new vscode.ThemeColor(ok ? 'testing.iconPassed' : 'testing.iconFailed'));
+      item.iconPath = new vscode.ThemeIcon(
+        ok ? 'pass' : 'error',
+        new vscode.ThemeColor(ok ? 'testing.iconPassed' : 'testing.iconFailed'),
+      );
       item.id = 'trace:verdict';
       return item;
     }
     if (node.kind === 'outcome') {
       const o = r.outcomes[node.index];
-      const item = new vscode.TreeItem(`${((o?.probability ?? 0) * 100).toFixed(1)}%: ${o?.summary ?? ''}`, vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(
+        `${((o?.probability ?? 0) * 100).toFixed(1)}%: ${o?.summary ?? ''}`,
+        vscode.TreeItemCollapsibleState.Collapsed,
+      );
       item.tooltip = o?.choices.join('\n');
       item.id = `trace:outcome:${node.index}`;
       return item;
@@ -100,5 +118,12 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
 }
 
 const STEP_ICONS: Record<TraceStep['kind'], string> = {
-  hook: 'debug-step-into', rule: 'list-selection', policy: 'law', route: 'compass', hop: 'arrow-right', nat: 'arrow-swap', deliver: 'inbox', note: 'info',
+  hook: 'debug-step-into',
+  rule: 'list-selection',
+  policy: 'law',
+  route: 'compass',
+  hop: 'arrow-right',
+  nat: 'arrow-swap',
+  deliver: 'inbox',
+  note: 'info',
 };

@@ -6,30 +6,52 @@ import { ruleOfMapping } from './views/natView';
 
 export function nodeName(node: TreeNode, idx: SnapshotIndex): string | undefined {
   switch (node.kind) {
-    case 'namespace': return idx.label(node.ns);
-    case 'interface': return node.ifname;
-    case 'bridge': return node.name;
-    case 'bridgePort': return node.ifname;
-    case 'vethPair': return `${node.ifname} ${node.peerIfname}`;
-    case 'chain': return node.chain;
-    default: return undefined;
+    case 'namespace':
+      return idx.label(node.ns);
+    case 'interface':
+      return node.ifname;
+    case 'bridge':
+      return node.name;
+    case 'bridgePort':
+      return node.ifname;
+    case 'vethPair':
+      return `${node.ifname} ${node.peerIfname}`;
+    case 'chain':
+      return node.chain;
+    default:
+      return undefined;
   }
 }
 
 /** Addresses without prefix length, one per line: what a user pastes into curl or ping. */
 export function nodeAddresses(node: TreeNode, idx: SnapshotIndex): string | undefined {
-  const strip = (cidrs: string[]) => cidrs.filter((a) => !a.startsWith('fe80:')).map((a) => a.split('/')[0]).join('\n') || undefined;
+  const strip = (cidrs: string[]) =>
+    cidrs
+      .filter((a) => !a.startsWith('fe80:'))
+      .map((a) => a.split('/')[0])
+      .join('\n') || undefined;
   switch (node.kind) {
-    case 'namespace': return strip(idx.namespaces.get(node.ns)?.interfaces.filter((i) => i.kind !== 'loopback').flatMap((i) => i.addresses) ?? []);
-    case 'interface': return strip(idx.iface(node.ns, node.ifname)?.addresses ?? []);
-    case 'bridge': return strip(idx.iface(node.ns, node.name)?.addresses ?? []);
-    case 'vethPair': return strip(idx.iface(node.peerNs, node.peerIfname)?.addresses ?? []);
-    default: return undefined;
+    case 'namespace':
+      return strip(
+        idx.namespaces
+          .get(node.ns)
+          ?.interfaces.filter((i) => i.kind !== 'loopback')
+          .flatMap((i) => i.addresses) ?? [],
+      );
+    case 'interface':
+      return strip(idx.iface(node.ns, node.ifname)?.addresses ?? []);
+    case 'bridge':
+      return strip(idx.iface(node.ns, node.name)?.addresses ?? []);
+    case 'vethPair':
+      return strip(idx.iface(node.peerNs, node.peerIfname)?.addresses ?? []);
+    default:
+      return undefined;
   }
 }
 
 export function nodeRuleText(node: TreeNode, idx: SnapshotIndex): string | undefined {
-  if (node.kind === 'rule') return idx.rule(node.set, node.table, node.chain, node.index)?.text.replace(/^\[\d+:\d+\] /, '');
+  if (node.kind === 'rule')
+    return idx.rule(node.set, node.table, node.chain, node.index)?.text.replace(/^\[\d+:\d+\] /, '');
   if (node.kind === 'mapping') {
     const m = idx.mapping(node.ns, node.key);
     if (!m) return undefined;

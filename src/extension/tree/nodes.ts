@@ -34,21 +34,37 @@ const setId = (s: RuleSetKey): string => `${s.ns}/${s.family}/${s.source}`;
  */
 export function nodeId(n: TreeNode): string {
   switch (n.kind) {
-    case 'namespace': return `ns:${n.ns}`;
-    case 'interface': return `ns:${n.ns}/if:${n.ifname}`;
-    case 'routes': return `ns:${n.ns}/routes`;
-    case 'route': return `ns:${n.ns}/route:${n.index}`;
-    case 'nsError': return `ns:${n.ns}/error:${n.index}`;
-    case 'bridge': return `br:${n.ns}/${n.name}`;
-    case 'bridgePort': return `br:${n.ns}/${n.bridge}/port:${n.ifname}`;
-    case 'vethPair': return `veth:${n.ns}/${n.ifname}`;
-    case 'mappings': return 'mappings';
-    case 'mappingGroup': return `mappings/${n.ns}`;
-    case 'mapping': return `mappings/${n.ns}/${n.key}`;
-    case 'ruleSet': return `rules:${setId(n.set)}`;
-    case 'table': return `rules:${setId(n.set)}/${n.table}`;
-    case 'chain': return `rules:${setId(n.set)}/${n.table}/${n.chain}`;
-    case 'rulePage': return `rules:${setId(n.set)}/${n.table}/${n.chain}/page:${n.start}`;
-    case 'rule': return `rules:${setId(n.set)}/${n.table}/${n.chain}/${n.index}`;
+    case 'namespace':
+      return `ns:${n.ns}`;
+    case 'interface':
+      return `ns:${n.ns}/if:${n.ifname}`;
+    case 'routes':
+      return `ns:${n.ns}/routes`;
+    case 'route':
+      return `ns:${n.ns}/route:${n.index}`;
+    case 'nsError':
+      return `ns:${n.ns}/error:${n.index}`;
+    case 'bridge':
+      return `br:${n.ns}/${n.name}`;
+    case 'bridgePort':
+      return `br:${n.ns}/${n.bridge}/port:${n.ifname}`;
+    case 'vethPair':
+      return `veth:${n.ns}/${n.ifname}`;
+    case 'mappings':
+      return 'mappings';
+    case 'mappingGroup':
+      return `mappings/${n.ns}`;
+    case 'mapping':
+      return `mappings/${n.ns}/${n.key}`;
+    case 'ruleSet':
+      return `rules:${setId(n.set)}`;
+    case 'table':
+      return `rules:${setId(n.set)}/${n.table}`;
+    case 'chain':
+      return `rules:${setId(n.set)}/${n.table}/${n.chain}`;
+    case 'rulePage':
+      return `rules:${setId(n.set)}/${n.table}/${n.chain}/page:${n.start}`;
+    case 'rule':
+      return `rules:${setId(n.set)}/${n.table}/${n.chain}/${n.index}`;
   }
 }

@@ -19,7 +19,10 @@ export class NetnsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private index: SnapshotIndex | null = null;
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(private readonly store: SnapshotStore, private readonly model: ViewModel) {
+  constructor(
+    private readonly store: SnapshotStore,
+    private readonly model: ViewModel,
+  ) {
     this.subscriptions = [
       store.onDidChange((s) => {
         this.index = new SnapshotIndex(s);
@@ -42,7 +45,8 @@ export class NetnsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const idx = this.idx;
-    const item = (idx && this.model.item(node, idx)) || new vscode.TreeItem('(gone)', vscode.TreeItemCollapsibleState.None);
+    const item =
+      (idx && this.model.item(node, idx)) || new vscode.TreeItem('(gone)', vscode.TreeItemCollapsibleState.None);
     item.id = nodeId(node);
     return item;
   }

@@ -51,7 +51,9 @@ export class SnapshotIndex {
     return this.chain(key, table, chain)?.rules[index];
   }
 
-  /** Built on first use: a kube-proxy host has a mapping per service endpoint, and the first level of a view needs none. */
+  /**
+   * Built on first use: a kube-proxy host has a mapping per service endpoint, and the first level of a view needs none.
+   */
   mapping(nsId: string, key: string): PortMapping | undefined {
     if (this.mappingsByKey === null) {
       this.mappingsByKey = new Map(this.snapshot.portMappings.map((m) => [`${m.namespace}/${mappingKey(m)}`, m]));

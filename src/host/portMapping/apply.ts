@@ -1,7 +1,22 @@
-// Creates, removes and undoes port mappings in one namespace: lock, read, plan, iptables-restore --noflush, read back, verify, roll back.
-import { contentsOf, diffContents, restorePayload, revertOps, simulate, touchedChains } from '../../core/mapping/chainEdits';
+// Creates, removes and undoes port mappings in one namespace: lock, read, plan, iptables-restore --noflush, read back,
+// verify, roll back.
+import {
+  contentsOf,
+  diffContents,
+  restorePayload,
+  revertOps,
+  simulate,
+  touchedChains,
+} from '../../core/mapping/chainEdits';
 import { planCleanup, type CleanupSelection } from '../../core/mapping/cleanup';
-import { findForeignMapping, findOwnMapping, planAdd, planRemoveForeign, planRemoveOwn, type ForeignMapping } from '../../core/mapping/plan';
+import {
+  findForeignMapping,
+  findOwnMapping,
+  planAdd,
+  planRemoveForeign,
+  planRemoveOwn,
+  type ForeignMapping,
+} from '../../core/mapping/plan';
 import type { MappingConflict, MappingPlan, MappingSelector, MappingSpec, RuleOp } from '../../core/mapping/types';
 import { parseIptablesSave } from '../../core/iptables/parse';
 import type { IptablesDump } from '../../core/iptables/types';
@@ -18,7 +33,13 @@ export class MappingError extends Error {
   constructor(
     readonly kind: MappingErrorKind,
     message: string,
-    readonly details: { conflicts?: MappingConflict[]; foreign?: ForeignMapping; plan?: MappingPlan; rolledBack?: boolean; failure?: CommandResult } = {},
+    readonly details: {
+      conflicts?: MappingConflict[];
+      foreign?: ForeignMapping;
+      plan?: MappingPlan;
+      rolledBack?: boolean;
+      failure?: CommandResult;
+    } = {},
   ) {
     super(message);
   }
@@ -52,7 +73,10 @@ export function restoreArgv(namespace: DiscoveredNamespace, family: Family): str
 
 async function must(runner: Runner, argv: string[], input?: string): Promise<CommandResult> {
   const result = await runner.run(argv, input === undefined ? {} : { input });
-  if (result.failure) throw new MappingError('command', `${formatArgv(argv)} failed: ${result.stderr.trim() || result.failure.message}`, { failure: result });
+  if (result.failure)
+    throw new MappingError('command', `${formatArgv(argv)} failed: ${result.stderr.trim() || result.failure.message}`, {
+      failure: result,
+    });
   return result;
 }
 
@@ -62,11 +86,18 @@ export async function readRules(target: MappingTarget, family: Family): Promise<
   // A line the parser skipped is a rule the plan and the read-back cannot see: a chain of ours
   // would look empty and be deleted with someone's rule in it. Nothing is written then.
   const first = dump.diagnostics[0];
-  if (first) throw new MappingError('command', `${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])} printed a line Netns Explorer cannot read (line ${first.line}: ${first.message}); no rule was changed`);
+  if (first)
+    throw new MappingError(
+      'command',
+      `${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])} printed a line Netns Explorer cannot read (line ${first.line}: ${first.message}); no rule was changed`,
+    );
   return { dump, text: result.stdout };
 }
 
-/** Sockets that could hold the port. Lines ss printed that cannot be read are passed over: this feeds a safety check, not a view. */
+/**
+ * Sockets that could hold the port. Lines ss printed that cannot be read are passed over: this feeds a safety check,
+ * not a view.
+ */
 export async function readListeners(target: MappingTarget, protocol: MappingSpec['protocol']): Promise<Listener[]> {
   const result = await must(target.runner, listenersArgv(target.namespace, { sctp: protocol === 'sctp' }));
   return parseSs(result.stdout).listeners;
@@ -78,7 +109,12 @@ export async function readListeners(target: MappingTarget, protocol: MappingSpec
  * did land (iptables-restore commits table by table, so a failing filter block leaves the nat block in),
  * checks the touched chains are as before, and throws saying both.
  */
-async function applyOps(target: MappingTarget, family: Family, dump: IptablesDump, ops: RuleOp[]): Promise<{ payload: string; argv: string[] }> {
+async function applyOps(
+  target: MappingTarget,
+  family: Family,
+  dump: IptablesDump,
+  ops: RuleOp[],
+): Promise<{ payload: string; argv: string[] }> {
   const before = touchedChains(dump, ops);
   const expected = simulate(before, ops);
   const payload = restorePayload(ops);
@@ -95,11 +131,18 @@ async function applyOps(target: MappingTarget, family: Family, dump: IptablesDum
   const final = contentsOf((await readRules(target, family)).dump, before);
   const missed = diffContents(simulate(after, undo), final);
   const rolledBack = missed.length === 0 && undoRun?.failure == null;
-  const how = rolledBack ? 'the rules were restored to exactly what they were' : `ROLLBACK INCOMPLETE (${undoRun?.stderr.trim() || missed.join('; ')}): check ${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])}`;
-  throw new MappingError(run.failure ? 'command' : 'verify', `applying failed: ${problems.join('; ')}; ${how}`, { rolledBack, failure: run });
+  const how = rolledBack
+    ? 'the rules were restored to exactly what they were'
+    : `ROLLBACK INCOMPLETE (${undoRun?.stderr.trim() || missed.join('; ')}): check ${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])}`;
+  throw new MappingError(run.failure ? 'command' : 'verify', `applying failed: ${problems.join('; ')}; ${how}`, {
+    rolledBack,
+    failure: run,
+  });
 }
 
-/** The ops of the tables iptables-restore committed before the line it reports failing (all of them when it names none). */
+/**
+ * The ops of the tables iptables-restore committed before the line it reports failing (all of them when it names none).
+ */
 function committedOps(ops: RuleOp[], stderr: string): RuleOp[] {
   const failedLine = Number(/line (\d+) failed/.exec(stderr)?.[1] ?? NaN);
   if (!Number.isFinite(failedLine)) return ops;
@@ -123,13 +166,26 @@ async function locked<T>(target: MappingTarget, work: () => Promise<T>): Promise
  */
 function refuseStale(plan: MappingPlan | null, expected: MappingPlan | undefined): void {
   if (expected === undefined) return;
-  const same = plan !== null && restorePayload(plan.ops) === restorePayload(expected.ops) && JSON.stringify(plan.before) === JSON.stringify(expected.before);
+  const same =
+    plan !== null &&
+    restorePayload(plan.ops) === restorePayload(expected.ops) &&
+    JSON.stringify(plan.before) === JSON.stringify(expected.before);
   if (!same) {
-    throw new MappingError('stale', 'the rules changed after the preview (another tool edited them): nothing was applied; review the new rules and try again', { plan: plan ?? undefined });
+    throw new MappingError(
+      'stale',
+      'the rules changed after the preview (another tool edited them): nothing was applied; review the new rules and try again',
+      { plan: plan ?? undefined },
+    );
   }
 }
 
-async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesDump, dryRun: boolean, expected?: MappingPlan): Promise<MappingResult> {
+async function execute(
+  target: MappingTarget,
+  plan: MappingPlan,
+  dump: IptablesDump,
+  dryRun: boolean,
+  expected?: MappingPlan,
+): Promise<MappingResult> {
   const started = Date.now();
   if (!dryRun) refuseStale(plan, expected);
   const argv = restoreArgv(target.namespace, plan.family);
@@ -140,7 +196,11 @@ async function execute(target: MappingTarget, plan: MappingPlan, dump: IptablesD
 }
 
 /** Publishes `spec` in the target namespace; refuses conflicts with any DNAT or listener there. */
-export async function addMapping(target: MappingTarget, spec: MappingSpec, options: { dryRun?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult> {
+export async function addMapping(
+  target: MappingTarget,
+  spec: MappingSpec,
+  options: { dryRun?: boolean; expected?: MappingPlan } = {},
+): Promise<MappingResult> {
   const work = async () => {
     const { dump } = await readRules(target, spec.family);
     const planned = planAdd(dump, spec, await readListeners(target, spec.protocol));
@@ -155,17 +215,29 @@ export async function addMapping(target: MappingTarget, spec: MappingSpec, optio
  * one written by Docker or anyone else is refused (kind `foreign`, with its owner and rules) unless
  * `allowForeign`, which the caller sets only after the user saw that warning.
  */
-export async function removeMapping(target: MappingTarget, selector: MappingSelector, options: { dryRun?: boolean; allowForeign?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult> {
+export async function removeMapping(
+  target: MappingTarget,
+  selector: MappingSelector,
+  options: { dryRun?: boolean; allowForeign?: boolean; expected?: MappingPlan } = {},
+): Promise<MappingResult> {
   const work = async () => {
     const { dump } = await readRules(target, selector.family);
     const own = findOwnMapping(dump, selector);
     const ownPlan = own ? planRemoveOwn(dump, own) : null;
     if (ownPlan) return execute(target, ownPlan, dump, options.dryRun ?? false, options.expected);
     const foreign = findForeignMapping(dump, selector);
-    if (!foreign) throw new MappingError('not-found', `no mapping of ${selector.protocol} port ${selector.hostPort}${selector.hostIp ? ` on ${selector.hostIp}` : ''} in this namespace`);
+    if (!foreign)
+      throw new MappingError(
+        'not-found',
+        `no mapping of ${selector.protocol} port ${selector.hostPort}${selector.hostIp ? ` on ${selector.hostIp}` : ''} in this namespace`,
+      );
     const plan = planRemoveForeign(dump, selector.family, foreign);
     if (!options.allowForeign && !options.dryRun) {
-      throw new MappingError('foreign', `${foreign.title} was made by ${foreign.owner}, who may recreate it; deleting it removes:\n${foreign.rules.map((r) => r.text).join('\n')}`, { foreign, plan });
+      throw new MappingError(
+        'foreign',
+        `${foreign.title} was made by ${foreign.owner}, who may recreate it; deleting it removes:\n${foreign.rules.map((r) => r.text).join('\n')}`,
+        { foreign, plan },
+      );
     }
     return execute(target, plan, dump, options.dryRun ?? false, options.expected);
   };
@@ -177,7 +249,12 @@ export async function undoMapping(target: MappingTarget, done: MappingPlan): Pro
   return locked(target, async () => {
     const { dump } = await readRules(target, done.family);
     const ops = revertOps(done.ops, done.before, contentsOf(dump, done.before));
-    const plan: MappingPlan = { ...done, kind: done.kind === 'add' ? 'remove' : 'add', ops, before: touchedChains(dump, ops) };
+    const plan: MappingPlan = {
+      ...done,
+      kind: done.kind === 'add' ? 'remove' : 'add',
+      ops,
+      before: touchedChains(dump, ops),
+    };
     return execute(target, plan, dump, false);
   });
 }
@@ -187,7 +264,12 @@ export async function undoMapping(target: MappingTarget, done: MappingPlan): Pro
  * core/mapping/cleanup.ts): the orphans, and the selected mappings. Null when there is nothing to remove;
  * with `expected` (the previewed plan), nothing to remove any more is stale like any other change.
  */
-export async function cleanUpLeftovers(target: MappingTarget, family: Family, selection: CleanupSelection, options: { dryRun?: boolean; expected?: MappingPlan } = {}): Promise<MappingResult | null> {
+export async function cleanUpLeftovers(
+  target: MappingTarget,
+  family: Family,
+  selection: CleanupSelection,
+  options: { dryRun?: boolean; expected?: MappingPlan } = {},
+): Promise<MappingResult | null> {
   const work = async () => {
     const { dump } = await readRules(target, family);
     const plan = planCleanup(dump, family, selection);

@@ -1,4 +1,5 @@
-// A lock file per namespace (O_EXCL create, holder's pid inside), so two processes never read-plan-apply the same rules at once.
+// A lock file per namespace (O_EXCL create, holder's pid inside), so two processes never read-plan-apply the same rules
+// at once.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +14,9 @@ export interface LockOptions {
 export class LockTimeoutError extends Error {}
 
 export function defaultLockDir(): string {
-  return process.getuid?.() === 0 ? '/run/netns-explorer/locks' : path.join(os.tmpdir(), `netns-explorer-locks-${process.getuid?.() ?? 'user'}`);
+  return process.getuid?.() === 0
+    ? '/run/netns-explorer/locks'
+    : path.join(os.tmpdir(), `netns-explorer-locks-${process.getuid?.() ?? 'user'}`);
 }
 
 function holder(file: string): number | null {
@@ -25,7 +28,12 @@ function holder(file: string): number | null {
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -58,10 +66,13 @@ export async function withLock<T>(key: string, work: () => Promise<T>, options: 
         const moved = holder(stale);
         if (moved !== null && moved !== pid && alive(moved)) fs.linkSync(stale, file);
         fs.rmSync(stale, { force: true });
-      } catch { /* another waiter won the takeover */ }
+      } catch {
+        /* another waiter won the takeover */
+      }
       continue;
     }
-    if (Date.now() > deadline) throw new LockTimeoutError(`another process (pid ${pid ?? '?'}) is changing this namespace's rules (${file})`);
+    if (Date.now() > deadline)
+      throw new LockTimeoutError(`another process (pid ${pid ?? '?'}) is changing this namespace's rules (${file})`);
     await sleep(pid === null ? 10 : 50);
   }
   try {

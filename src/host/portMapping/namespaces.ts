@@ -1,4 +1,5 @@
-// Finds the namespace a user named (`host`, an ip-netns name, a Docker sandbox key, or an inode id) among the discovered ones.
+// Finds the namespace a user named (`host`, an ip-netns name, a Docker sandbox key, or an inode id) among the
+// discovered ones.
 import type { DiscoveredNamespace, Discovery } from '../../core/model';
 
 export function resolveNamespace(discovery: Discovery, ref: string): DiscoveredNamespace | string {
@@ -10,6 +11,7 @@ export function resolveNamespace(discovery: Discovery, ref: string): DiscoveredN
   if (byId) return byId;
   const byName = discovery.namespaces.filter((n) => n.name === ref);
   if (byName.length === 1 && byName[0]) return byName[0];
-  if (byName.length > 1) return `several namespaces are called ${JSON.stringify(ref)}: use the id (${byName.map((n) => n.id).join(', ')})`;
+  if (byName.length > 1)
+    return `several namespaces are called ${JSON.stringify(ref)}: use the id (${byName.map((n) => n.id).join(', ')})`;
   return `no namespace called ${JSON.stringify(ref)} (give a name from \`ip netns\`, a Docker sandbox key, an id, or host)`;
 }

@@ -1,4 +1,5 @@
-// Collects what a trace needs beyond the snapshot, per namespace: listening sockets (ss) and the sysctls that steer routing.
+// Collects what a trace needs beyond the snapshot, per namespace: listening sockets (ss) and the sysctls that steer
+// routing.
 import { parseSs } from '../../core/listeners';
 import type { Namespace, NamespaceId, Snapshot } from '../../core/model';
 import type { NamespaceExtras } from '../../core/trace/types';
@@ -8,9 +9,15 @@ import { formatArgv, type Runner } from '../runner';
 
 /** /proc/sys/net files the trace reads; /proc/sys/net shows the namespace of the reading process. */
 export function sysctlFiles(ns: Namespace): string[] {
-  const files = ['ipv4/ip_forward', 'ipv6/conf/all/forwarding', 'ipv4/conf/all/route_localnet',
-    'bridge/bridge-nf-call-iptables', 'bridge/bridge-nf-call-ip6tables'];
-  for (const i of ns.interfaces) if (/^[A-Za-z0-9_.@-]+$/.test(i.name)) files.push(`ipv4/conf/${i.name}/route_localnet`);
+  const files = [
+    'ipv4/ip_forward',
+    'ipv6/conf/all/forwarding',
+    'ipv4/conf/all/route_localnet',
+    'bridge/bridge-nf-call-iptables',
+    'bridge/bridge-nf-call-ip6tables',
+  ];
+  for (const i of ns.interfaces)
+    if (/^[A-Za-z0-9_.@-]+$/.test(i.name)) files.push(`ipv4/conf/${i.name}/route_localnet`);
   return files;
 }
 
@@ -34,13 +41,23 @@ export async function collectNamespaceExtras(runner: Runner, ns: Namespace): Pro
   if (ss.failure) errors.push(`${formatArgv(ss.argv)}: ${ss.failure.message}`);
   if (sys.failure && sys.stdout.trim() === '') errors.push(`${formatArgv(sys.argv)}: ${sys.failure.message}`);
   const parsed = ss.failure ? null : parseSs(ss.stdout);
-  for (const d of parsed?.diagnostics ?? []) errors.push(`${formatArgv(ss.argv)}: line ${d.line} not read: ${d.message}`);
+  for (const d of parsed?.diagnostics ?? [])
+    errors.push(`${formatArgv(ss.argv)}: line ${d.line} not read: ${d.message}`);
   return { listeners: parsed?.listeners ?? null, sysctls: parseSysctls(sys.stdout), errors };
 }
 
 /** Extras for the namespaces a trace may pass; all of them unless `only` narrows it. */
-export async function collectTraceExtras(runner: Runner, snapshot: Snapshot, concurrency = 8, only?: ReadonlySet<NamespaceId>): Promise<Map<NamespaceId, NamespaceExtras>> {
+export async function collectTraceExtras(
+  runner: Runner,
+  snapshot: Snapshot,
+  concurrency = 8,
+  only?: ReadonlySet<NamespaceId>,
+): Promise<Map<NamespaceId, NamespaceExtras>> {
   const list = snapshot.namespaces.filter((n) => only === undefined || only.has(n.id));
-  const results = await mapLimit(list, concurrency, async (ns) => [ns.id, await collectNamespaceExtras(runner, ns)] as const);
+  const results = await mapLimit(
+    list,
+    concurrency,
+    async (ns) => [ns.id, await collectNamespaceExtras(runner, ns)] as const,
+  );
   return new Map(results);
 }

@@ -6,8 +6,17 @@ import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, plural, safeMarkdown } from './common';
 
 export function bridgeItem(b: Bridge, idx: SnapshotIndex): vscode.TreeItem {
-  const item = new vscode.TreeItem(b.name, b.ports.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-  item.description = [idx.label(b.namespace), b.addresses.filter((a) => !a.startsWith('fe80:')).join(' '), plural(b.ports.length, 'port')].filter(Boolean).join(' · ');
+  const item = new vscode.TreeItem(
+    b.name,
+    b.ports.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+  );
+  item.description = [
+    idx.label(b.namespace),
+    b.addresses.filter((a) => !a.startsWith('fe80:')).join(' '),
+    plural(b.ports.length, 'port'),
+  ]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = icon('type-hierarchy');
   item.contextValue = `bridge${b.addresses.length ? '.hasAddress' : ''}`;
   return item;
@@ -29,10 +38,13 @@ export function bridgeTooltip(b: Bridge, idx: SnapshotIndex): vscode.MarkdownStr
 /** Where a bridge port leads: the veth's other end, its namespace and addresses. */
 export function portDestination(b: Bridge, port: string, idx: SnapshotIndex): { text: string; nsId: string | null } {
   const iface = idx.iface(b.namespace, port);
-  if (!iface?.peer) return { text: iface?.kind === 'veth' ? 'peer not resolved' : iface?.kind ?? '', nsId: null };
+  if (!iface?.peer) return { text: iface?.kind === 'veth' ? 'peer not resolved' : (iface?.kind ?? ''), nsId: null };
   const peer = idx.iface(iface.peer.namespace, iface.peer.ifname);
   const addrs = peer?.addresses.filter((a) => !a.startsWith('fe80:')).join(' ');
-  return { text: `→ ${iface.peer.ifname} · ${idx.label(iface.peer.namespace)}${addrs ? ` (${addrs})` : ''}`, nsId: iface.peer.namespace };
+  return {
+    text: `→ ${iface.peer.ifname} · ${idx.label(iface.peer.namespace)}${addrs ? ` (${addrs})` : ''}`,
+    nsId: iface.peer.namespace,
+  };
 }
 
 export function bridgePortItem(b: Bridge, port: string, idx: SnapshotIndex): vscode.TreeItem {
@@ -54,7 +66,14 @@ export function bridgePortTooltip(b: Bridge, port: string, idx: SnapshotIndex): 
   if (iface?.peer) {
     const ns = idx.namespaces.get(iface.peer.namespace);
     field(md, 'Container mode', ns?.mode);
-    field(md, 'Processes', ns?.processes.slice(0, 8).map((p) => `${p.pid} ${p.command}`).join(', '));
+    field(
+      md,
+      'Processes',
+      ns?.processes
+        .slice(0, 8)
+        .map((p) => `${p.pid} ${p.command}`)
+        .join(', '),
+    );
   }
   return md;
 }

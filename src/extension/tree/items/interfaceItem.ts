@@ -6,11 +6,21 @@ import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, safeMarkdown } from './common';
 
 const KIND_ICON: Record<NetInterface['kind'], string> = {
-  loopback: 'sync', veth: 'plug', bridge: 'type-hierarchy', physical: 'globe', vlan: 'tag', vxlan: 'cloud',
-  macvlan: 'split-horizontal', ipvlan: 'split-horizontal', tun: 'debug-disconnect', dummy: 'circle-outline', other: 'symbol-interface',
+  loopback: 'sync',
+  veth: 'plug',
+  bridge: 'type-hierarchy',
+  physical: 'globe',
+  vlan: 'tag',
+  vxlan: 'cloud',
+  macvlan: 'split-horizontal',
+  ipvlan: 'split-horizontal',
+  tun: 'debug-disconnect',
+  dummy: 'circle-outline',
+  other: 'symbol-interface',
 };
 
-export const isDown = (i: NetInterface): boolean => i.state === 'DOWN' || i.state === 'LOWERLAYERDOWN' || !i.flags.includes('UP');
+export const isDown = (i: NetInterface): boolean =>
+  i.state === 'DOWN' || i.state === 'LOWERLAYERDOWN' || !i.flags.includes('UP');
 
 export function peerText(iface: NetInterface, idx: SnapshotIndex): string | undefined {
   if (!iface.peer) return undefined;
@@ -20,8 +30,14 @@ export function peerText(iface: NetInterface, idx: SnapshotIndex): string | unde
 export function interfaceItem(iface: NetInterface, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(iface.name, vscode.TreeItemCollapsibleState.None);
   const addresses = iface.addresses.filter((a) => !a.startsWith('fe80:'));
-  item.description = [addresses.join(' '), peerText(iface, idx), iface.master ? `master ${iface.master}` : undefined, isDown(iface) ? iface.state.toLowerCase() : undefined]
-    .filter(Boolean).join(' · ');
+  item.description = [
+    addresses.join(' '),
+    peerText(iface, idx),
+    iface.master ? `master ${iface.master}` : undefined,
+    isDown(iface) ? iface.state.toLowerCase() : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = icon(KIND_ICON[iface.kind], isDown(iface) ? 'disabledForeground' : undefined);
   item.contextValue = `${iface.kind === 'veth' ? 'veth' : 'interface'}${iface.addresses.length ? '.hasAddress' : ''}`;
   return item;
@@ -38,7 +54,13 @@ export function interfaceTooltip(ns: Namespace, iface: NetInterface, idx: Snapsh
   field(md, 'Addresses', iface.addresses.join(', ') || 'none');
   field(md, 'Master', iface.master);
   if (iface.kind === 'veth') {
-    field(md, 'Peer', iface.peer ? `${iface.peer.ifname} in ${idx.label(iface.peer.namespace)}` : `not resolved (peer ifindex ${iface.linkIndex ?? '?'}, nsid ${iface.linkNetnsId ?? 'local'})`);
+    field(
+      md,
+      'Peer',
+      iface.peer
+        ? `${iface.peer.ifname} in ${idx.label(iface.peer.namespace)}`
+        : `not resolved (peer ifindex ${iface.linkIndex ?? '?'}, nsid ${iface.linkNetnsId ?? 'local'})`,
+    );
     const peer = iface.peer ? idx.iface(iface.peer.namespace, iface.peer.ifname) : undefined;
     if (peer) {
       field(md, 'Peer addresses', peer.addresses.join(', ') || 'none');
@@ -46,7 +68,14 @@ export function interfaceTooltip(ns: Namespace, iface: NetInterface, idx: Snapsh
     }
   }
   if (iface.kind === 'bridge') {
-    field(md, 'Ports', ns.interfaces.filter((p) => p.master === iface.name).map((p) => p.name).join(', ') || 'none');
+    field(
+      md,
+      'Ports',
+      ns.interfaces
+        .filter((p) => p.master === iface.name)
+        .map((p) => p.name)
+        .join(', ') || 'none',
+    );
   }
   return md;
 }

@@ -34,17 +34,46 @@ export function mappingItem(m: PortMapping, idx: SnapshotIndex): vscode.TreeItem
   return item;
 }
 
-export function mappingTooltip(m: PortMapping, idx: SnapshotIndex, explanation: string | undefined): vscode.MarkdownString {
+export function mappingTooltip(
+  m: PortMapping,
+  idx: SnapshotIndex,
+  explanation: string | undefined,
+): vscode.MarkdownString {
   const md = safeMarkdown();
   md.appendMarkdown(`### ${escapeMarkdown(mappingLabel(m, idx))}\n\n`);
   if (explanation) md.appendMarkdown(`${escapeMarkdown(explanation)}\n\n`);
   field(md, 'Published by', m.owner);
-  if (m.owner === 'netns-explorer') md.appendMarkdown('Made by Netns Explorer: delete it with **Delete Port Mapping**, which removes its companion rules, hooks and chains too.\n\n');
-  field(md, 'Rule in', `${idx.label(m.namespace)}, ${m.ruleRef.table} / ${m.ruleRef.chain} rule ${m.ruleRef.index + 1}`);
-  field(md, 'Reached from', m.hooks.length ? `${m.chainPath.join(' → ')} (hooks: ${m.hooks.join(', ')})` : 'no hook reaches this rule');
-  field(md, 'Target', m.targetNamespace ? `${m.targetInterface ?? '?'} in ${idx.label(m.targetNamespace)}` : 'no namespace here owns this address');
-  const procs = m.targetNamespace ? idx.namespaces.get(m.targetNamespace)?.processes ?? [] : [];
-  if (procs.length) field(md, 'Processes there', procs.slice(0, 8).map((p) => `${p.pid} ${p.command}`).join(', '));
+  if (m.owner === 'netns-explorer')
+    md.appendMarkdown(
+      'Made by Netns Explorer: delete it with **Delete Port Mapping**, which removes its companion rules, hooks and chains too.\n\n',
+    );
+  field(
+    md,
+    'Rule in',
+    `${idx.label(m.namespace)}, ${m.ruleRef.table} / ${m.ruleRef.chain} rule ${m.ruleRef.index + 1}`,
+  );
+  field(
+    md,
+    'Reached from',
+    m.hooks.length ? `${m.chainPath.join(' → ')} (hooks: ${m.hooks.join(', ')})` : 'no hook reaches this rule',
+  );
+  field(
+    md,
+    'Target',
+    m.targetNamespace
+      ? `${m.targetInterface ?? '?'} in ${idx.label(m.targetNamespace)}`
+      : 'no namespace here owns this address',
+  );
+  const procs = m.targetNamespace ? (idx.namespaces.get(m.targetNamespace)?.processes ?? []) : [];
+  if (procs.length)
+    field(
+      md,
+      'Processes there',
+      procs
+        .slice(0, 8)
+        .map((p) => `${p.pid} ${p.command}`)
+        .join(', '),
+    );
   field(md, 'Comment', m.comment);
   md.appendMarkdown('\n');
   md.appendMarkdown(codeBlock(m.rule.replace(/^\[\d+:\d+\] /, ''), 'iptables'));

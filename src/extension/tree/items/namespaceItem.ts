@@ -6,7 +6,11 @@ import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, plural, safeMarkdown } from './common';
 
 const MODE_ICON: Record<Namespace['mode'], string> = {
-  host: 'vm', bridge: 'package', container: 'layers', none: 'circle-slash', other: 'symbol-namespace',
+  host: 'vm',
+  bridge: 'package',
+  container: 'layers',
+  none: 'circle-slash',
+  other: 'symbol-namespace',
 };
 
 export function firstAddress(ns: Namespace): string | undefined {
@@ -17,7 +21,9 @@ export function namespaceItem(ns: Namespace, idx: SnapshotIndex): vscode.TreeIte
   const item = new vscode.TreeItem(idx.label(ns.id), vscode.TreeItemCollapsibleState.Collapsed);
   const errors = idx.snapshot.errors.filter((e) => e.namespace === ns.id).length;
   const addr = firstAddress(ns);
-  item.description = [ns.mode, ns.kind, addr, errors ? `⚠ ${plural(errors, 'error')}` : undefined].filter(Boolean).join(' · ');
+  item.description = [ns.mode, ns.kind, addr, errors ? `⚠ ${plural(errors, 'error')}` : undefined]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = errors ? icon('warning', 'problemsWarningIcon.foreground') : icon(MODE_ICON[ns.mode]);
   item.contextValue = `namespace${addr ? '.hasAddress' : ''}`;
   return item;
@@ -33,7 +39,10 @@ export function namespaceTooltip(ns: Namespace, idx: SnapshotIndex): vscode.Mark
   field(md, 'Interfaces', ns.interfaces.map((i) => i.name).join(', '));
   if (ns.processes.length) {
     md.appendMarkdown(`\n**Processes (${ns.processes.length}):**\n\n`);
-    for (const p of ns.processes.slice(0, 12)) md.appendMarkdown(`- ${p.pid} ${escapeMarkdown(p.command)}${p.pidNamespace ? ` (pid ns ${p.pidNamespace})` : ''}\n`);
+    for (const p of ns.processes.slice(0, 12))
+      md.appendMarkdown(
+        `- ${p.pid} ${escapeMarkdown(p.command)}${p.pidNamespace ? ` (pid ns ${p.pidNamespace})` : ''}\n`,
+      );
     if (ns.processes.length > 12) md.appendMarkdown(`- … and ${ns.processes.length - 12} more\n`);
   }
   const errors = idx.snapshot.errors.filter((e) => e.namespace === ns.id);
@@ -45,7 +54,10 @@ export function namespaceTooltip(ns: Namespace, idx: SnapshotIndex): vscode.Mark
 }
 
 export function routesItem(ns: Namespace): vscode.TreeItem {
-  const item = new vscode.TreeItem('Routes', ns.routes.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    'Routes',
+    ns.routes.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
   item.description = plural(ns.routes.length, 'route');
   item.iconPath = icon('git-compare');
   item.contextValue = 'routes';
@@ -58,7 +70,13 @@ export function routeText(r: Route): string {
 
 export function routeItem(r: Route): vscode.TreeItem {
   const item = new vscode.TreeItem(routeText(r), vscode.TreeItemCollapsibleState.None);
-  item.description = [r.dev ? `dev ${r.dev}` : undefined, r.protocol ?? undefined, r.family === 'ipv6' ? 'IPv6' : undefined].filter(Boolean).join(' · ');
+  item.description = [
+    r.dev ? `dev ${r.dev}` : undefined,
+    r.protocol ?? undefined,
+    r.family === 'ipv6' ? 'IPv6' : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = icon(r.dst === 'default' ? 'globe' : 'arrow-small-right');
   item.contextValue = 'route';
   return item;

@@ -10,8 +10,16 @@ import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, plural, safeMarkdown } from './common';
 
 const TARGET_ICON: Record<string, string> = {
-  DNAT: 'arrow-right', SNAT: 'arrow-left', MASQUERADE: 'eye-closed', ACCEPT: 'check', DROP: 'circle-slash',
-  REJECT: 'error', RETURN: 'debug-step-out', REDIRECT: 'debug-step-over', LOG: 'output', MARK: 'tag',
+  DNAT: 'arrow-right',
+  SNAT: 'arrow-left',
+  MASQUERADE: 'eye-closed',
+  ACCEPT: 'check',
+  DROP: 'circle-slash',
+  REJECT: 'error',
+  RETURN: 'debug-step-out',
+  REDIRECT: 'debug-step-over',
+  LOG: 'output',
+  MARK: 'tag',
 };
 
 const ruleCount = (t: Table): number => t.chains.reduce((n, c) => n + c.rules.length, 0);
@@ -33,9 +41,18 @@ export function tableItem(t: Table): vscode.TreeItem {
 }
 
 export function chainItem(c: Chain): vscode.TreeItem {
-  const item = new vscode.TreeItem(c.name, c.rules.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    c.name,
+    c.rules.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
   const owner = chainOwner(c.name);
-  item.description = [c.policy ? `policy ${c.policy}` : undefined, plural(c.rules.length, 'rule'), owner !== 'unknown' && owner !== 'system' ? owner : undefined].filter(Boolean).join(' · ');
+  item.description = [
+    c.policy ? `policy ${c.policy}` : undefined,
+    plural(c.rules.length, 'rule'),
+    owner !== 'unknown' && owner !== 'system' ? owner : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = icon(c.builtin ? 'symbol-event' : 'symbol-method');
   item.contextValue = 'chain';
   return item;
@@ -76,7 +93,9 @@ export function ruleItem(rule: Rule): vscode.TreeItem {
   return item;
 }
 
-/** The plain-language sentence for a rule; a chain reached only via `addrtype LOCAL` jumps means "to any local address". */
+/**
+ * The plain-language sentence for a rule; a chain reached only via `addrtype LOCAL` jumps means "to any local address".
+ */
 export function ruleExplanation(rule: Rule, table: Table, idx: SnapshotIndex): string {
   const graph = chainGraph(table);
   return explainRule(rule, {
@@ -95,7 +114,9 @@ export function ruleTooltip(rule: Rule, table: Table, set: NatRuleSet, idx: Snap
   const paths = graph.pathsTo(rule.chain);
   const inherited = paths[0] ? graph.inheritedConditions(paths[0]) : [];
   const explanation = ruleExplanation(rule, table, idx);
-  md.appendMarkdown(`**${escapeMarkdown(rule.target?.name ?? 'Counting')} rule** in ${escapeMarkdown(`${table.name} / ${rule.chain}`)}, rule ${rule.index + 1} — ${escapeMarkdown(idx.label(set.namespace))} (${set.family === 'ipv6' ? 'IPv6' : 'IPv4'})\n\n`);
+  md.appendMarkdown(
+    `**${escapeMarkdown(rule.target?.name ?? 'Counting')} rule** in ${escapeMarkdown(`${table.name} / ${rule.chain}`)}, rule ${rule.index + 1} — ${escapeMarkdown(idx.label(set.namespace))} (${set.family === 'ipv6' ? 'IPv6' : 'IPv4'})\n\n`,
+  );
   md.appendMarkdown(codeBlock(rule.text.replace(/^\[\d+:\d+\] /, ''), 'iptables'));
   md.appendMarkdown(`\n\n${escapeMarkdown(explanation)}\n\n`);
   field(md, 'Reached from', paths.length ? paths.map((p) => p.join(' → ')).join('; ') : 'no hook reaches this chain');

@@ -13,7 +13,12 @@ export function vethPairItem(p: VethPair, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(vethPairLabel(p, idx), vscode.TreeItemCollapsibleState.None);
   const a = idx.iface(p.a.namespace, p.a.ifname);
   const b = idx.iface(p.b.namespace, p.b.ifname);
-  item.description = [a?.master ? `on ${a.master}` : undefined, b?.addresses.filter((x) => !x.startsWith('fe80:')).join(' ')].filter(Boolean).join(' · ');
+  item.description = [
+    a?.master ? `on ${a.master}` : undefined,
+    b?.addresses.filter((x) => !x.startsWith('fe80:')).join(' '),
+  ]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = icon('plug');
   item.contextValue = `vethPair${b?.addresses.length ? '.hasAddress' : ''}`;
   return item;
@@ -22,7 +27,10 @@ export function vethPairItem(p: VethPair, idx: SnapshotIndex): vscode.TreeItem {
 export function vethPairTooltip(p: VethPair, idx: SnapshotIndex): vscode.MarkdownString {
   const md = safeMarkdown();
   md.appendMarkdown(`### ${escapeMarkdown(vethPairLabel(p, idx))}\n\n`);
-  for (const [end, name] of [[p.a, 'End A'], [p.b, 'End B']] as const) {
+  for (const [end, name] of [
+    [p.a, 'End A'],
+    [p.b, 'End B'],
+  ] as const) {
     const i = idx.iface(end.namespace, end.ifname);
     md.appendMarkdown(`**${name}:** ${escapeMarkdown(`${end.ifname} in ${idx.label(end.namespace)}`)}  \n`);
     field(md, '  ifindex / MAC / MTU', i ? `${i.ifindex} / ${i.mac ?? '-'} / ${i.mtu}` : undefined);

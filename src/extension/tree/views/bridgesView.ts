@@ -11,21 +11,44 @@ export const bridgesView: ViewModel = {
   roots: (idx, filter) => {
     const needle = filter.search.trim().toLowerCase();
     return idx.snapshot.bridges
-      .filter((b) => !needle || b.name.toLowerCase().includes(needle) || b.addresses.some((a) => a.includes(needle)) || b.ports.some((p) => p.toLowerCase().includes(needle)))
+      .filter(
+        (b) =>
+          !needle ||
+          b.name.toLowerCase().includes(needle) ||
+          b.addresses.some((a) => a.includes(needle)) ||
+          b.ports.some((p) => p.toLowerCase().includes(needle)),
+      )
       .map((b) => ({ kind: 'bridge', ns: b.namespace, name: b.name }));
   },
   children: (node, idx) => {
     if (node.kind !== 'bridge') return [];
-    return (find(idx, node.ns, node.name)?.ports ?? []).map((ifname) => ({ kind: 'bridgePort', ns: node.ns, bridge: node.name, ifname }));
+    return (find(idx, node.ns, node.name)?.ports ?? []).map((ifname) => ({
+      kind: 'bridgePort',
+      ns: node.ns,
+      bridge: node.name,
+      ifname,
+    }));
   },
   item(node, idx) {
-    if (node.kind === 'bridge') { const b = find(idx, node.ns, node.name); return b && bridgeItem(b, idx); }
-    if (node.kind === 'bridgePort') { const b = find(idx, node.ns, node.bridge); return b && bridgePortItem(b, node.ifname, idx); }
+    if (node.kind === 'bridge') {
+      const b = find(idx, node.ns, node.name);
+      return b && bridgeItem(b, idx);
+    }
+    if (node.kind === 'bridgePort') {
+      const b = find(idx, node.ns, node.bridge);
+      return b && bridgePortItem(b, node.ifname, idx);
+    }
     return undefined;
   },
   tooltip(node, idx) {
-    if (node.kind === 'bridge') { const b = find(idx, node.ns, node.name); return b && bridgeTooltip(b, idx); }
-    if (node.kind === 'bridgePort') { const b = find(idx, node.ns, node.bridge); return b && bridgePortTooltip(b, node.ifname, idx); }
+    if (node.kind === 'bridge') {
+      const b = find(idx, node.ns, node.name);
+      return b && bridgeTooltip(b, idx);
+    }
+    if (node.kind === 'bridgePort') {
+      const b = find(idx, node.ns, node.bridge);
+      return b && bridgePortTooltip(b, node.ifname, idx);
+    }
     return undefined;
   },
   parent: (node) => (node.kind === 'bridgePort' ? { kind: 'bridge', ns: node.ns, name: node.bridge } : undefined),

@@ -4,7 +4,16 @@ import type { Rule } from '../../../core/iptables/types';
 import type { PortMapping } from '../../../core/model';
 import type { ViewModel } from '../provider';
 import { mappingGroupItem, mappingItem, mappingsRootItem, mappingTooltip } from '../items/mappingItem';
-import { chainItem, chainTooltip, ruleExplanation, ruleItem, rulePageItem, ruleSetItem, ruleTooltip, tableItem } from '../items/ruleItem';
+import {
+  chainItem,
+  chainTooltip,
+  ruleExplanation,
+  ruleItem,
+  rulePageItem,
+  ruleSetItem,
+  ruleTooltip,
+  tableItem,
+} from '../items/ruleItem';
 import type { TreeNode } from '../nodes';
 import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
 
@@ -12,7 +21,8 @@ import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
 export function ruleOfMapping(m: PortMapping, idx: SnapshotIndex): Rule | undefined {
   for (const set of idx.snapshot.nat) {
     if (set.namespace !== m.namespace || set.family !== m.family) continue;
-    const rule = set.tables.find((t) => t.name === m.ruleRef.table)?.chains.find((c) => c.name === m.ruleRef.chain)?.rules[m.ruleRef.index];
+    const rule = set.tables.find((t) => t.name === m.ruleRef.table)?.chains.find((c) => c.name === m.ruleRef.chain)
+      ?.rules[m.ruleRef.index];
     if (rule?.text === m.rule) return rule;
   }
   return undefined;
@@ -31,28 +41,52 @@ export function natView(pageSize: () => number): ViewModel {
       switch (node.kind) {
         case 'mappings': {
           const seen = new Set(idx.snapshot.portMappings.map((m) => m.namespace));
-          return idx.snapshot.namespaces.filter((ns) => seen.has(ns.id)).map((ns) => ({ kind: 'mappingGroup', ns: ns.id }));
+          return idx.snapshot.namespaces
+            .filter((ns) => seen.has(ns.id))
+            .map((ns) => ({ kind: 'mappingGroup', ns: ns.id }));
         }
         case 'mappingGroup':
-          return idx.snapshot.portMappings.filter((m) => m.namespace === node.ns).map((m) => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) }));
+          return idx.snapshot.portMappings
+            .filter((m) => m.namespace === node.ns)
+            .map((m) => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) }));
         case 'ruleSet':
           return (idx.ruleSet(node.set)?.tables ?? []).map((t) => ({ kind: 'table', set: node.set, table: t.name }));
         case 'table':
-          return (idx.table(node.set, node.table)?.chains ?? []).map((c) => ({ kind: 'chain', set: node.set, table: node.table, chain: c.name }));
+          return (idx.table(node.set, node.table)?.chains ?? []).map((c) => ({
+            kind: 'chain',
+            set: node.set,
+            table: node.table,
+            chain: c.name,
+          }));
         case 'chain': {
           const rules = idx.chain(node.set, node.table, node.chain)?.rules ?? [];
           const size = pageSize();
           // Long chains (kube-proxy's KUBE-SERVICES) come in pages: items are only made for what is opened.
-          if (rules.length <= size) return rules.map((_, index) => ({ kind: 'rule', set: node.set, table: node.table, chain: node.chain, index }));
+          if (rules.length <= size)
+            return rules.map((_, index) => ({
+              kind: 'rule',
+              set: node.set,
+              table: node.table,
+              chain: node.chain,
+              index,
+            }));
           const pages: TreeNode[] = [];
           for (let start = 0; start < rules.length; start += size) {
-            pages.push({ kind: 'rulePage', set: node.set, table: node.table, chain: node.chain, start, end: Math.min(rules.length, start + size) });
+            pages.push({
+              kind: 'rulePage',
+              set: node.set,
+              table: node.table,
+              chain: node.chain,
+              start,
+              end: Math.min(rules.length, start + size),
+            });
           }
           return pages;
         }
         case 'rulePage': {
           const out: TreeNode[] = [];
-          for (let index = node.start; index < node.end; index++) out.push({ kind: 'rule', set: node.set, table: node.table, chain: node.chain, index });
+          for (let index = node.start; index < node.end; index++)
+            out.push({ kind: 'rule', set: node.set, table: node.table, chain: node.chain, index });
           return out;
         }
         default:
@@ -62,15 +96,38 @@ export function natView(pageSize: () => number): ViewModel {
 
     item(node, idx) {
       switch (node.kind) {
-        case 'mappings': return mappingsRootItem(idx.snapshot.portMappings.length);
-        case 'mappingGroup': return mappingGroupItem(node.ns, idx.snapshot.portMappings.filter((m) => m.namespace === node.ns).length, idx);
-        case 'mapping': { const m = idx.mapping(node.ns, node.key); return m && mappingItem(m, idx); }
-        case 'ruleSet': { const s = idx.ruleSet(node.set); return s && ruleSetItem(s, idx); }
-        case 'table': { const t = idx.table(node.set, node.table); return t && tableItem(t); }
-        case 'chain': { const c = idx.chain(node.set, node.table, node.chain); return c && chainItem(c); }
-        case 'rulePage': return rulePageItem(node.start, node.end);
-        case 'rule': { const r = idx.rule(node.set, node.table, node.chain, node.index); return r && ruleItem(r); }
-        default: return undefined;
+        case 'mappings':
+          return mappingsRootItem(idx.snapshot.portMappings.length);
+        case 'mappingGroup':
+          return mappingGroupItem(
+            node.ns,
+            idx.snapshot.portMappings.filter((m) => m.namespace === node.ns).length,
+            idx,
+          );
+        case 'mapping': {
+          const m = idx.mapping(node.ns, node.key);
+          return m && mappingItem(m, idx);
+        }
+        case 'ruleSet': {
+          const s = idx.ruleSet(node.set);
+          return s && ruleSetItem(s, idx);
+        }
+        case 'table': {
+          const t = idx.table(node.set, node.table);
+          return t && tableItem(t);
+        }
+        case 'chain': {
+          const c = idx.chain(node.set, node.table, node.chain);
+          return c && chainItem(c);
+        }
+        case 'rulePage':
+          return rulePageItem(node.start, node.end);
+        case 'rule': {
+          const r = idx.rule(node.set, node.table, node.chain, node.index);
+          return r && ruleItem(r);
+        }
+        default:
+          return undefined;
       }
     },
 
@@ -79,7 +136,9 @@ export function natView(pageSize: () => number): ViewModel {
         const m = idx.mapping(node.ns, node.key);
         if (!m) return undefined;
         const rule = ruleOfMapping(m, idx);
-        const table = idx.snapshot.nat.find((s) => s.namespace === m.namespace && s.family === m.family)?.tables.find((t) => t.name === 'nat');
+        const table = idx.snapshot.nat
+          .find((s) => s.namespace === m.namespace && s.family === m.family)
+          ?.tables.find((t) => t.name === 'nat');
         return mappingTooltip(m, idx, rule && table ? ruleExplanation(rule, table, idx) : undefined);
       }
       if (node.kind === 'chain') {
@@ -98,19 +157,32 @@ export function natView(pageSize: () => number): ViewModel {
 
     parent(node, idx) {
       switch (node.kind) {
-        case 'mappingGroup': return { kind: 'mappings' };
-        case 'mapping': return { kind: 'mappingGroup', ns: node.ns };
-        case 'table': return { kind: 'ruleSet', set: node.set };
-        case 'chain': return { kind: 'table', set: node.set, table: node.table };
-        case 'rulePage': return { kind: 'chain', set: node.set, table: node.table, chain: node.chain };
+        case 'mappingGroup':
+          return { kind: 'mappings' };
+        case 'mapping':
+          return { kind: 'mappingGroup', ns: node.ns };
+        case 'table':
+          return { kind: 'ruleSet', set: node.set };
+        case 'chain':
+          return { kind: 'table', set: node.set, table: node.table };
+        case 'rulePage':
+          return { kind: 'chain', set: node.set, table: node.table, chain: node.chain };
         case 'rule': {
           const size = pageSize();
           const length = idx?.chain(node.set, node.table, node.chain)?.rules.length ?? 0;
           if (length <= size) return { kind: 'chain', set: node.set, table: node.table, chain: node.chain };
           const start = Math.floor(node.index / size) * size;
-          return { kind: 'rulePage', set: node.set, table: node.table, chain: node.chain, start, end: Math.min(length, start + size) };
+          return {
+            kind: 'rulePage',
+            set: node.set,
+            table: node.table,
+            chain: node.chain,
+            start,
+            end: Math.min(length, start + size),
+          };
         }
-        default: return undefined;
+        default:
+          return undefined;
       }
     },
   };

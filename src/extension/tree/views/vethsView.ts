@@ -11,8 +11,20 @@ export const vethsView: ViewModel = {
   roots: (idx, filter) => {
     const needle = filter.search.trim().toLowerCase();
     return idx.snapshot.vethPairs
-      .filter((p) => !needle || [p.a, p.b].some((e) => e.ifname.toLowerCase().includes(needle) || idx.label(e.namespace).toLowerCase().includes(needle)))
-      .map((p) => ({ kind: 'vethPair', ns: p.a.namespace, ifname: p.a.ifname, peerNs: p.b.namespace, peerIfname: p.b.ifname }));
+      .filter(
+        (p) =>
+          !needle ||
+          [p.a, p.b].some(
+            (e) => e.ifname.toLowerCase().includes(needle) || idx.label(e.namespace).toLowerCase().includes(needle),
+          ),
+      )
+      .map((p) => ({
+        kind: 'vethPair',
+        ns: p.a.namespace,
+        ifname: p.a.ifname,
+        peerNs: p.b.namespace,
+        peerIfname: p.b.ifname,
+      }));
   },
   children: () => [],
   item(node, idx) {

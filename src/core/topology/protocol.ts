@@ -1,6 +1,6 @@
 // The one typed contract between the extension and the topology page: every message each side may send.
-import type { DetailBlock } from '../src/core/topology/details';
-import type { TopologyGraph } from '../src/core/topology/types';
+import type { DetailBlock } from './details';
+import type { TopologyGraph } from './types';
 
 export type LayoutName = 'fcose' | 'elk';
 export type ExportFormat = 'svg' | 'png';
@@ -39,10 +39,20 @@ export type ToWebviewMessage = Message<ToWebview>;
 export type ToExtensionMessage = Message<ToExtension>;
 
 const TO_WEBVIEW: ReadonlySet<string> = new Set<keyof ToWebview>(['graph', 'highlight', 'details', 'export']);
-const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>(['ready', 'rendered', 'select', 'hover', 'requestExport', 'exported']);
+const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>([
+  'ready',
+  'rendered',
+  'select',
+  'hover',
+  'requestExport',
+  'exported',
+]);
 
 const hasType = (m: unknown, types: ReadonlySet<string>): boolean =>
-  typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
+  typeof m === 'object' &&
+  m !== null &&
+  typeof (m as { type?: unknown }).type === 'string' &&
+  types.has((m as { type: string }).type);
 
 export const isToWebview = (m: unknown): m is ToWebviewMessage => hasType(m, TO_WEBVIEW);
 export const isToExtension = (m: unknown): m is ToExtensionMessage => hasType(m, TO_EXTENSION);
