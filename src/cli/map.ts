@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../core/iptables/parse';
 import { mappingText, namespaceLabel } from '../core/labels';
+import { hostOf } from '../core/net/address';
 import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
 import type { MappingSelector } from '../core/mapping/types';
@@ -192,7 +193,7 @@ async function runMap(argv: string[]): Promise<number> {
       // The target must be an address that exists in some namespace.
       const snapshot = await collectSnapshot(runner, discovery, { skipNat: true });
       const exists = snapshot.namespaces.some((ns) =>
-        ns.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === spec.targetIp)),
+        ns.interfaces.some((i) => i.addresses.some((a) => hostOf(a) === spec.targetIp)),
       );
       if (!exists) throw new MappingError('not-found', `no namespace has the address ${spec.targetIp}`);
       printResult(await addMapping(target, spec, { dryRun }), 'add', dryRun);

@@ -1,5 +1,5 @@
 // Listening sockets: the one record type, the parser of `ss -H -l -n -p -t -u` output, and which socket takes a packet.
-import { isV6, parseIp, sameIp } from './trace/addr';
+import { isV6, parseIp, sameIp } from './net/address';
 import { isIPv4 } from './mapping/validate';
 
 export type ListenerProtocol = 'tcp' | 'udp' | 'sctp';

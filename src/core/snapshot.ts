@@ -2,6 +2,7 @@
 import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip/parse';
 import { parseIptablesSave } from './iptables/parse';
 import { classifyMode } from './mode';
+import { hostOf, isLoopback } from './net/address';
 import type {
   Bridge,
   Discovery,
@@ -141,9 +142,6 @@ function collectBridges(namespaces: Namespace[]): Bridge[] {
   }
   return out;
 }
-
-const hostOf = (cidr: string): string => cidr.slice(0, cidr.indexOf('/') < 0 ? undefined : cidr.indexOf('/'));
-const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
 
 /**
  * Finds the namespace that owns each mapping's target address. The same private address can

@@ -26,7 +26,8 @@ import type {
   RuleOp,
   RuleTable,
 } from './types';
-import { anyAddress, isLoopback } from './validate';
+import { isLoopback } from '../net/address';
+import { anyAddress } from './validate';
 
 export type Planned = { ok: true; plan: MappingPlan } | { ok: false; conflicts: MappingConflict[]; error: string };
 

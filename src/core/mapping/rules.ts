@@ -3,7 +3,8 @@ import { quoteArg } from '../iptables/print';
 import { OWN_COMMENT_PREFIX } from '../explain/owner';
 import type { Family } from '../model';
 import type { MappingSpec, RuleTable } from './types';
-import { anyAddress, isLoopback } from './validate';
+import { isLoopback } from '../net/address';
+import { anyAddress } from './validate';
 
 /** Our chains. Only these are created and deleted; other chains get at most one hook rule each. */
 export const OWN_CHAINS = {

@@ -1,4 +1,5 @@
 // Checks user input for port mappings (ports, addresses, protocols, namespace names) before anything runs.
+import { isLoopback } from '../net/address';
 import type { Family } from '../model';
 import type { MappingProtocol, MappingSpec } from './types';
 
@@ -106,10 +107,6 @@ export function checkNamespaceRef(text: string): Checked<string> {
   if (text.length > 255 || /[/\s\u0000-\u001f\u007f]/.test(text))
     return fail(`namespace ${shown(text)} is not a valid namespace name`);
   return ok(text);
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip.startsWith('127.') || ip === '::1';
 }
 
 export function anyAddress(family: Family): string {

@@ -1,6 +1,7 @@
 // Where each namespace's default route leaves, and whether a MASQUERADE or SNAT rule rewrites traffic there.
 import { jumpTargets, findOption } from '../iptables/query';
 import type { Table } from '../iptables/types';
+import { interfaceMatches } from '../net/iface';
 import type { Namespace, NatRuleSet, NetInterface, Route } from '../model';
 
 export type SourceNat = 'MASQUERADE' | 'SNAT';
@@ -11,11 +12,6 @@ export interface Uplink {
   routeIndex: number;
   route: Route;
   sourceNat: SourceNat | null;
-}
-
-/** `-o eth+` matches every name starting with `eth`, as iptables does. */
-function interfaceMatches(pattern: string, name: string): boolean {
-  return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
 }
 
 /** The source-NAT target of the first rule reached from nat POSTROUTING that applies to traffic leaving by `dev`. */

@@ -1,11 +1,8 @@
 // Walks one table's chain from a hook as the kernel does: rules in order, -j/-g/RETURN, user chains, policies, NAT
 // targets.
-import { explainRule } from '../explain/rule';
 import type { Chain, Rule, Table } from '../iptables/types';
-import { targetOption } from '../iptables/query';
+import { targetModule } from '../iptables/module';
 import type { Family, NamespaceId } from '../model';
-import { parseToDestination } from '../portMappings';
-import { addToIp, parseIp } from './addr';
 import { evaluateRule, type MatchEnv } from './match';
 import { packetText, type NatRecord, type Packet } from './packet';
 import type { ChainVisit, RuleLink, TraceStep } from './types';
@@ -35,28 +32,22 @@ export type TableVerdict =
   | { kind: 'reject'; rule: RuleLink; with: string };
 
 const MAX_DEPTH = 64;
-/** Targets that only log, count or set metadata: the walk goes on after them. */
-const NON_TERMINAL = new Set([
-  'LOG',
-  'NFLOG',
-  'ULOG',
-  'TRACE',
-  'CONNMARK',
-  'TCPMSS',
-  'CHECKSUM',
-  'TTL',
-  'HL',
-  'DSCP',
-  'TOS',
-  'CLASSIFY',
-  'AUDIT',
-  'SECMARK',
-  'CONNSECMARK',
-  'IDLETIMER',
-  'LED',
-]);
+export type ChainEnd = { kind: 'return' } | TableVerdict;
 
-type ChainEnd = { kind: 'return' } | TableVerdict;
+/** What a target's `apply` (src/core/iptables/targets/) gets: the walk, the rule, and the packet it may rewrite. */
+export interface TargetCall {
+  ctx: WalkContext;
+  rule: Rule;
+  packet: Packet;
+  /** The rule as verdicts and steps link to it. */
+  link: RuleLink;
+  /** The rule's table (`nat`, `filter`...). */
+  table: string;
+  /** Assumptions made in matching this rule; a target may add its own. */
+  assumptions: string[];
+  /** Adds the rule's step to the trace (its comment appended). */
+  say(text: string, kind?: TraceStep['kind']): void;
+}
 
 function link(ctx: WalkContext, source: string, rule: Rule): RuleLink {
   return {
@@ -218,93 +209,11 @@ function applyTarget(
     );
     return null;
   }
-  switch (name) {
-    case 'ACCEPT':
-      say('ACCEPT: the packet passes this table');
-      return { kind: 'accept' };
-    case 'DROP':
-      say(`DROP: ${explainRule(rule)}`);
-      return { kind: 'drop', rule: ruleLink, reason: `rule ${rule.index + 1} of ${src.table.name} ${rule.chain}` };
-    case 'REJECT': {
-      const w =
-        targetOption(rule, '--reject-with')?.args[0] ??
-        (ctx.family === 'ipv4' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable');
-      say(`REJECT with ${w}`);
-      return { kind: 'reject', rule: ruleLink, with: w };
-    }
-    case 'RETURN':
-      say('RETURN: back to the calling chain');
-      return { kind: 'return' };
-    case 'DNAT':
-    case 'REDIRECT': {
-      const from = { ip: p.dst, port: p.dport };
-      if (name === 'DNAT') {
-        const to = parseToDestination(targetOption(rule, '--to-destination')?.args[0] ?? '');
-        const ip = firstAddress(to.ip);
-        if (ip !== null) p.dst = ip;
-        if (to.port !== null) p.dport = portInRange(to.port, p.dport);
-      } else {
-        const ports = targetOption(rule, '--to-ports')?.args[0];
-        p.dst = ctx.ifaceAddress(p.inIface) ?? (ctx.family === 'ipv4' ? '127.0.0.1' : '::1');
-        if (ports) p.dport = Number(ports.split('-')[0]);
-      }
-      ctx.nat.push({ namespace: ctx.namespace, kind: 'dnat', from, to: { ip: p.dst, port: p.dport } });
-      say(`${name}: destination rewritten to ${packetText(p).split(' → ')[1] ?? ''}`, 'nat');
-      return { kind: 'accept' };
-    }
-    case 'SNAT':
-    case 'MASQUERADE': {
-      const from = { ip: p.src, port: p.sport };
-      if (name === 'SNAT') {
-        const to = parseToDestination(targetOption(rule, '--to-source')?.args[0] ?? '');
-        const ip = firstAddress(to.ip);
-        if (ip !== null) p.src = ip;
-        if (to.port !== null) p.sport = portInRange(to.port, p.sport);
-      } else {
-        const addr = ctx.ifaceAddress(p.outIface);
-        if (addr !== null) p.src = addr;
-      }
-      ctx.nat.push({ namespace: ctx.namespace, kind: 'snat', from, to: { ip: p.src, port: p.sport } });
-      say(`${name}: source rewritten to ${packetText(p).split(' ')[1] ?? ''}`, 'nat');
-      return { kind: 'accept' };
-    }
-    case 'MARK': {
-      const set = targetOption(rule, '--set-xmark') ?? targetOption(rule, '--set-mark');
-      const [v = '0', m = '0xffffffff'] = (set?.args[0] ?? '0').split('/');
-      p.mark = ((p.mark & ~Number(m)) ^ Number(v)) >>> 0;
-      say(`MARK: the packet's mark becomes 0x${p.mark.toString(16)}`);
-      return null;
-    }
-    case 'CT':
-    case 'NOTRACK': {
-      const notrack = name === 'NOTRACK' || targetOption(rule, '--notrack') !== undefined;
-      say(
-        notrack
-          ? 'NOTRACK: the connection is not tracked, so no NAT applies to it (not modelled: the trace goes on as tracked)'
-          : `${name}: conntrack settings`,
-      );
-      if (notrack) assumptions.push('untracked packets skip NAT; the trace does not model that');
-      return null;
-    }
-  }
-  if (NON_TERMINAL.has(name)) {
-    say(`${name}: ${name === 'LOG' || name === 'NFLOG' ? 'logged' : 'applied'}, the walk goes on`);
-    return null;
+  const module = targetModule(name);
+  if (module?.apply !== undefined) {
+    return module.apply({ ctx, rule, packet: p, link: ruleLink, table: src.table.name, assumptions, say });
   }
   const note = `target ${name} is not modelled; assumed to let the packet continue`;
   step(ctx, p, depth, 'rule', title, note, { rule: ruleLink, assumptions: [...assumptions, note], uncertain: true });
   return null;
-}
-
-/** NAT keeps the original port when it lies in the range (nf_nat's unique-tuple search starts there). */
-function portInRange(range: string, port: number): number {
-  const [lo = 0, hi = lo] = range.split('-').map(Number);
-  return port >= lo && port <= hi ? port : lo;
-}
-
-/** The first address of `a` or `a-b`. */
-function firstAddress(text: string): string | null {
-  const first = text.split('-')[0] ?? '';
-  const ip = parseIp(first);
-  return ip === null ? null : addToIp(ip, 0n);
 }

@@ -1,7 +1,7 @@
 // Follows one packet through the namespaces of a snapshot, hook by hook, the way the kernel's netfilter does.
 import { namespaceLabel } from '../labels';
 import type { Family, Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
-import { endpoint, isLoopback, sameIp } from './addr';
+import { endpoint, isLoopback, sameIp } from '../net/address';
 import { walkTable, type TableSource, type TableVerdict, type WalkContext } from './chains';
 import { findListener } from '../listeners';
 import { packetText, type NatRecord, type Packet } from './packet';

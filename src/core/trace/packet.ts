@@ -1,6 +1,6 @@
 // The packet the trace follows, and how it prints.
 import type { Family, NamespaceId } from '../model';
-import { endpoint } from './addr';
+import { endpoint } from '../net/address';
 import type { Protocol } from './types';
 
 export interface Packet {

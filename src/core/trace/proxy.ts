@@ -1,6 +1,6 @@
 // Explains port mappings at a delivery point: a userland proxy (docker-proxy) answering, or why a DNAT rule was not
 // applied.
-import { endpoint, isLoopback, sameIp } from './addr';
+import { endpoint, isLoopback, sameIp } from '../net/address';
 import type { Namespace, PortMapping, Snapshot } from '../model';
 import { mappingText } from '../labels';
 import type { Packet } from './packet';

@@ -1,6 +1,6 @@
 // The routing decision inside one namespace, from its routes and local addresses (the kernel's local table).
 import type { Family, Namespace, NetInterface } from '../model';
-import { hostOf, inCidr, isLoopback, isV6, parseCidr, parseIp, sameIp } from './addr';
+import { hostOf, inCidr, isLoopback, isV6, parseCidr, parseIp, sameIp } from '../net/address';
 
 export type RouteChoice =
   | { kind: 'local'; dev: string }

@@ -1,6 +1,6 @@
 // Entry point of the trace: builds the first packet, follows it (once per statistic branch) and traces the reply back.
 import type { NamespaceId, Snapshot } from '../model';
-import { endpoint, hostOf, isV6 } from './addr';
+import { endpoint, hostOf, isV6 } from '../net/address';
 import { nsLabel, receive, sendLocal, type Walk } from './engine';
 import type { Packet } from './packet';
 import { familyOf } from './route';

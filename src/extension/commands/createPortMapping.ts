@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { namespaceLabel } from '../../core/labels';
 import { describePlan } from '../../core/mapping/plan';
 import type { MappingPlan, MappingSpec } from '../../core/mapping/types';
-import { checkMappingInput, checkPort, isLoopback } from '../../core/mapping/validate';
+import { checkMappingInput, checkPort } from '../../core/mapping/validate';
+import { hostOf, isLoopback } from '../../core/net/address';
 import type { Namespace, PortMapping, Snapshot } from '../../core/model';
 import {
   addMapping,
@@ -56,7 +57,7 @@ export function targetChoices(snapshot: Snapshot): TargetChoice[] {
         ? byId.get(iface.peer.namespace)?.interfaces.find((i) => i.name === iface.peer?.ifname)
         : undefined;
       for (const cidr of iface.addresses) {
-        const ip = cidr.split('/')[0] ?? cidr;
+        const ip = hostOf(cidr);
         if (ip.startsWith('fe80:')) continue;
         out.push({
           ns,
@@ -246,7 +247,7 @@ async function askAnswers(
     if (hostIp === undefined) {
       const local = natNs.interfaces
         .flatMap((i) => i.addresses)
-        .map((c) => c.split('/')[0] ?? c)
+        .map(hostOf)
         .filter((ip) => ip.includes(':') === (family === 'ipv6') && !ip.startsWith('fe80:') && !isLoopback(ip));
       const items: (vscode.QuickPickItem & { ip: string | null })[] = [
         {
@@ -291,7 +292,7 @@ async function askAnswers(
       hostIp === null ||
       hostIp === undefined ||
       isLoopback(hostIp) ||
-      nat.interfaces.some((i) => i.addresses.some((c) => c.split('/')[0] === hostIp));
+      nat.interfaces.some((i) => i.addresses.some((c) => hostOf(c) === hostIp));
     if (local) return { spec: checked.value, nat, target };
     void showWarning(`${hostIp} is not an address of ${namespaceLabel(nat)}: pick the host address again.`);
     if (a.hostIp !== undefined) return undefined;

@@ -1,6 +1,6 @@
 // netnsExplorer.traceConnection (QuickInput for source and destination) and "Why Doesn't This Work?" on a port mapping.
 import * as vscode from 'vscode';
-import { hostOf } from '../../core/trace/addr';
+import { hostOf } from '../../core/net/address';
 import { namespaceLabel } from '../../core/labels';
 import type { Namespace, PortMapping, Snapshot } from '../../core/model';
 import type { Protocol, TraceRequest, TraceSource } from '../../core/trace/types';

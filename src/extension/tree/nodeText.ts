@@ -1,5 +1,6 @@
 // The text each tree node offers to Copy Name, Copy Address and Copy Rule Text.
 import { mappingText } from '../../core/labels';
+import { hostOf } from '../../core/net/address';
 import type { TreeNode } from './nodes';
 import type { SnapshotIndex } from './snapshotIndex';
 import { ruleOfMapping } from './views/natView';
@@ -28,7 +29,7 @@ export function nodeAddresses(node: TreeNode, idx: SnapshotIndex): string | unde
   const strip = (cidrs: string[]) =>
     cidrs
       .filter((a) => !a.startsWith('fe80:'))
-      .map((a) => a.split('/')[0])
+      .map(hostOf)
       .join('\n') || undefined;
   switch (node.kind) {
     case 'namespace':

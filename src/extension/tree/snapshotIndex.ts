@@ -1,6 +1,7 @@
 // Lookups over one snapshot, built once per refresh, so tree items are resolved by key in O(1).
 import type { Chain, Rule, Table } from '../../core/iptables/types';
 import { mappingKey, namespaceLabel } from '../../core/labels';
+import { hostOf } from '../../core/net/address';
 import type { Namespace, NatRuleSet, NetInterface, PortMapping, Snapshot } from '../../core/model';
 import type { RuleSetKey } from './nodes';
 
@@ -18,7 +19,7 @@ export class SnapshotIndex {
         this.interfaces.set(`${ns.id}/${iface.name}`, iface);
         if (iface.kind === 'loopback') continue;
         for (const cidr of iface.addresses) {
-          const ip = cidr.split('/')[0] ?? cidr;
+          const ip = hostOf(cidr);
           if (!this.addressOwners.has(ip)) this.addressOwners.set(ip, { ns, iface });
         }
       }

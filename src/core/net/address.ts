@@ -1,4 +1,4 @@
-// IPv4/IPv6 address arithmetic for the trace: parsing, CIDR containment, and iptables address specs.
+// Addresses and prefixes, both families: parsing, containment, loopback, formatting. The one home for these primitives.
 
 /** An address as a number plus its family; IPv4-mapped forms are not used by the trace. */
 export interface Ip {

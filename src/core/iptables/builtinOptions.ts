@@ -1,0 +1,79 @@
+// The options every rule may have without `-m`: -s -d -p -i -o -f. Read and evaluated like a module of their own.
+import { interfacePhrase, negatable, notRead, value } from '../explain/words';
+import { inCidr, parseCidr, parseIp } from '../net/address';
+import { interfaceMatches } from '../net/iface';
+import type { MatchModule } from './module';
+
+const PROTOCOL_NUMBERS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'ipv6-icmp' };
+
+function addressMatches(spec: string, ip: string): boolean {
+  // iptables-save prints one address per rule, but `-s a,b` is accepted on the command line.
+  return spec.split(',').some((one) => {
+    const cidr = parseCidr(one);
+    const addr = parseIp(ip);
+    return cidr !== null && addr !== null && inCidr(addr, cidr);
+  });
+}
+
+export const builtinOptions: MatchModule = {
+  read(group, reading) {
+    for (const option of group.options) {
+      switch (option.name) {
+        case '-s':
+        case '--source':
+          reading.source.address = negatable(option);
+          break;
+        case '-d':
+        case '--destination':
+          reading.destination.address = negatable(option);
+          break;
+        case '-p':
+        case '--protocol':
+          if (value(option).toLowerCase() !== 'all') reading.protocol = negatable(option);
+          break;
+        case '-i':
+        case '--in-interface':
+          reading.clauses.push(interfacePhrase(option, 'arriving on', 'interface'));
+          break;
+        case '-o':
+        case '--out-interface':
+          reading.clauses.push(interfacePhrase(option, 'leaving through', 'interface'));
+          break;
+        case '-f':
+        case '--fragment':
+          reading.clauses.push(
+            option.negated ? 'in unfragmented packets or first fragments' : 'in non-first fragments',
+          );
+          break;
+        default:
+          notRead(reading, group, option);
+      }
+    }
+  },
+  evaluate(option, p) {
+    const arg = value(option);
+    switch (option.name) {
+      case '-s':
+      case '--source':
+        return addressMatches(arg, p.src);
+      case '-d':
+      case '--destination':
+        return addressMatches(arg, p.dst);
+      case '-p':
+      case '--protocol': {
+        const proto = PROTOCOL_NUMBERS[arg] ?? arg.toLowerCase();
+        return proto === 'all' || proto === '0' || proto === p.protocol;
+      }
+      case '-i':
+      case '--in-interface':
+        return interfaceMatches(arg, p.inIface);
+      case '-o':
+      case '--out-interface':
+        return interfaceMatches(arg, p.outIface);
+      case '-f':
+      case '--fragment':
+        return false; // the first packet of a connection is never a later fragment
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,6 @@
+// `-m dccp`: ports put into words like TCP's; the trace follows TCP and UDP only, so it does not evaluate them.
+import type { MatchModule } from '../module';
+import { readPorts } from './tcp';
+
+const dccp: MatchModule = { read: readPorts };
+export default dccp;

@@ -1,0 +1,6 @@
+// `-m sctp`: ports put into words like TCP's; the trace follows TCP and UDP only, so it does not evaluate them.
+import type { MatchModule } from '../module';
+import { readPorts } from './tcp';
+
+const sctp: MatchModule = { read: readPorts };
+export default sctp;
