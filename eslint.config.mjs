@@ -123,6 +123,21 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/extension/**/*.ts'],
+    ignores: ['src/extension/ids.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...TRUSTED_CONTENT,
+        NOTIFY_ONLY,
+        {
+          selector: 'Literal[value=/^netnsExplorer\\./]',
+          message: 'Views, commands, context keys and settings come from src/extension/ids.ts.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/extension/notify.ts'],
     rules: { 'no-restricted-syntax': ['error', ...TRUSTED_CONTENT] },
   },

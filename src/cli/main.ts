@@ -2,9 +2,9 @@
 import type { Snapshot } from '../core/model';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
-import { resolvePrivilege } from '../host/privilege';
+import { runnerFor } from '../host/privilege';
 import { RecordingRunner, ReplayRunner } from '../host/recording';
-import { ExecRunner, type Runner } from '../host/runner';
+import type { Runner } from '../host/runner';
 import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
@@ -56,9 +56,9 @@ async function main(argv: string[]): Promise<number> {
     return { snapshot, discovery };
   };
   const liveRunner = async (): Promise<Runner> => {
-    const choice = await resolvePrivilege(privilege);
+    const { runner, choice } = await runnerFor({ privilege, timeoutMs });
     if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
-    return new ExecRunner({ privilege: choice.privilege, timeoutMs });
+    return runner;
   };
 
   switch (command) {

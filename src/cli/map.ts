@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../core/iptables/parse';
 import { mappingText, namespaceLabel } from '../core/labels';
 import { hostOf } from '../core/net/address';
+import { resolveNamespace } from '../core/namespaceRef';
 import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
 import type { MappingSelector } from '../core/mapping/types';
@@ -27,9 +28,8 @@ import {
   type MappingResult,
   type MappingTarget,
 } from '../host/portMapping/apply';
-import { resolveNamespace } from '../host/portMapping/namespaces';
-import { resolvePrivilege, type PrivilegeSetting } from '../host/privilege';
-import { ExecRunner, formatArgv, type Runner } from '../host/runner';
+import { runnerFor, type PrivilegeSetting } from '../host/privilege';
+import { formatArgv, type Runner } from '../host/runner';
 import { safeText } from './render';
 
 export const MAP_USAGE = `usage:
@@ -158,13 +158,12 @@ async function runMap(argv: string[]): Promise<number> {
   if (rest.length) throw new MapUsageError(`unexpected argument: ${JSON.stringify(rest[0])}`);
   const checked = checkArgs(command, values);
 
-  const choice = await resolvePrivilege(checked.privilege);
-  const runner = new ExecRunner({ privilege: choice.privilege, timeoutMs: checked.timeoutMs });
+  const { runner } = await runnerFor({ privilege: checked.privilege, timeoutMs: checked.timeoutMs });
   const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
   const dryRun = values['dry-run'] ?? false;
   if (command === 'clean' && checked.ns === null)
     return clean(runner, discovery.namespaces, values.all ?? false, dryRun);
-  const namespace = resolveNamespace(discovery, checked.ns!);
+  const namespace = resolveNamespace(discovery.namespaces, checked.ns!);
   if (typeof namespace === 'string') throw new MapUsageError(namespace);
   if (command === 'clean') return clean(runner, [namespace], values.all ?? false, dryRun);
   const target: MappingTarget = { runner, namespace };

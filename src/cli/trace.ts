@@ -1,14 +1,14 @@
 // `netns-explorer trace`: traces the first packet of a connection through the host's namespaces and firewall.
 import { parseArgs } from 'node:util';
 import { namespaceLabel } from '../core/labels';
+import { resolveNamespace } from '../core/namespaceRef';
 import type { Namespace, Snapshot } from '../core/model';
 import { renderTrace } from '../core/trace/render';
 import { traceConnection } from '../core/trace/trace';
 import type { Protocol, TraceRequest, TraceSource } from '../core/trace/types';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
-import { resolvePrivilege, type PrivilegeSetting } from '../host/privilege';
-import { ExecRunner } from '../host/runner';
+import { runnerFor, type PrivilegeSetting } from '../host/privilege';
 import { collectTraceExtras } from '../host/trace/collect';
 
 export const TRACE_USAGE = `usage:
@@ -24,15 +24,11 @@ export const TRACE_USAGE = `usage:
 
 export class TraceUsageError extends Error {}
 
-/** A namespace by name, label, id, or `host`. */
+/** A namespace by id, name, label or `host` (core/namespaceRef.ts); the known labels are listed when none fits. */
 export function findNamespace(snapshot: Snapshot, text: string): Namespace {
-  const hit = snapshot.namespaces.find(
-    (n) => n.name === text || n.id === text || namespaceLabel(n) === text || (text === 'host' && n.kind === 'host'),
-  );
-  if (!hit)
-    throw new TraceUsageError(
-      `no namespace called ${text}; known: ${snapshot.namespaces.map(namespaceLabel).join(', ')}`,
-    );
+  const hit = resolveNamespace(snapshot.namespaces, text);
+  if (typeof hit === 'string')
+    throw new TraceUsageError(`${hit}; known: ${snapshot.namespaces.map(namespaceLabel).join(', ')}`);
   return hit;
 }
 
@@ -88,12 +84,11 @@ export async function runTrace(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.to === undefined) throw new TraceUsageError('--to IP:PORT is required');
-  const choice = await resolvePrivilege(values.privilege as PrivilegeSetting);
-  if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
-  const runner = new ExecRunner({
-    privilege: choice.privilege,
+  const { runner, choice } = await runnerFor({
+    privilege: values.privilege as PrivilegeSetting,
     timeoutMs: values.timeout !== undefined ? Number(values.timeout) : undefined,
   });
+  if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
   const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
   const snapshot = await collectSnapshot(runner, discovery);
   const request = buildRequest(snapshot, {

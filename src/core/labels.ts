@@ -1,12 +1,20 @@
 // Human labels for namespaces and port mappings, shared by the CLI, the tree and the webview.
-import type { Namespace, PortMapping, PortSpec } from './model';
+import type { Namespace, NamespaceId, PortMapping, PortSpec } from './model';
 
 /** The namespace's name; for the host "host"; for an unnamed one, its first process. */
 export function namespaceLabel(ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id'>): string {
   if (ns.kind === 'host') return 'host';
   if (ns.name !== null) return ns.name;
   const first = ns.processes[0];
-  return first ? `${first.command} (pid ${first.pid})` : `netns ${ns.id}`;
+  return first ? `${first.command} (pid ${first.pid})` : labelOrId(undefined, ns.id);
+}
+
+/** The label of a namespace known by id, which may be gone from the snapshot: its label, else `netns ID`. */
+export function labelOrId(
+  ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id'> | undefined,
+  id: NamespaceId,
+): string {
+  return ns ? namespaceLabel(ns) : `netns ${id}`;
 }
 
 export function portText(port: PortSpec): string {

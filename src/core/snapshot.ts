@@ -2,7 +2,8 @@
 import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip/parse';
 import { parseIptablesSave } from './iptables/parse';
 import { classifyMode } from './mode';
-import { hostOf, isLoopback } from './net/address';
+import { AddressOwners } from './addressOwners';
+import { isLoopback } from './net/address';
 import type {
   Bridge,
   Discovery,
@@ -149,21 +150,8 @@ function collectBridges(namespaces: Namespace[]): Bridge[] {
  * wired to the rule's namespace by a veth wins over one that merely holds the address.
  */
 function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void {
-  const owners = new Map<string, { ns: Namespace; iface: NetInterface }[]>();
-  for (const ns of namespaces) {
-    for (const iface of ns.interfaces) {
-      if (iface.kind === 'loopback') continue;
-      for (const cidr of iface.addresses) {
-        const ip = hostOf(cidr);
-        const list = owners.get(ip);
-        if (list) list.push({ ns, iface });
-        else owners.set(ip, [{ ns, iface }]);
-      }
-    }
-  }
+  const owners = new AddressOwners(namespaces);
   const byId = new Map(namespaces.map((n) => [n.id, n]));
-  const wiredTo = (candidate: Namespace, ruleNs: NamespaceId): boolean =>
-    candidate.id === ruleNs || candidate.interfaces.some((i) => i.peer?.namespace === ruleNs);
 
   for (const m of mappings) {
     if (isLoopback(m.targetIp)) {
@@ -171,9 +159,7 @@ function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void 
       // Only name the loopback device when it was read: a namespace whose links failed has no interfaces.
       m.targetInterface = byId.get(m.namespace)?.interfaces.some((i) => i.name === 'lo') ? 'lo' : null;
     } else {
-      const candidates = owners.get(m.targetIp) ?? [];
-      const chosen =
-        candidates.find((c) => wiredTo(c.ns, m.namespace)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      const chosen = owners.ownerOf(m.targetIp, m.namespace);
       if (chosen === undefined) continue;
       m.targetNamespace = chosen.ns.id;
       m.targetInterface = chosen.iface.name;

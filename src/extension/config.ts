@@ -1,6 +1,7 @@
 // Reads the extension's settings (`netnsExplorer.*`) with their documented defaults.
 import * as vscode from 'vscode';
 import type { PrivilegeSetting } from '../host/privilege';
+import { SETTING } from './ids';
 
 export interface Settings {
   privilege: PrivilegeSetting;
@@ -13,7 +14,7 @@ export interface Settings {
 }
 
 export function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('netnsExplorer');
+  const c = vscode.workspace.getConfiguration(SETTING.section);
   return {
     privilege: c.get<PrivilegeSetting>('privilege', 'auto'),
     autoRefresh: c.get<boolean>('autoRefresh', true),

@@ -1,4 +1,5 @@
-// Extension entry point: wires the store, the four tree views, the commands, the NAT document and auto refresh.
+// Extension entry point: wires the store, the tree views, the commands (one table, ids.ts), the NAT document and
+// auto refresh.
 import * as vscode from 'vscode';
 import { AutoRefresh } from './autoRefresh';
 import type { CommandContext } from './commands/context';
@@ -16,8 +17,10 @@ import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
-import { registerTrace } from './trace/register';
-import type { TraceTreeProvider } from './trace/view';
+import { createTraceView } from './trace/register';
+import { traceConnection, traceRequest } from './commands/traceConnection';
+import { COMMAND, CONTEXT, SETTING, VIEW, type CommandName, type SnapshotViewName } from './ids';
+import type { TraceTreeProvider } from './tree/views/traceView';
 import { NetnsTreeProvider, type ViewModel } from './tree/provider';
 import type { TreeNode } from './tree/nodes';
 import { bridgesView } from './tree/views/bridgesView';
@@ -47,7 +50,7 @@ export interface NetnsExplorerApi {
 
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
   if (process.platform !== 'linux') {
-    void vscode.commands.executeCommand('setContext', 'netnsExplorer.unsupported', true);
+    void vscode.commands.executeCommand('setContext', CONTEXT.unsupported, true);
     void showWarning(
       `Netns Explorer reads Linux network namespaces, and this host runs ${process.platform}. Use it on a Linux host, for example through Remote-SSH.`,
     );
@@ -55,20 +58,23 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   }
   const log = new Log();
   const store = new SnapshotStore(log);
-  const make = (id: string, model: ViewModel) => {
-    const provider = new NetnsTreeProvider(store, model);
-    const view = vscode.window.createTreeView<TreeNode>(id, { treeDataProvider: provider, showCollapseAll: true });
-    context.subscriptions.push(provider, view);
-    return { provider, view };
+  // One table of the snapshot views: each id comes from ids.ts, each model from tree/views/.
+  const models: Record<SnapshotViewName, ViewModel> = {
+    namespaces: namespacesView,
+    bridges: bridgesView,
+    veths: vethsView,
+    nat: natView(() => readSettings().rulesPageSize),
   };
-  const ns = make('netnsExplorer.namespaces', namespacesView);
-  const br = make('netnsExplorer.bridges', bridgesView);
-  const ve = make('netnsExplorer.veths', vethsView);
-  const nat = make(
-    'netnsExplorer.nat',
-    natView(() => readSettings().rulesPageSize),
-  );
-  const views = { namespaces: ns.view, bridges: br.view, veths: ve.view, nat: nat.view };
+  const providers = {} as Record<SnapshotViewName, NetnsTreeProvider>;
+  const views = {} as CommandContext['views'];
+  for (const name of Object.keys(models) as SnapshotViewName[]) {
+    providers[name] = new NetnsTreeProvider(store, models[name]);
+    views[name] = vscode.window.createTreeView<TreeNode>(VIEW[name], {
+      treeDataProvider: providers[name],
+      showCollapseAll: true,
+    });
+    context.subscriptions.push(providers[name], views[name]);
+  }
 
   const natDocuments = new NatDocumentProvider(store);
   context.subscriptions.push(
@@ -82,34 +88,39 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   const ctx: CommandContext = { store, log, views, natDocuments };
   const topology = new TopologyController(ctx, context.extensionUri);
   context.subscriptions.push(topology);
-  const commands: Record<string, (...args: never[]) => unknown> = {
-    'netnsExplorer.refresh': refresh(ctx),
-    'netnsExplorer.filter': filter(ctx),
-    'netnsExplorer.clearFilter': clearFilter(ctx),
-    'netnsExplorer.copyName': copyName(ctx),
-    'netnsExplorer.copyAddress': copyAddress(ctx),
-    'netnsExplorer.copyRule': copyRule(ctx),
-    'netnsExplorer.goToPeer': goToPeer(ctx),
-    'netnsExplorer.openNatRules': openNatRules(ctx),
-    'netnsExplorer.createPortMapping': createPortMapping(ctx),
-    'netnsExplorer.publishPort': createPortMapping(ctx),
-    'netnsExplorer.deletePortMapping': deletePortMapping(ctx),
-    'netnsExplorer.cleanUpLeftovers': cleanUpLeftovers(ctx),
-    'netnsExplorer.showTopology': topology.show,
-    'netnsExplorer.exportTopology': topology.export,
-    'netnsExplorer.showOutput': () => log.channel.show(),
+  const trace = createTraceView(context, ctx);
+  // Every command in one table, keyed by ids.ts: a command missing here does not compile.
+  const commands: Record<CommandName, (...args: never[]) => unknown> = {
+    refresh: refresh(ctx),
+    filter: filter(ctx),
+    clearFilter: clearFilter(ctx),
+    copyName: copyName(ctx),
+    copyAddress: copyAddress(ctx),
+    copyRule: copyRule(ctx),
+    goToPeer: goToPeer(ctx),
+    openNatRules: openNatRules(ctx),
+    createPortMapping: createPortMapping(ctx),
+    publishPort: createPortMapping(ctx),
+    deletePortMapping: deletePortMapping(ctx),
+    cleanUpLeftovers: cleanUpLeftovers(ctx),
+    showTopology: topology.show,
+    exportTopology: topology.export,
+    showOutput: () => log.channel.show(),
+    traceConnection: traceConnection(ctx, trace.ui),
+    whyNotWorking: traceConnection(ctx, trace.ui),
+    traceRequest: traceRequest(ctx, trace.ui),
+    revealTraceStep: trace.revealStep,
   };
-  for (const [id, handler] of Object.entries(commands))
-    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
-  const trace = registerTrace(context, ctx);
+  for (const [name, handler] of Object.entries(commands) as [CommandName, (...args: never[]) => unknown][])
+    context.subscriptions.push(vscode.commands.registerCommand(COMMAND[name], handler));
 
   // Read-only mode says what is missing on the Namespaces view itself.
   const showReadOnly = () => {
-    ns.view.message = store.readOnly
+    views.namespaces.message = store.readOnly
       ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.'
       : undefined;
     const f = store.filter;
-    ns.view.description =
+    views.namespaces.description =
       [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '']
         .filter(Boolean)
         .join(' · ') || undefined;
@@ -128,8 +139,8 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   context.subscriptions.push(
     auto,
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('netnsExplorer')) return;
-      if (e.affectsConfiguration('netnsExplorer.privilege')) store.resetPrivilege();
+      if (!e.affectsConfiguration(SETTING.section)) return;
+      if (e.affectsConfiguration(SETTING.privilege)) store.resetPrivilege();
       onVisibility();
       void store.refresh();
     }),
@@ -143,9 +154,9 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   );
   return {
     store,
-    providers: { namespaces: ns.provider, bridges: br.provider, veths: ve.provider, nat: nat.provider },
+    providers,
     views,
-    trace,
+    trace: trace.provider,
     tracedPath: currentTracedPath,
     topologyHighlight: () => topology.lastHighlight,
     leftoverNotice,

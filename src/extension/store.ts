@@ -4,12 +4,12 @@ import { FoldedRuns } from '../core/foldedRuns';
 import type { Snapshot } from '../core/model';
 import { SnapshotCollector } from '../host/collect';
 import { discoverNamespaces } from '../host/discovery';
-import { resolvePrivilege, type PrivilegeChoice } from '../host/privilege';
-import { ExecRunner } from '../host/runner';
+import { runnerFor, type PrivilegeChoice } from '../host/privilege';
 import { readSettings } from './config';
 import type { Log } from './log';
 import { NO_FILTER, type ViewFilter } from './tree/filter';
 import { showError } from './notify';
+import { CONTEXT, VIEW } from './ids';
 
 export { NO_FILTER, type ViewFilter } from './tree/filter';
 
@@ -47,7 +47,7 @@ export class SnapshotStore implements vscode.Disposable {
     this.viewFilter = filter;
     void vscode.commands.executeCommand(
       'setContext',
-      'netnsExplorer.filtered',
+      CONTEXT.filtered,
       filter.hideDown || filter.hideLoopback || filter.search !== '',
     );
     this.filterChanged.fire(filter);
@@ -77,7 +77,7 @@ export class SnapshotStore implements vscode.Disposable {
   /** Refresh with a progress indicator on the views and in the status bar. */
   refreshWithProgress(): Thenable<Snapshot | null> {
     return vscode.window.withProgress(
-      { location: { viewId: 'netnsExplorer.namespaces' }, title: 'Reading network namespaces' },
+      { location: { viewId: VIEW.namespaces }, title: 'Reading network namespaces' },
       () =>
         vscode.window.withProgress(
           { location: vscode.ProgressLocation.Window, title: 'Netns Explorer: reading namespaces…' },
@@ -89,21 +89,16 @@ export class SnapshotStore implements vscode.Disposable {
   private async take(changed: ReadonlySet<string> | undefined): Promise<Snapshot | null> {
     const settings = readSettings();
     try {
-      if (this.privilege === null) {
-        this.privilege = await resolvePrivilege(settings.privilege);
-        this.log.info(`privilege: ${this.privilege.privilege} (${this.privilege.reason})`);
-        await vscode.commands.executeCommand('setContext', 'netnsExplorer.readOnly', this.privilege.readOnly);
-      }
-      if (this.collector === null) {
-        const runner = new ExecRunner({
-          privilege: this.privilege.privilege,
+      if (this.privilege === null || this.collector === null) {
+        const { runner, choice } = await runnerFor({
+          privilege: settings.privilege,
           timeoutMs: settings.commandTimeoutMs,
           onCommand: (r) => this.log.command(r),
         });
-        this.collector = new SnapshotCollector(runner, {
-          concurrency: settings.concurrency,
-          skipNat: this.privilege.readOnly,
-        });
+        this.privilege = choice;
+        this.log.info(`privilege: ${choice.privilege} (${choice.reason})`);
+        await vscode.commands.executeCommand('setContext', CONTEXT.readOnly, choice.readOnly);
+        this.collector = new SnapshotCollector(runner, { concurrency: settings.concurrency, skipNat: choice.readOnly });
       }
       const started = Date.now();
       const discovery = await discoverNamespaces({ dockerDirs: settings.dockerNetnsDirs });
@@ -115,7 +110,7 @@ export class SnapshotStore implements vscode.Disposable {
         `${changed && this.current ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`,
       );
       this.current = snapshot;
-      await vscode.commands.executeCommand('setContext', 'netnsExplorer.loaded', true);
+      await vscode.commands.executeCommand('setContext', CONTEXT.loaded, true);
       this.changed.fire(snapshot);
       return snapshot;
     } catch (e) {

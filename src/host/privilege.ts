@@ -1,5 +1,5 @@
 // Chooses the privilege prefix: none as root, `sudo -n` when it works without a password, else read-only.
-import { ExecRunner, type Privilege } from './runner';
+import { ExecRunner, type CommandResult, type Privilege } from './runner';
 
 export type PrivilegeSetting = 'auto' | Privilege;
 
@@ -26,4 +26,22 @@ export async function resolvePrivilege(
     reason:
       'not root and sudo -n needs a password: NAT rules and other namespaces need root (set privilege to sudo or pkexec, or run as root)',
   };
+}
+
+/** How callers ask for a runner: the privilege setting, the time limit, and where each command is logged. */
+export interface RunnerSettings {
+  privilege: PrivilegeSetting;
+  timeoutMs?: number;
+  onCommand?: (result: CommandResult) => void;
+}
+
+/** The one way to get a runner for a setting: privilege resolved once, the prefix and time limit applied. */
+export async function runnerFor(settings: RunnerSettings): Promise<{ runner: ExecRunner; choice: PrivilegeChoice }> {
+  const choice = await resolvePrivilege(settings.privilege);
+  const runner = new ExecRunner({
+    privilege: choice.privilege,
+    timeoutMs: settings.timeoutMs,
+    onCommand: settings.onCommand,
+  });
+  return { runner, choice };
 }

@@ -12,7 +12,7 @@ import { collectSnapshot } from '../../src/host/collect';
 import { discoverNamespaces } from '../../src/host/discovery';
 import { addMapping, cleanUpLeftovers, MappingError, type MappingTarget } from '../../src/host/portMapping/apply';
 import { defaultLockDir } from '../../src/host/portMapping/lock';
-import { resolveNamespace } from '../../src/host/portMapping/namespaces';
+import { resolveNamespace } from '../../src/core/namespaceRef';
 import { ExecRunner } from '../../src/host/runner';
 import { dockerRules } from '../lab/lab';
 import { requireRoot, runCli, whichTool } from './helpers';
@@ -43,7 +43,7 @@ const withoutOurs = (text: string) =>
 async function freshLook(): Promise<{ target: MappingTarget; found: NamespaceLeftovers[] }> {
   const fresh = new ExecRunner({ timeoutMs: 15_000 });
   const discovery = await discoverNamespaces({ dockerDirs: [] });
-  const ns = resolveNamespace(discovery, HOST);
+  const ns = resolveNamespace(discovery.namespaces, HOST);
   assert.ok(typeof ns !== 'string', String(ns));
   const snapshot = await collectSnapshot(fresh, { ...discovery, namespaces: [ns] });
   const found = findLeftovers(snapshot)

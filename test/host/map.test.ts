@@ -15,7 +15,7 @@ import {
   undoMapping,
   type MappingTarget,
 } from '../../src/host/portMapping/apply';
-import { resolveNamespace } from '../../src/host/portMapping/namespaces';
+import { resolveNamespace } from '../../src/core/namespaceRef';
 import { ExecRunner } from '../../src/host/runner';
 import { LAB_PROCESS_MARKER, labDown, labUp, type LabState } from '../lab/lab';
 import { REPO, requireRoot, runCli } from './helpers';
@@ -93,7 +93,7 @@ describe('port mappings on the lab (needs root)', function () {
     baseline = await save();
     baseline6 = await save('ipv6');
     const discovery = await discoverNamespaces({ dockerDirs: [lab.dockerNetnsDir] });
-    const ns = resolveNamespace(discovery, 'nxl-host');
+    const ns = resolveNamespace(discovery.namespaces, 'nxl-host');
     assert.ok(typeof ns !== 'string', String(ns));
     target = { runner, namespace: ns };
   });

@@ -8,7 +8,7 @@ import type { NetnsExplorerApi } from '../../src/extension/extension';
 import type { CleanupOutcome } from '../../src/extension/commands/cleanUpLeftovers';
 import { discoverNamespaces } from '../../src/host/discovery';
 import { addMapping } from '../../src/host/portMapping/apply';
-import { resolveNamespace } from '../../src/host/portMapping/namespaces';
+import { resolveNamespace } from '../../src/core/namespaceRef';
 import { ExecRunner } from '../../src/host/runner';
 import { dockerRules } from '../lab/lab';
 
@@ -37,7 +37,7 @@ describe('leftover rules of an earlier extension host', function () {
     await restore(dockerRules('ipv4'));
     baseline = await save();
     // The earlier run: a mapping applied by the real apply code, then forgotten (no Undo survives a killed host).
-    const ns = resolveNamespace(await discoverNamespaces({ dockerDirs: [] }), NS);
+    const ns = resolveNamespace((await discoverNamespaces({ dockerDirs: [] })).namespaces, NS);
     assert.ok(typeof ns !== 'string', String(ns));
     id = ns.id;
     await addMapping(

@@ -96,6 +96,7 @@ const cases: { file: string; code: string; rule: string }[] = [
     code: 'export const o = { enableScripts: true, enableCommandUris: true };\n',
     rule: 'no-restricted-syntax',
   },
+  { file: 'src/extension/x.ts', code: "export const view = 'netnsExplorer.nat';\n", rule: 'no-restricted-syntax' },
   { file: 'src/core/x.ts', code: `// ${'long comment '.repeat(10)}\nexport const a = 1;\n`, rule: 'max-len' },
 ];
 

@@ -1,5 +1,5 @@
 // Follows one packet through the namespaces of a snapshot, hook by hook, the way the kernel's netfilter does.
-import { namespaceLabel } from '../labels';
+import { labelOrId } from '../labels';
 import type { Family, Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
 import { endpoint, isLoopback, sameIp } from '../net/address';
 import { walkTable, type TableSource, type TableVerdict, type WalkContext } from './chains';
@@ -27,8 +27,10 @@ export interface Walk {
 }
 
 export function nsLabel(snapshot: Snapshot, id: NamespaceId): string {
-  const ns = snapshot.namespaces.find((n) => n.id === id);
-  return ns ? namespaceLabel(ns) : `netns ${id}`;
+  return labelOrId(
+    snapshot.namespaces.find((n) => n.id === id),
+    id,
+  );
 }
 
 function tablesOf(w: Walk, ns: NamespaceId, family: Family, table: string): TableSource[] {

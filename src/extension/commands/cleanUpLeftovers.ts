@@ -1,7 +1,7 @@
 // netnsExplorer.cleanUpLeftovers, and the one notification after activation: what an earlier extension host (killed, so
 // its Undo is gone) left in the rules.
 import * as vscode from 'vscode';
-import { namespaceLabel } from '../../core/labels';
+import { labelOrId } from '../../core/labels';
 import { visibleText } from '../../core/markdown';
 import { EVERYTHING, ORPHANS_ONLY, type CleanupSelection } from '../../core/mapping/cleanup';
 import {
@@ -15,8 +15,9 @@ import { describePlan } from '../../core/mapping/plan';
 import type { Family, Namespace, Snapshot } from '../../core/model';
 import { cleanUpLeftovers as applyCleanup, type MappingResult } from '../../host/portMapping/apply';
 import type { CommandContext } from './context';
-import { mappingRunner, mappingTarget, offerTerminal } from './createPortMapping';
+import { mappingRunner, mappingTarget, offerTerminal } from '../mappingUi';
 import { showError, showInfo, showWarning } from '../notify';
+import { COMMAND, KEPT_MAPPINGS_KEY } from '../ids';
 
 /** Answers given up front (the notification's buttons, tests): `remove` skips the pick list, `confirm` the preview. */
 export interface CleanupAnswers {
@@ -39,11 +40,14 @@ export interface LeftoverNotice {
 }
 
 /** Mappings the user chose to keep, remembered across restarts so the notification does not ask again. */
-const KEPT = 'netnsExplorer.keptMappings';
 
 function label(snapshot: Snapshot, id: string): string {
-  const ns = snapshot.namespaces.find((n) => n.id === id);
-  return visibleText(ns ? namespaceLabel(ns) : `netns ${id}`);
+  return visibleText(
+    labelOrId(
+      snapshot.namespaces.find((n) => n.id === id),
+      id,
+    ),
+  );
 }
 
 type Pick = vscode.QuickPickItem & { ns: string; family: Family; orphans: boolean; title: string | null };
@@ -203,20 +207,20 @@ export function offerLeftoverCleanup(
 ): LeftoverNotice | null {
   if (ctx.store.readOnly) return null;
   const found = findLeftovers(snapshot);
-  if (!needsAttention(found, new Set(memento.get<string[]>(KEPT, [])))) return null;
+  if (!needsAttention(found, new Set(memento.get<string[]>(KEPT_MAPPINGS_KEY, [])))) return null;
   const message = leftoverSummary(found, (id) => label(snapshot, id));
   const hasOrphans = found.some((f) => f.orphans.length);
   const hasMappings = found.some((f) => f.mappings.length);
   const buttons = [...(hasOrphans ? ['Clean Up'] : []), 'Show', ...(hasMappings ? ['Remove All'] : []), 'Keep'];
   const shown = hasOrphans ? showWarning(message, ...buttons) : showInfo(message, ...buttons);
   void shown.then((pick) => {
-    const command = 'netnsExplorer.cleanUpLeftovers';
+    const command = COMMAND.cleanUpLeftovers;
     if (pick === 'Clean Up') void vscode.commands.executeCommand(command, { remove: 'orphans' });
     else if (pick === 'Remove All') void vscode.commands.executeCommand(command, { remove: 'all' });
     else if (pick === 'Show') void vscode.commands.executeCommand(command);
     else if (pick === 'Keep')
       void memento.update(
-        KEPT,
+        KEPT_MAPPINGS_KEY,
         found.flatMap((f) => f.mappings.map((m) => leftoverKey(f.namespace, f.family, m.title))),
       );
   });

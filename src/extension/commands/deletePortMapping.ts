@@ -10,7 +10,7 @@ import { MappingError, removeMapping, type MappingResult } from '../../host/port
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
-import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDone } from './createPortMapping';
+import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDone } from '../mappingUi';
 import { showError, showInfo, showWarning } from '../notify';
 
 /** `confirm` answers the preview or the owner warning up front (tests). */

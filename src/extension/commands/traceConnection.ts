@@ -6,10 +6,11 @@ import type { Namespace, PortMapping, Snapshot } from '../../core/model';
 import type { Protocol, TraceRequest, TraceSource } from '../../core/trace/types';
 import { publishTracedPath, tracedPathOf } from '../trace/highlight';
 import { runTraceRequest } from '../trace/run';
-import type { TraceTreeProvider } from '../trace/view';
+import type { TraceTreeProvider } from '../tree/views/traceView';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
+import { CONTEXT, VIEW } from '../ids';
 
 export interface TraceUi {
   provider: TraceTreeProvider;
@@ -92,10 +93,10 @@ async function runAndShow(ctx: CommandContext, ui: TraceUi, snapshot: Snapshot, 
     () => runTraceRequest(snapshot, request, ctx.log),
   );
   ui.provider.show(result, snapshot);
-  await vscode.commands.executeCommand('setContext', 'netnsExplorer.hasTrace', true);
+  await vscode.commands.executeCommand('setContext', CONTEXT.hasTrace, true);
   publishTracedPath(tracedPathOf(result));
   ui.view.message = `${result.title}${result.uncertain ? ' (some steps rest on assumptions)' : ''}`;
-  await vscode.commands.executeCommand('netnsExplorer.trace.focus');
+  await vscode.commands.executeCommand(`${VIEW.trace}.focus`);
   ctx.log.info(`trace: ${result.title}: ${result.summary}`);
 }
 

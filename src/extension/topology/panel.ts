@@ -10,8 +10,7 @@ import {
   type ToWebview,
 } from '../../core/topology/protocol';
 import { makeNonce, topologyHtml } from './html';
-
-export const TOPOLOGY_VIEW_TYPE = 'netnsExplorer.topology';
+import { TOPOLOGY_VIEW_TYPE } from '../ids';
 
 export interface PanelHandlers {
   onReady(): void;

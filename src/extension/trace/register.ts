@@ -1,16 +1,25 @@
-// Wires the trace feature into the extension: the Trace view, its commands, and revealing a step's rule in the NAT
-// view.
+// The Trace view: its provider and tree view, and revealing a step's rule in the NAT view. Its commands are in the
+// extension's one command table.
 import * as vscode from 'vscode';
 import type { RuleLink } from '../../core/trace/types';
 import type { CommandContext } from '../commands/context';
-import { traceConnection, traceRequest } from '../commands/traceConnection';
+import type { TraceUi } from '../commands/traceConnection';
+import { VIEW } from '../ids';
 import { disposeHighlight, publishTracedPath } from './highlight';
-import { REVEAL_STEP_COMMAND, TraceTreeProvider, type TraceNode } from './view';
+import { TraceTreeProvider, type TraceNode } from '../tree/views/traceView';
 import { showWarning } from '../notify';
 
-export function registerTrace(context: vscode.ExtensionContext, ctx: CommandContext): TraceTreeProvider {
+export interface TraceView {
+  provider: TraceTreeProvider;
+  /** What the trace commands show results in. */
+  ui: TraceUi;
+  /** The handler of COMMAND.revealTraceStep. */
+  revealStep: (rule: RuleLink) => Promise<void>;
+}
+
+export function createTraceView(context: vscode.ExtensionContext, ctx: CommandContext): TraceView {
   const provider = new TraceTreeProvider();
-  const view = vscode.window.createTreeView<TraceNode>('netnsExplorer.trace', { treeDataProvider: provider });
+  const view = vscode.window.createTreeView<TraceNode>(VIEW.trace, { treeDataProvider: provider });
   const ui = { provider, view: view as vscode.TreeView<unknown> };
   const reveal = async (rule: RuleLink) => {
     const node = {
@@ -26,19 +35,11 @@ export function registerTrace(context: vscode.ExtensionContext, ctx: CommandCont
       void showWarning(`The rule is no longer in the NAT view (refresh and trace again): ${(e as Error).message}`);
     }
   };
-  context.subscriptions.push(
-    provider,
-    view,
-    {
-      dispose: () => {
-        publishTracedPath(null);
-        disposeHighlight();
-      },
+  context.subscriptions.push(provider, view, {
+    dispose: () => {
+      publishTracedPath(null);
+      disposeHighlight();
     },
-    vscode.commands.registerCommand('netnsExplorer.traceConnection', traceConnection(ctx, ui)),
-    vscode.commands.registerCommand('netnsExplorer.whyNotWorking', traceConnection(ctx, ui)),
-    vscode.commands.registerCommand('netnsExplorer.traceRequest', traceRequest(ctx, ui)),
-    vscode.commands.registerCommand(REVEAL_STEP_COMMAND, reveal),
-  );
-  return provider;
+  });
+  return { provider, ui, revealStep: reveal };
 }

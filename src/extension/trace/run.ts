@@ -2,17 +2,15 @@
 import type { Snapshot } from '../../core/model';
 import { traceConnection } from '../../core/trace/trace';
 import type { TraceRequest, TraceResult } from '../../core/trace/types';
-import { resolvePrivilege } from '../../host/privilege';
-import { ExecRunner } from '../../host/runner';
+import { runnerFor } from '../../host/privilege';
 import { collectTraceExtras } from '../../host/trace/collect';
 import { readSettings } from '../config';
 import type { Log } from '../log';
 
 export async function runTraceRequest(snapshot: Snapshot, request: TraceRequest, log: Log): Promise<TraceResult> {
   const settings = readSettings();
-  const privilege = await resolvePrivilege(settings.privilege);
-  const runner = new ExecRunner({
-    privilege: privilege.privilege,
+  const { runner } = await runnerFor({
+    privilege: settings.privilege,
     timeoutMs: settings.commandTimeoutMs,
     onCommand: (r) => log.command(r),
   });

@@ -1,7 +1,7 @@
 // Lookups over one snapshot, built once per refresh, so tree items are resolved by key in O(1).
 import type { Chain, Rule, Table } from '../../core/iptables/types';
-import { mappingKey, namespaceLabel } from '../../core/labels';
-import { hostOf } from '../../core/net/address';
+import { labelOrId, mappingKey } from '../../core/labels';
+import { AddressOwners, type AddressHolder } from '../../core/addressOwners';
 import type { Namespace, NatRuleSet, NetInterface, PortMapping, Snapshot } from '../../core/model';
 import type { RuleSetKey } from './nodes';
 
@@ -10,26 +10,21 @@ export class SnapshotIndex {
   private readonly interfaces = new Map<string, NetInterface>();
   private readonly ruleSets = new Map<string, NatRuleSet>();
   private mappingsByKey: Map<string, PortMapping> | null = null;
-  private readonly addressOwners = new Map<string, { ns: Namespace; iface: NetInterface }>();
+  private readonly owners: AddressOwners;
 
   constructor(readonly snapshot: Snapshot) {
     for (const ns of snapshot.namespaces) {
       this.namespaces.set(ns.id, ns);
       for (const iface of ns.interfaces) {
         this.interfaces.set(`${ns.id}/${iface.name}`, iface);
-        if (iface.kind === 'loopback') continue;
-        for (const cidr of iface.addresses) {
-          const ip = hostOf(cidr);
-          if (!this.addressOwners.has(ip)) this.addressOwners.set(ip, { ns, iface });
-        }
       }
     }
     for (const set of snapshot.nat) this.ruleSets.set(setKey(set), set);
+    this.owners = new AddressOwners(snapshot.namespaces);
   }
 
   label(nsId: string): string {
-    const ns = this.namespaces.get(nsId);
-    return ns ? namespaceLabel(ns) : `netns ${nsId}`;
+    return labelOrId(this.namespaces.get(nsId), nsId);
   }
 
   iface(nsId: string, ifname: string): NetInterface | undefined {
@@ -62,9 +57,9 @@ export class SnapshotIndex {
     return this.mappingsByKey.get(`${nsId}/${key}`);
   }
 
-  /** Which namespace and interface hold an address (first found; loopback excluded). */
-  ownerOf(ip: string): { ns: Namespace; iface: NetInterface } | undefined {
-    return this.addressOwners.get(ip);
+  /** Which namespace and interface hold an address, as seen from namespace `from` (core/addressOwners.ts). */
+  ownerOf(ip: string, from: string | null): AddressHolder | undefined {
+    return this.owners.ownerOf(ip, from);
   }
 }
 

@@ -96,11 +96,11 @@ export function ruleItem(rule: Rule): vscode.TreeItem {
 /**
  * The plain-language sentence for a rule; a chain reached only via `addrtype LOCAL` jumps means "to any local address".
  */
-export function ruleExplanation(rule: Rule, table: Table, idx: SnapshotIndex): string {
+export function ruleExplanation(rule: Rule, table: Table, idx: SnapshotIndex, nsId: string): string {
   const graph = chainGraph(table);
   return explainRule(rule, {
     addressOwner: (ip) => {
-      const owner = idx.ownerOf(ip);
+      const owner = idx.ownerOf(ip, nsId);
       return owner ? idx.label(owner.ns.id) : undefined;
     },
     reachedOnlyForLocalDestination: graph.onlyForLocalDestination(rule.chain),
@@ -113,7 +113,7 @@ export function ruleTooltip(rule: Rule, table: Table, set: NatRuleSet, idx: Snap
   const graph = chainGraph(table);
   const paths = graph.pathsTo(rule.chain);
   const inherited = paths[0] ? graph.inheritedConditions(paths[0]) : [];
-  const explanation = ruleExplanation(rule, table, idx);
+  const explanation = ruleExplanation(rule, table, idx, set.namespace);
   md.appendMarkdown(
     `**${escapeMarkdown(rule.target?.name ?? 'Counting')} rule** in ${escapeMarkdown(`${table.name} / ${rule.chain}`)}, rule ${rule.index + 1} — ${escapeMarkdown(idx.label(set.namespace))} (${set.family === 'ipv6' ? 'IPv6' : 'IPv4'})\n\n`,
   );

@@ -139,7 +139,7 @@ export function natView(pageSize: () => number): ViewModel {
         const table = idx.snapshot.nat
           .find((s) => s.namespace === m.namespace && s.family === m.family)
           ?.tables.find((t) => t.name === 'nat');
-        return mappingTooltip(m, idx, rule && table ? ruleExplanation(rule, table, idx) : undefined);
+        return mappingTooltip(m, idx, rule && table ? ruleExplanation(rule, table, idx, m.namespace) : undefined);
       }
       if (node.kind === 'chain') {
         const t = idx.table(node.set, node.table);

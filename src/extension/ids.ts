@@ -1,0 +1,61 @@
+// Every id the extension shares with package.json: views, commands, context keys and settings, each written once.
+// test/unit/ids.test.ts checks this table against the manifest.
+
+export const VIEW = {
+  namespaces: 'netnsExplorer.namespaces',
+  bridges: 'netnsExplorer.bridges',
+  veths: 'netnsExplorer.veths',
+  nat: 'netnsExplorer.nat',
+  trace: 'netnsExplorer.trace',
+} as const;
+
+/** The views built from the snapshot (the Trace view shows a trace result instead). */
+export type SnapshotViewName = Exclude<keyof typeof VIEW, 'trace'>;
+
+export const COMMAND = {
+  refresh: 'netnsExplorer.refresh',
+  filter: 'netnsExplorer.filter',
+  clearFilter: 'netnsExplorer.clearFilter',
+  copyName: 'netnsExplorer.copyName',
+  copyAddress: 'netnsExplorer.copyAddress',
+  copyRule: 'netnsExplorer.copyRule',
+  goToPeer: 'netnsExplorer.goToPeer',
+  openNatRules: 'netnsExplorer.openNatRules',
+  showTopology: 'netnsExplorer.showTopology',
+  exportTopology: 'netnsExplorer.exportTopology',
+  showOutput: 'netnsExplorer.showOutput',
+  createPortMapping: 'netnsExplorer.createPortMapping',
+  publishPort: 'netnsExplorer.publishPort',
+  deletePortMapping: 'netnsExplorer.deletePortMapping',
+  cleanUpLeftovers: 'netnsExplorer.cleanUpLeftovers',
+  traceConnection: 'netnsExplorer.traceConnection',
+  whyNotWorking: 'netnsExplorer.whyNotWorking',
+  /** Internal: run a trace request given as an argument (tests, automation); not in the palette. */
+  traceRequest: 'netnsExplorer.traceRequest',
+  /** Internal: a Trace view step's click reveals its rule in the NAT view. */
+  revealTraceStep: 'netnsExplorer.revealTraceStep',
+} as const;
+
+export type CommandName = keyof typeof COMMAND;
+
+/** Commands registered by the extension but not contributed to package.json (no title, no palette entry). */
+export const INTERNAL_COMMANDS: readonly CommandName[] = ['traceRequest', 'revealTraceStep'];
+
+/** Context keys for `when` clauses in package.json. */
+export const CONTEXT = {
+  unsupported: 'netnsExplorer.unsupported',
+  loaded: 'netnsExplorer.loaded',
+  readOnly: 'netnsExplorer.readOnly',
+  filtered: 'netnsExplorer.filtered',
+  hasTrace: 'netnsExplorer.hasTrace',
+} as const;
+
+export const SETTING = {
+  privilege: 'netnsExplorer.privilege',
+  section: 'netnsExplorer',
+} as const;
+
+export const TOPOLOGY_VIEW_TYPE = 'netnsExplorer.topology';
+
+/** Workspace state: mappings the user chose to keep after a leftover notice. */
+export const KEPT_MAPPINGS_KEY = 'netnsExplorer.keptMappings';

@@ -1,0 +1,59 @@
+// Tree items for the Trace view: the verdict, each branch of a statistic split, the reply, and each step with its
+// rule (a click reveals the rule in the NAT view).
+import * as vscode from 'vscode';
+import type { Snapshot } from '../../../core/model';
+import { nsLabel } from '../../../core/trace/engine';
+import type { TraceOutcome, TraceResult, TraceStep } from '../../../core/trace/types';
+import { COMMAND } from '../../ids';
+import { icon, safeMarkdown } from './common';
+
+const STEP_ICONS: Record<TraceStep['kind'], string> = {
+  hook: 'debug-step-into',
+  rule: 'list-selection',
+  policy: 'law',
+  route: 'compass',
+  hop: 'arrow-right',
+  nat: 'arrow-swap',
+  deliver: 'inbox',
+  note: 'info',
+};
+
+export function traceVerdictItem(r: TraceResult): vscode.TreeItem {
+  const item = new vscode.TreeItem(r.summary, vscode.TreeItemCollapsibleState.None);
+  item.description = r.title;
+  const uncertain = r.uncertain ? '\nSome steps rest on assumptions (marked with a warning).' : '';
+  item.tooltip = `${r.title}\n${r.summary}${uncertain}`;
+  const ok = r.verdict.kind === 'delivered';
+  item.iconPath = icon(ok ? 'pass' : 'error', ok ? 'testing.iconPassed' : 'testing.iconFailed');
+  item.id = 'trace:verdict';
+  return item;
+}
+
+export function traceOutcomeItem(o: TraceOutcome | undefined, index: number): vscode.TreeItem {
+  const label = `${((o?.probability ?? 0) * 100).toFixed(1)}%: ${o?.summary ?? ''}`;
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+  item.tooltip = o?.choices.join('\n');
+  item.id = `trace:outcome:${index}`;
+  return item;
+}
+
+export function traceReplyItem(o: TraceOutcome | undefined, outcome: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(`Reply: ${o?.reply?.summary ?? ''}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.iconPath = icon('arrow-left');
+  item.id = `trace:reply:${outcome}`;
+  return item;
+}
+
+export function traceStepItem(s: TraceStep, snapshot: Snapshot, id: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${'  '.repeat(s.depth)}${s.title}`, vscode.TreeItemCollapsibleState.None);
+  item.description = s.text;
+  const md = safeMarkdown();
+  md.appendText(`${nsLabel(snapshot, s.namespace)} · ${s.title}\n\n${s.text}\n\n${s.packet}`);
+  if (s.rule) md.appendCodeblock(s.rule.text, 'iptables');
+  for (const a of s.assumptions) md.appendText(`\nAssumed: ${a}`);
+  item.tooltip = md;
+  item.iconPath = icon(s.uncertain ? 'warning' : STEP_ICONS[s.kind]);
+  item.id = id;
+  if (s.rule) item.command = { command: COMMAND.revealTraceStep, title: 'Show Rule', arguments: [s.rule] };
+  return item;
+}
