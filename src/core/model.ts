@@ -1,6 +1,7 @@
 // The network model of one host: namespaces, interfaces, veth pairs, bridges, NAT and port mappings.
 import type { RuleOwner } from './explain/owner';
-import type { Table } from './iptables/types';
+import type { RawRuleDump, RuleSet } from './rules/types';
+import type { RuntimeInfo } from './runtime';
 
 /** A namespace's id: the inode of its nsfs file, as a decimal string. Stable while it lives. */
 export type NamespaceId = string;
@@ -108,15 +109,8 @@ export interface Bridge {
 
 export type Family = 'ipv4' | 'ipv6';
 
-export interface NatRuleSet {
-  namespace: NamespaceId;
-  family: Family;
-  /** `iptables-save`, `ip6tables-save`, or the legacy variants when both backends hold rules. */
-  source: string;
-  /** Rules in all tables, counted once when the snapshot is built (views show it without walking chains). */
-  ruleCount: number;
-  tables: Table[];
-}
+/** One namespace's rules of one family from one dump, behind the rule-source seam (src/core/rules/). */
+export type { RuleSet } from './rules/types';
 
 /** A number, or a range written `"30000-30010"`; null when the rule matches every port. */
 export type PortSpec = number | string | null;
@@ -166,9 +160,12 @@ export interface Snapshot {
   vethPairs: VethPair[];
   bridges: Bridge[];
   portMappings: PortMapping[];
-  nat: NatRuleSet[];
+  /** Every rule set read (the JSON field keeps its first name: iptables' NAT was all it held). */
+  nat: RuleSet[];
   errors: SnapshotError[];
   discovery: { unreadable: number };
+  /** Names and grouping from container runtimes, linked by kernel identity (src/core/runtime.ts); optional. */
+  runtime?: RuntimeInfo;
 }
 
 /** What the host layer hands to core for one namespace: raw command output, parsed later. */
@@ -176,6 +173,6 @@ export interface RawNamespaceData {
   namespace: DiscoveredNamespace;
   /** Concatenated JSON arrays from `ip -j -d -batch -` (links, addresses, routes, nsids). */
   ip: { command: string; text: string } | null;
-  nat: { family: Family; source: string; command: string; text: string }[];
+  nat: RawRuleDump[];
   errors: SnapshotError[];
 }

@@ -1,6 +1,5 @@
 // Builds one Snapshot from what discovery found and the raw output collected in each namespace.
 import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip/parse';
-import { parseIptablesSave } from './iptables/parse';
 import { classifyMode } from './mode';
 import { AddressOwners } from './addressOwners';
 import { isLoopback } from './net/address';
@@ -9,7 +8,7 @@ import type {
   Discovery,
   Namespace,
   NamespaceId,
-  NatRuleSet,
+  RuleSet,
   NetInterface,
   PortMapping,
   RawNamespaceData,
@@ -17,7 +16,7 @@ import type {
   SnapshotError,
   VethPair,
 } from './model';
-import { deriveMappings } from './portMappings';
+import { ruleSourceFor } from './rules';
 import { pairVeths, type PairingNamespace } from './veth';
 
 const KIND_ORDER = { host: 0, named: 1, docker: 2, process: 3 } as const;
@@ -74,29 +73,31 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
     });
   }
 
-  const nat: NatRuleSet[] = [];
+  const nat: RuleSet[] = [];
   const portMappings: PortMapping[] = [];
   for (const data of raw) {
-    for (const dumpSource of data.nat) {
-      const dump = parseIptablesSave(dumpSource.text);
-      for (const d of dump.diagnostics) {
+    for (const dump of data.nat) {
+      const source = ruleSourceFor(dump.source);
+      if (source === undefined) {
         errors.push({
           namespace: data.namespace.id,
-          command: dumpSource.command,
+          command: dump.command,
+          reason: 'parse',
+          message: `no reader for ${dump.source} output`,
+        });
+        continue;
+      }
+      const { set, diagnostics } = source.read(data.namespace.id, dump);
+      for (const d of diagnostics) {
+        errors.push({
+          namespace: data.namespace.id,
+          command: dump.command,
           reason: 'parse',
           message: `unparsable output at line ${d.line}: ${d.message}`,
         });
       }
-      const ruleCount = dump.tables.reduce((n, t) => t.chains.reduce((m, c) => m + c.rules.length, n), 0);
-      nat.push({
-        namespace: data.namespace.id,
-        family: dumpSource.family,
-        source: dumpSource.source,
-        ruleCount,
-        tables: dump.tables,
-      });
-      const natTable = dump.tables.find((t) => t.name === 'nat');
-      if (natTable) portMappings.push(...deriveMappings(natTable, data.namespace.id, dumpSource.family));
+      nat.push(set);
+      portMappings.push(...source.portMappings(set));
     }
   }
   resolveTargets(portMappings, namespaces);

@@ -17,7 +17,8 @@ import {
 import { describePlan, planAdd, planRemoveOwn } from '../../src/core/mapping/plan';
 import type { MappingPlan } from '../../src/core/mapping/types';
 import type { IptablesDump } from '../../src/core/iptables/types';
-import type { NatRuleSet } from '../../src/core/model';
+import type { IptablesDumpName } from '../../src/core/rules/types';
+import type { RuleSet } from '../../src/core/model';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/iptables');
 /**
@@ -290,12 +291,13 @@ describe('removing our last mapping with look-alikes beside it', () => {
 });
 
 describe('leftovers across a snapshot, and what the notification says', () => {
-  const set = (
-    namespace: string,
-    source: string,
-    dump: IptablesDump,
-    family: 'ipv4' | 'ipv6' = 'ipv4',
-  ): NatRuleSet => ({ namespace, family, source, ruleCount: 0, tables: dump.tables });
+  const set = (namespace: string, source: string, dump: IptablesDump, family: 'ipv4' | 'ipv6' = 'ipv4'): RuleSet => ({
+    namespace,
+    family,
+    source: source as IptablesDumpName,
+    ruleCount: 0,
+    tables: dump.tables,
+  });
 
   it("per namespace, only where there are leftovers; the legacy backend's rule sets are not ours", () => {
     const found = findLeftovers({

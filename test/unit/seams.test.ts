@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { AddressOwners } from '../../src/core/addressOwners';
 import type { Namespace, NetInterface } from '../../src/core/model';
 import { resolveNamespace } from '../../src/core/namespaceRef';
+import { containersByNamespace } from '../../src/core/runtime';
 import { SnapshotIndex } from '../../src/extension/tree/snapshotIndex';
 import { buildSnapshot } from '../../src/core/snapshot';
 
@@ -82,5 +83,36 @@ describe('one namespace resolver', () => {
   it('refuses an ambiguous name and says which ids to use, and says when nothing fits', () => {
     assert.match(resolveNamespace(list, 'dup') as string, /several namespaces are called "dup": use the id \(8, 9\)/);
     assert.match(resolveNamespace(list, 'nope') as string, /no namespace called "nope"/);
+  });
+});
+
+describe('runtime metadata, linked by kernel identity', () => {
+  it('links containers to namespaces by inode, several per namespace, and leaves out unknown namespaces', () => {
+    const container = (name: string, namespace: string | null) => ({
+      runtime: 'docker',
+      id: `${name}-id`,
+      name,
+      namespace,
+      networks: [],
+      labels: {},
+    });
+    const byNs = containersByNamespace({
+      namespaces: [ns('7', 'a1b2c3d4e5f6', []), ns('8', null, [])],
+      runtime: {
+        containers: [
+          container('redis', '7'),
+          container('sidecar', '7'),
+          container('gone', '99'),
+          container('stopped', null),
+        ],
+        networks: [],
+        errors: [],
+      },
+    });
+    assert.deepEqual([...byNs.keys()], ['7']);
+    assert.deepEqual(
+      byNs.get('7')?.map((c) => c.name),
+      ['redis', 'sidecar'],
+    );
   });
 });

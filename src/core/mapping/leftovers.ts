@@ -6,6 +6,7 @@ import type { Family, NamespaceId, Snapshot } from '../model';
 import { ruleSpec } from './chainEdits';
 import { HOOK_COMMENT, OWN_CHAINS, mappingComment, mappingRules, mappingTitle, specFromComment } from './rules';
 import type { MappingSpec, RuleTable } from './types';
+import { isIptablesSet } from '../rules/iptables';
 
 /**
  * One of our mappings still in force: its DNAT rule sits in our DNAT chain and something jumps to that chain.
@@ -192,7 +193,7 @@ export function findLeftoversIn(tables: readonly Table[], family: Family): Lefto
 export function findLeftovers(snapshot: Pick<Snapshot, 'nat'>): NamespaceLeftovers[] {
   const out: NamespaceLeftovers[] = [];
   for (const set of snapshot.nat) {
-    if (set.source !== (set.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save')) continue;
+    if (!isIptablesSet(set) || set.source !== (set.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save')) continue;
     const found = findLeftoversIn(set.tables, set.family);
     if (found.mappings.length || found.orphans.length)
       out.push({ namespace: set.namespace, family: set.family, ...found });

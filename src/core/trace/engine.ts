@@ -1,8 +1,9 @@
 // Follows one packet through the namespaces of a snapshot, hook by hook, the way the kernel's netfilter does.
 import { labelOrId } from '../labels';
-import type { Family, Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
+import type { Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
 import { endpoint, isLoopback, sameIp } from '../net/address';
-import { walkTable, type TableSource, type TableVerdict, type WalkContext } from './chains';
+import { ruleSetsOf, ruleSourceOf } from '../rules';
+import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
 import { packetText, type NatRecord, type Packet } from './packet';
 import { proxyNotes } from './proxy';
@@ -31,16 +32,6 @@ export function nsLabel(snapshot: Snapshot, id: NamespaceId): string {
     snapshot.namespaces.find((n) => n.id === id),
     id,
   );
-}
-
-function tablesOf(w: Walk, ns: NamespaceId, family: Family, table: string): TableSource[] {
-  const out: TableSource[] = [];
-  for (const set of w.snapshot.nat) {
-    if (set.namespace !== ns || set.family !== family) continue;
-    const t = set.tables.find((x) => x.name === table);
-    if (t) out.push({ table: t, source: set.source });
-  }
-  return out;
 }
 
 function note(
@@ -88,9 +79,14 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, tables: string[])
       unNat(w, ns, p, name);
       continue;
     }
-    const sources = tablesOf(w, ns.id, p.family, table);
-    if (sources.length === 0) continue;
-    const v = walkTable(ctx, sources, name, p);
+    // Each kind of rule set walks its own tables (iptables' nf_tables and legacy backends both run).
+    const sets = ruleSetsOf(w.snapshot.nat, ns.id, p.family);
+    let v: TableVerdict = { kind: 'accept' };
+    for (const source of new Set(sets.map(ruleSourceOf))) {
+      const own = sets.filter((set) => ruleSourceOf(set) === source && source.hasTable(set, table));
+      if (own.length > 0) v = source.walk(ctx, own, table, name, p);
+      if (v.kind !== 'accept') break;
+    }
     const verdict = tableVerdict(ns, p, v);
     if (verdict) return verdict;
   }

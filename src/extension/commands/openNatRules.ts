@@ -1,6 +1,6 @@
 // netnsExplorer.openNatRules: open a namespace's rule set as a read-only iptables-save document.
 import * as vscode from 'vscode';
-import type { NatRuleSet } from '../../core/model';
+import type { RuleSet } from '../../core/model';
 import { natDocumentUri } from '../natDocument';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
@@ -12,7 +12,7 @@ export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<
     const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (!snapshot) return undefined;
     const idx = new SnapshotIndex(snapshot);
-    let candidates: NatRuleSet[] = snapshot.nat;
+    let candidates: RuleSet[] = snapshot.nat;
     if (node?.kind === 'ruleSet')
       candidates = snapshot.nat.filter(
         (s) => s.namespace === node.set.ns && s.family === node.set.family && s.source === node.set.source,
@@ -27,7 +27,7 @@ export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<
       );
       return undefined;
     }
-    let set: NatRuleSet | undefined = candidates[0];
+    let set: RuleSet | undefined = candidates[0];
     if (candidates.length > 1) {
       const pick = await vscode.window.showQuickPick(
         candidates.map((s) => ({ label: idx.label(s.namespace), description: `${s.source} · ${s.family}`, set: s })),

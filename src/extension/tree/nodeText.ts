@@ -52,7 +52,7 @@ export function nodeAddresses(node: TreeNode, idx: SnapshotIndex): string | unde
 
 export function nodeRuleText(node: TreeNode, idx: SnapshotIndex): string | undefined {
   if (node.kind === 'rule')
-    return idx.rule(node.set, node.table, node.chain, node.index)?.text.replace(/^\[\d+:\d+\] /, '');
+    return idx.rule(node.set, { table: node.table, chain: node.chain, index: node.index })?.text;
   if (node.kind === 'mapping') {
     const m = idx.mapping(node.ns, node.key);
     if (!m) return undefined;

@@ -1,14 +1,15 @@
 // Lookups over one snapshot, built once per refresh, so tree items are resolved by key in O(1).
-import type { Chain, Rule, Table } from '../../core/iptables/types';
 import { labelOrId, mappingKey } from '../../core/labels';
 import { AddressOwners, type AddressHolder } from '../../core/addressOwners';
-import type { Namespace, NatRuleSet, NetInterface, PortMapping, Snapshot } from '../../core/model';
+import type { Namespace, NetInterface, PortMapping, RuleSet, Snapshot } from '../../core/model';
+import { ruleSourceOf } from '../../core/rules';
+import type { ChainOutline, RuleDetails, RuleOutline, RuleRef, TableOutline } from '../../core/rules/types';
 import type { RuleSetKey } from './nodes';
 
 export class SnapshotIndex {
   readonly namespaces = new Map<string, Namespace>();
   private readonly interfaces = new Map<string, NetInterface>();
-  private readonly ruleSets = new Map<string, NatRuleSet>();
+  private readonly ruleSets = new Map<string, RuleSet>();
   private mappingsByKey: Map<string, PortMapping> | null = null;
   private readonly owners: AddressOwners;
 
@@ -31,20 +32,38 @@ export class SnapshotIndex {
     return this.interfaces.get(`${nsId}/${ifname}`);
   }
 
-  ruleSet(key: RuleSetKey): NatRuleSet | undefined {
+  ruleSet(key: RuleSetKey): RuleSet | undefined {
     return this.ruleSets.get(setKey({ namespace: key.ns, family: key.family, source: key.source }));
   }
 
-  table(key: RuleSetKey, table: string): Table | undefined {
-    return this.ruleSet(key)?.tables.find((t) => t.name === table);
+  tables(key: RuleSetKey): TableOutline[] {
+    const set = this.ruleSet(key);
+    return set ? ruleSourceOf(set).tables(set) : [];
   }
 
-  chain(key: RuleSetKey, table: string, chain: string): Chain | undefined {
-    return this.table(key, table)?.chains.find((c) => c.name === chain);
+  chains(key: RuleSetKey, table: string): ChainOutline[] {
+    const set = this.ruleSet(key);
+    return set ? ruleSourceOf(set).chains(set, table) : [];
   }
 
-  rule(key: RuleSetKey, table: string, chain: string, index: number): Rule | undefined {
-    return this.chain(key, table, chain)?.rules[index];
+  chain(key: RuleSetKey, table: string, chain: string): ChainOutline | undefined {
+    const set = this.ruleSet(key);
+    return set && ruleSourceOf(set).chain(set, table, chain);
+  }
+
+  rule(key: RuleSetKey, ref: RuleRef): RuleOutline | undefined {
+    const set = this.ruleSet(key);
+    return set && ruleSourceOf(set).rule(set, ref);
+  }
+
+  /** A rule's hover: its explanation names addresses by the one owner policy, seen from the rule's namespace. */
+  ruleDetails(set: RuleSet, ref: RuleRef): RuleDetails | undefined {
+    return ruleSourceOf(set).details(set, ref, {
+      addressOwner: (ip) => {
+        const owner = this.ownerOf(ip, set.namespace);
+        return owner ? this.label(owner.ns.id) : undefined;
+      },
+    });
   }
 
   /**
@@ -63,10 +82,10 @@ export class SnapshotIndex {
   }
 }
 
-function setKey(s: Pick<NatRuleSet, 'namespace' | 'family' | 'source'>): string {
+function setKey(s: { namespace: string; family: string; source: string }): string {
   return `${s.namespace}/${s.family}/${s.source}`;
 }
 
-export function ruleSetKey(set: NatRuleSet): RuleSetKey {
+export function ruleSetKey(set: RuleSet): RuleSetKey {
   return { ns: set.namespace, family: set.family, source: set.source };
 }

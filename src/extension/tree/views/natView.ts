@@ -1,13 +1,13 @@
-// The NAT view: port mappings grouped by namespace, then every rule set as table → chain → rule, paged.
+// The NAT view: port mappings grouped by namespace, then every rule set as table → chain → rule, paged; rule sets
+// are read through the rule-source seam (src/core/rules), whatever their kind.
 import { mappingKey } from '../../../core/labels';
-import type { Rule } from '../../../core/iptables/types';
 import type { PortMapping } from '../../../core/model';
+import type { RuleDetails } from '../../../core/rules/types';
 import type { ViewModel } from '../provider';
 import { mappingGroupItem, mappingItem, mappingsRootItem, mappingTooltip } from '../items/mappingItem';
 import {
   chainItem,
   chainTooltip,
-  ruleExplanation,
   ruleItem,
   rulePageItem,
   ruleSetItem,
@@ -18,12 +18,11 @@ import type { TreeNode } from '../nodes';
 import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
 
 /** The DNAT rule a mapping came from, looked up in the mapping's own namespace and family. */
-export function ruleOfMapping(m: PortMapping, idx: SnapshotIndex): Rule | undefined {
+export function ruleOfMapping(m: PortMapping, idx: SnapshotIndex): RuleDetails | undefined {
   for (const set of idx.snapshot.nat) {
     if (set.namespace !== m.namespace || set.family !== m.family) continue;
-    const rule = set.tables.find((t) => t.name === m.ruleRef.table)?.chains.find((c) => c.name === m.ruleRef.chain)
-      ?.rules[m.ruleRef.index];
-    if (rule?.text === m.rule) return rule;
+    const rule = idx.ruleDetails(set, m.ruleRef);
+    if (rule?.text === m.rule.replace(/^\[\d+:\d+\] /, '')) return rule;
   }
   return undefined;
 }
@@ -33,7 +32,8 @@ export function natView(pageSize: () => number): ViewModel {
     roots(idx) {
       const out: TreeNode[] = idx.snapshot.portMappings.length ? [{ kind: 'mappings' }] : [];
       // A namespace whose firewall was never touched dumps nothing: listing it would only bury the real rule sets.
-      for (const set of idx.snapshot.nat) if (set.tables.length) out.push({ kind: 'ruleSet', set: ruleSetKey(set) });
+      for (const set of idx.snapshot.nat)
+        if (idx.tables(ruleSetKey(set)).length) out.push({ kind: 'ruleSet', set: ruleSetKey(set) });
       return out;
     },
 
@@ -50,20 +50,20 @@ export function natView(pageSize: () => number): ViewModel {
             .filter((m) => m.namespace === node.ns)
             .map((m) => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) }));
         case 'ruleSet':
-          return (idx.ruleSet(node.set)?.tables ?? []).map((t) => ({ kind: 'table', set: node.set, table: t.name }));
+          return idx.tables(node.set).map((t) => ({ kind: 'table', set: node.set, table: t.name }));
         case 'table':
-          return (idx.table(node.set, node.table)?.chains ?? []).map((c) => ({
+          return idx.chains(node.set, node.table).map((c) => ({
             kind: 'chain',
             set: node.set,
             table: node.table,
             chain: c.name,
           }));
         case 'chain': {
-          const rules = idx.chain(node.set, node.table, node.chain)?.rules ?? [];
+          const count = idx.chain(node.set, node.table, node.chain)?.rules ?? 0;
           const size = pageSize();
           // Long chains (kube-proxy's KUBE-SERVICES) come in pages: items are only made for what is opened.
-          if (rules.length <= size)
-            return rules.map((_, index) => ({
+          if (count <= size)
+            return Array.from({ length: count }, (_, index) => ({
               kind: 'rule',
               set: node.set,
               table: node.table,
@@ -71,14 +71,14 @@ export function natView(pageSize: () => number): ViewModel {
               index,
             }));
           const pages: TreeNode[] = [];
-          for (let start = 0; start < rules.length; start += size) {
+          for (let start = 0; start < count; start += size) {
             pages.push({
               kind: 'rulePage',
               set: node.set,
               table: node.table,
               chain: node.chain,
               start,
-              end: Math.min(rules.length, start + size),
+              end: Math.min(count, start + size),
             });
           }
           return pages;
@@ -113,7 +113,7 @@ export function natView(pageSize: () => number): ViewModel {
           return s && ruleSetItem(s, idx);
         }
         case 'table': {
-          const t = idx.table(node.set, node.table);
+          const t = idx.tables(node.set).find((x) => x.name === node.table);
           return t && tableItem(t);
         }
         case 'chain': {
@@ -123,7 +123,7 @@ export function natView(pageSize: () => number): ViewModel {
         case 'rulePage':
           return rulePageItem(node.start, node.end);
         case 'rule': {
-          const r = idx.rule(node.set, node.table, node.chain, node.index);
+          const r = idx.rule(node.set, { table: node.table, chain: node.chain, index: node.index });
           return r && ruleItem(r);
         }
         default:
@@ -134,23 +134,16 @@ export function natView(pageSize: () => number): ViewModel {
     tooltip(node, idx) {
       if (node.kind === 'mapping') {
         const m = idx.mapping(node.ns, node.key);
-        if (!m) return undefined;
-        const rule = ruleOfMapping(m, idx);
-        const table = idx.snapshot.nat
-          .find((s) => s.namespace === m.namespace && s.family === m.family)
-          ?.tables.find((t) => t.name === 'nat');
-        return mappingTooltip(m, idx, rule && table ? ruleExplanation(rule, table, idx, m.namespace) : undefined);
+        return m && mappingTooltip(m, idx, ruleOfMapping(m, idx)?.explanation);
       }
       if (node.kind === 'chain') {
-        const t = idx.table(node.set, node.table);
-        const c = t?.chains.find((x) => x.name === node.chain);
-        return t && c && chainTooltip(c, t);
+        const c = idx.chain(node.set, node.table, node.chain);
+        return c && chainTooltip(c, node.table);
       }
       if (node.kind === 'rule') {
         const set = idx.ruleSet(node.set);
-        const t = idx.table(node.set, node.table);
-        const r = t?.chains.find((c) => c.name === node.chain)?.rules[node.index];
-        return set && t && r && ruleTooltip(r, t, set, idx);
+        const d = set && idx.ruleDetails(set, { table: node.table, chain: node.chain, index: node.index });
+        return set && d && ruleTooltip(d, set, idx);
       }
       return undefined;
     },
@@ -169,7 +162,7 @@ export function natView(pageSize: () => number): ViewModel {
           return { kind: 'chain', set: node.set, table: node.table, chain: node.chain };
         case 'rule': {
           const size = pageSize();
-          const length = idx?.chain(node.set, node.table, node.chain)?.rules.length ?? 0;
+          const length = idx?.chain(node.set, node.table, node.chain)?.rules ?? 0;
           if (length <= size) return { kind: 'chain', set: node.set, table: node.table, chain: node.chain };
           const start = Math.floor(node.index / size) * size;
           return {

@@ -1,0 +1,145 @@
+// The iptables rule source: iptables-save dumps (both families, nf_tables and legacy backends) behind the RuleSource
+// seam. Everything iptables-specific that other layers need goes through here.
+import { chainGraph } from '../explain/chainPath';
+import { chainOwner } from '../explain/owner';
+import { explainRule } from '../explain/rule';
+import { renderRuleDocument } from '../iptables/document';
+import { parseIptablesSave } from '../iptables/parse';
+import type { Chain, Rule, Table } from '../iptables/types';
+import { deriveMappings } from '../portMappings';
+import { sourceNatOn } from '../iptables/sourceNat';
+import { walkTable } from '../trace/chains';
+import type { IptablesDumpName, IptablesRuleSet, RuleOutline, RuleRef, RuleSource } from './types';
+
+const DUMPS: ReadonlySet<string> = new Set<IptablesDumpName>([
+  'iptables-save',
+  'ip6tables-save',
+  'iptables-legacy-save',
+  'ip6tables-legacy-save',
+]);
+
+const tableOf = (set: IptablesRuleSet, name: string): Table | undefined => set.tables.find((t) => t.name === name);
+const chainOf = (table: Table | undefined, name: string): Chain | undefined =>
+  table?.chains.find((c) => c.name === name);
+const ruleAt = (set: IptablesRuleSet, ref: RuleRef): Rule | undefined =>
+  chainOf(tableOf(set, ref.table), ref.chain)?.rules[ref.index];
+
+/** The rule as a reader wants it in a list: no counters, no `-A CHAIN`. */
+export function ruleBody(rule: Rule): string {
+  const text = withoutCounters(rule);
+  const prefix = `-A ${rule.chain} `;
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}
+
+function withoutCounters(rule: Rule): string {
+  return rule.text.replace(/^\[\d+:\d+\] /, '');
+}
+
+function outline(rule: Rule): RuleOutline {
+  return {
+    ref: { table: rule.table, chain: rule.chain, index: rule.index },
+    body: ruleBody(rule),
+    text: withoutCounters(rule),
+    verdict: rule.target?.name ?? null,
+    counters: rule.counters,
+    comment: rule.comment,
+  };
+}
+
+/** Whether a rule set is iptables' (the kind our port mappings are written in). */
+export function isIptablesSet(set: { source: string }): set is IptablesRuleSet {
+  return DUMPS.has(set.source);
+}
+
+export const iptablesRules: RuleSource<IptablesRuleSet> = {
+  reads: (source) => DUMPS.has(source),
+
+  read(namespace, raw) {
+    const dump = parseIptablesSave(raw.text);
+    const ruleCount = dump.tables.reduce((n, t) => t.chains.reduce((m, c) => m + c.rules.length, n), 0);
+    const set: IptablesRuleSet = {
+      namespace,
+      family: raw.family,
+      source: raw.source as IptablesDumpName,
+      ruleCount,
+      tables: dump.tables,
+    };
+    return { set, diagnostics: dump.diagnostics };
+  },
+
+  portMappings(set) {
+    const nat = tableOf(set, 'nat');
+    return nat ? deriveMappings(nat, set.namespace, set.family) : [];
+  },
+
+  sourceNatOn(set, dev) {
+    const nat = tableOf(set, 'nat');
+    return nat ? sourceNatOn(nat, dev) : null;
+  },
+
+  walk(ctx, sets, table, hook, p) {
+    const sources = sets.flatMap((set) => {
+      const t = tableOf(set, table);
+      return t ? [{ table: t, source: set.source }] : [];
+    });
+    return walkTable(ctx, sources, hook, p);
+  },
+
+  hasTable: (set, table) => tableOf(set, table) !== undefined,
+
+  tables: (set) =>
+    set.tables.map((t) => ({
+      name: t.name,
+      chains: t.chains.length,
+      rules: t.chains.reduce((n, c) => n + c.rules.length, 0),
+    })),
+
+  chains(set, table) {
+    const t = tableOf(set, table);
+    return t ? t.chains.map((c) => iptablesRules.chain(set, table, c.name)!) : [];
+  },
+
+  chain(set, table, name) {
+    const t = tableOf(set, table);
+    const c = chainOf(t, name);
+    if (!t || !c) return undefined;
+    return {
+      name: c.name,
+      base: c.builtin,
+      policy: c.policy,
+      rules: c.rules.length,
+      counters: c.counters,
+      owner: chainOwner(c.name),
+      reachedFrom: chainGraph(t).pathsTo(c.name),
+    };
+  },
+
+  rule(set, ref) {
+    const rule = ruleAt(set, ref);
+    return rule && outline(rule);
+  },
+
+  details(set, ref, ctx) {
+    const table = tableOf(set, ref.table);
+    const rule = ruleAt(set, ref);
+    if (!table || !rule) return undefined;
+    const graph = chainGraph(table);
+    const paths = graph.pathsTo(rule.chain);
+    return {
+      ...outline(rule),
+      language: 'iptables',
+      explanation: explainRule(rule, {
+        ...ctx,
+        reachedOnlyForLocalDestination: graph.onlyForLocalDestination(rule.chain),
+      }),
+      reachedFrom: paths,
+      conditionsOnTheWay: paths[0] ? graph.inheritedConditions(paths[0]) : [],
+      chainOwner: chainOwner(rule.chain),
+    };
+  },
+
+  text(set, header) {
+    const doc = renderRuleDocument(set.tables, header);
+    return { text: doc.text, rules: doc.rules.map((r) => r && { table: r.table, chain: r.chain, index: r.index }) };
+  },
+};

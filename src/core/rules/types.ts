@@ -1,0 +1,123 @@
+// The rule-source seam: what every kind of rule set offers the rest of the program. iptables is the one kind today;
+// native nftables (Docker 29, Netavark, kube-proxy, firewalld) is the next. Port mappings, the NAT view, explanations,
+// the text document, the topology's uplinks and the trace ask a RuleSource, never a backend's own types.
+import type { ChainOwner } from '../explain/owner';
+import type { ExplainContext } from '../explain/words';
+import type { Counters, ParseDiagnostic, Table } from '../iptables/types';
+import type { Family, NamespaceId, PortMapping } from '../model';
+import type { TableVerdict, WalkContext } from '../trace/chains';
+import type { Packet } from '../trace/packet';
+
+/** The dumps iptables rule sets come from: the nf_tables backend's tools, and the legacy ones when both hold rules. */
+export type IptablesDumpName = 'iptables-save' | 'ip6tables-save' | 'iptables-legacy-save' | 'ip6tables-legacy-save';
+
+/** What every rule set has, whatever its kind. */
+export interface RuleSetHeader {
+  namespace: NamespaceId;
+  family: Family;
+  /** The dump it was read from; it also tells the kind (`iptables-save` → iptables). */
+  source: string;
+  /** Rules in all tables, counted once when the snapshot is built (views show it without walking chains). */
+  ruleCount: number;
+}
+
+export interface IptablesRuleSet extends RuleSetHeader {
+  source: IptablesDumpName;
+  tables: Table[];
+}
+
+/** One namespace's rules of one family from one dump. A union: each new kind of rule set joins it. */
+export type RuleSet = IptablesRuleSet;
+
+/** One dump as the host layer read it, before parsing. */
+export interface RawRuleDump {
+  family: Family;
+  source: string;
+  command: string;
+  text: string;
+}
+
+/** A rule's place in its set: table, chain, 0-based position. */
+export interface RuleRef {
+  table: string;
+  chain: string;
+  index: number;
+}
+
+export interface TableOutline {
+  name: string;
+  chains: number;
+  rules: number;
+}
+
+export interface ChainOutline {
+  name: string;
+  /** A chain a hook runs (iptables' built-in chains, nftables' base chains). */
+  base: boolean;
+  /** The base chain's policy; null for a regular chain. */
+  policy: string | null;
+  rules: number;
+  counters: Counters | null;
+  owner: ChainOwner;
+  /** Paths from a hook to this chain, e.g. `['PREROUTING', 'DOCKER']`. */
+  reachedFrom: string[][];
+}
+
+export interface RuleOutline {
+  ref: RuleRef;
+  /** The rule as a reader wants it in a list: no counters, no chain prefix. */
+  body: string;
+  /** The rule as the dump printed it, without counters. */
+  text: string;
+  /** The target or verdict (`DNAT`, `ACCEPT`, a chain name); null when the rule only counts. */
+  verdict: string | null;
+  counters: Counters | null;
+  comment: string | null;
+}
+
+export interface RuleDetails extends RuleOutline {
+  /** The language of `text` for a code block: `iptables`, `nft`. */
+  language: string;
+  /** The plain-language sentence (src/core/explain). */
+  explanation: string;
+  reachedFrom: string[][];
+  /** The conditions of the jumps on the first path here. */
+  conditionsOnTheWay: string[];
+  chainOwner: ChainOwner;
+}
+
+/** The rule set as a text document in its tool's own syntax, and which line holds which rule. */
+export interface RuleText {
+  text: string;
+  /** Index = 0-based line number; null for lines that are not rules. */
+  rules: (RuleRef | null)[];
+}
+
+/** Whether traffic leaving through an interface is source-NATed there (the topology's uplink label). */
+export type SourceNat = 'MASQUERADE' | 'SNAT';
+
+export interface RuleSource<S extends RuleSet = RuleSet> {
+  /** Whether this source reads the dump called `source` (`iptables-save`...). */
+  reads(source: string): boolean;
+  /** Parses one dump; what could not be parsed is reported, the rest kept. */
+  read(namespace: NamespaceId, raw: RawRuleDump): { set: S; diagnostics: ParseDiagnostic[] };
+  /** Ports the set publishes (DNAT rules reached from a hook), targets not yet resolved to namespaces. */
+  portMappings(set: S): PortMapping[];
+  /** The source NAT applied to traffic leaving through `dev`, if any. */
+  sourceNatOn(set: S, dev: string): SourceNat | null;
+  /**
+   * The trace: runs `hook` of `table` in each of `sets` (one namespace and family), rewriting `p` as NAT does.
+   * Sets without that table are skipped; accept when none decides.
+   */
+  walk(ctx: WalkContext, sets: readonly S[], table: string, hook: string, p: Packet): TableVerdict;
+  /** Whether the set holds `table` (the trace only walks tables that exist). */
+  hasTable(set: S, table: string): boolean;
+  tables(set: S): TableOutline[];
+  chains(set: S, table: string): ChainOutline[];
+  chain(set: S, table: string, chain: string): ChainOutline | undefined;
+  rule(set: S, ref: RuleRef): RuleOutline | undefined;
+  /** Everything a rule's hover shows. `ctx.addressOwner` names addresses; the rest comes from the set. */
+  details(set: S, ref: RuleRef, ctx: ExplainContext): RuleDetails | undefined;
+  /** The set in its tool's syntax, preceded by `header` as comment lines. */
+  text(set: S, header: readonly string[]): RuleText;
+}
