@@ -4,7 +4,7 @@ import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import { runnerFor } from '../host/privilege';
 import { RecordingRunner, ReplayRunner } from '../host/recording';
-import type { Runner } from '../host/runner';
+import { stopAllCommands, type Runner } from '../host/runner';
 import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
@@ -83,6 +83,19 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new CliUsageError(`unknown command: ${command}`);
   }
+}
+
+// Commands run in process groups of their own (runner.ts), so a terminal's Ctrl-C reaches only this process: pass it
+// on.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.once(signal, () => {
+    stopAllCommands();
+    process.exit(code);
+  });
 }
 
 main(process.argv.slice(2)).then(

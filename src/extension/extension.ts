@@ -28,6 +28,7 @@ import { namespacesView } from './tree/views/namespacesView';
 import { natView } from './tree/views/natView';
 import { vethsView } from './tree/views/vethsView';
 import { showWarning } from './notify';
+import { stopAllCommands } from '../host/runner';
 
 /** What activate() returns: the integration tests drive the extension through it. */
 export interface NetnsExplorerApi {
@@ -165,4 +166,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   };
 }
 
-export function deactivate(): void {}
+/** Stops every command still running, with what it started (a hung dump, a monitor). */
+export function deactivate(): void {
+  stopAllCommands();
+}

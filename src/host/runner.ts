@@ -99,6 +99,58 @@ export function classifyFailure(
   return { reason: 'failed', message: firstLine || `${tool} exited with code ${exit.exitCode}` };
 }
 
+/** How long a process group has after SIGTERM before SIGKILL. */
+export const KILL_GRACE_MS = 1000;
+
+/** Process groups of commands still running: stopped on timeout, on dispose, and when this process exits. */
+const runningGroups = new Map<number, ReturnType<typeof setTimeout> | null>();
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // Already gone, or (behind sudo) a member we may not signal: sudo passes the signal on to its command.
+  }
+}
+
+/** Tracks a command's process group (its pid, as a detached child leads its own group). */
+function trackGroup(pgid: number): { stop(): void; done(): void } {
+  runningGroups.set(pgid, null);
+  return {
+    // TERM first so tools can clean up, KILL for whatever is left after the grace period.
+    stop() {
+      if (!runningGroups.has(pgid) || runningGroups.get(pgid) !== null) return;
+      signalGroup(pgid, 'SIGTERM');
+      const kill = setTimeout(() => {
+        signalGroup(pgid, 'SIGKILL');
+        runningGroups.delete(pgid);
+      }, KILL_GRACE_MS);
+      kill.unref();
+      runningGroups.set(pgid, kill);
+    },
+    // The leader exited and its output closed. A member that outlived a stop is still killed by its timer.
+    done() {
+      if (runningGroups.get(pgid) === null) runningGroups.delete(pgid);
+    },
+  };
+}
+
+/** Kills every command still running, with everything it started (extension deactivate, process exit). */
+export function stopAllCommands(): void {
+  for (const [pgid, kill] of runningGroups) {
+    if (kill !== null) clearTimeout(kill);
+    signalGroup(pgid, 'SIGKILL');
+  }
+  runningGroups.clear();
+}
+
+/** How many commands are running now (tests check that none is left behind). */
+export function runningCommandCount(): number {
+  return runningGroups.size;
+}
+
+process.once('exit', stopAllCommands);
+
 /** Runs real commands with execa. Never a shell: every argument is one argv element. */
 export class ExecRunner implements Runner {
   private readonly prefix: string[];
@@ -115,23 +167,33 @@ export class ExecRunner implements Runner {
     const started = performance.now();
     const [file, ...args] = full;
     if (file === undefined) throw new Error('empty argv');
-    const outcome = await execa(file, args, {
+    // Its own process group, so a timeout stops what it started too: a script's `sleep`, the dump `ip netns exec`
+    // forks. Killing the direct child alone leaves those holding the output pipe, and the read never ends.
+    const child = execa(file, args, {
       input: options.input ?? '',
-      timeout: timeoutMs,
       reject: false,
       stripFinalNewline: false,
       maxBuffer: 1024 * 1024 * 1024,
       env: this.options.env,
       extendEnv: true,
-      forceKillAfterDelay: 1000,
+      detached: true,
     });
+    const group = child.pid === undefined ? null : trackGroup(child.pid);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      group?.stop();
+    }, timeoutMs);
+    const outcome = await child;
+    clearTimeout(timer);
+    group?.done();
     const stdout = typeof outcome.stdout === 'string' ? outcome.stdout : '';
     const stderr = typeof outcome.stderr === 'string' ? outcome.stderr : '';
     const spawnErrorCode = (outcome as { code?: string }).code;
     const failure = classifyFailure(argv[0] ?? file, {
       exitCode: outcome.exitCode ?? null,
       stderr,
-      timedOut: outcome.timedOut,
+      timedOut,
       spawnErrorCode: outcome.failed && outcome.exitCode === undefined ? spawnErrorCode : undefined,
       timeoutMs,
     });
@@ -172,8 +234,9 @@ export function watchLines(
     stdin: 'ignore',
     stderr: 'ignore',
     env: options.env,
-    cleanup: true,
+    detached: true,
   });
+  const group = child.pid === undefined ? null : trackGroup(child.pid);
   let partial = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -182,13 +245,14 @@ export function watchLines(
     for (const line of lines) onLine(line);
   });
   void child.then((r) => {
+    group?.done();
     if (!stopped)
       onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null);
   });
   return {
     stop: () => {
       stopped = true;
-      child.kill();
+      group?.stop();
     },
   };
 }
