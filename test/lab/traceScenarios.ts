@@ -128,6 +128,10 @@ export function traceRulesV4(): string {
     ...bridges.map((b) => `-A DOCKER-ISOLATION-STAGE-2 -o ${b} -j DROP`),
     '-A DOCKER-USER -m mark --mark 0x1 -j DROP',
     '-A DOCKER-USER -s 198.19.0.2/32 -d 10.77.0.3/32 -p tcp -m tcp --dport 80 -m comment --comment "block the outside from nxt-b" -j DROP',
+    // Docker's documented way to close a published port by the port the client used: conntrack's original tuple.
+    '-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8082 -j DROP',
+    // OpenWrt's "accept port forwards": whatever a DNAT rule let in, here to a container no DOCKER rule publishes.
+    '-A DOCKER-USER -m conntrack --ctstate DNAT --ctorigdstport 8083 -j ACCEPT',
     '-A DOCKER-USER -j RETURN',
     'COMMIT',
     '*nat',
@@ -139,6 +143,8 @@ export function traceRulesV4(): string {
     ':NXT-SVC - [0:0]',
     ':NXT-SEP-D - [0:0]',
     ':NXT-SEP-E - [0:0]',
+    // A DNAT to 127.0.0.1 for packets from the wire: a martian destination unless route_localnet allows it.
+    '-A PREROUTING -i eth0 -p tcp -m tcp --dport 8449 -j DNAT --to-destination 127.0.0.1:8080',
     '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
     '-A OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 8445 -j DNAT --to-destination 10.77.0.2:80',
     '-A OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 8446 -j DNAT --to-destination 10.78.0.2:80',
@@ -153,6 +159,8 @@ export function traceRulesV4(): string {
     `-A DOCKER -d 127.0.0.1/32 ! -i ${BR0} -p tcp -m tcp --dport 8443 -j DNAT --to-destination 10.77.0.2:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.77.0.3:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8090 -j DNAT --to-destination 10.77.0.6:80`,
+    `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8082 -j DNAT --to-destination 10.77.0.2:80`,
+    `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8083 -j DNAT --to-destination 10.78.0.2:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 9000 -j NXT-SVC`,
     '-A NXT-SVC -m comment --comment "svc backend d" -m statistic --mode random --probability 0.50000000000 -j NXT-SEP-D',
     '-A NXT-SVC -m comment --comment "svc backend e" -j NXT-SEP-E',
@@ -293,6 +301,12 @@ export async function traceLabUp(): Promise<void> {
         `${ns.gateways.map((g) => `route add default via ${g}`).join('\n')}\n`,
       );
   }
+  // The outside client reaches 127.0.0.0/8 through the host's eth0 (its own local routes for it removed), the way a
+  // neighbour on the host's network can send to 127.0.0.1 with the host's MAC (CVE-2020-8558).
+  await must(
+    ['ip', '-n', 'nxt-out', '-batch', '-'],
+    'route del local 127.0.0.1 dev lo table local\nroute del local 127.0.0.0/8 dev lo table local\nroute add 127.0.0.0/8 via 198.19.0.1\n',
+  );
   // Docker without the userland proxy sets route_localnet on its bridge; here only on nxtbr1, to show both cases.
   await must(['ip', 'netns', 'exec', HOST, 'sysctl', '-q', '-w', `net.ipv4.conf.${BR1}.route_localnet=1`]);
   await must(['ip', 'netns', 'exec', HOST, 'iptables-restore', '--noflush'], traceRulesV4());

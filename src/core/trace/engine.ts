@@ -5,7 +5,7 @@ import { endpoint, isLoopback, sameIp } from '../net/address';
 import { ruleSetsOf, ruleSourceOf } from '../rules';
 import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
-import { packetText, type NatRecord, type Packet } from './packet';
+import { packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
 import { proxyNotes } from './proxy';
 import { interfaceAddress, localInterface, namespaceAddresses, routeLookup } from './route';
 import type { ChainVisit, NamespaceExtras, PathHop, RuleLink, TraceStep, Verdict } from './types';
@@ -20,6 +20,8 @@ export interface Walk {
   visits: ChainVisit[];
   path: PathHop[];
   nat: NatRecord[];
+  /** The request's tuple as it entered each namespace: conntrack's original direction there. */
+  tuples: Map<NamespaceId, Tuple>;
   choose: (where: string, probability: number) => boolean;
   hops: number;
   /** For the reply: where it ends. Null for the first packet (which ends at a listener). */
@@ -61,12 +63,52 @@ function sysctl(w: Walk, ns: NamespaceId, key: string): string | undefined {
   return w.extras.get(ns)?.sysctls[key];
 }
 
+/**
+ * `route_localnet` as the kernel reads it: the device's value OR `all` (kube-proxy sets only `all`). Unknown when
+ * neither could be read.
+ */
+function routeLocalnet(w: Walk, ns: NamespaceId, dev: string): { on: boolean; known: boolean; text: string } {
+  const own = sysctl(w, ns, `ipv4/conf/${dev}/route_localnet`);
+  const all = sysctl(w, ns, 'ipv4/conf/all/route_localnet');
+  const on = own === '1' || all === '1';
+  const known = on || (own !== undefined && all !== undefined);
+  const text = `net.ipv4.conf.${dev}.route_localnet is ${own ?? 'unknown'}, net.ipv4.conf.all.route_localnet is ${all ?? 'unknown'}`;
+  return { on, known, text };
+}
+
+/** The packet's connection in `ns`: the request's tuple there, and the reply tuple this namespace's NAT makes. */
+function connectionIn(w: Walk, ns: NamespaceId, p: Packet): Connection {
+  const original = w.tuples.get(ns) ?? { src: p.dst, sport: p.dport, dst: p.src, dport: p.sport };
+  const dnat = w.nat.find((r) => r.namespace === ns && r.kind === 'dnat');
+  const snat = w.nat.find((r) => r.namespace === ns && r.kind === 'snat');
+  return {
+    direction: p.ctstate === 'NEW' ? 'ORIGINAL' : 'REPLY',
+    original,
+    reply: {
+      src: dnat?.to.ip ?? original.dst,
+      sport: dnat?.to.port ?? original.dport,
+      dst: snat?.to.ip ?? original.src,
+      dport: snat?.to.port ?? original.sport,
+    },
+  };
+}
+
 /** Runs the given tables of one hook in kernel priority order; null when the packet goes on. */
 function hook(w: Walk, ns: Namespace, p: Packet, name: string, tables: string[]): Verdict | null {
+  // The request's tuple when it first meets this namespace's hooks, before any NAT here: conntrack's original.
+  if (p.ctstate === 'NEW' && !w.tuples.has(ns.id))
+    w.tuples.set(ns.id, { src: p.src, sport: p.sport, dst: p.dst, dport: p.dport });
   const ctx: WalkContext = {
     namespace: ns.id,
     family: p.family,
-    env: { addresses: namespaceAddresses(ns), hook: name },
+    env: {
+      addresses: namespaceAddresses(ns),
+      hook: name,
+      // Read when a rule asks: a DNAT earlier in this hook (nat OUTPUT before filter OUTPUT) changes it.
+      get connection() {
+        return connectionIn(w, ns.id, p);
+      },
+    },
     ifaceAddress: (ifname) => interfaceAddress(ns, ifname, p.family),
     choose: w.choose,
     steps: w.steps,
@@ -200,17 +242,18 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
       route.kind === 'local' ? `after DNAT ${p.dst} is local` : `after DNAT: route ${route.text}, out of ${route.dev}`,
     );
     if (isLoopback(p.src) && p.outIface !== 'lo') {
-      const key = `ipv4/conf/${p.outIface}/route_localnet`;
-      const on = sysctl(w, ns.id, key) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
-      if (p.family === 'ipv6' || on !== '1') {
+      const localnet = routeLocalnet(w, ns.id, p.outIface ?? '');
+      if (p.family === 'ipv6' || !localnet.on) {
+        const why =
+          p.family === 'ipv4' ? ` (${localnet.text}; Docker sets it to 1 only without the userland proxy)` : '';
         note(
           w,
           ns.id,
           p,
           'route',
           'rerouting',
-          `the source ${p.src} is a loopback address and may not leave through ${p.outIface}${p.family === 'ipv4' ? ` (net.ipv4.conf.${p.outIface}.route_localnet is ${on ?? 'unknown'}; Docker sets it to 1 only without the userland proxy)` : ''}: the kernel drops the packet`,
-          on === undefined,
+          `the source ${p.src} is a loopback address and may not leave through ${p.outIface}${why}: the kernel drops the packet`,
+          p.family === 'ipv4' && !localnet.known,
         );
         return {
           kind: 'dropped',
@@ -255,6 +298,36 @@ function loopbackInput(w: Walk, ns: Namespace, p: Packet): Verdict {
   return v ?? deliver(w, ns, p);
 }
 
+/** IPv4 martians at the routing decision: a 127.0.0.0/8 source or destination arriving on a device other than lo. */
+function martianCheck(w: Walk, ns: Namespace, p: Packet, ifname: string): Verdict | null {
+  if (ifname === 'lo') return null;
+  const kind = isLoopback(p.src) ? 'source' : isLoopback(p.dst) ? 'destination' : null;
+  if (kind === null) return null;
+  const address = kind === 'source' ? p.src : p.dst;
+  const localnet = routeLocalnet(w, ns.id, ifname);
+  if (localnet.on) {
+    note(
+      w,
+      ns.id,
+      p,
+      'route',
+      'routing',
+      `the ${kind} ${address} is in 127.0.0.0/8, allowed on ${ifname} (${localnet.text})`,
+    );
+    return null;
+  }
+  note(
+    w,
+    ns.id,
+    p,
+    'route',
+    `martian ${kind}`,
+    `the ${kind} ${address} is a loopback address arriving on ${ifname}: the kernel drops it as a martian (${localnet.text})`,
+    !localnet.known,
+  );
+  return { kind: 'dropped', namespace: ns.id, reason: `martian ${kind} ${address} on ${ifname}`, rule: null };
+}
+
 /** A packet arriving on `ifname` of `ns` from the wire (a veth peer or a bridge). */
 export function receive(
   w: Walk,
@@ -268,24 +341,25 @@ export function receive(
   p.inIface = ifname;
   p.outIface = null;
   p.bridged = bridged;
-  if (isLoopback(p.src)) {
-    const on =
-      sysctl(w, ns.id, `ipv4/conf/${ifname}/route_localnet`) ?? sysctl(w, ns.id, 'ipv4/conf/all/route_localnet');
-    if (on !== '1') {
-      note(
-        w,
-        ns.id,
-        p,
-        'route',
-        'martian source',
-        `the source ${p.src} is a loopback address arriving on ${ifname}: the kernel drops it as a martian (route_localnet is ${on ?? 'unknown'} here)`,
-        on === undefined,
-      );
-      return { kind: 'dropped', namespace: ns.id, reason: `martian source ${p.src} on ${ifname}`, rule: null };
-    }
+  // IPv6 drops ::1 from or to a device other than lo before any hook (ip6_rcv_core, RFC 4291 2.5.3).
+  if (p.family === 'ipv6' && ifname !== 'lo' && (isLoopback(p.src) || isLoopback(p.dst))) {
+    const which = isLoopback(p.dst) ? `destination ${p.dst}` : `source ${p.src}`;
+    note(
+      w,
+      ns.id,
+      p,
+      'route',
+      'martian',
+      `the ${which} is the loopback address arriving on ${ifname}: the kernel drops it before any firewall hook`,
+    );
+    return { kind: 'dropped', namespace: ns.id, reason: `loopback ${which} on ${ifname}`, rule: null };
   }
   const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
   if (pre) return pre;
+  // The routing decision, after all of PREROUTING (so after a DNAT there), refuses 127.0.0.0/8 from the wire as a
+  // martian source or destination unless route_localnet allows it. CVE-2020-8558 was a host that allowed it.
+  const martian = p.family === 'ipv4' ? martianCheck(w, ns, p, ifname) : null;
+  if (martian) return martian;
   const route = routeLookup(ns, p.dst);
   if (route.kind === 'local') {
     note(
@@ -354,6 +428,19 @@ function transmit(w: Walk, ns: Namespace, p: Packet, dev: string, nexthop: strin
   const hop = w.path[w.path.length - 1];
   if (hop) hop.outIface = dev;
   if (w.replyTarget?.kind === 'outside' && w.replyTarget.namespace === ns.id) {
+    if (w.replyTarget.iface === dev && isLoopback(p.src)) {
+      // conntrack undid a DNAT of a request sent to 127.0.0.0/8 (or ::1): the reply carries a loopback source on
+      // the wire, and the client's kernel drops it as a martian. The request itself did reach its target.
+      note(
+        w,
+        ns.id,
+        p,
+        'hop',
+        'leaves',
+        `out of ${dev} with the loopback source ${p.src}: the client's kernel drops it as a martian (unless its own route_localnet allows it), so the connection never completes; the request itself was delivered (the CVE-2020-8558 shape)`,
+      );
+      return { kind: 'dropped', namespace: ns.id, reason: `the reply leaves ${dev} from ${p.src}`, rule: null };
+    }
     const ok = w.replyTarget.iface === dev;
     note(
       w,

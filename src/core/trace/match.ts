@@ -2,13 +2,15 @@
 import { builtinOptions } from '../iptables/builtinOptions';
 import { matchModule, type OptionResult } from '../iptables/module';
 import type { MatchGroup, Rule, RuleOption } from '../iptables/types';
-import type { Packet } from './packet';
+import type { Connection, Packet } from './packet';
 
 /** What the namespace knows that matches need. */
 export interface MatchEnv {
   /** Every address of the namespace (CIDR form), loopback included. */
   addresses: string[];
   hook: string;
+  /** The packet's connection in this namespace (conntrack matches); derived from the packet when absent. */
+  connection?: Connection;
 }
 
 export interface MatchOutcome {

@@ -32,3 +32,29 @@ export interface NatRecord {
   from: { ip: string; port: number };
   to: { ip: string; port: number };
 }
+
+/** One direction of a connection as conntrack keeps it. */
+export interface Tuple {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+/** The packet's connection in the namespace whose rules are being walked: conntrack's two tuples and direction. */
+export interface Connection {
+  direction: 'ORIGINAL' | 'REPLY';
+  /** The request as it entered this namespace. */
+  original: Tuple;
+  /** What a reply looks like on arrival: the original swapped, with this namespace's NAT applied. */
+  reply: Tuple;
+}
+
+/** The connection of a packet whose namespace did no NAT, when nothing else is known. */
+export function connectionOfPacket(p: Packet): Connection {
+  const seen = { src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
+  const swapped = { src: p.dst, sport: p.dport, dst: p.src, dport: p.sport };
+  return p.ctstate === 'NEW'
+    ? { direction: 'ORIGINAL', original: seen, reply: swapped }
+    : { direction: 'REPLY', original: swapped, reply: seen };
+}

@@ -81,7 +81,18 @@ function firstPacket(snapshot: Snapshot, r: TraceRequest): { packet: Packet; not
 }
 
 function newWalk(snapshot: Snapshot, extras: ReadonlyMap<NamespaceId, NamespaceExtras>, choose: Walk['choose']): Walk {
-  return { snapshot, extras, steps: [], visits: [], path: [], nat: [], choose, hops: 0, replyTarget: null };
+  return {
+    snapshot,
+    extras,
+    steps: [],
+    visits: [],
+    path: [],
+    nat: [],
+    tuples: new Map(),
+    choose,
+    hops: 0,
+    replyTarget: null,
+  };
 }
 
 function runOnce(
@@ -113,6 +124,7 @@ function runOnce(
     // The first packet's final addresses, swapped: conntrack undoes the NAT on the way back.
     const rw = newWalk(snapshot, extras, (_where, p) => p >= 0.5);
     rw.nat = w.nat;
+    rw.tuples = w.tuples;
     rw.replyTarget =
       r.source.kind === 'outside'
         ? { kind: 'outside', namespace: r.source.namespace, iface: r.source.iface }
