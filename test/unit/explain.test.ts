@@ -442,8 +442,8 @@ describe('explainRule on hand-written rules', () => {
       'Traffic entering the bridge from any port starting with veth, leaving the bridge through any port except eth0, is accepted.',
     );
     assert.equal(
-      explainLine('-A INPUT -m conntrack --ctstate NEW --ctdir ORIGINAL -j ACCEPT'),
-      'Traffic in connection state NEW is accepted. It also requires conntrack --ctdir (not interpreted).',
+      explainLine('-A INPUT -m conntrack --ctstate NEW --ctexpire 10:20 -j ACCEPT'),
+      'Traffic in connection state NEW is accepted. It also requires conntrack --ctexpire (not interpreted).',
     );
   });
 
