@@ -80,6 +80,8 @@ export interface Route {
   prefsrc: string | null;
   metric: number | null;
   type: string | null;
+  /** The routing table, when not `main` (policy routing: `ip rule` chooses the tables a lookup uses). */
+  table?: string;
 }
 
 export interface Namespace {

@@ -181,6 +181,13 @@ const SCENARIOS: Scenario[] = [
     to: '198.19.0.1:8083',
   },
   {
+    title: "policy routing: the container's reply is routed by table 107 (ip rule from 10.77.0.7), a blackhole",
+    client: 'nxt-out',
+    in: 'nxt-host',
+    from: OUT,
+    to: '198.19.0.1:8084',
+  },
+  {
     title: 'container to container on one bridge (br_netfilter)',
     client: 'nxt-a',
     in: 'nxt-host',

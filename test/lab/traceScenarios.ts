@@ -47,6 +47,7 @@ export const TRACE_NAMESPACES: NsSpec[] = [
       ['nxtv-e', [], BR0],
       ['nxtv-f', [], BR0],
       ['nxtv-c', [], BR1],
+      ['nxtv-g', [], BR0],
     ],
   },
   {
@@ -62,6 +63,7 @@ export const TRACE_NAMESPACES: NsSpec[] = [
   container('nxt-d', ['10.77.0.4/24'], ['10.77.0.1']),
   container('nxt-e', ['10.77.0.5/24'], ['10.77.0.1']),
   container('nxt-f', ['10.77.0.6/24'], ['10.77.0.1'], []),
+  container('nxt-g', ['10.77.0.7/24'], ['10.77.0.1']),
 ];
 
 /** host-side veth name → container namespace. */
@@ -73,9 +75,10 @@ const VETHS: [string, string][] = [
   ['nxtv-d', 'nxt-d'],
   ['nxtv-e', 'nxt-e'],
   ['nxtv-f', 'nxt-f'],
+  ['nxtv-g', 'nxt-g'],
 ];
 
-const PUBLISHED = ['10.77.0.2', '10.77.0.3', '10.77.0.4', '10.77.0.5', '10.77.0.6'];
+const PUBLISHED = ['10.77.0.2', '10.77.0.3', '10.77.0.4', '10.77.0.5', '10.77.0.6', '10.77.0.7'];
 const ACCEPTS: [string, string, number][] = [
   ['10.77.0.2', 'tcp', 80],
   ['10.77.0.2', 'udp', 53],
@@ -83,6 +86,7 @@ const ACCEPTS: [string, string, number][] = [
   ['10.77.0.4', 'tcp', 80],
   ['10.77.0.5', 'tcp', 80],
   ['10.77.0.6', 'tcp', 80],
+  ['10.77.0.7', 'tcp', 80],
 ];
 
 /**
@@ -160,6 +164,7 @@ export function traceRulesV4(): string {
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.77.0.3:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8090 -j DNAT --to-destination 10.77.0.6:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8082 -j DNAT --to-destination 10.77.0.2:80`,
+    `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8084 -j DNAT --to-destination 10.77.0.7:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8083 -j DNAT --to-destination 10.78.0.2:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 9000 -j NXT-SVC`,
     '-A NXT-SVC -m comment --comment "svc backend d" -m statistic --mode random --probability 0.50000000000 -j NXT-SEP-D',
@@ -306,6 +311,12 @@ export async function traceLabUp(): Promise<void> {
   await must(
     ['ip', '-n', 'nxt-out', '-batch', '-'],
     'route del local 127.0.0.1 dev lo table local\nroute del local 127.0.0.0/8 dev lo table local\nroute add 127.0.0.0/8 via 198.19.0.1\n',
+  );
+  // Policy routing: what nxt-g sends into the host is routed by table 107, whose blackhole swallows the outside's
+  // network; the main table alone would send it out of eth0.
+  await must(
+    ['ip', '-n', HOST, '-batch', '-'],
+    'rule add from 10.77.0.7 iif nxtbr0 lookup 107 pref 1000\nroute add blackhole 198.19.0.0/24 table 107\n',
   );
   // Docker without the userland proxy sets route_localnet on its bridge; here only on nxtbr1, to show both cases.
   await must(['ip', 'netns', 'exec', HOST, 'sysctl', '-q', '-w', `net.ipv4.conf.${BR1}.route_localnet=1`]);

@@ -176,6 +176,7 @@ export function buildRoutes(batch: IpBatch): Route[] {
       prefsrc: str(r.prefsrc),
       metric: num(r.metric),
       type,
+      ...(table !== null && table !== 'main' ? { table } : {}),
     });
   }
   return out;
@@ -191,4 +192,116 @@ export function buildNsidNames(batch: IpBatch): Map<number, string> {
     if (nsid !== null && name !== null) out.set(nsid, name);
   }
   return out;
+}
+
+/** One `ip rule`: selectors, then an action (look up a table, or blackhole/unreachable/prohibit, or goto). */
+export interface PolicyRule {
+  family: 'ipv4' | 'ipv6';
+  priority: number;
+  /** `not`: the selectors are negated together. */
+  not: boolean;
+  /** CIDR, or null for `all`. */
+  from: string | null;
+  to: string | null;
+  iif: string | null;
+  oif: string | null;
+  fwmark: { value: number; mask: number } | null;
+  ipproto: string | null;
+  sport: string | null;
+  dport: string | null;
+  /** Selectors the trace cannot evaluate (uidrange, l3mdev, tun_id...), named. */
+  unknown: string[];
+  action: 'lookup' | 'blackhole' | 'unreachable' | 'prohibit' | 'goto' | 'nop';
+  table: string | null;
+  goto: number | null;
+  /** Ignore a lookup result whose prefix is this long or shorter (wg-quick's `suppress_prefixlength 0`). */
+  suppressPrefixLength: number | null;
+}
+
+/** How `ip rule` spells the selectors the trace cannot evaluate. */
+const UNKNOWN_NAMES: Record<string, string> = { uid_start: 'uidrange', uid_end: 'uidrange', l3mdev: 'l3mdev' };
+
+const KNOWN_RULE_KEYS = new Set([
+  'sport_start',
+  'sport_end',
+  'dport_start',
+  'dport_end',
+  'priority',
+  'not',
+  'src',
+  'srclen',
+  'dst',
+  'dstlen',
+  'iif',
+  'oif',
+  'fwmark',
+  'fwmask',
+  'ipproto',
+  'action',
+  'table',
+  'goto',
+  'suppress_prefixlen',
+  'flags',
+  'protocol',
+  'tos',
+]);
+
+function prefix(address: string | null, length: number | null): string | null {
+  if (address === null || address === 'all') return null;
+  return length === null ? address : `${address}/${length}`;
+}
+
+/** `ip -j rule show` output (one family). Unreadable entries are skipped. */
+export function parsePolicyRules(text: string, family: 'ipv4' | 'ipv6'): PolicyRule[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(json)) return [];
+  const out: PolicyRule[] = [];
+  for (const r of json) {
+    if (!isObject(r)) continue;
+    const priority = num(r.priority);
+    if (priority === null) continue;
+    const action = str(r.action);
+    const gotoTarget = num(r.goto);
+    const mark = str(r.fwmark);
+    // iproute2 prints port ranges as `dport_start`/`dport_end` (equal for one port).
+    const port = (start: unknown, end: unknown) => {
+      const a = num(start);
+      return a === null ? null : `${a}-${num(end) ?? a}`;
+    };
+    out.push({
+      family,
+      priority,
+      not: Object.hasOwn(r, 'not'),
+      from: prefix(str(r.src), num(r.srclen)),
+      to: prefix(str(r.dst), num(r.dstlen)),
+      iif: str(r.iif),
+      oif: str(r.oif),
+      fwmark: mark === null ? null : { value: Number(mark), mask: Number(str(r.fwmask) ?? '0xffffffff') },
+      ipproto: str(r.ipproto),
+      sport: port(r.sport_start, r.sport_end),
+      dport: port(r.dport_start, r.dport_end),
+      unknown: [
+        ...new Set(
+          Object.keys(r)
+            .filter((k) => !KNOWN_RULE_KEYS.has(k))
+            .map((k) => (Object.hasOwn(UNKNOWN_NAMES, k) ? UNKNOWN_NAMES[k]! : k)),
+        ),
+      ],
+      action:
+        gotoTarget !== null
+          ? 'goto'
+          : action === 'blackhole' || action === 'unreachable' || action === 'prohibit' || action === 'nop'
+            ? action
+            : 'lookup',
+      table: str(r.table),
+      goto: gotoTarget,
+      suppressPrefixLength: num(r.suppress_prefixlen),
+    });
+  }
+  return out.sort((a, b) => a.priority - b.priority);
 }

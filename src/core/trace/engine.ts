@@ -7,7 +7,7 @@ import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
 import { packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
 import { proxyNotes } from './proxy';
-import { interfaceAddress, localInterface, namespaceAddresses, routeLookup } from './route';
+import { interfaceAddress, localInterface, namespaceAddresses, routeLookup, type RouteChoice } from './route';
 import type { ChainVisit, NamespaceExtras, PathHop, RuleLink, TraceStep, Verdict } from './types';
 
 const MAX_HOPS = 16;
@@ -195,11 +195,29 @@ function nsOf(w: Walk, id: NamespaceId): Namespace {
   return ns;
 }
 
+/**
+ * The routing decision for `p` in `ns` by the namespace's `ip rule` list (read with the trace's extras). A locally
+ * generated packet looks up from `lo`, and once it has a source the kernel looks up again with it (ip_route_connect).
+ */
+function lookup(w: Walk, ns: Namespace, p: Packet, iif: string): RouteChoice {
+  const rules = w.extras.get(ns.id)?.rules ?? null;
+  const flow = { iif, mark: p.mark, protocol: p.protocol, sport: p.sport, dport: p.dport, rules };
+  let route = routeLookup(ns, p.dst, { ...flow, src: p.src });
+  if (iif === 'lo' && p.src === '' && route.kind !== 'none' && rules?.some((r) => r.from !== null)) {
+    const src =
+      (route.kind === 'via' ? route.prefsrc : null) ??
+      (route.kind === 'local' ? p.dst : interfaceAddress(ns, route.dev, p.family));
+    if (src) route = routeLookup(ns, p.dst, { ...flow, src });
+  }
+  if (route.uncertain !== undefined) note(w, ns.id, p, 'route', 'policy routing', route.uncertain, true);
+  return route;
+}
+
 /** A packet sent by a process in `ns`. */
 export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
   const ns = nsOf(w, nsId);
   w.path.push({ namespace: ns.id, inIface: null, outIface: null });
-  let route = routeLookup(ns, p.dst);
+  let route = lookup(w, ns, p, 'lo');
   if (route.kind === 'none') {
     note(w, ns.id, p, 'route', 'routing', `${route.reason}: the sender gets "network unreachable" at once`);
     return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
@@ -227,7 +245,7 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
   if (v) return v;
   if (`${p.dst}:${p.dport}` !== dstBefore) {
     // DNAT in OUTPUT: the kernel routes the packet again.
-    route = routeLookup(ns, p.dst);
+    route = lookup(w, ns, p, 'lo');
     if (route.kind === 'none') {
       note(w, ns.id, p, 'route', 'rerouting', `after DNAT: ${route.reason}`);
       return { kind: 'unreachable', namespace: ns.id, reason: route.reason, rule: null };
@@ -360,7 +378,7 @@ export function receive(
   // martian source or destination unless route_localnet allows it. CVE-2020-8558 was a host that allowed it.
   const martian = p.family === 'ipv4' ? martianCheck(w, ns, p, ifname) : null;
   if (martian) return martian;
-  const route = routeLookup(ns, p.dst);
+  const route = lookup(w, ns, p, ifname);
   if (route.kind === 'local') {
     note(
       w,

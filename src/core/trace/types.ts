@@ -1,4 +1,5 @@
 // The trace's data: what to trace (request), what the host adds (listeners, sysctls), and the path it found.
+import type { PolicyRule } from '../ip/parse';
 import type { Listener } from '../listeners';
 import type { Family, NamespaceId } from '../model';
 
@@ -25,6 +26,8 @@ export interface NamespaceExtras {
   listeners: Listener[] | null;
   /** `/proc/sys/net/...` paths relative to /proc/sys/net, e.g. `ipv4/ip_forward`, `ipv4/conf/nxtbr0/route_localnet`. */
   sysctls: Record<string, string>;
+  /** `ip rule` of both families; null (or absent) when not read: the default rules are assumed. */
+  rules?: PolicyRule[] | null;
   errors: string[];
 }
 

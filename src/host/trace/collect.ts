@@ -1,5 +1,6 @@
-// Collects what a trace needs beyond the snapshot, per namespace: listening sockets (ss) and the sysctls that steer
-// routing.
+// Collects what a trace needs beyond the snapshot, per namespace: listening sockets (ss), the sysctls that steer
+// routing, and the policy routing rules (`ip rule`, both families).
+import { parsePolicyRules } from '../../core/ip/parse';
 import { parseSs } from '../../core/listeners';
 import type { Namespace, NamespaceId, Snapshot } from '../../core/model';
 import type { NamespaceExtras } from '../../core/trace/types';
@@ -33,17 +34,24 @@ export function parseSysctls(text: string): Record<string, string> {
 
 export async function collectNamespaceExtras(runner: Runner, ns: Namespace): Promise<NamespaceExtras> {
   const errors: string[] = [];
-  const [ss, sys] = await Promise.all([
+  const [ss, sys, rules4, rules6] = await Promise.all([
     runner.run(listenersArgv(ns)),
     // -s: the bridge files exist only with br_netfilter loaded; grep still prints the rest (exit 2).
     runner.run([...enterArgv(ns), 'grep', '-sH', '.', ...sysctlFiles(ns).map((f) => `/proc/sys/net/${f}`)]),
+    runner.run([...enterArgv(ns), 'ip', '-j', 'rule', 'show']),
+    runner.run([...enterArgv(ns), 'ip', '-j', '-6', 'rule', 'show']),
   ]);
+  for (const r of [rules4, rules6]) if (r.failure) errors.push(`${formatArgv(r.argv)}: ${r.failure.message}`);
+  const rules =
+    rules4.failure || rules6.failure
+      ? null
+      : [...parsePolicyRules(rules4.stdout, 'ipv4'), ...parsePolicyRules(rules6.stdout, 'ipv6')];
   if (ss.failure) errors.push(`${formatArgv(ss.argv)}: ${ss.failure.message}`);
   if (sys.failure && sys.stdout.trim() === '') errors.push(`${formatArgv(sys.argv)}: ${sys.failure.message}`);
   const parsed = ss.failure ? null : parseSs(ss.stdout);
   for (const d of parsed?.diagnostics ?? [])
     errors.push(`${formatArgv(ss.argv)}: line ${d.line} not read: ${d.message}`);
-  return { listeners: parsed?.listeners ?? null, sysctls: parseSysctls(sys.stdout), errors };
+  return { listeners: parsed?.listeners ?? null, sysctls: parseSysctls(sys.stdout), rules, errors };
 }
 
 /** Extras for the namespaces a trace may pass; all of them unless `only` narrows it. */
