@@ -7,6 +7,7 @@ import { hostOf } from '../core/net/address';
 import { resolveNamespace } from '../core/namespaceRef';
 import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
+import { reachability } from '../core/mapping/rules';
 import type { MappingSelector } from '../core/mapping/types';
 import {
   checkAddress,
@@ -124,6 +125,7 @@ function printResult(result: MappingResult, verb: string, dryRun: boolean): void
   process.stdout.write(
     `${verb === 'add' ? 'added' : 'removed'} ${result.plan.title} (${result.plan.ops.length} rule edits in ${result.durationMs} ms):\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
   );
+  if (verb === 'add' && result.plan.spec) process.stdout.write(`answers on ${reachability(result.plan.spec)}\n`);
   if (result.plan.needsRouteLocalnet) {
     process.stdout.write(
       'note: a mapping on 127.0.0.1 reaches the container only if the interface towards it has route_localnet=1,\n  e.g. sysctl -w net.ipv4.conf.<bridge>.route_localnet=1 in that namespace\n',

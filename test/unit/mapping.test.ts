@@ -141,7 +141,7 @@ describe('port mapping plans', () => {
       `nat: -I OUTPUT 1 -m addrtype --dst-type LOCAL -m comment --comment ${h} -j NETNS-EXPLORER-DNAT`,
       `nat: -I POSTROUTING 1 -m comment --comment ${h} -j NETNS-EXPLORER-POSTROUTING`,
       'filter: -N NETNS-EXPLORER-FWD',
-      `filter: -A NETNS-EXPLORER-FWD -d 172.31.240.2/32 -p tcp -m tcp --dport 80 -m comment --comment ${c} -j ACCEPT`,
+      `filter: -A NETNS-EXPLORER-FWD -d 172.31.240.2/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT --ctorigdstport 18080 -m comment --comment ${c} -j ACCEPT`,
       `filter: -A NETNS-EXPLORER-FWD -s 172.31.240.2/32 -p tcp -m tcp --sport 80 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment ${c} -j ACCEPT`,
       `filter: -I DOCKER-USER 1 -m comment --comment ${h} -j NETNS-EXPLORER-FWD`,
     ]);
@@ -167,6 +167,50 @@ describe('port mapping plans', () => {
     assert.match(text, /-A NETNS-EXPLORER-DNAT -d 127\.0\.0\.1\/32 -p tcp/);
     assert.match(text, /-A NETNS-EXPLORER-POSTROUTING -s 127\.0\.0\.0\/8 -d 172\.31\.240\.2\/32 .* -j MASQUERADE/);
     assert.equal(plan.needsRouteLocalnet, true);
+  });
+
+  it('a 127.0.0.1 mapping drops packets to 127.0.0.0/8 on its port from anything but lo, in raw (CVE-2020-8558)', () => {
+    const plan = added(docker28(), { ...web, hostIp: '127.0.0.1' });
+    const text = describePlan(plan).join('\n');
+    assert.match(text, /raw: -N NETNS-EXPLORER-RAW/);
+    assert.match(text, /raw: -A NETNS-EXPLORER-RAW -d 127\.0\.0\.0\/8 ! -i lo -p tcp -m tcp --dport 18080 .* -j DROP/);
+    assert.match(text, /raw: -I PREROUTING 1 -m comment --comment "netns-explorer: hook" -j NETNS-EXPLORER-RAW/);
+    const after = applied(docker28(), plan);
+    assert.equal(
+      after.tables.find((t) => t.name === 'raw')?.chains.find((c) => c.name === 'PREROUTING')?.rules[0]?.target?.name,
+      'NETNS-EXPLORER-RAW',
+    );
+    // A mapping on every address needs no raw chain.
+    assert.doesNotMatch(describePlan(added(docker28(), web)).join('\n'), /raw:/);
+  });
+
+  it('removing the 127.0.0.1 mapping takes the raw chain and its hook, while other mappings stay', () => {
+    const both = applied(
+      applied(docker28(), added(docker28(), web)),
+      added(applied(docker28(), added(docker28(), web)), { ...web, hostPort: 18081, hostIp: '127.0.0.1' }),
+    );
+    const removal = planRemoveOwn(both, { ...web, hostPort: 18081, hostIp: '127.0.0.1' });
+    assert.ok(removal);
+    const text = describePlan(removal).join('\n');
+    assert.match(text, /raw: -D PREROUTING -m comment --comment "netns-explorer: hook" -j NETNS-EXPLORER-RAW/);
+    assert.match(text, /raw: -X NETNS-EXPLORER-RAW/);
+    assert.doesNotMatch(text, /-X NETNS-EXPLORER-DNAT|-X NETNS-EXPLORER-FWD/);
+    const after = applied(both, removal);
+    const before = docker28();
+    assert.deepEqual(
+      after.tables.find((t) => t.name === 'raw')?.chains.map((c) => [c.name, c.rules.map((r) => r.text)]),
+      before.tables
+        .find((t) => t.name === 'raw')
+        ?.chains.map((c) => [c.name, c.rules.map((r) => r.text.replace(/^\[\d+:\d+\] /, ''))]),
+    );
+  });
+
+  it('the forward ACCEPT takes only what this mapping DNATed: its original port, not any packet to the target', () => {
+    const text = describePlan(added(docker28(), web)).join('\n');
+    assert.match(
+      text,
+      /-A NETNS-EXPLORER-FWD -d 172\.31\.240\.2\/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT --ctorigdstport 18080 /,
+    );
   });
 
   it('IPv6: brackets in the DNAT target, ::1 excluded, /128 prefixes', () => {

@@ -55,7 +55,7 @@ export function planCleanup(dump: IptablesDump, family: Family, selection: Clean
   }
 
   const ops: RuleOp[] = [];
-  for (const tableName of ['filter', 'nat'] as const) {
+  for (const tableName of ['filter', 'nat', 'raw'] as const) {
     const rules = dump.tables.find((t) => t.name === tableName)?.chains.flatMap((c) => c.rules) ?? [];
     // Hooks first, so no jump ever points at a chain being emptied; then the rules in our chains; then the chains.
     ops.push(...rules.filter((r) => doomed.has(r) && isOwnHook(r, tableName)).map(deleteOp));

@@ -5,7 +5,7 @@ import type { Chain, Rule, Table } from '../iptables/types';
 import type { Family, NamespaceId, Snapshot } from '../model';
 import { ruleSpec } from './chainEdits';
 import { HOOK_COMMENT, OWN_CHAINS, mappingComment, mappingRules, mappingTitle, specFromComment } from './rules';
-import type { MappingSpec, RuleTable } from './types';
+import { RULE_TABLES, type MappingSpec, type RuleTable } from './types';
 import { isIptablesSet } from '../rules/iptables';
 
 /**
@@ -52,7 +52,7 @@ export interface NamespaceLeftovers extends Leftovers {
   family: Family;
 }
 
-const OWN_NAMES: Record<RuleTable, Set<string>> = { nat: new Set(), filter: new Set() };
+const OWN_NAMES: Record<RuleTable, Set<string>> = { raw: new Set(), nat: new Set(), filter: new Set() };
 for (const own of Object.values(OWN_CHAINS)) OWN_NAMES[own.table].add(own.chain);
 
 /**
@@ -168,7 +168,7 @@ export function findLeftoversIn(tables: readonly Table[], family: Family): Lefto
         });
     }
   }
-  for (const tableName of ['nat', 'filter'] as const) {
+  for (const tableName of RULE_TABLES) {
     const t = table(tableName);
     for (const rule of t?.chains.flatMap((c) => c.rules) ?? []) {
       const target = rule.target?.name ?? '';

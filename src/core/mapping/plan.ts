@@ -27,6 +27,7 @@ import type {
   RuleTable,
 } from './types';
 import { isLoopback } from '../net/address';
+import { RULE_TABLES } from './types';
 import { anyAddress } from './validate';
 
 export type Planned = { ok: true; plan: MappingPlan } | { ok: false; conflicts: MappingConflict[]; error: string };
@@ -74,6 +75,9 @@ function hookPresent(dump: IptablesDump, tableName: RuleTable, target: string): 
 }
 
 /** Adds `spec` to the namespace whose dump (and listeners) are given; refuses conflicts, naming the other side. */
+/** Removals go filter first, raw last: the reverse of the order a mapping is added in. */
+const REMOVAL_ORDER: readonly RuleTable[] = ['filter', 'nat', 'raw'];
+
 export function planAdd(dump: IptablesDump, spec: MappingSpec, listeners: readonly Listener[]): Planned {
   const conflicts = [...dnatConflicts(table(dump, 'nat'), spec), ...listenerConflicts(listeners, spec)];
   if (conflicts.length) return { ok: false, conflicts, error: conflicts.map((c) => c.message).join('; ') };
@@ -92,16 +96,18 @@ export function planAdd(dump: IptablesDump, spec: MappingSpec, listeners: readon
   }
   const ops: RuleOp[] = [];
   const rules = mappingRules(spec);
-  // Per table: chains first, then their rules, then the hooks, so no hook ever jumps to a missing chain.
-  for (const tableName of ['nat', 'filter'] as const) {
+  // Per table: chains first, then their rules, then the hooks, so no hook ever jumps to a missing chain. Only the
+  // chains this mapping writes to are made and hooked (the raw chain only for a mapping bound to 127.0.0.1).
+  const used = (chain: string) => rules.some((r) => r.chain === chain);
+  for (const tableName of RULE_TABLES) {
     for (const own of Object.values(OWN_CHAINS)) {
-      if (own.table === tableName && !chainExists(dump, own.table, own.chain))
+      if (own.table === tableName && used(own.chain) && !chainExists(dump, own.table, own.chain))
         ops.push({ op: 'newChain', table: own.table, chain: own.chain });
     }
     for (const r of rules)
       if (r.table === tableName) ops.push({ op: 'append', table: r.table, chain: r.chain, rule: r.rule });
     for (const hook of hookRules(filterHookChain(dump))) {
-      if (hook.table === tableName && !hookPresent(dump, hook.table, hook.target))
+      if (hook.table === tableName && used(hook.target) && !hookPresent(dump, hook.table, hook.target))
         ops.push({ op: 'insert', table: hook.table, chain: hook.chain, position: 1, rule: hook.rule });
     }
   }
@@ -129,15 +135,25 @@ export function deleteOp(rule: Rule): RuleOp {
 export function planRemoveOwn(dump: IptablesDump, spec: MappingSpec): MappingPlan | null {
   const comment = mappingComment(spec);
   const ops: RuleOp[] = [];
-  for (const tableName of ['filter', 'nat'] as const) {
+  for (const tableName of REMOVAL_ORDER) {
     for (const rule of ownChainRules(dump, tableName)) if (rule.comment === comment) ops.push(deleteOp(rule));
   }
   if (ops.length === 0) return null;
   const remaining = ownMappings(dump, spec.family).filter((s) => mappingTitle(s) !== mappingTitle(spec));
+  if (remaining.length > 0) {
+    // Other mappings stay, but a chain only this one used (the raw chain of a 127.0.0.1 mapping) goes with its hook.
+    for (const own of Object.values(OWN_CHAINS)) {
+      const chain = table(dump, own.table)?.chains.find((c) => c.name === own.chain);
+      if (!chain || chain.rules.length === 0 || !chain.rules.every((r) => r.comment === comment)) continue;
+      const hooks = allRules(dump, own.table).filter((r) => isOwnHook(r, own.table) && r.target?.name === own.chain);
+      ops.unshift(...hooks.map(deleteOp));
+      ops.push({ op: 'deleteChain', table: own.table, chain: own.chain });
+    }
+  }
   if (remaining.length === 0) {
     const hooks: RuleOp[] = [];
     const drops: RuleOp[] = [];
-    for (const tableName of ['filter', 'nat'] as const) {
+    for (const tableName of REMOVAL_ORDER) {
       // Our hook comment on a jump to a chain not ours (NETNS-EXPLORERX) is someone else's rule: it stays.
       for (const rule of allRules(dump, tableName)) if (isOwnHook(rule, tableName)) hooks.push(deleteOp(rule));
     }

@@ -8,6 +8,7 @@ import { anyAddress } from './validate';
 
 /** Our chains. Only these are created and deleted; other chains get at most one hook rule each. */
 export const OWN_CHAINS = {
+  raw: { table: 'raw', chain: 'NETNS-EXPLORER-RAW' },
   dnat: { table: 'nat', chain: 'NETNS-EXPLORER-DNAT' },
   postrouting: { table: 'nat', chain: 'NETNS-EXPLORER-POSTROUTING' },
   forward: { table: 'filter', chain: 'NETNS-EXPLORER-FWD' },
@@ -80,8 +81,12 @@ export interface PlacedRule {
  *   Bound to 127.0.0.1 it matches exactly that, through the OUTPUT hook.
  * - nat MASQUERADE: hairpin (the container reaching its own published port), and for a loopback-bound
  *   mapping the loopback source, which the container could not answer.
- * - filter ACCEPT: the forwarded traffic to the target and its replies, ahead of a DROP policy or Docker 28's
- *   per-bridge DROP.
+ * - raw DROP, for a mapping bound to 127.0.0.1: packets to 127.0.0.0/8 on its port that did not arrive on lo. The
+ *   PREROUTING hook would otherwise DNAT a neighbour's packet sent to 127.0.0.1 with this host's MAC before the
+ *   martian check sees it, and forward it to the container (Kubernetes' CVE-2020-8558).
+ * - filter ACCEPT: the forwarded traffic this mapping DNATed (conntrack's original port is the host port) and its
+ *   replies, ahead of a DROP policy or Docker 28's per-bridge DROP. Traffic sent to the target address directly is
+ *   not accepted: it would bypass network isolation on Docker 27 and plain bridges.
  */
 export function mappingRules(spec: MappingSpec): PlacedRule[] {
   const { family, protocol } = spec;
@@ -91,7 +96,15 @@ export function mappingRules(spec: MappingSpec): PlacedRule[] {
   const destination = `${hostText(spec.targetIp, family)}:${spec.targetPort}`;
   const bound =
     spec.hostIp === null ? `! -d ${family === 'ipv4' ? '127.0.0.0/8' : '::1/128'} ` : `-d ${spec.hostIp}${host} `;
-  const rules: PlacedRule[] = [
+  const loopback = spec.hostIp !== null && isLoopback(spec.hostIp);
+  const rules: PlacedRule[] = [];
+  if (loopback) {
+    rules.push({
+      ...OWN_CHAINS.raw,
+      rule: `-d 127.0.0.0/8 ! -i lo ${portMatch(protocol, '--dport', spec.hostPort)} ${tag} -j DROP`,
+    });
+  }
+  rules.push(
     {
       ...OWN_CHAINS.dnat,
       rule: `${bound}${portMatch(protocol, '--dport', spec.hostPort)} ${tag} -j DNAT --to-destination ${destination}`,
@@ -100,15 +113,18 @@ export function mappingRules(spec: MappingSpec): PlacedRule[] {
       ...OWN_CHAINS.postrouting,
       rule: `-s ${target} -d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j MASQUERADE`,
     },
-  ];
-  if (spec.hostIp !== null && isLoopback(spec.hostIp)) {
+  );
+  if (loopback) {
     rules.push({
       ...OWN_CHAINS.postrouting,
       rule: `-s 127.0.0.0/8 -d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j MASQUERADE`,
     });
   }
   rules.push(
-    { ...OWN_CHAINS.forward, rule: `-d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} ${tag} -j ACCEPT` },
+    {
+      ...OWN_CHAINS.forward,
+      rule: `-d ${target} ${portMatch(protocol, '--dport', spec.targetPort)} -m conntrack --ctstate DNAT --ctorigdstport ${spec.hostPort} ${tag} -j ACCEPT`,
+    },
     {
       ...OWN_CHAINS.forward,
       rule: `-s ${target} ${portMatch(protocol, '--sport', spec.targetPort)} -m conntrack --ctstate RELATED,ESTABLISHED ${tag} -j ACCEPT`,
@@ -130,6 +146,12 @@ export interface HookRule {
 export function hookRules(filterHookChain: string): HookRule[] {
   const tag = commentMatch(HOOK_COMMENT);
   return [
+    {
+      table: 'raw',
+      chain: 'PREROUTING',
+      rule: `${tag} -j ${OWN_CHAINS.raw.chain}`,
+      target: OWN_CHAINS.raw.chain,
+    },
     {
       table: 'nat',
       chain: 'PREROUTING',
@@ -155,4 +177,16 @@ export function hookRules(filterHookChain: string): HookRule[] {
       target: OWN_CHAINS.forward.chain,
     },
   ];
+}
+
+/**
+ * Where a mapping answers, as its messages say it: on every address except loopback (its DNAT rule leaves
+ * 127.0.0.0/8 alone, as Docker's does; Docker answers 127.0.0.1 through its userland proxy, this mapping does not),
+ * on one address, or on 127.0.0.1 for this namespace only.
+ */
+export function reachability(spec: MappingSpec): string {
+  if (spec.hostIp === null)
+    return spec.family === 'ipv4' ? 'every address except 127.0.0.1' : 'every IPv6 address except ::1';
+  if (isLoopback(spec.hostIp)) return `${spec.hostIp}, from this namespace only`;
+  return `${spec.hostIp} only`;
 }

@@ -24,7 +24,10 @@ export interface MappingSelector {
   hostIp?: string | null;
 }
 
-export type RuleTable = 'nat' | 'filter';
+export type RuleTable = 'raw' | 'nat' | 'filter';
+
+/** The tables our rules live in, in the order a plan touches them. */
+export const RULE_TABLES: readonly RuleTable[] = ['raw', 'nat', 'filter'];
 
 /**
  * One edit of a chain, in `iptables-restore` terms. `rule` is the rule's text after `-A CHAIN `,

@@ -455,7 +455,7 @@ function transmit(w: Walk, ns: Namespace, p: Packet, dev: string, nexthop: strin
         p,
         'hop',
         'leaves',
-        `out of ${dev} with the loopback source ${p.src}: the client's kernel drops it as a martian (unless its own route_localnet allows it), so the connection never completes; the request itself was delivered (the CVE-2020-8558 shape)`,
+        `out of ${dev} with the loopback source ${p.src}: the client's kernel drops it as a martian (a Linux client accepts it only with route_localnet on and no 127.0.0.0/8 address of its own), so the connection never completes; the request itself was delivered (the CVE-2020-8558 shape)`,
       );
       return { kind: 'dropped', namespace: ns.id, reason: `the reply leaves ${dev} from ${p.src}`, rule: null };
     }

@@ -10,6 +10,7 @@ import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDon
 import type { TreeNode } from '../tree/nodes';
 import type { CommandContext } from './context';
 import { showError, showWarning } from '../notify';
+import { reachability } from '../../core/mapping/rules';
 
 /** Answers given up front (tests, the tree's "Publish Port…"): their steps are skipped. `apply` skips the preview. */
 export interface CreateAnswers {
@@ -169,7 +170,7 @@ async function askAnswers(
         {
           label: 'All local addresses',
           description: family === 'ipv4' ? '0.0.0.0' : '::',
-          detail: 'Like docker run -p PORT:PORT',
+          detail: 'Like docker run -p PORT:PORT, without its userland proxy: 127.0.0.1 is not mapped',
           ip: null,
         },
         ...local.map((ip) => ({ label: ip, description: `only this address of ${namespaceLabel(natNs)}`, ip })),
@@ -261,7 +262,7 @@ export function createPortMapping(
       )
         return undefined;
       const result = await addMapping(where, spec, { expected: preview.plan });
-      const host = spec.hostIp ?? (spec.family === 'ipv4' ? 'every address' : 'every IPv6 address');
+      const host = reachability(spec);
       const localnet = result.plan.needsRouteLocalnet
         ? ' Loopback needs route_localnet=1 on the interface towards the container.'
         : '';
