@@ -50,6 +50,41 @@ export const builtinOptions: MatchModule = {
       }
     }
   },
+  miss(option, p) {
+    const arg = value(option);
+    const not = option.negated;
+    switch (option.name) {
+      case '-s':
+      case '--source':
+      case '-d':
+      case '--destination': {
+        const [field, ip] =
+          option.name.startsWith('-s') || option.name === '--source' ? ['source', p.src] : ['destination', p.dst];
+        return `${field} ${ip} is ${not ? '' : 'not '}in ${arg}`;
+      }
+      case '-p':
+      case '--protocol':
+        return not
+          ? `the protocol is ${p.protocol}, which the rule excludes`
+          : `the protocol is ${p.protocol}, not ${arg}`;
+      case '-i':
+      case '--in-interface':
+        if (p.inIface === null) return 'the packet was sent by this namespace: it arrived on no interface';
+        return not
+          ? `it arrived on ${p.inIface}, which the rule excludes (${arg})`
+          : `it arrived on ${p.inIface}, not ${arg}`;
+      case '-o':
+      case '--out-interface':
+        if (p.outIface === null) return 'the packet leaves through no interface here';
+        return not
+          ? `it leaves through ${p.outIface}, which the rule excludes (${arg})`
+          : `it leaves through ${p.outIface}, not ${arg}`;
+      case '-f':
+      case '--fragment':
+        return 'the first packet of a connection is not a later fragment';
+    }
+    return undefined;
+  },
   evaluate(option, p) {
     const arg = value(option);
     switch (option.name) {

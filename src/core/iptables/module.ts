@@ -21,6 +21,11 @@ export interface MatchModule {
    * evaluated, and the rule is assumed not to match (said in the trace).
    */
   evaluate?(option: RuleOption, packet: Packet, env: MatchEnv, module: string): OptionResult | undefined;
+  /**
+   * Why `option` did not match the packet, in words ("destination 127.0.0.1 is in 127.0.0.0/8"), for the trace's
+   * skipped rules. Absent or undefined: a generic sentence naming the option.
+   */
+  miss?(option: RuleOption, packet: Packet, env: MatchEnv, module: string): string | undefined;
   /** For matches decided by chance (statistic): the probability the group matches; the trace branches on it. */
   branch?(group: MatchGroup): { probability: number; text: string };
 }

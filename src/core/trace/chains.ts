@@ -32,6 +32,8 @@ export type TableVerdict =
   | { kind: 'reject'; rule: RuleLink; with: string };
 
 const MAX_DEPTH = 64;
+/** Skipped rules shown one by one per chain visit; the rest are counted in one step. */
+const SKIPS_SHOWN = 20;
 export type ChainEnd = { kind: 'return' } | TableVerdict;
 
 /** What a target's `apply` (src/core/iptables/targets/) gets: the walk, the rule, and the packet it may rewrite. */
@@ -130,9 +132,29 @@ function walkChain(ctx: WalkContext, src: TableSource, chain: Chain, p: Packet, 
     );
     return { kind: 'return' };
   }
+  let skipped = 0;
+  const flushSkips = () => {
+    const more = skipped - SKIPS_SHOWN;
+    if (more > 0)
+      step(
+        ctx,
+        p,
+        depth,
+        'skip',
+        `${src.table.name} ${chain.name}`,
+        `${more} more rule${more === 1 ? '' : 's'} skipped`,
+      );
+    skipped = 0;
+  };
   for (const rule of chain.rules) {
     const m = evaluateRule(rule, p, ctx.env);
     if (!m.matched) {
+      // Why each rule was passed over, for the first few of a chain; a long chain (KUBE-SERVICES) is summed up.
+      if (m.miss !== undefined && ++skipped <= SKIPS_SHOWN) {
+        step(ctx, p, depth, 'skip', `${src.table.name} ${chain.name} #${rule.index + 1}`, `skipped: ${m.miss}`, {
+          rule: link(ctx, src.source, rule),
+        });
+      }
       if (m.assumptions.length) {
         step(
           ctx,
@@ -164,9 +186,11 @@ function walkChain(ctx: WalkContext, src: TableSource, chain: Chain, p: Packet, 
       }
       m.assumptions.push(`${m.statistic.text}: this path is the ${pct} branch where it matches`);
     }
+    flushSkips();
     const end = applyTarget(ctx, src, rule, p, depth, m.assumptions);
     if (end !== null) return end;
   }
+  flushSkips();
   return { kind: 'return' };
 }
 

@@ -19,12 +19,29 @@ export interface MatchOutcome {
   assumptions: string[];
   /** Set when the rule has a `statistic` match and everything else matched: the chain walker branches here. */
   statistic: { probability: number; text: string } | null;
+  /** When a condition decided the rule did not match: which one, in words. */
+  miss?: string;
 }
 
 /** The generic handler: an option no module evaluates is assumed not to match, and the trace says so. */
 function notEvaluated(module: string | null, o: RuleOption): OptionResult {
-  const text = `${module === null ? '' : `-m ${module} `}${o.negated ? '! ' : ''}${o.name} ${o.args.join(' ')}`;
-  return { assumed: false, final: true, why: `${text.trim()}: cannot be evaluated here; assumed not to match` };
+  return {
+    assumed: false,
+    final: true,
+    why: `${optionText(module, o)}: cannot be evaluated here; assumed not to match`,
+  };
+}
+
+/** The option as written, for the generic sentence: `-m conntrack --ctstate RELATED,ESTABLISHED`. */
+function optionText(module: string | null, o: RuleOption): string {
+  return `${module === null ? '' : `-m ${module} `}${o.negated ? '! ' : ''}${o.name} ${o.args.join(' ')}`.trim();
+}
+
+function missOf(group: MatchGroup, o: RuleOption, p: Packet, env: MatchEnv): string {
+  const module = group.module === null ? builtinOptions : matchModule(group.module);
+  return (
+    module?.miss?.(o, p, env, group.module ?? '') ?? `\`${optionText(group.module, o)}\` does not match this packet`
+  );
 }
 
 function evaluateOption(group: MatchGroup, o: RuleOption, p: Packet, env: MatchEnv): OptionResult {
@@ -44,7 +61,8 @@ export function evaluateRule(rule: Rule, p: Packet, env: MatchEnv): MatchOutcome
     for (const option of group.options) {
       const r = evaluateOption(group, option, p, env);
       if (r === true || r === false) {
-        if (r === option.negated) return { matched: false, assumptions: [], statistic: null };
+        if (r === option.negated)
+          return { matched: false, assumptions: [], statistic: null, miss: missOf(group, option, p, env) };
         continue;
       }
       assumptions.push(r.why);

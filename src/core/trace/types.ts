@@ -41,7 +41,8 @@ export interface RuleLink {
   text: string;
 }
 
-export type StepKind = 'hook' | 'rule' | 'policy' | 'route' | 'hop' | 'nat' | 'deliver' | 'note';
+/** `skip`: a rule the packet passed over, with the first condition that failed. */
+export type StepKind = 'hook' | 'rule' | 'skip' | 'policy' | 'route' | 'hop' | 'nat' | 'deliver' | 'note';
 
 export interface TraceStep {
   namespace: NamespaceId;

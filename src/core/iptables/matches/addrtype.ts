@@ -38,6 +38,13 @@ const addrtype: MatchModule = {
         notRead(reading, group, option);
     }
   },
+  miss(option, p, env) {
+    const [field, ip] = option.name === '--src-type' ? ['source', p.src] : ['destination', p.dst];
+    const types = addressType(ip, env).join(', ') || 'of no type';
+    return option.negated
+      ? `the ${field} ${ip} is ${types}, which the rule excludes`
+      : `the ${field} ${ip} is ${types}, not ${value(option)}`;
+  },
   evaluate(option, p, env) {
     const arg = value(option);
     if (option.name === '--dst-type') return arg.split(',').some((t) => addressType(p.dst, env).includes(t));

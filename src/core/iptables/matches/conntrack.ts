@@ -72,6 +72,13 @@ const conntrack: MatchModule = {
       }
     }
   },
+  miss(option, p) {
+    if (option.name === '--ctstate' || option.name === '--state')
+      return option.negated
+        ? `the connection is ${p.ctstate}, which the rule excludes`
+        : `the connection is ${p.ctstate}, not ${value(option).split(',').join(' or ')}`;
+    return undefined;
+  },
   evaluate(option, p, env) {
     const arg = value(option);
     const c = env.connection ?? connectionOfPacket(p);

@@ -29,6 +29,15 @@ const multiport: MatchModule = {
       }
     }
   },
+  miss(option, p) {
+    const arg = value(option).replace(/:/g, '-');
+    const not = option.negated ? '' : 'not ';
+    if (option.name === '--dports' || option.name === '--destination-ports')
+      return `destination port ${p.dport} is ${not}in ${arg}`;
+    if (option.name === '--sports' || option.name === '--source-ports')
+      return `source port ${p.sport} is ${not}in ${arg}`;
+    return `neither port (${p.sport}, ${p.dport}) is in ${arg}`;
+  },
   evaluate(option, p) {
     const arg = value(option);
     switch (option.name) {

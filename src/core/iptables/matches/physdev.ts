@@ -28,6 +28,10 @@ const physdev: MatchModule = {
       }
     }
   },
+  miss(option, p) {
+    if (p.bridged === null) return option.negated ? undefined : 'the packet is routed, not bridged';
+    return undefined;
+  },
   evaluate(option, p) {
     const b = p.bridged;
     const arg = option.args[0] ?? '';

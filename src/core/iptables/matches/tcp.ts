@@ -74,5 +74,26 @@ export function evaluatePorts(option: RuleOption, p: Packet, _env: MatchEnv, mod
   return undefined;
 }
 
-const tcp: MatchModule = { read: readPorts, evaluate: evaluatePorts };
+/** Why a port or flag condition did not match. */
+export function portsMiss(option: RuleOption, p: Packet, _env: MatchEnv, module: string): string | undefined {
+  const arg = value(option);
+  const port = (field: string, n: number) =>
+    module !== p.protocol
+      ? `the packet is ${p.protocol}, not ${module}`
+      : `${field} port ${n} is ${option.negated ? '' : 'not '}${arg.includes(':') || arg.includes(',') ? 'in ' : ''}${arg.replace(':', '-')}`;
+  switch (option.name) {
+    case '--dport':
+    case '--destination-port':
+      return port('destination', p.dport);
+    case '--sport':
+    case '--source-port':
+      return port('source', p.sport);
+    case '--syn':
+    case '--tcp-flags':
+      return p.ctstate === 'NEW' ? 'the first packet is a bare SYN' : 'the reply is a SYN-ACK';
+  }
+  return undefined;
+}
+
+const tcp: MatchModule = { read: readPorts, evaluate: evaluatePorts, miss: portsMiss };
 export default tcp;

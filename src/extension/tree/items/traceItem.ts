@@ -10,6 +10,7 @@ import { icon, safeMarkdown } from './common';
 const STEP_ICONS: Record<TraceStep['kind'], string> = {
   hook: 'debug-step-into',
   rule: 'list-selection',
+  skip: 'debug-step-over',
   policy: 'law',
   route: 'compass',
   hop: 'arrow-right',
