@@ -2,12 +2,15 @@
 import { pathOwner } from './explain/owner';
 import type { Rule, Table } from './iptables/types';
 import type { Family, NamespaceId, PortMapping, PortSpec } from './model';
+import { inCidr, parseCidr } from './net/address';
 
 /** Conditions collected along the chain path: a DNAT deep in KUBE-SEP-* inherits KUBE-SERVICES' `-d` and `--dport`. */
 interface PathContext {
   protocol: string | null;
   dst: string | null;
   ports: string[] | null;
+  /** Destinations a jump on the way excluded (`! -d 127.0.0.0/8` in Docker's OUTPUT hook). */
+  notDst: string[];
 }
 
 const HOOKS = ['PREROUTING', 'OUTPUT'] as const;
@@ -29,17 +32,37 @@ function ruleContext(rule: Rule, outer: PathContext): PathContext {
   const dport = positiveArg(rule, ['--dport', '--destination-port']);
   const dports = positiveArg(rule, ['--dports', '--destination-ports']);
   const ports = dport !== null ? [dport] : dports !== null ? dports.split(',') : null;
+  const excluded = rule.matches.flatMap((g) =>
+    g.module === null
+      ? g.options
+          .filter((o) => o.negated && (o.name === '-d' || o.name === '--destination'))
+          .map((o) => o.args[0] ?? '')
+      : [],
+  );
   return {
     protocol: protocol ?? outer.protocol,
     dst: dst ?? outer.dst,
     ports: ports ?? outer.ports,
+    notDst: excluded.length ? [...outer.notDst, ...excluded] : outer.notDst,
   };
+}
+
+/** Whether every packet to `dst` (a CIDR) is excluded by one of `notDst`: the path cannot reach such a rule. */
+function excludedByPath(dst: string | null, notDst: readonly string[]): boolean {
+  if (dst === null) return false;
+  const want = parseCidr(dst);
+  if (want === null) return false;
+  return notDst.some((spec) => {
+    const not = parseCidr(spec);
+    return not !== null && not.ip.v6 === want.ip.v6 && want.prefix >= not.prefix && inCidr(want.ip, not);
+  });
 }
 
 /** `30000:30010` (iptables) and `30000-30010` (DNAT) both become `"30000-30010"`; one port becomes a number. */
 export function portSpec(text: string | null | undefined): PortSpec {
   if (text === null || text === undefined || text === '') return null;
-  const [lo, hi] = text.split(/[:-]/);
+  // A shifted DNAT range `9000-9010/8000` names the ports it maps to; the base only says how.
+  const [lo, hi] = (text.split('/')[0] ?? '').split(/[:-]/);
   if (hi === undefined || hi === lo) return Number(lo);
   return `${lo}-${hi}`;
 }
@@ -118,7 +141,7 @@ export function deriveMappings(nat: Table, namespace: NamespaceId, family: Famil
   const walk = (chainName: string, ctx: PathContext, path: string[], hook: string): void => {
     const chain = chains.get(chainName);
     if (!chain || path.length > MAX_DEPTH) return;
-    const memo = `${hook}|${chainName}|${ctx.protocol}|${ctx.dst}|${ctx.ports?.join(',')}`;
+    const memo = `${hook}|${chainName}|${ctx.protocol}|${ctx.dst}|${ctx.ports?.join(',')}|${ctx.notDst.join(',')}`;
     if (visited.has(memo)) return;
     visited.add(memo);
     for (const rule of chain.rules) {
@@ -126,6 +149,8 @@ export function deriveMappings(nat: Table, namespace: NamespaceId, family: Famil
       if (target === null) continue;
       const inner = ruleContext(rule, ctx);
       if (target.name === 'DNAT') {
+        // Docker's `-d 127.0.0.1/32` DNAT is not reached from OUTPUT's `! -d 127.0.0.0/8` jump.
+        if (excludedByPath(inner.dst, inner.notDst)) continue;
         reached.add(rule);
         emit(rule, inner, path, hook);
       } else if (chains.has(target.name) && !path.includes(target.name)) {
@@ -134,7 +159,7 @@ export function deriveMappings(nat: Table, namespace: NamespaceId, family: Famil
     }
   };
 
-  const empty: PathContext = { protocol: null, dst: null, ports: null };
+  const empty: PathContext = { protocol: null, dst: null, ports: null, notDst: [] };
   for (const hook of HOOKS) walk(hook, empty, [hook], hook);
 
   // DNAT rules no hook reaches still describe intent (a chain not yet hooked): list them, marked by empty hooks.

@@ -157,6 +157,9 @@ export function natAddress(to: string, rule: Rule, ctx: ExplainContext, keptWhen
   const owner = ownerSuffix(ip, ctx);
   const address = ip.includes('-') ? `an address in ${ip}` : ip;
   if (port === null || port === '') return `${address}${owner}${keptWhenNoPort}`;
+  const shifted = /^(\d+)-(\d+)\/(\d+)$/.exec(port);
+  if (shifted)
+    return `${address}${owner}, ports ${shifted[1]}-${shifted[2]} by offset (port P becomes ${shifted[1]} + P - ${shifted[3]})`;
   if (!port.includes('-'))
     return address === ip ? `${ip.includes(':') ? `[${ip}]` : ip}:${port}${owner}` : `${address}, port ${port}`;
   const random = hasTargetFlag(rule, '--random') || hasTargetFlag(rule, '--random-fully');

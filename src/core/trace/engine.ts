@@ -356,6 +356,18 @@ export function receive(
 ): Verdict {
   const ns = nsOf(w, nsId);
   w.path.push({ namespace: ns.id, inIface: ifname, outIface: null });
+  if (p.mark !== 0) {
+    // A veth hands the packet to another namespace scrubbed (skb_scrub_packet): its firewall mark is gone.
+    note(
+      w,
+      ns.id,
+      p,
+      'hop',
+      'mark',
+      `the mark 0x${p.mark.toString(16)} set in the last namespace is cleared on the way in`,
+    );
+    p.mark = 0;
+  }
   p.inIface = ifname;
   p.outIface = null;
   p.bridged = bridged;

@@ -5,9 +5,18 @@ import { addToIp, parseIp } from '../net/address';
 import type { TargetCall } from './chains';
 import { packetText } from './packet';
 
-/** NAT keeps the original port when it lies in the range (nf_nat's unique-tuple search starts there). */
-function portInRange(range: string, port: number): number {
-  const [lo = 0, hi = lo] = range.split('-').map(Number);
+/**
+ * The port NAT picks from `lo-hi`: the original when it lies in the range (nf_nat's unique-tuple search starts there),
+ * else the range's first. A shifted range `lo-hi/base` (iptables 1.8+) maps by offset: lo + (port - base) mod size.
+ */
+export function portInRange(range: string, port: number): number {
+  const [span = '', baseText] = range.split('/');
+  const [lo = 0, hi = lo] = span.split('-').map(Number);
+  if (baseText !== undefined) {
+    const size = hi - lo + 1;
+    const offset = (((port - Number(baseText)) % 65536) + 65536) % 65536;
+    return lo + (offset % size);
+  }
   return port >= lo && port <= hi ? port : lo;
 }
 

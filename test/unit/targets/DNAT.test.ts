@@ -1,6 +1,7 @@
 // `-j DNAT`: its words (explanations) and what it does to the traced packet, side by side.
 import { strict as assert } from 'node:assert';
 import { explainRule } from '../../../src/core/explain/rule';
+import { deriveMappings } from '../../../src/core/portMappings';
 import { parseIptablesSave } from '../../../src/core/iptables/parse';
 import { walkTable, type WalkContext } from '../../../src/core/trace/chains';
 import type { Packet } from '../../../src/core/trace/packet';
@@ -74,5 +75,28 @@ describe('target: DNAT', () => {
       walkTable(context(), [{ table, source: 'iptables-save' }], 'PREROUTING', p);
       assert.equal(p.dport, want, `port ${dport}`);
     }
+  });
+});
+
+describe('target: DNAT with a shifted port range', () => {
+  it('maps port by offset (--to-destination A:9000-9010/8000), in the trace, the words and the mapping', () => {
+    const table = nat(
+      '-A PREROUTING -p tcp -m tcp --dport 8000:8010 -j DNAT --to-destination 172.17.0.2:9000-9010/8000',
+    );
+    for (const [dport, want] of [
+      [8000, 9000],
+      [8005, 9005],
+      [8010, 9010],
+    ]) {
+      const p = packet(dport);
+      walkTable(context(), [{ table, source: 'iptables-save' }], 'PREROUTING', p);
+      assert.equal(p.dport, want, `port ${dport}`);
+    }
+    assert.match(
+      explainRule(table.chains[0].rules[0]),
+      /is rewritten to 172\.17\.0\.2, ports 9000-9010 by offset \(port P becomes 9000 \+ P - 8000\)\.$/,
+    );
+    const [m] = deriveMappings(table, '1', 'ipv4');
+    assert.equal(`${m?.hostPort} -> ${m?.targetPort}`, '8000-8010 -> 9000-9010');
   });
 });
