@@ -37,10 +37,19 @@ export function renderSnapshot(s: Snapshot): string {
     );
   }
   lines.push('', 'PUBLISHED PORTS');
-  for (const m of s.portMappings) {
+  const services = s.portMappings.filter((m) => m.service);
+  for (const m of s.portMappings.filter((x) => !x.service)) {
     const target = m.targetNamespace ? ` (${label(m.targetNamespace)})` : ' (target not found)';
     const where = `${label(m.namespace)} ${m.family === 'ipv6' ? 'ip6tables' : 'iptables'} ${m.chainPath.join(' → ')}`;
     lines.push(`  ${mappingText(m)}${target}  [${where}, ${m.owner}]`);
+  }
+  if (services.length) {
+    // Kubernetes ClusterIPs and the like: DNAT of an address the namespace does not hold.
+    lines.push('', 'SERVICE ADDRESSES');
+    for (const m of services) {
+      const target = m.targetNamespace ? ` (${label(m.targetNamespace)})` : '';
+      lines.push(`  ${mappingText(m)}${target}  [${label(m.namespace)}, ${m.owner}]`);
+    }
   }
   if (s.errors.length || s.discovery.unreadable) {
     lines.push('', 'ERRORS');

@@ -142,6 +142,11 @@ export interface PortMapping {
   ruleRef: { table: string; chain: string; index: number };
   /** Who wrote it, from chain names and comments. */
   owner: RuleOwner;
+  /**
+   * Set when the rule catches an address that is not one of the namespace's own (a Kubernetes ClusterIP): a service
+   * address, not a published host port. Absent otherwise.
+   */
+  service?: true;
   comment: string | null;
 }
 

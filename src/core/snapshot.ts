@@ -2,7 +2,7 @@
 import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip/parse';
 import { classifyMode } from './mode';
 import { AddressOwners } from './addressOwners';
-import { isLoopback } from './net/address';
+import { hostOf, isLoopback, sameIp } from './net/address';
 import type {
   Bridge,
   Discovery,
@@ -145,6 +145,14 @@ function collectBridges(namespaces: Namespace[]): Bridge[] {
   return out;
 }
 
+/** A DNAT binding to a specific address the namespace does not hold: a service (ClusterIP), not a host port. */
+export function isServiceAddress(hostIp: string, ns: Namespace | undefined): boolean {
+  if (hostIp === '0.0.0.0' || hostIp === '::' || isLoopback(hostIp) || ns === undefined) return false;
+  // A namespace whose links could not be read has no addresses to judge by.
+  if (ns.interfaces.length === 0) return false;
+  return !ns.interfaces.some((i) => i.addresses.some((a) => sameIp(hostOf(a), hostIp)));
+}
+
 /**
  * Finds the namespace that owns each mapping's target address. The same private address can
  * exist in unrelated namespaces (two labs, two hosts' worth of containers), so a namespace
@@ -155,6 +163,7 @@ function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void 
   const byId = new Map(namespaces.map((n) => [n.id, n]));
 
   for (const m of mappings) {
+    if (isServiceAddress(m.hostIp, byId.get(m.namespace))) m.service = true;
     if (isLoopback(m.targetIp)) {
       m.targetNamespace = m.namespace;
       // Only name the loopback device when it was read: a namespace whose links failed has no interfaces.

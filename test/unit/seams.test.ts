@@ -6,7 +6,9 @@ import type { Namespace, NetInterface } from '../../src/core/model';
 import { resolveNamespace } from '../../src/core/namespaceRef';
 import { containersByNamespace } from '../../src/core/runtime';
 import { SnapshotIndex } from '../../src/extension/tree/snapshotIndex';
-import { buildSnapshot } from '../../src/core/snapshot';
+import { buildSnapshot, isServiceAddress } from '../../src/core/snapshot';
+import { parseIptablesSave } from '../../src/core/iptables/parse';
+import { planAdd } from '../../src/core/mapping/plan';
 
 const iface = (name: string, addresses: string[], peer: string | null = null): NetInterface => ({
   name,
@@ -114,5 +116,48 @@ describe('runtime metadata, linked by kernel identity', () => {
       byNs.get('7')?.map((c) => c.name),
       ['redis', 'sidecar'],
     );
+  });
+});
+
+describe('Kubernetes service addresses are not host ports', () => {
+  it('marks a DNAT of an address the namespace does not hold as a service, and only that', () => {
+    const host = ns('1', 'node', [iface('eth0', ['192.0.2.10/24'])], 'host');
+    assert.equal(isServiceAddress('10.96.0.1', host), true, 'a ClusterIP');
+    assert.equal(isServiceAddress('192.0.2.10', host), false, 'the node address');
+    assert.equal(isServiceAddress('0.0.0.0', host), false);
+    assert.equal(isServiceAddress('127.0.0.1', host), false);
+    assert.equal(isServiceAddress('10.96.0.1', ns('2', 'unread', [])), false, 'no links read: no judgement');
+  });
+
+  it('a mapping on port 443 does not conflict with a ClusterIP on 443, but does with the node address', () => {
+    const dump = parseIptablesSave(
+      [
+        '*nat',
+        ':PREROUTING ACCEPT [0:0]',
+        ':OUTPUT ACCEPT [0:0]',
+        ':POSTROUTING ACCEPT [0:0]',
+        ':KUBE-SERVICES - [0:0]',
+        '-A PREROUTING -j KUBE-SERVICES',
+        '-A OUTPUT -j KUBE-SERVICES',
+        '-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j DNAT --to-destination 192.0.2.10:6443',
+        '-A KUBE-SERVICES -d 192.0.2.10/32 -p tcp -m tcp --dport 8443 -j DNAT --to-destination 10.244.0.5:443',
+        'COMMIT',
+        '*filter',
+        ':FORWARD DROP [0:0]',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    const spec = {
+      family: 'ipv4' as const,
+      protocol: 'tcp' as const,
+      hostIp: null,
+      hostPort: 443,
+      targetIp: '10.0.0.2',
+      targetPort: 80,
+    };
+    assert.equal(planAdd(dump, spec, [], ['192.0.2.10', '127.0.0.1']).ok, true, 'the ClusterIP is a service');
+    assert.equal(planAdd(dump, spec, []).ok, false, 'without the addresses, every binding counts (conservative)');
+    assert.equal(planAdd(dump, { ...spec, hostPort: 8443 }, [], ['192.0.2.10']).ok, false, 'the node address is local');
   });
 });

@@ -305,3 +305,19 @@ export function parsePolicyRules(text: string, family: 'ipv4' | 'ipv6'): PolicyR
   }
   return out.sort((a, b) => a.priority - b.priority);
 }
+
+/** The addresses `ip -j addr show` lists (`addr_info[].local`), without prefixes; [] for output it cannot read. */
+export function localAddressesOf(text: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(json)) return [];
+  return json.flatMap((link) =>
+    isObject(link) && Array.isArray(link.addr_info)
+      ? link.addr_info.flatMap((a) => (isObject(a) && typeof a.local === 'string' ? [a.local] : []))
+      : [],
+  );
+}

@@ -7,6 +7,13 @@ import { deriveMappings } from '../portMappings';
 import type { Listener } from '../listeners';
 import type { MappingConflict, MappingSpec } from './types';
 import { anyAddress } from './validate';
+import { isLoopback, sameIp } from '../net/address';
+
+/** Whether packets to `hostIp` can be local here: every address, loopback, or one of the namespace's own. */
+function isLocalBinding(hostIp: string, localAddresses: readonly string[]): boolean {
+  if (hostIp === '0.0.0.0' || hostIp === '::' || isLoopback(hostIp)) return true;
+  return localAddresses.some((a) => sameIp(a, hostIp));
+}
 
 function portCovers(spec: PortSpec, port: number): boolean {
   if (spec === null) return true;
@@ -34,12 +41,21 @@ export function ownerName(owner: PortMapping['owner']): string {
   return OWNER_NAMES[owner];
 }
 
-/** DNAT rules in this nat table already catching the host address, port and protocol. */
-export function dnatConflicts(nat: Table | undefined, spec: MappingSpec): MappingConflict[] {
+/**
+ * DNAT rules in this nat table already catching the host address, port and protocol. With the namespace's own
+ * addresses known, a rule bound to another address (a Kubernetes ClusterIP) is a service the mapping cannot collide
+ * with: our hooks only catch local destinations.
+ */
+export function dnatConflicts(
+  nat: Table | undefined,
+  spec: MappingSpec,
+  localAddresses: readonly string[] | null = null,
+): MappingConflict[] {
   if (nat === undefined) return [];
   const out: MappingConflict[] = [];
   for (const m of deriveMappings(nat, 'ns', spec.family)) {
     if (m.protocol !== spec.protocol && m.protocol !== 'all') continue;
+    if (localAddresses !== null && !isLocalBinding(m.hostIp, localAddresses)) continue;
     if (!portCovers(m.hostPort, spec.hostPort)) continue;
     if (!addressesOverlap(spec.hostIp, m.hostIp, spec.family)) continue;
     out.push({

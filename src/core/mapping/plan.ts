@@ -78,8 +78,17 @@ function hookPresent(dump: IptablesDump, tableName: RuleTable, target: string): 
 /** Removals go filter first, raw last: the reverse of the order a mapping is added in. */
 const REMOVAL_ORDER: readonly RuleTable[] = ['filter', 'nat', 'raw'];
 
-export function planAdd(dump: IptablesDump, spec: MappingSpec, listeners: readonly Listener[]): Planned {
-  const conflicts = [...dnatConflicts(table(dump, 'nat'), spec), ...listenerConflicts(listeners, spec)];
+/**
+ * The plan to publish `spec`. `localAddresses` (the namespace's own, when read) tells services (ClusterIPs) apart
+ * from host ports, so only a binding that can receive the same packets is a conflict.
+ */
+export function planAdd(
+  dump: IptablesDump,
+  spec: MappingSpec,
+  listeners: readonly Listener[],
+  localAddresses: readonly string[] | null = null,
+): Planned {
+  const conflicts = [...dnatConflicts(table(dump, 'nat'), spec, localAddresses), ...listenerConflicts(listeners, spec)];
   if (conflicts.length) return { ok: false, conflicts, error: conflicts.map((c) => c.message).join('; ') };
   // A chain of ours must be empty of other writers: a same-named chain without our tags is someone else's.
   for (const own of Object.values(OWN_CHAINS)) {

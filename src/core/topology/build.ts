@@ -164,7 +164,9 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
     });
   }
 
+  // Published host ports only: a service address (ClusterIP) is not a port of the host, and a node would crowd it.
   for (const m of snapshot.portMappings) {
+    if (m.service) continue;
     const port = portText(m.hostPort);
     const hpId = hostPortNodeId(m.namespace, m.hostIp, port);
     if (!nodes.has(hpId) && nodes.has(namespaceNodeId(m.namespace))) {

@@ -25,6 +25,7 @@ import type { DiscoveredNamespace, Family } from '../../core/model';
 import { enterArgv, listenersArgv } from '../collect';
 import { formatArgv, type CommandResult, type Runner } from '../runner';
 import { withLock, type LockOptions } from './lock';
+import { localAddressesOf } from '../../core/ip/parse';
 
 export type MappingErrorKind = 'conflict' | 'not-found' | 'foreign' | 'command' | 'verify' | 'stale';
 
@@ -92,6 +93,15 @@ export async function readRules(target: MappingTarget, family: Family): Promise<
       `${formatArgv([...enterArgv(target.namespace), tool(family, 'save')])} printed a line Netns Explorer cannot read (line ${first.line}: ${first.message}); no rule was changed`,
     );
   return { dump, text: result.stdout };
+}
+
+/**
+ * The namespace's own addresses, to tell a service address (ClusterIP) from a host port; null when they could not be
+ * read, and then every DNAT binding counts as a possible conflict.
+ */
+export async function readLocalAddresses(target: MappingTarget): Promise<string[] | null> {
+  const r = await target.runner.run([...enterArgv(target.namespace), 'ip', '-j', 'addr', 'show']);
+  return r.failure ? null : localAddressesOf(r.stdout);
 }
 
 /**
@@ -203,7 +213,8 @@ export async function addMapping(
 ): Promise<MappingResult> {
   const work = async () => {
     const { dump } = await readRules(target, spec.family);
-    const planned = planAdd(dump, spec, await readListeners(target, spec.protocol));
+    const [listeners, local] = await Promise.all([readListeners(target, spec.protocol), readLocalAddresses(target)]);
+    const planned = planAdd(dump, spec, listeners, local);
     if (!planned.ok) throw new MappingError('conflict', planned.error, { conflicts: planned.conflicts });
     return execute(target, planned.plan, dump, options.dryRun ?? false, options.expected);
   };

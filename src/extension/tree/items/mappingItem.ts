@@ -28,8 +28,10 @@ export function mappingLabel(m: PortMapping, idx: SnapshotIndex): string {
 
 export function mappingItem(m: PortMapping, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(mappingLabel(m, idx), vscode.TreeItemCollapsibleState.None);
-  item.description = [m.owner, m.hooks.length ? undefined : 'not reached'].filter(Boolean).join(' · ');
-  item.iconPath = icon('arrow-right', m.owner === 'netns-explorer' ? 'charts.green' : undefined);
+  item.description = [m.service ? 'service' : undefined, m.owner, m.hooks.length ? undefined : 'not reached']
+    .filter(Boolean)
+    .join(' · ');
+  item.iconPath = icon(m.service ? 'globe' : 'arrow-right', m.owner === 'netns-explorer' ? 'charts.green' : undefined);
   item.contextValue = `portMapping.${m.owner === 'netns-explorer' ? 'managed' : m.owner}`;
   return item;
 }

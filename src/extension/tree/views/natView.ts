@@ -46,8 +46,10 @@ export function natView(pageSize: () => number): ViewModel {
             .map((ns) => ({ kind: 'mappingGroup', ns: ns.id }));
         }
         case 'mappingGroup':
+          // Published host ports first, then service addresses (ClusterIPs), which are not ports of this host.
           return idx.snapshot.portMappings
             .filter((m) => m.namespace === node.ns)
+            .sort((a, b) => Number(a.service ?? false) - Number(b.service ?? false))
             .map((m) => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) }));
         case 'ruleSet':
           return idx.tables(node.set).map((t) => ({ kind: 'table', set: node.set, table: t.name }));
