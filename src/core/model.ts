@@ -67,6 +67,11 @@ export interface NetInterface {
   /** Raw peer hints from the kernel, kept for pairing and for the tooltip. */
   linkIndex: number | null;
   linkNetnsId: number | null;
+  /**
+   * For a bridge port: whether the bridge may send a frame back out the port it came in on (`hairpin on`). A
+   * container reaching its own published port through br_netfilter needs it. Absent for other interfaces.
+   */
+  hairpin?: boolean;
 }
 
 export interface Route {

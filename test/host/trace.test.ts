@@ -188,6 +188,20 @@ const SCENARIOS: Scenario[] = [
     to: '198.19.0.1:8084',
   },
   {
+    title: 'hairpin: a container to its own service, hairpin off on its bridge port (br_netfilter)',
+    client: 'nxt-a',
+    in: 'nxt-host',
+    from: 'nxt-a',
+    to: '198.19.0.1:8085',
+  },
+  {
+    title: 'hairpin: a container to its own service, hairpin on',
+    client: 'nxt-b',
+    in: 'nxt-host',
+    from: 'nxt-b',
+    to: '198.19.0.1:8086',
+  },
+  {
     title: 'container to container on one bridge (br_netfilter)',
     client: 'nxt-a',
     in: 'nxt-host',

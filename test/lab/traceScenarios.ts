@@ -147,6 +147,9 @@ export function traceRulesV4(): string {
     ':NXT-SVC - [0:0]',
     ':NXT-SEP-D - [0:0]',
     ':NXT-SEP-E - [0:0]',
+    // Hairpin: a container to its own service through the host (br_netfilter DNATs the frame inside the bridge).
+    `-A PREROUTING -i ${BR0} -p tcp -m tcp --dport 8085 -j DNAT --to-destination 10.77.0.2:80`,
+    `-A PREROUTING -i ${BR0} -p tcp -m tcp --dport 8086 -j DNAT --to-destination 10.77.0.3:80`,
     // A DNAT to 127.0.0.1 for packets from the wire: a martian destination unless route_localnet allows it.
     '-A PREROUTING -i eth0 -p tcp -m tcp --dport 8449 -j DNAT --to-destination 127.0.0.1:8080',
     '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
@@ -156,6 +159,8 @@ export function traceRulesV4(): string {
     `-A POSTROUTING -s 10.77.0.0/24 ! -o ${BR0} -j MASQUERADE`,
     `-A POSTROUTING -s 10.78.0.0/24 ! -o ${BR1} -j MASQUERADE`,
     `-A POSTROUTING -o ${BR1} -m addrtype --src-type LOCAL -j MASQUERADE`,
+    '-A POSTROUTING -s 10.77.0.2/32 -d 10.77.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE',
+    '-A POSTROUTING -s 10.77.0.3/32 -d 10.77.0.3/32 -p tcp -m tcp --dport 80 -j MASQUERADE',
     `-A DOCKER -i ${BR0} -j RETURN`,
     `-A DOCKER -i ${BR1} -j RETURN`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.77.0.2:80`,
@@ -312,6 +317,8 @@ export async function traceLabUp(): Promise<void> {
     ['ip', '-n', 'nxt-out', '-batch', '-'],
     'route del local 127.0.0.1 dev lo table local\nroute del local 127.0.0.0/8 dev lo table local\nroute add 127.0.0.0/8 via 198.19.0.1\n',
   );
+  // Hairpin mode on nxt-b's port only: nxt-a's hairpin frame is dropped by the bridge, nxt-b's goes back to it.
+  await must(['ip', 'netns', 'exec', HOST, 'bridge', 'link', 'set', 'dev', 'nxtv-b', 'hairpin', 'on']);
   // Policy routing: what nxt-g sends into the host is routed by table 107, whose blackhole swallows the outside's
   // network; the main table alone would send it out of eth0.
   await must(

@@ -134,6 +134,9 @@ export function buildInterfaces(batch: IpBatch): NetInterface[] {
     const name = str(link.ifname);
     if (ifindex === null || name === null) continue;
     const { kind, infoKind } = interfaceKind(link);
+    const linkinfo = isObject(link.linkinfo) ? link.linkinfo : null;
+    const slave = linkinfo && linkinfo.info_slave_kind === 'bridge' && isObject(linkinfo.info_slave_data);
+    const hairpin = slave && isObject(linkinfo.info_slave_data) ? linkinfo.info_slave_data.hairpin : undefined;
     out.push({
       name,
       ifindex,
@@ -148,6 +151,7 @@ export function buildInterfaces(batch: IpBatch): NetInterface[] {
       peer: null,
       linkIndex: num(link.link_index),
       linkNetnsId: num(link.link_netnsid),
+      ...(typeof hairpin === 'boolean' ? { hairpin } : {}),
     });
   }
   return out;

@@ -316,6 +316,42 @@ function loopbackInput(w: Walk, ns: Namespace, p: Packet): Verdict {
   return v ?? deliver(w, ns, p);
 }
 
+/**
+ * br_netfilter DNATs a frame while the bridge still holds it; when the new destination is behind the port the frame
+ * came in on, the bridge must send it back out that port, which it does only with the port's hairpin mode on (the
+ * bridge drops it otherwise). Without br_netfilter the frame went up to the IP layer and leaves through the bridge
+ * device, so no hairpin is needed.
+ */
+function hairpinCheck(w: Walk, ns: Namespace, p: Packet, bridge: string, port: string): Verdict | null {
+  const key = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
+  if (sysctl(w, ns.id, key) !== '1') return null;
+  const back = ns.interfaces.find(
+    (i) => i.name === port && i.master === bridge && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), p.dst),
+  );
+  if (!back) return null;
+  if (back.hairpin === true) {
+    note(
+      w,
+      ns.id,
+      p,
+      'hop',
+      `bridge ${bridge}`,
+      `hairpin mode is on for ${port}: the DNATed frame may go back out the port it came in on`,
+    );
+    return null;
+  }
+  note(
+    w,
+    ns.id,
+    p,
+    'hop',
+    `bridge ${bridge}`,
+    `the DNAT sends the frame back out ${port}, the port it came in on, and hairpin mode is ${back.hairpin === false ? 'off' : 'unknown'} there: the bridge drops it (bridge link set dev ${port} hairpin on)`,
+    back.hairpin === undefined,
+  );
+  return { kind: 'dropped', namespace: ns.id, reason: `hairpin mode is off on ${port} of ${bridge}`, rule: null };
+}
+
 /** IPv4 martians at the routing decision: a 127.0.0.0/8 source or destination arriving on a device other than lo. */
 function martianCheck(w: Walk, ns: Namespace, p: Packet, ifname: string): Verdict | null {
   if (ifname === 'lo') return null;
@@ -353,6 +389,8 @@ export function receive(
   p: Packet,
   ifname: string,
   bridged: Packet['bridged'] = null,
+  /** The bridge port a frame for the bridge's own address came in through. */
+  viaPort: string | null = null,
 ): Verdict {
   const ns = nsOf(w, nsId);
   w.path.push({ namespace: ns.id, inIface: ifname, outIface: null });
@@ -384,8 +422,12 @@ export function receive(
     );
     return { kind: 'dropped', namespace: ns.id, reason: `loopback ${which} on ${ifname}`, rule: null };
   }
+  const dstBefore = `${p.dst}:${p.dport}`;
   const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
   if (pre) return pre;
+  const hairpin =
+    viaPort !== null && `${p.dst}:${p.dport}` !== dstBefore ? hairpinCheck(w, ns, p, ifname, viaPort) : null;
+  if (hairpin) return hairpin;
   // The routing decision, after all of PREROUTING (so after a DNAT there), refuses 127.0.0.0/8 from the wire as a
   // martian source or destination unless route_localnet allows it. CVE-2020-8558 was a host that allowed it.
   const martian = p.family === 'ipv4' ? martianCheck(w, ns, p, ifname) : null;
@@ -542,7 +584,7 @@ function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: 
   const iface = ifaceOf(ns, ifname);
   if (iface?.master) {
     const bridge = iface.master;
-    if (ownsAddress(ns, nexthop)) return receive(w, ns.id, p, bridge);
+    if (ownsAddress(ns, nexthop)) return receive(w, ns.id, p, bridge, null, ifname);
     const out = ns.interfaces.find(
       (i) =>
         i.master === bridge && i.name !== ifname && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop),

@@ -49,7 +49,8 @@ export function portDestination(b: Bridge, port: string, idx: SnapshotIndex): { 
 
 export function bridgePortItem(b: Bridge, port: string, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(port, vscode.TreeItemCollapsibleState.None);
-  item.description = portDestination(b, port, idx).text;
+  const hairpin = idx.iface(b.namespace, port)?.hairpin === true ? ' · hairpin' : '';
+  item.description = `${portDestination(b, port, idx).text}${hairpin}`;
   item.iconPath = icon('plug');
   item.contextValue = 'bridgePort';
   return item;
@@ -63,6 +64,14 @@ export function bridgePortTooltip(b: Bridge, port: string, idx: SnapshotIndex): 
   field(md, 'State', iface?.state);
   field(md, 'MAC', iface?.mac);
   field(md, 'MTU', iface?.mtu);
+  if (iface?.hairpin !== undefined)
+    field(
+      md,
+      'Hairpin',
+      iface.hairpin
+        ? 'on: a frame may go back out this port (a container reaching its own published port)'
+        : 'off: a frame that must go back out this port is dropped',
+    );
   if (iface?.peer) {
     const ns = idx.namespaces.get(iface.peer.namespace);
     field(md, 'Container mode', ns?.mode);
