@@ -352,6 +352,37 @@ function hairpinCheck(w: Walk, ns: Namespace, p: Packet, bridge: string, port: s
   return { kind: 'dropped', namespace: ns.id, reason: `hairpin mode is off on ${port} of ${bridge}`, rule: null };
 }
 
+/**
+ * Reverse-path filtering on the receiving interface (IPv4; the stricter of the device's and `all`): strict (1) wants
+ * the route back to the source to leave through this interface, loose (2) any route back.
+ */
+function rpFilter(w: Walk, ns: Namespace, p: Packet, ifname: string): Verdict | null {
+  if (p.family !== 'ipv4' || ifname === 'lo') return null;
+  const own = Number(sysctl(w, ns.id, `ipv4/conf/${ifname}/rp_filter`) ?? 0);
+  const all = Number(sysctl(w, ns.id, 'ipv4/conf/all/rp_filter') ?? 0);
+  const mode = Math.max(own, all);
+  if (mode !== 1 && mode !== 2) return null;
+  const rules = w.extras.get(ns.id)?.rules ?? null;
+  const back = routeLookup(ns, p.src, { src: p.dst, iif: 'lo', mark: p.mark, rules });
+  const ok = mode === 2 ? back.kind !== 'none' : back.kind === 'local' || (back.kind === 'via' && back.dev === ifname);
+  if (ok) return null;
+  const way = back.kind === 'via' ? `through ${back.dev}` : back.kind === 'none' ? 'nowhere (no route)' : 'locally';
+  note(
+    w,
+    ns.id,
+    p,
+    'route',
+    'rp_filter',
+    `${mode === 1 ? 'strict' : 'loose'} reverse-path filtering on ${ifname} (rp_filter = ${mode}): the route back to ${p.src} goes ${way}, so the kernel drops the packet`,
+  );
+  return {
+    kind: 'dropped',
+    namespace: ns.id,
+    reason: `rp_filter on ${ifname}: no route back to ${p.src} through it`,
+    rule: null,
+  };
+}
+
 /** IPv4 martians at the routing decision: a 127.0.0.0/8 source or destination arriving on a device other than lo. */
 function martianCheck(w: Walk, ns: Namespace, p: Packet, ifname: string): Verdict | null {
   if (ifname === 'lo') return null;
@@ -432,6 +463,8 @@ export function receive(
   // martian source or destination unless route_localnet allows it. CVE-2020-8558 was a host that allowed it.
   const martian = p.family === 'ipv4' ? martianCheck(w, ns, p, ifname) : null;
   if (martian) return martian;
+  const reversePath = rpFilter(w, ns, p, ifname);
+  if (reversePath) return reversePath;
   const route = lookup(w, ns, p, ifname);
   if (route.kind === 'local') {
     note(
@@ -535,6 +568,8 @@ function transmit(w: Walk, ns: Namespace, p: Packet, dev: string, nexthop: strin
       (i) => i.master === dev && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop),
     );
     if (!port || !port.peer) {
+      const uplink = uplinkPort(ns, dev);
+      if (uplink) return leaveByUplink(w, ns, p, dev, uplink, nexthop);
       note(
         w,
         ns.id,
@@ -590,10 +625,17 @@ function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: 
         i.master === bridge && i.name !== ifname && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop),
     );
     if (!out || !out.peer) {
+      const uplink = uplinkPort(ns, bridge, ifname);
+      if (uplink) return leaveByUplink(w, ns, p, bridge, uplink, nexthop);
       note(w, ns.id, p, 'hop', `bridge ${bridge}`, `nobody on ${bridge} owns ${nexthop}: ARP/ND goes unanswered`);
       return { kind: 'unreachable', namespace: ns.id, reason: `nobody on ${bridge} has ${nexthop}`, rule: null };
     }
     return bridge4(w, ns, p, bridge, ifname, out);
+  }
+  if (!ownsAddress(ns, nexthop) && proxyArp(w, ns, ifname, p)) {
+    // Calico's shape: the container's gateway (169.254.1.1) is nobody's address, the host side answers ARP for it.
+    note(w, ns.id, p, 'hop', ifname, `${ifname} answers ARP for ${nexthop} (proxy_arp): the host takes the packet`);
+    return receive(w, ns.id, p, ifname);
   }
   if (!ownsAddress(ns, nexthop)) {
     note(
@@ -607,6 +649,42 @@ function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: 
     return { kind: 'unreachable', namespace: ns.id, reason: `nobody owns ${nexthop}`, rule: null };
   }
   return receive(w, ns.id, p, ifname);
+}
+
+/**
+ * A bridge port that leads off this host's namespaces: a physical device, a VXLAN or other tunnel, or a veth whose
+ * other end is not in the snapshot. Frames for an address no known namespace owns may leave through it.
+ */
+function uplinkPort(ns: Namespace, bridge: string, except: string | null = null): NetInterface | undefined {
+  return ns.interfaces.find((i) => i.master === bridge && i.name !== except && i.peer === null && i.kind !== 'bridge');
+}
+
+function leaveByUplink(
+  w: Walk,
+  ns: Namespace,
+  p: Packet,
+  bridge: string,
+  port: NetInterface,
+  nexthop: string,
+): Verdict {
+  note(
+    w,
+    ns.id,
+    p,
+    'hop',
+    `bridge ${bridge}`,
+    `no namespace on ${bridge} owns ${nexthop}; the bridge floods the frame to its port ${port.name} (${port.kind}), which leads off this host: what happens beyond it is outside this view`,
+    true,
+  );
+  return { kind: 'left', namespace: ns.id, iface: port.name, reason: `left through ${bridge} port ${port.name}` };
+}
+
+/** Whether `ifname` answers ARP for addresses it routes (proxy_arp, the device's OR all); IPv4 only. */
+function proxyArp(w: Walk, ns: Namespace, ifname: string, p: Packet): boolean {
+  if (p.family !== 'ipv4') return false;
+  return (
+    sysctl(w, ns.id, `ipv4/conf/${ifname}/proxy_arp`) === '1' || sysctl(w, ns.id, 'ipv4/conf/all/proxy_arp') === '1'
+  );
 }
 
 /** A bridge switches the frame between two ports; br_netfilter may hand it to iptables on the way. */

@@ -14,11 +14,18 @@ export function sysctlFiles(ns: Namespace): string[] {
     'ipv4/ip_forward',
     'ipv6/conf/all/forwarding',
     'ipv4/conf/all/route_localnet',
+    'ipv4/conf/all/proxy_arp',
+    'ipv4/conf/all/rp_filter',
     'bridge/bridge-nf-call-iptables',
     'bridge/bridge-nf-call-ip6tables',
   ];
   for (const i of ns.interfaces)
-    if (/^[A-Za-z0-9_.@-]+$/.test(i.name)) files.push(`ipv4/conf/${i.name}/route_localnet`);
+    if (/^[A-Za-z0-9_.@-]+$/.test(i.name))
+      files.push(
+        `ipv4/conf/${i.name}/route_localnet`,
+        `ipv4/conf/${i.name}/proxy_arp`,
+        `ipv4/conf/${i.name}/rp_filter`,
+      );
   return files;
 }
 
