@@ -2,6 +2,7 @@
 // by proxy ARP (Calico's 169.254.1.1) is reachable, and reverse-path filtering (strict and loose) drops spoofed
 // sources.
 import { strict as assert } from 'node:assert';
+import { parseIptablesSave } from '../../src/core/iptables/parse';
 import { parseSs } from '../../src/core/listeners';
 import type { Namespace, NetInterface, Route, Snapshot } from '../../src/core/model';
 import { traceConnection } from '../../src/core/trace/trace';
@@ -156,5 +157,97 @@ describe('trace: uplink bridges, proxy ARP, reverse-path filtering', () => {
     );
     const off = traceConnection(snapshot([host]), extras({ '1': {} }, listening), spoofed);
     assert.doesNotMatch(off.summary, /rp_filter/);
+  });
+});
+
+describe('trace: small semantics', () => {
+  /** A host with a bridge br0 and one container behind it; filter rules of the host are given. */
+  function bridged(hostFilter: string[], hostRaw: string[] = []): Snapshot {
+    const host = ns(
+      '1',
+      'host',
+      [
+        iface('br0', ['10.0.0.1/24'], { kind: 'bridge', infoKind: 'bridge' }),
+        iface('vethc', [], { master: 'br0', peer: { namespace: '2', ifname: 'eth0' } }),
+        iface('eth1', ['198.18.0.1/24']),
+      ],
+      [route('10.0.0.0/24', 'br0'), route('198.18.0.0/24', 'eth1')],
+    );
+    const c = ns(
+      '2',
+      'c',
+      [iface('eth0', ['10.0.0.2/24'], { peer: { namespace: '1', ifname: 'vethc' } })],
+      [route('10.0.0.0/24', 'eth0'), route('default', 'eth0', '10.0.0.1')],
+    );
+    const dump = [
+      '*raw',
+      ':PREROUTING ACCEPT [0:0]',
+      ...hostRaw,
+      'COMMIT',
+      '*filter',
+      ':INPUT ACCEPT [0:0]',
+      ':FORWARD ACCEPT [0:0]',
+      ...hostFilter,
+      'COMMIT',
+      '',
+    ].join('\n');
+    const tables = parseIptablesSave(dump).tables;
+    return {
+      ...snapshot([host, c]),
+      nat: [{ namespace: '1', family: 'ipv4', source: 'iptables-save', tables, ruleCount: 0 }],
+    };
+  }
+  const nf = { 'bridge/bridge-nf-call-iptables': '1' };
+  const web = { '1': 'tcp LISTEN 0 511 *:80 *:* users:(("web",pid=7,fd=3))' };
+
+  it('--physdev-in matches a routed frame that came in through that bridge port (br_netfilter on)', () => {
+    const snap = bridged(['-A INPUT -m physdev --physdev-in vethc -j DROP']);
+    const on = traceConnection(snap, extras({ '1': nf, '2': {} }, web), local('2', '10.0.0.1'));
+    assert.equal(on.verdict.kind, 'dropped', on.summary);
+    const off = traceConnection(snap, extras({ '1': {}, '2': {} }, web), local('2', '10.0.0.1'));
+    assert.equal(off.verdict.kind, 'delivered', 'without br_netfilter iptables sees no bridge port');
+    const other = traceConnection(
+      bridged(['-A INPUT -m physdev --physdev-in vethX -j DROP']),
+      extras({ '1': nf, '2': {} }, web),
+      local('2', '10.0.0.1'),
+    );
+    assert.equal(other.verdict.kind, 'delivered');
+    assert.ok(
+      other.outcomes[0]?.steps.some((s) => s.text === 'skipped: it came in through bridge port vethc, not vethX'),
+    );
+  });
+
+  it("a mark set in the container's namespace is gone in the host's (the veth scrubs it)", () => {
+    const snap = bridged(['-A INPUT -m mark --mark 0x1 -j DROP']);
+    const c = snap.namespaces[1]!;
+    const withMark: Snapshot = {
+      ...snap,
+      nat: [
+        ...snap.nat,
+        {
+          namespace: c.id,
+          family: 'ipv4',
+          source: 'iptables-save',
+          ruleCount: 1,
+          tables: parseIptablesSave(
+            '*mangle\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j MARK --set-xmark 0x1/0xffffffff\nCOMMIT\n',
+          ).tables,
+        },
+      ],
+    };
+    const r = traceConnection(withMark, extras({ '1': {}, '2': {} }, web), local('2', '10.0.0.1'));
+    assert.equal(r.verdict.kind, 'delivered', r.summary);
+    assert.ok(r.outcomes[0]?.steps.some((s) => /the mark 0x1 set in the last namespace is cleared/.test(s.text)));
+  });
+
+  it('the martian-source check comes after raw PREROUTING: a raw DROP for it is what the trace names', () => {
+    const snap = bridged([], ['-A PREROUTING -s 127.0.0.0/8 -j DROP']);
+    const r = traceConnection(snap, extras({ '1': {}, '2': {} }, web), {
+      source: { kind: 'outside', namespace: '1', iface: 'eth1', address: '127.0.0.5' },
+      dst: '198.18.0.1',
+      dport: 80,
+      protocol: 'tcp',
+    });
+    assert.match(r.summary, /dropped by rule 1 of raw PREROUTING/);
   });
 });

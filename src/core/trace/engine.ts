@@ -440,6 +440,9 @@ export function receive(
   p.inIface = ifname;
   p.outIface = null;
   p.bridged = bridged;
+  // br_netfilter tells iptables which bridge port a routed frame came in through (`--physdev-in`).
+  const nfKey = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
+  p.physIn = viaPort !== null && sysctl(w, ns.id, nfKey) === '1' ? viaPort : null;
   // IPv6 drops ::1 from or to a device other than lo before any hook (ip6_rcv_core, RFC 4291 2.5.3).
   if (p.family === 'ipv6' && ifname !== 'lo' && (isLoopback(p.src) || isLoopback(p.dst))) {
     const which = isLoopback(p.dst) ? `destination ${p.dst}` : `source ${p.src}`;

@@ -19,6 +19,11 @@ export interface Packet {
   mark: number;
   /** When a bridge forwards the frame and br_netfilter hands it to iptables: the bridge ports. */
   bridged: { inPort: string; outPort: string } | null;
+  /**
+   * A routed packet that entered through a bridge port while br_netfilter is on: that port, which `--physdev-in`
+   * sees. (A bridged packet has both ports in `bridged`.)
+   */
+  physIn?: string | null;
 }
 
 export function packetText(p: Packet): string {

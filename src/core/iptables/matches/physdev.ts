@@ -29,6 +29,8 @@ const physdev: MatchModule = {
     }
   },
   miss(option, p) {
+    if (p.bridged === null && option.name === '--physdev-in' && p.physIn)
+      return `it came in through bridge port ${p.physIn}, not ${option.args[0] ?? ''}`;
     if (p.bridged === null) return option.negated ? undefined : 'the packet is routed, not bridged';
     return undefined;
   },
@@ -38,11 +40,14 @@ const physdev: MatchModule = {
     switch (option.name) {
       case '--physdev-is-bridged':
         return b !== null;
-      case '--physdev-in':
-        return b !== null && interfaceMatches(arg, b.inPort);
+      case '--physdev-in': {
+        const port = b?.inPort ?? p.physIn ?? null;
+        return port !== null && interfaceMatches(arg, port);
+      }
       case '--physdev-out':
         return b !== null && interfaceMatches(arg, b.outPort);
       case '--physdev-is-in':
+        return b !== null || (p.physIn ?? null) !== null;
       case '--physdev-is-out':
         return b !== null;
     }
