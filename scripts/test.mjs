@@ -44,6 +44,8 @@ const suites = [
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = [];
 
+// A test deleted from test/ must not keep running from an old bundle: out/ is built afresh every run.
+rmSync(join(root, 'out'), { recursive: true, force: true });
 if (run('node', ['scripts/build.mjs']) !== 0) {
   broken.push('build');
   totals.failed += 1;
@@ -69,7 +71,13 @@ if (wanted.length === 0 || wanted.includes('lint')) {
 const statsDir = mkdtempSync(join(tmpdir(), 'nx-stats-'));
 for (const suite of suites) {
   const files = testFiles(suite.dir, suite.suffix);
-  if (files.length === 0) continue;
+  if (files.length === 0) {
+    // A suite that built to nothing would otherwise vanish from the count without a word.
+    console.error(`suite ${suite.name}: no test files in ${suite.dir}`);
+    broken.push(suite.name);
+    totals.failed += 1;
+    continue;
+  }
   console.log(`\n=== suite: ${suite.name} (${files.length} files) ===`);
   const statsFile = join(statsDir, `${suite.name}.json`);
   const status = suite.command
@@ -80,6 +88,7 @@ for (const suite of suites) {
           'mocha',
           '--reporter',
           join(root, 'scripts/mocha-reporter.cjs'),
+          '--forbid-only',
           '--timeout',
           String(suite.timeout),
           '--enable-source-maps',

@@ -147,6 +147,7 @@ async function runE2e() {
       mocha,
       '--reporter',
       join(repoRoot, 'scripts/mocha-reporter.cjs'),
+      '--forbid-only',
       '--timeout',
       '120000',
       '--enable-source-maps',

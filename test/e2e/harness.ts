@@ -409,9 +409,12 @@ export function webviewFrame(page: Page) {
   return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
 }
 
-/** Saves test/e2e/screenshots/<name>.png (stable names: the README links them) and returns the path. */
+/**
+ * Saves out/screenshots/<name>.png and returns the path. Tests never write tracked files: `npm run docs:refresh`
+ * copies the README's pictures into test/e2e/screenshots/ on purpose.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  const dir = join(serverInfo().repoRoot, 'test', 'e2e', 'screenshots');
+  const dir = join(serverInfo().repoRoot, 'out', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path });

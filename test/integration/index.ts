@@ -22,7 +22,7 @@ function writeStats(stats: { passes: number; failures: number; pending: number }
 }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60000 });
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60000, forbidOnly: true });
   for (const file of findSuites(__dirname)) mocha.addFile(file);
   return new Promise((resolve, reject) => {
     try {

@@ -241,10 +241,10 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
       : `route ${route.text}: out of ${route.dev}${route.gateway ? ` via ${route.gateway}` : ''}, source ${p.src}`,
   );
   const dstBefore = `${p.dst}:${p.dport}`;
-  const v = hook(w, ns, p, 'OUTPUT', ['raw', 'mangle', 'nat', 'filter']);
+  const v = hook(w, ns, p, 'OUTPUT', ['raw', 'mangle', 'nat']);
   if (v) return v;
   if (`${p.dst}:${p.dport}` !== dstBefore) {
-    // DNAT in OUTPUT: the kernel routes the packet again.
+    // DNAT in nat OUTPUT: the kernel routes the packet again right there (ip_route_me_harder), before filter OUTPUT.
     route = lookup(w, ns, p, 'lo');
     if (route.kind === 'none') {
       note(w, ns.id, p, 'route', 'rerouting', `after DNAT: ${route.reason}`);
@@ -290,6 +290,8 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
       );
     }
   }
+  const filtered = hook(w, ns, p, 'OUTPUT', ['filter']);
+  if (filtered) return filtered;
   const post = hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
   if (post) return post;
   if (p.outIface === 'lo') return loopbackInput(w, ns, p);
