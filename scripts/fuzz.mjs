@@ -1,16 +1,19 @@
-// `npm run fuzz`: the property tests (test/unit/fuzz-*.test.ts) with many more runs and a fresh seed; NX_FUZZ_RUNS /
+// `npm run fuzz`: the property tests (every test/unit file using fuzz-config.ts) with many more runs and a fresh seed; NX_FUZZ_RUNS /
 // NX_FUZZ_SEED override.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const runs = process.env.NX_FUZZ_RUNS ?? '50000';
 const build = spawnSync(process.execPath, ['scripts/build.mjs', '--only', 'tests'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
-const files = readdirSync(join(root, 'out/test/unit'))
-  .filter((n) => /^fuzz-.*\.test\.js$/.test(n))
-  .map((n) => join('out/test/unit', n));
+// Every property file: any unit test that takes its settings from fuzz-config.ts, whatever it is called.
+const files = readdirSync(join(root, 'test/unit'))
+  .filter(
+    (n) => n.endsWith('.test.ts') && readFileSync(join(root, 'test/unit', n), 'utf8').includes("from './fuzz-config'"),
+  )
+  .map((n) => join('out/test/unit', n.replace(/\.ts$/, '.js')));
 console.log(
   `fuzz: ${files.length} files, NX_FUZZ_RUNS=${runs} per property${process.env.NX_FUZZ_SEED ? `, seed ${process.env.NX_FUZZ_SEED}` : ', fresh seeds (printed on failure)'}`,
 );
