@@ -1,5 +1,5 @@
-// `npm run fuzz`: the property tests (every test/unit file using fuzz-config.ts) with many more runs and a fresh seed; NX_FUZZ_RUNS /
-// NX_FUZZ_SEED override.
+// `npm run fuzz`: the property tests (every test/unit file using fuzz-config.ts) with many more runs and a
+// fresh seed; NX_FUZZ_RUNS / NX_FUZZ_SEED override.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
