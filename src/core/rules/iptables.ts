@@ -72,9 +72,9 @@ export const iptablesRules: RuleSource<IptablesRuleSet> = {
     return nat ? deriveMappings(nat, set.namespace, set.family) : [];
   },
 
-  sourceNatOn(set, dev) {
+  sourceNatOn(set, dev, ownPrefixes) {
     const nat = tableOf(set, 'nat');
-    return nat ? sourceNatOn(nat, dev) : null;
+    return nat ? sourceNatOn(nat, dev, ownPrefixes) : null;
   },
 
   walk(ctx, sets, table, hook, p) {

@@ -96,6 +96,12 @@ export interface RuleText {
 /** Whether traffic leaving through an interface is source-NATed there (the topology's uplink label). */
 export type SourceNat = 'MASQUERADE' | 'SNAT';
 
+/** The source NAT applied there, and the rule that does it (for the label's hover). */
+export interface SourceNatRule {
+  target: SourceNat;
+  rule: string;
+}
+
 export interface RuleSource<S extends RuleSet = RuleSet> {
   /** Whether this source reads the dump called `source` (`iptables-save`...). */
   reads(source: string): boolean;
@@ -103,8 +109,11 @@ export interface RuleSource<S extends RuleSet = RuleSet> {
   read(namespace: NamespaceId, raw: RawRuleDump): { set: S; diagnostics: ParseDiagnostic[] };
   /** Ports the set publishes (DNAT rules reached from a hook), targets not yet resolved to namespaces. */
   portMappings(set: S): PortMapping[];
-  /** The source NAT applied to traffic leaving through `dev`, if any. */
-  sourceNatOn(set: S, dev: string): SourceNat | null;
+  /**
+   * The source NAT applied to the namespace's own traffic leaving through `dev`, if any: `ownPrefixes` are its
+   * interface prefixes, which a rule's source must cover.
+   */
+  sourceNatOn(set: S, dev: string, ownPrefixes: readonly string[]): SourceNatRule | null;
   /**
    * The trace: runs `hook` of `table` in each of `sets` (one namespace and family), rewriting `p` as NAT does.
    * Sets without that table are skipped; accept when none decides.

@@ -133,6 +133,7 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
       if (edge && nat.length) {
         edge.classes.push('uplink', 'source-nat');
         edge.label = `${nat[0]}`;
+        if (up.sourceNatRule) edge.details.push(`${nat[0]} by: ${up.sourceNatRule}`);
         edge.search += ` ${lower('default', ...nat)}`;
       }
       continue;
@@ -160,7 +161,7 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
       classes: nat.length ? ['source-nat'] : [],
       search: lower('default', up.route.gateway, up.iface.name, ...nat),
       ref: { view: 'namespaces', node: { kind: 'route', ns: ns.id, index: up.routeIndex } },
-      details: [],
+      details: up.sourceNatRule ? [`${nat[0]} by: ${up.sourceNatRule}`] : [],
     });
   }
 

@@ -1,7 +1,7 @@
 // Where each namespace's default route leaves, and whether a MASQUERADE or SNAT rule rewrites traffic there.
 import type { Namespace, NetInterface, Route } from '../model';
 import { ruleSourceOf } from '../rules';
-import type { RuleSet, SourceNat } from '../rules/types';
+import type { RuleSet, SourceNat, SourceNatRule } from '../rules/types';
 
 export type { SourceNat } from '../rules/types';
 
@@ -11,6 +11,8 @@ export interface Uplink {
   routeIndex: number;
   route: Route;
   sourceNat: SourceNat | null;
+  /** The rule that source-NATs there, as iptables-save prints it. */
+  sourceNatRule: string | null;
 }
 
 /** The interface holding the namespace's default route (IPv4 first), with the source NAT applied there. */
@@ -22,13 +24,14 @@ export function findUplink(ns: Namespace, nat: readonly RuleSet[]): Uplink | nul
   for (const [routeIndex, route] of order) {
     const iface = ns.interfaces.find((i) => i.name === route.dev);
     if (!iface) continue;
-    let sourceNat: SourceNat | null = null;
+    const own = ns.interfaces.filter((i) => i.kind !== 'loopback').flatMap((i) => i.addresses);
+    let found: SourceNatRule | null = null;
     for (const set of nat) {
       if (set.namespace !== ns.id || set.family !== route.family) continue;
-      sourceNat = ruleSourceOf(set).sourceNatOn(set, iface.name);
-      if (sourceNat) break;
+      found = ruleSourceOf(set).sourceNatOn(set, iface.name, own);
+      if (found) break;
     }
-    return { iface, routeIndex, route, sourceNat };
+    return { iface, routeIndex, route, sourceNat: found?.target ?? null, sourceNatRule: found?.rule ?? null };
   }
   return null;
 }
