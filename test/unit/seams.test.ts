@@ -2,13 +2,14 @@
 // CLI command resolves it the same way, refusing ambiguity).
 import { strict as assert } from 'node:assert';
 import { AddressOwners } from '../../src/core/addressOwners';
-import type { Namespace, NetInterface } from '../../src/core/model';
+import type { Namespace, NetInterface, PortMapping } from '../../src/core/model';
 import { resolveNamespace } from '../../src/core/namespaceRef';
 import { containersByNamespace } from '../../src/core/runtime';
 import { SnapshotIndex } from '../../src/extension/tree/snapshotIndex';
 import { buildSnapshot, isServiceAddress } from '../../src/core/snapshot';
 import { parseIptablesSave } from '../../src/core/iptables/parse';
 import { planAdd } from '../../src/core/mapping/plan';
+import { portTakenMessage } from '../../src/core/mapping/conflicts';
 
 const iface = (name: string, addresses: string[], peer: string | null = null): NetInterface => ({
   name,
@@ -159,5 +160,51 @@ describe('Kubernetes service addresses are not host ports', () => {
     assert.equal(planAdd(dump, spec, [], ['192.0.2.10', '127.0.0.1']).ok, true, 'the ClusterIP is a service');
     assert.equal(planAdd(dump, spec, []).ok, false, 'without the addresses, every binding counts (conservative)');
     assert.equal(planAdd(dump, { ...spec, hostPort: 8443 }, [], ['192.0.2.10']).ok, false, 'the node address is local');
+  });
+});
+
+describe('a taken host port, in words', () => {
+  it('brackets IPv6, names the target and suggests the next free port', () => {
+    const mapping = (
+      hostIp: string,
+      hostPort: number | string,
+      targetIp: string,
+      family: 'ipv4' | 'ipv6',
+    ): PortMapping => ({
+      namespace: '1',
+      family,
+      protocol: 'tcp',
+      hostIp,
+      hostPort,
+      targetIp,
+      targetPort: 80,
+      targetNamespace: '7',
+      targetInterface: 'eth0',
+      targetPids: [],
+      chain: 'DOCKER',
+      chainPath: ['PREROUTING', 'DOCKER'],
+      hooks: ['PREROUTING'],
+      rule: '',
+      ruleRef: { table: 'nat', chain: 'DOCKER', index: 0 },
+      owner: 'docker',
+      comment: null,
+    });
+    const mappings = [
+      mapping('::', 8080, 'fd00:6e78::2', 'ipv6'),
+      mapping('0.0.0.0', '8081-8083', '172.17.0.2', 'ipv4'),
+    ];
+    const said = portTakenMessage(mappings, '1', 'tcp', 8080, () => 'web1');
+    assert.equal(
+      said,
+      '[::]:8080/tcp is already published by Docker: [::]:8080/tcp → [fd00:6e78::2]:80 (web1); 8084 is free',
+    );
+    assert.equal(
+      portTakenMessage(mappings, '1', 'tcp', 9000, () => 'web1'),
+      undefined,
+    );
+    assert.equal(
+      portTakenMessage(mappings, '1', 'udp', 8080, () => 'web1'),
+      undefined,
+    );
   });
 });

@@ -62,7 +62,7 @@ export function dnatConflicts(
       kind: 'dnat',
       owner: m.owner,
       rule: m.rule,
-      message: `${m.hostIp}:${portText(m.hostPort)}/${m.protocol} is already published by ${ownerName(m.owner)}: ${mappingText(m)} (${m.ruleRef.table}/${m.ruleRef.chain} rule ${m.ruleRef.index + 1})`,
+      message: `${endpointText(m.hostIp, portText(m.hostPort))}/${m.protocol} is already published by ${ownerName(m.owner)}: ${mappingText(m)} (${m.ruleRef.table}/${m.ruleRef.chain} rule ${m.ruleRef.index + 1})`,
     });
   }
   return out;
@@ -88,4 +88,45 @@ export function listenerConflicts(listeners: readonly Listener[], spec: MappingS
         message: `${who} already listens on ${l.address}:${l.port}/${l.protocol}`,
       };
     });
+}
+
+/** `1.2.3.4:80`, `[::]:80`: IPv6 always in brackets. */
+function endpointText(ip: string, port: string): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** The host port mapping (not a service address) in `nsId` that already takes `port`, if any. */
+export function publishedPort(
+  mappings: readonly PortMapping[],
+  nsId: string,
+  protocol: string,
+  port: number,
+): PortMapping | undefined {
+  return mappings.find(
+    (m) =>
+      m.namespace === nsId &&
+      !m.service &&
+      (m.protocol === protocol || m.protocol === 'all') &&
+      portCovers(m.hostPort, port),
+  );
+}
+
+/**
+ * Why `port` cannot be used, naming what holds it and its target (`label` names a namespace), and the next free port
+ * to try instead; undefined when the port is free.
+ */
+export function portTakenMessage(
+  mappings: readonly PortMapping[],
+  nsId: string,
+  protocol: string,
+  port: number,
+  label: (nsId: string) => string,
+): string | undefined {
+  const taken = publishedPort(mappings, nsId, protocol, port);
+  if (!taken) return undefined;
+  let free = port + 1;
+  while (free <= 65535 && publishedPort(mappings, nsId, protocol, free)) free++;
+  const target = taken.targetNamespace ? ` (${label(taken.targetNamespace)})` : '';
+  const suggestion = free <= 65535 ? `; ${free} is free` : '';
+  return `${endpointText(taken.hostIp, String(port))}/${protocol} is already published by ${ownerName(taken.owner)}: ${mappingText(taken)}${target}${suggestion}`;
 }

@@ -4,13 +4,14 @@ import { namespaceLabel } from '../../core/labels';
 import type { MappingSpec } from '../../core/mapping/types';
 import { checkMappingInput, checkPort } from '../../core/mapping/validate';
 import { hostOf, isLoopback } from '../../core/net/address';
-import type { Namespace, PortMapping, Snapshot } from '../../core/model';
+import type { Namespace, Snapshot } from '../../core/model';
 import { addMapping, MappingError, type MappingResult } from '../../host/portMapping/apply';
 import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDone } from '../mappingUi';
 import type { TreeNode } from '../tree/nodes';
 import type { CommandContext } from './context';
 import { showError, showWarning } from '../notify';
 import { reachability } from '../../core/mapping/rules';
+import { portTakenMessage } from '../../core/mapping/conflicts';
 
 /** Answers given up front (tests, the tree's "Publish Port…"): their steps are skipped. `apply` skips the preview. */
 export interface CreateAnswers {
@@ -85,18 +86,6 @@ async function askPort(
   });
 }
 
-function publishedIn(snapshot: Snapshot, nsId: string, protocol: string, port: number): PortMapping | undefined {
-  return snapshot.portMappings.find(
-    (m) =>
-      m.namespace === nsId &&
-      (m.protocol === protocol || m.protocol === 'all') &&
-      (m.hostPort === port ||
-        (typeof m.hostPort === 'string' &&
-          port >= Number(m.hostPort.split('-')[0]) &&
-          port <= Number(m.hostPort.split('-')[1]))),
-  );
-}
-
 async function askAnswers(
   snapshot: Snapshot,
   given: CreateAnswers,
@@ -148,12 +137,11 @@ async function askAnswers(
   const natDefault = target.bridgeNs ?? snapshot.namespaces.find((n) => n.kind === 'host')?.id ?? target.ns.id;
   const hostPort =
     a.hostPort ??
-    (await askPort(4, 'Host port', containerPort, (port) => {
-      const taken = publishedIn(snapshot, a.natNs ?? natDefault, protocol, port);
-      return taken
-        ? `${taken.hostIp}:${port}/${protocol} is already published by ${taken.owner} (${taken.targetIp}:${String(taken.targetPort)})`
-        : undefined;
-    }));
+    (await askPort(4, 'Host port', containerPort, (port) =>
+      portTakenMessage(snapshot.portMappings, a.natNs ?? natDefault, protocol, port, (id) =>
+        namespaceLabel(byId.get(id) ?? { id, kind: 'named', name: null, processes: [] }),
+      ),
+    ));
   if (hostPort === undefined) return undefined;
 
   for (;;) {

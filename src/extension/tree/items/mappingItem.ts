@@ -76,7 +76,9 @@ export function mappingTooltip(
         .map((p) => `${p.pid} ${p.command}`)
         .join(', '),
     );
-  field(md, 'Comment', m.comment);
+  // The explanation already quotes the comment.
+  if (!explanation) field(md, 'Comment', m.comment);
+  if (m.service) field(md, 'Service address', 'not an address of this namespace (a ClusterIP): not a host port');
   md.appendMarkdown('\n');
   md.appendMarkdown(codeBlock(m.rule.replace(/^\[\d+:\d+\] /, ''), 'iptables'));
   return md;

@@ -33,10 +33,11 @@ export function vethPairTooltip(p: VethPair, idx: SnapshotIndex): vscode.Markdow
   ] as const) {
     const i = idx.iface(end.namespace, end.ifname);
     md.appendMarkdown(`**${name}:** ${escapeMarkdown(`${end.ifname} in ${idx.label(end.namespace)}`)}  \n`);
-    field(md, '  ifindex / MAC / MTU', i ? `${i.ifindex} / ${i.mac ?? '-'} / ${i.mtu}` : undefined);
-    field(md, '  State', i?.state);
-    field(md, '  Addresses', i?.addresses.join(', ') || 'none');
-    field(md, '  Master', i?.master);
+    // Plain labels: spaces inside `**…**` would show the asterisks literally.
+    field(md, 'ifindex / MAC / MTU', i ? `${i.ifindex} / ${i.mac ?? '-'} / ${i.mtu}` : undefined);
+    field(md, 'State', i?.state);
+    field(md, 'Addresses', i?.addresses.join(', ') || 'none');
+    field(md, 'Master', i?.master);
   }
   return md;
 }
