@@ -6,19 +6,21 @@ import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
 import { showInfo } from '../notify';
+import { ruleSourceOf } from '../../core/rules';
 
 export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<vscode.TextEditor | undefined> {
   return async (node) => {
     const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (!snapshot) return undefined;
     const idx = new SnapshotIndex(snapshot);
-    let candidates: RuleSet[] = snapshot.nat;
+    // A namespace whose firewall was never touched dumps nothing: offering it would only bury the real rule sets.
+    let candidates: RuleSet[] = snapshot.nat.filter((s) => ruleSourceOf(s).tables(s).length > 0);
     if (node?.kind === 'ruleSet')
-      candidates = snapshot.nat.filter(
+      candidates = candidates.filter(
         (s) => s.namespace === node.set.ns && s.family === node.set.family && s.source === node.set.source,
       );
     else if (node && 'ns' in node && typeof node.ns === 'string')
-      candidates = snapshot.nat.filter((s) => s.namespace === node.ns);
+      candidates = candidates.filter((s) => s.namespace === node.ns);
     if (candidates.length === 0) {
       void showInfo(
         ctx.store.readOnly
@@ -30,8 +32,12 @@ export function openNatRules(ctx: CommandContext): (node?: TreeNode) => Promise<
     let set: RuleSet | undefined = candidates[0];
     if (candidates.length > 1) {
       const pick = await vscode.window.showQuickPick(
-        candidates.map((s) => ({ label: idx.label(s.namespace), description: `${s.source} · ${s.family}`, set: s })),
-        { title: 'Open NAT rules of…' },
+        candidates.map((s) => ({
+          label: idx.label(s.namespace),
+          description: `${s.source} · ${s.family} · ${s.ruleCount} rules`,
+          set: s,
+        })),
+        { title: 'Open NAT rules of…', matchOnDescription: true },
       );
       set = pick?.set;
     }
