@@ -29,6 +29,7 @@ import { natView } from './tree/views/natView';
 import { vethsView } from './tree/views/vethsView';
 import { showWarning } from './notify';
 import { stopAllCommands } from '../host/runner';
+import { namespaceVisible } from './tree/filter';
 
 /** What activate() returns: the integration tests drive the extension through it. */
 export interface NetnsExplorerApi {
@@ -117,10 +118,16 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
 
   // Read-only mode says what is missing on the Namespaces view itself.
   const showReadOnly = () => {
-    views.namespaces.message = store.readOnly
-      ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.'
-      : undefined;
     const f = store.filter;
+    const none =
+      f.search.trim() !== '' &&
+      store.snapshot !== null &&
+      !store.snapshot.namespaces.some((n) => namespaceVisible(n, f));
+    views.namespaces.message = none
+      ? `No namespace matches “${f.search.trim()}”: Clear Filter (the button above) shows them all again.`
+      : store.readOnly
+        ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.'
+        : undefined;
     views.namespaces.description =
       [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '']
         .filter(Boolean)

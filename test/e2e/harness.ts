@@ -349,14 +349,10 @@ export async function hoverRow(page: Page, label: string | RegExp, view?: string
  */
 export async function filterNamespaces(page: Page, search: string): Promise<void> {
   await runCommand(page, 'Netns Explorer: Filter…');
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: 'Netns Explorer: filter' })
+    .waitFor({ state: 'visible', timeout: 15000 });
   const input = page.locator('.quick-input-widget input.input');
-  await page
-    .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Hide loopback interfaces' })
-    .waitFor({ state: 'visible', timeout: 15000 });
-  await input.press('Enter'); // the pick step: nothing ticked
-  await page
-    .locator('.quick-input-widget .quick-input-title', { hasText: 'search' })
-    .waitFor({ state: 'visible', timeout: 15000 });
   await input.fill(search);
   await input.press('Enter');
 }

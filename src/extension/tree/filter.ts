@@ -26,9 +26,13 @@ export function interfaceMatches(i: NetInterface, needle: string): boolean {
   return matches(i.name, needle) || i.addresses.some((a) => matches(a, needle));
 }
 
-/** A namespace shows when its label, or one of its interfaces' names or addresses, matches. */
+/** A namespace shows when its label, a process in it, or one of its interfaces' names or addresses matches. */
 export function namespaceVisible(ns: Namespace, f: ViewFilter): boolean {
   const needle = f.search.trim().toLowerCase();
   if (!needle) return true;
-  return matches(namespaceLabel(ns), needle) || ns.interfaces.some((i) => interfaceMatches(i, needle));
+  return (
+    matches(namespaceLabel(ns), needle) ||
+    ns.processes.some((p) => matches(p.command, needle)) ||
+    ns.interfaces.some((i) => interfaceMatches(i, needle))
+  );
 }
