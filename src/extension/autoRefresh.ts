@@ -1,6 +1,7 @@
 // Refreshes on change while a view is visible: `ip monitor` for links and addresses, folder watchers, and a slow poll.
 import { watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';
+import { BurstFollower } from '../core/burst';
 import { DEFAULT_NAMED_DIR } from '../host/discovery';
 import { watchLines, type Watch } from '../host/runner';
 import { readSettings } from './config';
@@ -8,6 +9,11 @@ import type { Log } from './log';
 
 /** Events come in bursts (a container start is a dozen netlink messages): wait for quiet first. */
 export const DEBOUNCE_MS = 500;
+/**
+ * A read during a burst may catch it half done (a lab building, `docker run -p` writing its rules after its links):
+ * once the burst has been quiet this long, everything is read once more, so the picture converges.
+ */
+export const SETTLE_MS = 1500;
 
 export class AutoRefresh implements vscode.Disposable {
   private monitor: Watch | null = null;
@@ -15,6 +21,7 @@ export class AutoRefresh implements vscode.Disposable {
   private poll: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private running = false;
+  private readonly settle = new BurstFollower(SETTLE_MS, () => this.refresh());
 
   /**
    * `refresh(changed)`: `changed` lists namespaces an event named (undefined: read everything).
@@ -64,6 +71,7 @@ export class AutoRefresh implements vscode.Disposable {
 
   private trigger(changedNamespace?: string): void {
     if (changedNamespace !== undefined) this.pending.add(changedNamespace);
+    this.settle.event();
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = null;
@@ -83,6 +91,7 @@ export class AutoRefresh implements vscode.Disposable {
     this.poll = null;
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = null;
+    this.settle.cancel();
   }
 
   dispose(): void {

@@ -128,8 +128,11 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
       : store.readOnly
         ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.'
         : undefined;
+    // When the picture was taken, so a stale one shows as such.
+    const taken = store.snapshot ? new Date(store.snapshot.takenAt) : null;
+    const updated = taken && !Number.isNaN(taken.getTime()) ? `updated ${taken.toLocaleTimeString()}` : '';
     views.namespaces.description =
-      [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '']
+      [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '', updated]
         .filter(Boolean)
         .join(' · ') || undefined;
   };
