@@ -53,14 +53,62 @@ async function pickSource(snapshot: Snapshot, target: Namespace): Promise<TraceS
   )?.source;
 }
 
-async function pickDestination(defaultValue: string): Promise<{ ip: string; port: number } | undefined> {
-  const text = await vscode.window.showInputBox({
-    title: 'Trace Connection: destination',
-    prompt: 'IP:PORT, or [IPv6]:PORT',
-    value: defaultValue,
-    validateInput: (v) => (parse(v) ? undefined : 'Write IP:PORT, e.g. 192.0.2.1:8080 or [fd00::1]:80'),
+/** A published port offered as a destination: its address and port, and its protocol (so that step is skipped). */
+interface Suggestion {
+  text: string;
+  protocol: Protocol | null;
+  description: string;
+}
+
+/**
+ * The destination: type IP:PORT, or pick one of the namespace's published ports. What is typed is offered first as
+ * typed; a picked port brings its protocol along.
+ */
+async function pickDestination(
+  defaultValue: string,
+  suggestions: readonly Suggestion[],
+): Promise<{ ip: string; port: number; protocol: Protocol | null } | undefined> {
+  type Item = vscode.QuickPickItem & { protocol: Protocol | null };
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = 'Trace Connection: destination';
+  pick.placeholder = 'IP:PORT or [IPv6]:PORT, or pick a published port';
+  pick.matchOnDescription = true;
+  pick.value = defaultValue;
+  const offered: Item[] = suggestions.map((s) => ({ label: s.text, description: s.description, protocol: s.protocol }));
+  const update = () => {
+    const typed = pick.value.trim();
+    const asTyped = parse(typed) && !offered.some((o) => o.label === typed);
+    const fits = offered.some((o) => `${o.label} ${o.description ?? ''}`.toLowerCase().includes(typed.toLowerCase()));
+    // A quick pick has no validation message: an item that always shows says what to write when nothing fits.
+    const hint: Item = {
+      label: 'Write IP:PORT, e.g. 192.0.2.1:8080 or [fd00::1]:80',
+      alwaysShow: true,
+      protocol: null,
+    };
+    pick.items = asTyped
+      ? [{ label: typed, description: 'as typed', protocol: null }, ...offered]
+      : typed !== '' && !fits
+        ? [hint]
+        : offered;
+  };
+  pick.onDidChangeValue(update);
+  update();
+  return new Promise((resolve) => {
+    let done = false;
+    pick.onDidAccept(() => {
+      const item = pick.selectedItems[0] ?? pick.activeItems[0];
+      const dst = parse(item?.label ?? pick.value.trim());
+      if (!dst) return;
+      done = true;
+      resolve({ ...dst, protocol: item?.protocol ?? null });
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!done) resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
   });
-  return text === undefined ? undefined : parse(text);
 }
 
 function parse(text: string): { ip: string; port: number } | undefined {
@@ -139,9 +187,25 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
           ? `[${mappingAddress(mapping, target)}]:${port}`
           : `${mappingAddress(mapping, target)}:${port}`
         : '';
-    const dst = await pickDestination(preset);
+    // Its published host ports (not service addresses), as an address that reaches each.
+    const suggestions: Suggestion[] = snapshot.portMappings
+      .filter((m) => m.namespace === target.id && !m.service && m.hostPort !== null)
+      .map((m) => {
+        const address = mappingAddress(m, target);
+        const first = typeof m.hostPort === 'number' ? m.hostPort : Number(String(m.hostPort).split('-')[0]);
+        const text = m.family === 'ipv6' ? `[${address}]:${first}` : `${address}:${first}`;
+        const to = m.targetNamespace ? idx.label(m.targetNamespace) : m.targetIp;
+        const protocol: Protocol | null = m.protocol === 'tcp' || m.protocol === 'udp' ? m.protocol : null;
+        return {
+          text,
+          protocol,
+          description: `${m.protocol} → ${to} · ${m.owner}`,
+        };
+      })
+      .filter((s, i, all) => all.findIndex((o) => o.text === s.text && o.protocol === s.protocol) === i);
+    const dst = await pickDestination(preset, suggestions);
     if (!dst) return;
-    const protocol = await pickProtocol(mapping?.protocol);
+    const protocol = await pickProtocol(dst.protocol ?? mapping?.protocol);
     if (!protocol) return;
     await runAndShow(ctx, ui, snapshot, { source, dst: dst.ip, dport: dst.port, protocol });
   };
