@@ -6,7 +6,7 @@
 // Both write {passed, failed, skipped} to $NX_STATS_FILE (scripts/test.mjs adds them to its summary line)
 // and exit non-zero when a test failed or the run broke.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { format } from 'node:util';
@@ -179,11 +179,45 @@ if (mode !== 'integration' && mode !== 'e2e') {
   console.error('usage: node scripts/vscode-test.mjs integration|e2e [--no-build] [mocha args for e2e]');
   process.exit(2);
 }
+/** Pids of `ip monitor` processes (the extension's auto refresh): none may outlive the extension host. */
+function monitorPids() {
+  const out = new Set();
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === 'monitor') {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ip') out.add(Number(pid));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Waits for helpers the run started to go; kills and names any that stay. */
+async function leftoverMonitors(before) {
+  for (let i = 0; i < 30; i++) {
+    const left = [...monitorPids()].filter((p) => !before.has(p));
+    if (left.length === 0) return 0;
+    if (i === 29) {
+      for (const p of left) process.kill(p, 'SIGKILL');
+      console.error(
+        `[vscode-test] ${left.length} ip monitor process(es) outlived the extension host: ${left.join(', ')}`,
+      );
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return 0;
+}
+
 try {
   build();
   await ensureCodeServer();
+  const before = monitorPids();
   const code = mode === 'integration' ? await runIntegration() : await runE2e();
-  process.exit(code);
+  const leaked = await leftoverMonitors(before);
+  process.exit(code || leaked);
 } catch (err) {
   console.error(`[vscode-test] ${err.stack ?? err}`);
   process.exit(1);

@@ -234,9 +234,10 @@ export function watchLines(
     stdin: 'ignore',
     stderr: 'ignore',
     env: options.env,
-    detached: true,
+    // Not detached: a monitor has no children to stop as a group, and this way execa kills it when this process
+    // exits (a detached one outlived every killed extension host).
+    cleanup: true,
   });
-  const group = child.pid === undefined ? null : trackGroup(child.pid);
   let partial = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -245,14 +246,13 @@ export function watchLines(
     for (const line of lines) onLine(line);
   });
   void child.then((r) => {
-    group?.done();
     if (!stopped)
       onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null);
   });
   return {
     stop: () => {
       stopped = true;
-      group?.stop();
+      child.kill();
     },
   };
 }

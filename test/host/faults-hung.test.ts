@@ -1,7 +1,7 @@
 // A tool that never exits is stopped with everything it started: a script's `sleep`, the dump `ip netns exec` forks.
 // Each read finishes within its timeout plus a margin, keeps the other namespaces' data, and leaves no process.
 import { strict as assert } from 'node:assert';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MappingSpec } from '../../src/core/mapping/types';
@@ -67,6 +67,9 @@ describe('faults: a hung tool is stopped with its children', function () {
 
   before(async function () {
     requireRoot(this);
+    // Namespaces of an earlier run that was killed before its after hook (any pid).
+    const stale = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('nxh-hung-')) : [];
+    for (const name of stale) await admin.run(['ip', 'netns', 'del', name]);
     for (const name of names) {
       const r = await admin.run(['ip', 'netns', 'add', name]);
       assert.equal(r.failure, null, r.stderr);
