@@ -1,5 +1,6 @@
 // Human labels for namespaces and port mappings, shared by the CLI, the tree and the webview.
 import type { Namespace, NamespaceId, PortMapping, PortSpec } from './model';
+import { endpoint } from './net/address';
 
 /** The namespace's name; for the host "host"; for an unnamed one, its first process. */
 export function namespaceLabel(ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id'>): string {
@@ -21,13 +22,9 @@ export function portText(port: PortSpec): string {
   return port === null ? '*' : String(port);
 }
 
-function hostPort(ip: string, port: PortSpec): string {
-  return ip.includes(':') ? `[${ip}]:${portText(port)}` : `${ip}:${portText(port)}`;
-}
-
 /** `0.0.0.0:6379/tcp → 172.17.0.2:6379`, as `docker port` prints it. */
 export function mappingText(m: PortMapping): string {
-  return `${hostPort(m.hostIp, m.hostPort)}/${m.protocol} → ${hostPort(m.targetIp, m.targetPort)}`;
+  return `${endpoint(m.hostIp, portText(m.hostPort))}/${m.protocol} → ${endpoint(m.targetIp, portText(m.targetPort))}`;
 }
 
 /** A mapping's identity: the same published port from the same rule keeps the same key across refreshes. */

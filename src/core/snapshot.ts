@@ -2,7 +2,7 @@
 import { buildInterfaces, buildNsidNames, buildRoutes, parseIpBatch } from './ip/parse';
 import { classifyMode } from './mode';
 import { AddressOwners } from './addressOwners';
-import { hostOf, isLoopback, sameIp } from './net/address';
+import { bindsLocally, isLoopback } from './net/address';
 import type {
   Bridge,
   Discovery,
@@ -147,10 +147,12 @@ function collectBridges(namespaces: Namespace[]): Bridge[] {
 
 /** A DNAT binding to a specific address the namespace does not hold: a service (ClusterIP), not a host port. */
 export function isServiceAddress(hostIp: string, ns: Namespace | undefined): boolean {
-  if (hostIp === '0.0.0.0' || hostIp === '::' || isLoopback(hostIp) || ns === undefined) return false;
   // A namespace whose links could not be read has no addresses to judge by.
-  if (ns.interfaces.length === 0) return false;
-  return !ns.interfaces.some((i) => i.addresses.some((a) => sameIp(hostOf(a), hostIp)));
+  if (ns === undefined || ns.interfaces.length === 0) return false;
+  return !bindsLocally(
+    hostIp,
+    ns.interfaces.flatMap((i) => i.addresses),
+  );
 }
 
 /**

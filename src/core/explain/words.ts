@@ -1,6 +1,7 @@
 // What explanations are built from: the reading of a rule's matches, the context that names addresses, and the small
 // word helpers every match module and target shares.
 import type { MatchGroup, Rule, RuleOption } from '../iptables/types';
+import { endpoint } from '../net/address';
 import { parseToDestination } from '../portMappings';
 
 export interface ExplainContext {
@@ -160,8 +161,7 @@ export function natAddress(to: string, rule: Rule, ctx: ExplainContext, keptWhen
   const shifted = /^(\d+)-(\d+)\/(\d+)$/.exec(port);
   if (shifted)
     return `${address}${owner}, ports ${shifted[1]}-${shifted[2]} by offset (port P becomes ${shifted[1]} + P - ${shifted[3]})`;
-  if (!port.includes('-'))
-    return address === ip ? `${ip.includes(':') ? `[${ip}]` : ip}:${port}${owner}` : `${address}, port ${port}`;
+  if (!port.includes('-')) return address === ip ? `${endpoint(ip, port)}${owner}` : `${address}, port ${port}`;
   const random = hasTargetFlag(rule, '--random') || hasTargetFlag(rule, '--random-fully');
   return `${address}${owner}, ports ${port}${random ? '' : ' (the original port is kept when it lies in that range)'}`;
 }

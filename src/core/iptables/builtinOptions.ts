@@ -1,19 +1,10 @@
 // The options every rule may have without `-m`: -s -d -p -i -o -f. Read and evaluated like a module of their own.
 import { interfacePhrase, negatable, notRead, value } from '../explain/words';
-import { inCidr, parseCidr, parseIp } from '../net/address';
+import { inPrefixes } from '../net/address';
 import { interfaceMatches } from '../net/iface';
 import type { MatchModule } from './module';
 
 const PROTOCOL_NUMBERS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'ipv6-icmp' };
-
-function addressMatches(spec: string, ip: string): boolean {
-  // iptables-save prints one address per rule, but `-s a,b` is accepted on the command line.
-  return spec.split(',').some((one) => {
-    const cidr = parseCidr(one);
-    const addr = parseIp(ip);
-    return cidr !== null && addr !== null && inCidr(addr, cidr);
-  });
-}
 
 export const builtinOptions: MatchModule = {
   read(group, reading) {
@@ -90,10 +81,10 @@ export const builtinOptions: MatchModule = {
     switch (option.name) {
       case '-s':
       case '--source':
-        return addressMatches(arg, p.src);
+        return inPrefixes(p.src, arg);
       case '-d':
       case '--destination':
-        return addressMatches(arg, p.dst);
+        return inPrefixes(p.dst, arg);
       case '-p':
       case '--protocol': {
         const proto = PROTOCOL_NUMBERS[arg] ?? arg.toLowerCase();

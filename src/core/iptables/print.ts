@@ -85,3 +85,8 @@ function printOptions(options: RuleOption[]): string {
   }
   return text;
 }
+
+/** A rule line as `iptables-save -c` prints it, without its leading `[packets:bytes]`. */
+export function withoutCounters(text: string): string {
+  return text.replace(/^\[\d+:\d+\] /, '');
+}

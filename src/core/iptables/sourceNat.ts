@@ -6,6 +6,7 @@ import { inCidr, isLoopback, parseCidr } from '../net/address';
 import { interfaceMatches } from '../net/iface';
 import { findOption, jumpTargets } from './query';
 import type { Rule, Table } from './types';
+import { withoutCounters } from './print';
 
 const PORT_OPTIONS = ['--sport', '--dport', '--sports', '--dports', '--ports'];
 
@@ -47,7 +48,7 @@ export function sourceNatOn(table: Table, dev: string, ownPrefixes: readonly str
       const pattern = out?.args[0];
       if (out && pattern !== undefined && interfaceMatches(pattern, dev) === out.negated) continue;
       if (!coversOwnTraffic(rule, ownPrefixes)) continue;
-      return { target, rule: rule.text.replace(/^\[\d+:\d+\] /, '') };
+      return { target, rule: withoutCounters(rule.text) };
     }
     queue.push(...(jumps.get(name) ?? []));
   }

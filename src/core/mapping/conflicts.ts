@@ -7,13 +7,7 @@ import { deriveMappings } from '../portMappings';
 import type { Listener } from '../listeners';
 import type { MappingConflict, MappingSpec } from './types';
 import { anyAddress } from './validate';
-import { isLoopback, sameIp } from '../net/address';
-
-/** Whether packets to `hostIp` can be local here: every address, loopback, or one of the namespace's own. */
-function isLocalBinding(hostIp: string, localAddresses: readonly string[]): boolean {
-  if (hostIp === '0.0.0.0' || hostIp === '::' || isLoopback(hostIp)) return true;
-  return localAddresses.some((a) => sameIp(a, hostIp));
-}
+import { bindsLocally, endpoint } from '../net/address';
 
 function portCovers(spec: PortSpec, port: number): boolean {
   if (spec === null) return true;
@@ -55,14 +49,14 @@ export function dnatConflicts(
   const out: MappingConflict[] = [];
   for (const m of deriveMappings(nat, 'ns', spec.family)) {
     if (m.protocol !== spec.protocol && m.protocol !== 'all') continue;
-    if (localAddresses !== null && !isLocalBinding(m.hostIp, localAddresses)) continue;
+    if (localAddresses !== null && !bindsLocally(m.hostIp, localAddresses)) continue;
     if (!portCovers(m.hostPort, spec.hostPort)) continue;
     if (!addressesOverlap(spec.hostIp, m.hostIp, spec.family)) continue;
     out.push({
       kind: 'dnat',
       owner: m.owner,
       rule: m.rule,
-      message: `${endpointText(m.hostIp, portText(m.hostPort))}/${m.protocol} is already published by ${ownerName(m.owner)}: ${mappingText(m)} (${m.ruleRef.table}/${m.ruleRef.chain} rule ${m.ruleRef.index + 1})`,
+      message: `${endpoint(m.hostIp, portText(m.hostPort))}/${m.protocol} is already published by ${ownerName(m.owner)}: ${mappingText(m)} (${m.ruleRef.table}/${m.ruleRef.chain} rule ${m.ruleRef.index + 1})`,
     });
   }
   return out;
@@ -88,11 +82,6 @@ export function listenerConflicts(listeners: readonly Listener[], spec: MappingS
         message: `${who} already listens on ${l.address}:${l.port}/${l.protocol}`,
       };
     });
-}
-
-/** `1.2.3.4:80`, `[::]:80`: IPv6 always in brackets. */
-function endpointText(ip: string, port: string): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** The host port mapping (not a service address) in `nsId` that already takes `port`, if any. */
@@ -128,5 +117,5 @@ export function portTakenMessage(
   while (free <= 65535 && publishedPort(mappings, nsId, protocol, free)) free++;
   const target = taken.targetNamespace ? ` (${label(taken.targetNamespace)})` : '';
   const suggestion = free <= 65535 ? `; ${free} is free` : '';
-  return `${endpointText(taken.hostIp, String(port))}/${protocol} is already published by ${ownerName(taken.owner)}: ${mappingText(taken)}${target}${suggestion}`;
+  return `${endpoint(taken.hostIp, String(port))}/${protocol} is already published by ${ownerName(taken.owner)}: ${mappingText(taken)}${target}${suggestion}`;
 }

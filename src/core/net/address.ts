@@ -98,7 +98,7 @@ export function isLoopback(text: string): boolean {
 }
 
 /** `1.2.3.4:80` or `[fd00::2]:80`. */
-export function endpoint(ip: string, port: number | null): string {
+export function endpoint(ip: string, port: number | string | null): string {
   const host = isV6(ip) ? `[${ip}]` : ip;
   return port === null ? host : `${host}:${port}`;
 }
@@ -136,4 +136,23 @@ export function formatIp(ip: Ip): string {
   }
   if (best < 0) return words.join(':');
   return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
+}
+
+/** Whether `ip` lies in the prefix `spec` (`10.0.0.0/8`, `1.2.3.4`), or in any of a comma list of them. */
+export function inPrefixes(ip: string | null | undefined, spec: string): boolean {
+  const addr = ip ? parseIp(ip) : null;
+  if (addr === null) return false;
+  return spec.split(',').some((one) => {
+    const cidr = parseCidr(one);
+    return cidr !== null && inCidr(addr, cidr);
+  });
+}
+
+/**
+ * Whether packets to a DNAT binding's `hostIp` can be local to a namespace holding `addresses` (plain or CIDR): every
+ * address, loopback, or one of its own. Anything else is a service address (a Kubernetes ClusterIP).
+ */
+export function bindsLocally(hostIp: string, addresses: readonly string[]): boolean {
+  if (hostIp === '0.0.0.0' || hostIp === '::' || isLoopback(hostIp)) return true;
+  return addresses.some((a) => sameIp(hostOf(a), hostIp));
 }

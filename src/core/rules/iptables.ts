@@ -9,7 +9,8 @@ import type { Chain, Rule, Table } from '../iptables/types';
 import { deriveMappings } from '../portMappings';
 import { sourceNatOn } from '../iptables/sourceNat';
 import { walkTable } from '../trace/chains';
-import type { IptablesDumpName, IptablesRuleSet, RuleOutline, RuleRef, RuleSource } from './types';
+import type { ChainOutline, IptablesDumpName, IptablesRuleSet, RuleOutline, RuleRef, RuleSource } from './types';
+import { withoutCounters } from '../iptables/print';
 
 const DUMPS: ReadonlySet<string> = new Set<IptablesDumpName>([
   'iptables-save',
@@ -25,21 +26,28 @@ const ruleAt = (set: IptablesRuleSet, ref: RuleRef): Rule | undefined =>
   chainOf(tableOf(set, ref.table), ref.chain)?.rules[ref.index];
 
 /** The rule as a reader wants it in a list: no counters, no `-A CHAIN`. */
-export function ruleBody(rule: Rule): string {
-  const text = withoutCounters(rule);
+function ruleBody(rule: Rule): string {
+  const text = withoutCounters(rule.text);
   const prefix = `-A ${rule.chain} `;
   return text.startsWith(prefix) ? text.slice(prefix.length) : text;
 }
 
-function withoutCounters(rule: Rule): string {
-  return rule.text.replace(/^\[\d+:\d+\] /, '');
+function chainOutline(c: Chain): ChainOutline {
+  return {
+    name: c.name,
+    base: c.builtin,
+    policy: c.policy,
+    rules: c.rules.length,
+    counters: c.counters,
+    owner: chainOwner(c.name),
+  };
 }
 
 function outline(rule: Rule): RuleOutline {
   return {
     ref: { table: rule.table, chain: rule.chain, index: rule.index },
     body: ruleBody(rule),
-    text: withoutCounters(rule),
+    text: withoutCounters(rule.text),
     verdict: rule.target?.name ?? null,
     counters: rule.counters,
     comment: rule.comment,
@@ -94,24 +102,17 @@ export const iptablesRules: RuleSource<IptablesRuleSet> = {
       rules: t.chains.reduce((n, c) => n + c.rules.length, 0),
     })),
 
-  chains(set, table) {
-    const t = tableOf(set, table);
-    return t ? t.chains.map((c) => iptablesRules.chain(set, table, c.name)!) : [];
-  },
+  // Built straight from the table: a kube-proxy nat table has thousands of chains, listed on every expand.
+  chains: (set, table) => tableOf(set, table)?.chains.map(chainOutline) ?? [],
 
   chain(set, table, name) {
+    const c = chainOf(tableOf(set, table), name);
+    return c && chainOutline(c);
+  },
+
+  chainPaths(set, table, name) {
     const t = tableOf(set, table);
-    const c = chainOf(t, name);
-    if (!t || !c) return undefined;
-    return {
-      name: c.name,
-      base: c.builtin,
-      policy: c.policy,
-      rules: c.rules.length,
-      counters: c.counters,
-      owner: chainOwner(c.name),
-      reachedFrom: chainGraph(t).pathsTo(c.name),
-    };
+    return t ? chainGraph(t).pathsTo(name) : [];
   },
 
   rule(set, ref) {

@@ -59,8 +59,6 @@ export interface ChainOutline {
   rules: number;
   counters: Counters | null;
   owner: ChainOwner;
-  /** Paths from a hook to this chain, e.g. `['PREROUTING', 'DOCKER']`. */
-  reachedFrom: string[][];
 }
 
 export interface RuleOutline {
@@ -124,6 +122,8 @@ export interface RuleSource<S extends RuleSet = RuleSet> {
   tables(set: S): TableOutline[];
   chains(set: S, table: string): ChainOutline[];
   chain(set: S, table: string, chain: string): ChainOutline | undefined;
+  /** Paths from a hook to the chain, e.g. `['PREROUTING', 'DOCKER']` (for its hover; a search, so only on demand). */
+  chainPaths(set: S, table: string, chain: string): string[][];
   rule(set: S, ref: RuleRef): RuleOutline | undefined;
   /** Everything a rule's hover shows. `ctx.addressOwner` names addresses; the rest comes from the set. */
   details(set: S, ref: RuleRef, ctx: ExplainContext): RuleDetails | undefined;

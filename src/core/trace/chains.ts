@@ -6,6 +6,7 @@ import type { Family, NamespaceId } from '../model';
 import { evaluateRule, type MatchEnv } from './match';
 import { packetText, type NatRecord, type Packet } from './packet';
 import type { ChainVisit, RuleLink, TraceStep } from './types';
+import { withoutCounters } from '../iptables/print';
 
 /** One table of one namespace, from one dump (nf_tables and legacy both run when both hold rules). */
 export interface TableSource {
@@ -59,7 +60,7 @@ function link(ctx: WalkContext, source: string, rule: Rule): RuleLink {
     table: rule.table,
     chain: rule.chain,
     index: rule.index,
-    text: rule.text.replace(/^\[\d+:\d+\] /, ''),
+    text: withoutCounters(rule.text),
   };
 }
 

@@ -5,7 +5,7 @@ import { endpoint, isLoopback, sameIp } from '../net/address';
 import { ruleSetsOf, ruleSourceOf } from '../rules';
 import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
-import { packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
+import { connectionOfPacket, packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
 import { proxyNotes } from './proxy';
 import { interfaceAddress, localInterface, namespaceAddresses, routeLookup, type RouteChoice } from './route';
 import type { ChainVisit, NamespaceExtras, PathHop, RuleLink, TraceStep, Verdict } from './types';
@@ -67,6 +67,11 @@ function sysctl(w: Walk, ns: NamespaceId, key: string): string | undefined {
  * `route_localnet` as the kernel reads it: the device's value OR `all` (kube-proxy sets only `all`). Unknown when
  * neither could be read.
  */
+/** The br_netfilter switch for the packet's family (`bridge-nf-call-iptables`), as its sysctl path. */
+function brNetfilterKey(p: Packet): string {
+  return p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
+}
+
 function routeLocalnet(w: Walk, ns: NamespaceId, dev: string): { on: boolean; known: boolean; text: string } {
   const own = sysctl(w, ns, `ipv4/conf/${dev}/route_localnet`);
   const all = sysctl(w, ns, 'ipv4/conf/all/route_localnet');
@@ -78,7 +83,9 @@ function routeLocalnet(w: Walk, ns: NamespaceId, dev: string): { on: boolean; kn
 
 /** The packet's connection in `ns`: the request's tuple there, and the reply tuple this namespace's NAT makes. */
 function connectionIn(w: Walk, ns: NamespaceId, p: Packet): Connection {
-  const original = w.tuples.get(ns) ?? { src: p.dst, sport: p.dport, dst: p.src, dport: p.sport };
+  const original = w.tuples.get(ns);
+  // A reply in a namespace the request never crossed: no NAT there, the packet alone tells the connection.
+  if (original === undefined) return connectionOfPacket(p);
   const dnat = w.nat.find((r) => r.namespace === ns && r.kind === 'dnat');
   const snat = w.nat.find((r) => r.namespace === ns && r.kind === 'snat');
   return {
@@ -325,8 +332,7 @@ function loopbackInput(w: Walk, ns: Namespace, p: Packet): Verdict {
  * device, so no hairpin is needed.
  */
 function hairpinCheck(w: Walk, ns: Namespace, p: Packet, bridge: string, port: string): Verdict | null {
-  const key = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
-  if (sysctl(w, ns.id, key) !== '1') return null;
+  if (sysctl(w, ns.id, brNetfilterKey(p)) !== '1') return null;
   const back = ns.interfaces.find(
     (i) => i.name === port && i.master === bridge && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), p.dst),
   );
@@ -443,8 +449,7 @@ export function receive(
   p.outIface = null;
   p.bridged = bridged;
   // br_netfilter tells iptables which bridge port a routed frame came in through (`--physdev-in`).
-  const nfKey = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
-  p.physIn = viaPort !== null && sysctl(w, ns.id, nfKey) === '1' ? viaPort : null;
+  p.physIn = viaPort !== null && sysctl(w, ns.id, brNetfilterKey(p)) === '1' ? viaPort : null;
   // IPv6 drops ::1 from or to a device other than lo before any hook (ip6_rcv_core, RFC 4291 2.5.3).
   if (p.family === 'ipv6' && ifname !== 'lo' && (isLoopback(p.src) || isLoopback(p.dst))) {
     const which = isLoopback(p.dst) ? `destination ${p.dst}` : `source ${p.src}`;
@@ -695,7 +700,7 @@ function proxyArp(w: Walk, ns: Namespace, ifname: string, p: Packet): boolean {
 /** A bridge switches the frame between two ports; br_netfilter may hand it to iptables on the way. */
 function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: string, out: NetInterface): Verdict {
   w.path.push({ namespace: ns.id, inIface: inPort, outIface: out.name });
-  const key = p.family === 'ipv4' ? 'bridge/bridge-nf-call-iptables' : 'bridge/bridge-nf-call-ip6tables';
+  const key = brNetfilterKey(p);
   const nf = sysctl(w, ns.id, key);
   note(
     w,

@@ -1,7 +1,8 @@
 // The routing decision inside one namespace: its `ip rule` list, its routing tables and local addresses.
 import type { PolicyRule } from '../ip/parse';
 import type { Family, Namespace, NetInterface } from '../model';
-import { hostOf, inCidr, isLoopback, isV6, parseCidr, parseIp, sameIp } from '../net/address';
+import { hostOf, inCidr, inPrefixes, isLoopback, isV6, parseCidr, parseIp, sameIp } from '../net/address';
+import { portInSpec } from '../net/ports';
 
 export type RouteChoice = (
   | { kind: 'local'; dev: string }
@@ -99,30 +100,19 @@ const isDefaultRule = (r: PolicyRule): boolean =>
     (r.priority === 32766 && r.table === 'main') ||
     (r.priority === 32767 && r.table === 'default'));
 
-function inPrefix(cidr: string, ip: string | null | undefined): boolean {
-  const c = parseCidr(cidr);
-  const a = ip ? parseIp(ip) : null;
-  return c !== null && a !== null && inCidr(a, c);
-}
-
-function inPortRange(spec: string, port: number | undefined): boolean {
-  const [lo = '', hi = lo] = spec.split('-');
-  return port !== undefined && port >= Number(lo) && port <= Number(hi);
-}
-
 /** Whether the rule's selectors match; null when one cannot be evaluated (the rule is then skipped, uncertainly). */
 function ruleMatches(r: PolicyRule, dst: string, flow: Flow): boolean | null {
   if (r.unknown.length > 0) return null;
   const all = [
-    r.from === null || inPrefix(r.from, flow.src),
-    r.to === null || inPrefix(r.to, dst),
+    r.from === null || inPrefixes(flow.src, r.from),
+    r.to === null || inPrefixes(dst, r.to),
     r.iif === null || r.iif === flow.iif,
     // A lookup without a bound output device never matches an `oif` selector.
     r.oif === null,
     r.fwmark === null || ((flow.mark ?? 0) & r.fwmark.mask) === r.fwmark.value,
     r.ipproto === null || r.ipproto === flow.protocol || r.ipproto === `ipproto-${flow.protocol}`,
-    r.sport === null || inPortRange(r.sport, flow.sport),
-    r.dport === null || inPortRange(r.dport, flow.dport),
+    r.sport === null || (flow.sport !== undefined && portInSpec(r.sport.replace('-', ':'), flow.sport)),
+    r.dport === null || (flow.dport !== undefined && portInSpec(r.dport.replace('-', ':'), flow.dport)),
   ].every(Boolean);
   return r.not ? !all : all;
 }

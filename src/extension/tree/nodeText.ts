@@ -4,6 +4,7 @@ import { hostOf } from '../../core/net/address';
 import type { TreeNode } from './nodes';
 import type { SnapshotIndex } from './snapshotIndex';
 import { ruleOfMapping } from './views/natView';
+import { withoutCounters } from '../../core/iptables/print';
 
 export function nodeName(node: TreeNode, idx: SnapshotIndex): string | undefined {
   switch (node.kind) {
@@ -56,7 +57,7 @@ export function nodeRuleText(node: TreeNode, idx: SnapshotIndex): string | undef
   if (node.kind === 'mapping') {
     const m = idx.mapping(node.ns, node.key);
     if (!m) return undefined;
-    return (ruleOfMapping(m, idx)?.text ?? m.rule).replace(/^\[\d+:\d+\] /, '') || mappingText(m);
+    return withoutCounters(ruleOfMapping(m, idx)?.text ?? m.rule) || mappingText(m);
   }
   return undefined;
 }

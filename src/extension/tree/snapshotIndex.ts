@@ -51,6 +51,11 @@ export class SnapshotIndex {
     return set && ruleSourceOf(set).chain(set, table, chain);
   }
 
+  chainPaths(key: RuleSetKey, table: string, chain: string): string[][] {
+    const set = this.ruleSet(key);
+    return set ? ruleSourceOf(set).chainPaths(set, table, chain) : [];
+  }
+
   rule(key: RuleSetKey, ref: RuleRef): RuleOutline | undefined {
     const set = this.ruleSet(key);
     return set && ruleSourceOf(set).rule(set, ref);

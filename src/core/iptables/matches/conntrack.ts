@@ -1,7 +1,7 @@
 // `-m conntrack`: the connection's state, its two tuples (original and reply) and direction; the older `-m state`
 // reads and evaluates the same way. The trace knows the connection from its own NAT records (MatchEnv.connection).
 import { listWith, notRead, value } from '../../explain/words';
-import { inCidr, parseCidr, parseIp, sameIp } from '../../net/address';
+import { inPrefixes, sameIp } from '../../net/address';
 import { portInSpec } from '../../net/ports';
 import { connectionOfPacket, type Tuple } from '../../trace/packet';
 import type { MatchModule } from '../module';
@@ -50,12 +50,6 @@ const WORDS: Record<string, (text: string) => [string, string]> = {
   '--ctproto': (t) => [`whose connection is ${t.toUpperCase()}`, `whose connection is not ${t.toUpperCase()}`],
 };
 
-function addressIn(spec: string, ip: string): boolean {
-  const cidr = parseCidr(spec);
-  const addr = parseIp(ip);
-  return cidr !== null && addr !== null && inCidr(addr, cidr);
-}
-
 const conntrack: MatchModule = {
   read(group, reading) {
     for (const option of group.options) {
@@ -100,7 +94,7 @@ const conntrack: MatchModule = {
         return { assumed: false, final: true, why: `conntrack --ctstatus ${arg} is not tracked; assumed not to match` };
     }
     const address = ADDRESSES[option.name];
-    if (address !== undefined && Object.hasOwn(ADDRESSES, option.name)) return addressIn(arg, address(o, r));
+    if (address !== undefined && Object.hasOwn(ADDRESSES, option.name)) return inPrefixes(address(o, r), arg);
     const port = PORTS[option.name];
     if (port !== undefined && Object.hasOwn(PORTS, option.name)) return portInSpec(arg, port(o, r));
     return undefined;

@@ -5,6 +5,7 @@ import { codeBlock, escapeMarkdown } from '../../../core/markdown';
 import type { PortMapping } from '../../../core/model';
 import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, plural, safeMarkdown } from './common';
+import { withoutCounters } from '../../../core/iptables/print';
 
 export function mappingsRootItem(count: number): vscode.TreeItem {
   const item = new vscode.TreeItem('Port mappings', vscode.TreeItemCollapsibleState.Expanded);
@@ -80,6 +81,6 @@ export function mappingTooltip(
   if (!explanation) field(md, 'Comment', m.comment);
   if (m.service) field(md, 'Service address', 'not an address of this namespace (a ClusterIP): not a host port');
   md.appendMarkdown('\n');
-  md.appendMarkdown(codeBlock(m.rule.replace(/^\[\d+:\d+\] /, ''), 'iptables'));
+  md.appendMarkdown(codeBlock(withoutCounters(m.rule), 'iptables'));
   return md;
 }

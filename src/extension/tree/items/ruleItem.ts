@@ -53,14 +53,14 @@ export function chainItem(c: ChainOutline): vscode.TreeItem {
   return item;
 }
 
-export function chainTooltip(c: ChainOutline, table: string): vscode.MarkdownString {
+export function chainTooltip(c: ChainOutline, table: string, reachedFrom: string[][]): vscode.MarkdownString {
   const md = safeMarkdown();
   md.appendMarkdown(`### Chain ${escapeMarkdown(c.name)} (${escapeMarkdown(table)})\n\n`);
   field(md, 'Policy', c.policy ?? 'none (user chain: falls back to the caller)');
   field(md, 'Rules', c.rules);
   field(md, 'Owner', c.owner);
   if (c.counters) field(md, 'Policy counters', `${c.counters.packets} packets, ${c.counters.bytes} bytes`);
-  if (c.reachedFrom.length) field(md, 'Reached from', c.reachedFrom.map((p) => p.join(' → ')).join('; '));
+  if (reachedFrom.length) field(md, 'Reached from', reachedFrom.map((p) => p.join(' → ')).join('; '));
   return md;
 }
 

@@ -16,13 +16,14 @@ import {
 } from '../items/ruleItem';
 import type { TreeNode } from '../nodes';
 import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
+import { withoutCounters } from '../../../core/iptables/print';
 
 /** The DNAT rule a mapping came from, looked up in the mapping's own namespace and family. */
 export function ruleOfMapping(m: PortMapping, idx: SnapshotIndex): RuleDetails | undefined {
   for (const set of idx.snapshot.nat) {
     if (set.namespace !== m.namespace || set.family !== m.family) continue;
     const rule = idx.ruleDetails(set, m.ruleRef);
-    if (rule?.text === m.rule.replace(/^\[\d+:\d+\] /, '')) return rule;
+    if (rule?.text === withoutCounters(m.rule)) return rule;
   }
   return undefined;
 }
@@ -140,7 +141,7 @@ export function natView(pageSize: () => number): ViewModel {
       }
       if (node.kind === 'chain') {
         const c = idx.chain(node.set, node.table, node.chain);
-        return c && chainTooltip(c, node.table);
+        return c && chainTooltip(c, node.table, idx.chainPaths(node.set, node.table, node.chain));
       }
       if (node.kind === 'rule') {
         const set = idx.ruleSet(node.set);
