@@ -8,6 +8,8 @@ import { parseIptablesSave } from '../src/core/iptables/parse';
 import { SnapshotCollector } from '../src/host/collect';
 import { discoverNamespaces } from '../src/host/discovery';
 import { ExecRunner } from '../src/host/runner';
+import { DirectAccess } from '../src/host/access';
+import { HelperAccess, HelperClient } from '../src/host/helper/client';
 import { kubeProxyRules } from './kubeRules';
 import { addContainers, benchLabDown, benchLabUp, BENCH_HOST } from './scaleLab';
 import { TOPOLOGY_NOTES, topologySection } from './topology';
@@ -192,6 +194,55 @@ async function incrementalSection(): Promise<void> {
   });
 }
 
+/**
+ * A full snapshot through the privileged helper (started with `sudo -n`, as the extension does with password-less
+ * sudo) against the direct read in this process, both as root, alternated so neither gets a warmer cache.
+ */
+async function helperSection(): Promise<void> {
+  const n = 200;
+  await benchLabUp(n);
+  const request = { dockerDirs: ['/var/run/docker/netns'], concurrency: 8, skipNat: false, changed: null };
+  const [start, client] = await timed(() =>
+    HelperClient.start({
+      command: [process.execPath, join(ROOT, 'dist/cli.js'), 'helper', '--stdio', '--timeout', '600000'],
+      elevation: { how: 'sudo-n' },
+    }),
+  );
+  try {
+    const viaHelper = new HelperAccess(client);
+    const direct = new DirectAccess(new ExecRunner({ timeoutMs: 600_000 }));
+    const helperTimes: number[] = [];
+    const directTimes: number[] = [];
+    await direct.snapshot(request); // warm-up, both ways
+    await viaHelper.snapshot(request);
+    for (let r = 0; r < (quick ? 3 : 5); r++) {
+      directTimes.push((await timed(() => direct.snapshot(request)))[0]);
+      helperTimes.push((await timed(() => viaHelper.snapshot(request)))[0]);
+    }
+    const ratio = median(helperTimes) / median(directTimes);
+    record({
+      section: 'helper',
+      case: `${n} namespaces, full snapshot through the helper`,
+      value: ms(median(helperTimes)),
+      ratio,
+      baseline: `direct read as root ${ms(median(directTimes))}`,
+      target: '<= 1.1',
+      met: ratio <= 1.1,
+    });
+    record({
+      section: 'helper',
+      case: 'helper start (sudo -n, node, ready line)',
+      value: ms(start),
+      ratio: null,
+      baseline: 'once per window',
+      target: 'report',
+      met: null,
+    });
+  } finally {
+    client.dispose();
+  }
+}
+
 let warmedUp = false;
 
 async function parseSection(): Promise<void> {
@@ -348,15 +399,21 @@ function writeResults(): void {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmarks build namespaces: run them as root');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   try {
-    await snapshotSection();
-    await incrementalSection();
-    await parseSection();
-    treeSection();
-    await topologySection({ quick, record, ms });
+    if (only === 'helper') await helperSection();
+    else {
+      await snapshotSection();
+      await incrementalSection();
+      await helperSection();
+      await parseSection();
+      treeSection();
+      await topologySection({ quick, record, ms });
+    }
   } finally {
     await benchLabDown();
   }
+  if (only !== undefined) return; // one section: printed, not written over the full results
   writeResults();
   console.log(`\nwrote bench/results.json and bench/RESULTS.md`);
 }

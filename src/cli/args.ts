@@ -16,6 +16,8 @@ export interface CliOptions {
   dockerNetnsDirs: string[] | undefined;
   timeoutMs: number | undefined;
   concurrency: number | undefined;
+  /** Read the sudo password from stdin and read through the privileged helper (scripts, and the tests). */
+  passwordStdin: boolean;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -29,6 +31,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       'docker-netns-dir': { type: 'string', multiple: true },
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,6 +51,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     dockerNetnsDirs: values['docker-netns-dir'],
     timeoutMs: help ? undefined : positiveInt(values.timeout, '--timeout'),
     concurrency: help ? undefined : positiveInt(values.concurrency, '--concurrency'),
+    passwordStdin: values['password-stdin'] === true,
   };
 }
 

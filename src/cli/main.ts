@@ -4,26 +4,84 @@ import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import { runnerFor } from '../host/privilege';
 import { RecordingRunner, ReplayRunner } from '../host/recording';
-import { stopAllCommands, type Runner } from '../host/runner';
+import { DEFAULT_TIMEOUT_MS, stopAllCommands, type Runner } from '../host/runner';
 import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runMapCli } from './map';
+import { elevateIfAsked } from './elevate';
+import { serveHelper } from '../host/helper/server';
+import { HelperAccess, HelperClient, HelperStartError } from '../host/helper/client';
+import { DEFAULT_CONCURRENCY } from '../host/collect';
 
 const USAGE = `usage:
   netns-explorer snapshot [--json] [--replay DIR] [options]
   netns-explorer record DIR [options]
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--json]
   netns-explorer map ls|add|rm --in NS ...   (netns-explorer map --help)
+  netns-explorer helper --stdio [--timeout MS]   the privileged helper the extension starts (docs/HELPER.md)
 
 options:
-  --privilege auto|sudo|pkexec|none   how to get root for other namespaces and NAT (default auto)
+  --privilege auto|sudo|pkexec|none   how to get root for other namespaces and NAT (default auto; sudo and
+                                      pkexec ask for a password on the terminal when one is needed)
   --docker-netns-dir DIR              Docker's sandbox folder (repeatable; default /var/run/docker/netns)
   --timeout MS                        per-command timeout (default 15000)
   --concurrency N                     namespaces read at once (default 8)
+  --password-stdin                    snapshot: read the sudo password from the first line of stdin and read
+                                      through the privileged helper (for scripts; like docker login)
 `;
 
+/** `helper --stdio`: serve the extension (or a test) on stdin/stdout until stdin closes. */
+async function runHelper(argv: string[]): Promise<number> {
+  const timeoutAt = argv.indexOf('--timeout');
+  const timeoutMs = timeoutAt >= 0 ? Number(argv[timeoutAt + 1]) : undefined;
+  const known = argv.every((a, i) => a === '--stdio' || a === '--timeout' || (i > 0 && argv[i - 1] === '--timeout'));
+  if (!argv.includes('--stdio') || !known || (timeoutMs !== undefined && !(timeoutMs > 0)))
+    throw new CliUsageError('usage: netns-explorer helper --stdio [--timeout MS]');
+  await serveHelper(process.stdin, process.stdout, timeoutMs);
+  process.exit(0);
+}
+
+/** The first line of stdin, without its line break. */
+async function readPasswordLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0]!.replace(/\r$/, '');
+}
+
+/** `snapshot --password-stdin`: one helper started with sudo and that password, asked once, then stopped. */
+async function snapshotThroughHelper(options: {
+  dockerNetnsDirs: string[] | undefined;
+  timeoutMs: number | undefined;
+  concurrency: number | undefined;
+}): Promise<Snapshot> {
+  const password = await readPasswordLine();
+  const timeout = String(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const client = await HelperClient.start({
+    command: [process.execPath, process.argv[1]!, 'helper', '--stdio', '--timeout', timeout],
+    elevation: process.getuid?.() === 0 ? { how: 'none' } : { how: 'sudo-password', password },
+  }).catch((e: unknown) => {
+    throw new Error(e instanceof HelperStartError ? `could not get root: ${e.message}` : String(e));
+  });
+  try {
+    return await new HelperAccess(client).snapshot({
+      dockerDirs: options.dockerNetnsDirs ?? DEFAULT_DOCKER_DIRS,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      skipNat: false,
+      changed: null,
+    });
+  } finally {
+    client.dispose();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'helper') return runHelper(argv.slice(1));
+  const elevated = await elevateIfAsked(argv, process.argv[1]!);
+  if (elevated !== null) return elevated;
   if (argv[0] === 'trace') return runTrace(argv.slice(1));
   if (argv[0] === 'map') return runMapCli(argv.slice(1));
   const {
@@ -36,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     dockerNetnsDirs,
     timeoutMs,
     concurrency,
+    passwordStdin,
   } = parseCliArgs(argv);
   if (help || command === undefined) {
     process.stdout.write(USAGE);
@@ -64,6 +123,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'snapshot': {
       if (rest.length) throw new CliUsageError(`unexpected argument: ${rest[0]}`);
+      if (passwordStdin) {
+        if (replayDir !== undefined) throw new CliUsageError('--password-stdin reads a live host, not a replay');
+        const snapshot = await snapshotThroughHelper({ dockerNetnsDirs, timeoutMs, concurrency });
+        process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
+        return 0;
+      }
       const replay = replayDir !== undefined ? new ReplayRunner(replayDir) : null;
       const { snapshot } = await take(replay ?? (await liveRunner()), replay);
       process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));

@@ -15,6 +15,7 @@ import { readSettings } from './config';
 import { Log } from './log';
 import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
+import { AccessManager } from './access';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { createTraceView } from './trace/register';
@@ -59,7 +60,8 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     return undefined;
   }
   const log = new Log();
-  const store = new SnapshotStore(log);
+  const access = new AccessManager(log, context.extensionPath);
+  const store = new SnapshotStore(log, access);
   // One table of the snapshot views: each id comes from ids.ts, each model from tree/views/.
   const models: Record<SnapshotViewName, ViewModel> = {
     namespaces: namespacesView,
@@ -69,8 +71,19 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   };
   const providers = {} as Record<SnapshotViewName, NetnsTreeProvider>;
   const views = {} as CommandContext['views'];
+  // While read-only, the Namespaces view's first row is the way out: Grant Access….
+  const grantRow = () => {
+    if (!store.readOnly || process.getuid?.() === 0) return [];
+    const item = new vscode.TreeItem('Grant Access…', vscode.TreeItemCollapsibleState.None);
+    item.description = access.stoppedReason ? 'the helper stopped: start it again' : 'read-only: see every namespace';
+    item.iconPath = new vscode.ThemeIcon('key');
+    item.tooltip =
+      'Asks for your sudo password once and starts one privileged helper for this window, which reads every namespace and the NAT rules. The password is never stored.';
+    item.command = { command: COMMAND.grantAccess, title: 'Grant Access…' };
+    return [{ node: { kind: 'grantAccess' } as TreeNode, item }];
+  };
   for (const name of Object.keys(models) as SnapshotViewName[]) {
-    providers[name] = new NetnsTreeProvider(store, models[name]);
+    providers[name] = new NetnsTreeProvider(store, models[name], name === 'namespaces' ? grantRow : undefined);
     views[name] = vscode.window.createTreeView<TreeNode>(VIEW[name], {
       treeDataProvider: providers[name],
       showCollapseAll: true,
@@ -81,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   const natDocuments = new NatDocumentProvider(store);
   context.subscriptions.push(
     log,
+    access,
     store,
     natDocuments,
     vscode.workspace.registerTextDocumentContentProvider(NAT_SCHEME, natDocuments),
@@ -94,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   // Every command in one table, keyed by ids.ts: a command missing here does not compile.
   const commands: Record<CommandName, (...args: never[]) => unknown> = {
     refresh: refresh(ctx),
+    grantAccess: () => access.grant(),
     filter: filter(ctx),
     clearFilter: clearFilter(ctx),
     copyName: copyName(ctx),
@@ -126,7 +141,9 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     views.namespaces.message = none
       ? `No namespace matches “${f.search.trim()}”: Clear Filter (the button above) shows them all again.`
       : store.readOnly
-        ? 'Read-only: other namespaces and NAT rules need root. Set netnsExplorer.privilege to sudo (or pkexec), or run VS Code as root.'
+        ? access.stoppedReason
+          ? `Read-only: ${access.stoppedReason}. Grant Access starts it again.`
+          : 'Read-only: you see your own namespace only. Other namespaces and NAT rules need root: Grant Access asks for your sudo password once.'
         : undefined;
     // When the picture was taken, so a stale one shows as such.
     const taken = store.snapshot ? new Date(store.snapshot.takenAt) : null;

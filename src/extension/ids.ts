@@ -14,6 +14,7 @@ export type SnapshotViewName = Exclude<keyof typeof VIEW, 'trace'>;
 
 export const COMMAND = {
   refresh: 'netnsExplorer.refresh',
+  grantAccess: 'netnsExplorer.grantAccess',
   filter: 'netnsExplorer.filter',
   clearFilter: 'netnsExplorer.clearFilter',
   copyName: 'netnsExplorer.copyName',
@@ -46,6 +47,8 @@ export const CONTEXT = {
   unsupported: 'netnsExplorer.unsupported',
   loaded: 'netnsExplorer.loaded',
   readOnly: 'netnsExplorer.readOnly',
+  /** Not root and no helper: the Namespaces view offers Grant Access…. */
+  needsAccess: 'netnsExplorer.needsAccess',
   filtered: 'netnsExplorer.filtered',
   hasTrace: 'netnsExplorer.hasTrace',
 } as const;

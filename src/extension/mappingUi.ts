@@ -3,37 +3,33 @@
 import * as vscode from 'vscode';
 import { describePlan } from '../core/mapping/plan';
 import type { MappingPlan } from '../core/mapping/types';
-import type { Namespace } from '../core/model';
-import { undoMapping, type MappingResult, type MappingTarget } from '../host/portMapping/apply';
-import { runnerFor } from '../host/privilege';
-import { ExecRunner, formatArgv } from '../host/runner';
+import type { DiscoveredNamespace, Namespace } from '../core/model';
+import type { HostAccess } from '../host/access';
+import type { MappingResult } from '../host/portMapping/apply';
+import { formatArgv } from '../host/runner';
 import type { CommandContext } from './commands/context';
-import { readSettings } from './config';
 import { showError, showInfo, showWarning } from './notify';
 
-/** The runner the configured privilege allows, or null when only an interactive password would do. */
-export async function mappingRunner(ctx: CommandContext): Promise<ExecRunner | null> {
-  const settings = readSettings();
-  const { runner, choice } = await runnerFor({
-    privilege: settings.privilege,
-    timeoutMs: settings.commandTimeoutMs,
-    onCommand: (r) => ctx.log.command(r),
-  });
-  return choice.readOnly ? null : runner;
+/**
+ * The access that may change rules: directly as root, or through the privileged helper. Without either, Grant
+ * Access… is offered first (one password for the window); null when the user keeps the read-only view.
+ */
+export async function mappingAccess(ctx: CommandContext): Promise<HostAccess | null> {
+  let choice = await ctx.store.access.current();
+  if (choice.readOnly && (await ctx.store.access.grant())) choice = await ctx.store.access.current();
+  return choice.readOnly ? null : choice.access;
 }
 
-export function mappingTarget(runner: ExecRunner, ns: Namespace): MappingTarget {
+/** The namespace as the host layer names it (the helper looks it up again by id; paths are never trusted from here). */
+export function discovered(ns: Namespace): DiscoveredNamespace {
   return {
-    runner,
-    namespace: {
-      id: ns.id,
-      dev: 0,
-      ino: Number(ns.id),
-      kind: ns.kind,
-      name: ns.name,
-      paths: ns.paths,
-      processes: ns.processes,
-    },
+    id: ns.id,
+    dev: 0,
+    ino: Number(ns.id),
+    kind: ns.kind,
+    name: ns.name,
+    paths: ns.paths,
+    processes: ns.processes,
   };
 }
 
@@ -71,12 +67,18 @@ export async function previewApproved(plan: MappingPlan, message: string, apply:
 }
 
 /** After a change: refresh, and offer Undo (which takes back exactly that change). */
-export function reportDone(ctx: CommandContext, target: MappingTarget, result: MappingResult, message: string): void {
+export function reportDone(
+  ctx: CommandContext,
+  access: HostAccess,
+  ns: DiscoveredNamespace,
+  result: MappingResult,
+  message: string,
+): void {
   void ctx.store.refresh();
   void showInfo(message, 'Undo').then(async (pick) => {
     if (pick !== 'Undo') return;
     try {
-      await undoMapping(target, result.plan);
+      await access.undoMapping(ns, result.plan);
       void showInfo(`Undone: ${result.plan.title}`);
     } catch (e) {
       void showError(`Undo failed: ${(e as Error).message}`);

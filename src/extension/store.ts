@@ -2,9 +2,7 @@
 import * as vscode from 'vscode';
 import { FoldedRuns } from '../core/foldedRuns';
 import type { Snapshot } from '../core/model';
-import { SnapshotCollector } from '../host/collect';
-import { discoverNamespaces } from '../host/discovery';
-import { runnerFor, type PrivilegeChoice } from '../host/privilege';
+import type { AccessChoice, AccessManager } from './access';
 import { readSettings } from './config';
 import type { Log } from './log';
 import { NO_FILTER, type ViewFilter } from './tree/filter';
@@ -15,13 +13,12 @@ export { NO_FILTER, type ViewFilter } from './tree/filter';
 
 export class SnapshotStore implements vscode.Disposable {
   private current: Snapshot | null = null;
-  private privilege: PrivilegeChoice | null = null;
+  private choice: AccessChoice | null = null;
   /** Refreshes, one at a time; `undefined` reads every namespace, a set only those (and new ones). */
   private readonly refreshes = new FoldedRuns<ReadonlySet<string> | undefined, Snapshot | null>(
     (changed) => this.take(changed),
     (a, b) => (a === undefined || b === undefined ? undefined : new Set([...a, ...b])),
   );
-  private collector: SnapshotCollector | null = null;
   private viewFilter: ViewFilter = NO_FILTER;
   private readonly changed = new vscode.EventEmitter<Snapshot>();
   private readonly filterChanged = new vscode.EventEmitter<ViewFilter>();
@@ -29,14 +26,20 @@ export class SnapshotStore implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   readonly onDidChangeFilter = this.filterChanged.event;
 
-  constructor(private readonly log: Log) {}
+  constructor(
+    private readonly log: Log,
+    readonly access: AccessManager,
+  ) {
+    // Granted, or the helper stopped: everything is read again the new way.
+    access.onDidChange(() => void this.refresh());
+  }
 
   get snapshot(): Snapshot | null {
     return this.current;
   }
 
   get readOnly(): boolean {
-    return this.privilege?.readOnly ?? false;
+    return this.choice?.readOnly ?? false;
   }
 
   get filter(): ViewFilter {
@@ -55,8 +58,8 @@ export class SnapshotStore implements vscode.Disposable {
 
   /** Settings that change how commands run are re-read on the next refresh. */
   resetPrivilege(): void {
-    this.privilege = null;
-    this.collector = null;
+    this.access.reset();
+    this.choice = null;
   }
 
   /** The host namespace's id in the current snapshot (ip monitor reports its changes). */
@@ -89,25 +92,19 @@ export class SnapshotStore implements vscode.Disposable {
   private async take(changed: ReadonlySet<string> | undefined): Promise<Snapshot | null> {
     const settings = readSettings();
     try {
-      if (this.privilege === null || this.collector === null) {
-        const { runner, choice } = await runnerFor({
-          privilege: settings.privilege,
-          timeoutMs: settings.commandTimeoutMs,
-          onCommand: (r) => this.log.command(r),
-        });
-        this.privilege = choice;
-        this.log.info(`privilege: ${choice.privilege} (${choice.reason})`);
-        await vscode.commands.executeCommand('setContext', CONTEXT.readOnly, choice.readOnly);
-        this.collector = new SnapshotCollector(runner, { concurrency: settings.concurrency, skipNat: choice.readOnly });
-      }
+      const choice = await this.access.current();
+      // A change of access (granted, helper stopped) reads everything: the last picture was taken another way.
+      const incremental = changed !== undefined && this.current !== null && choice === this.choice;
+      this.choice = choice;
       const started = Date.now();
-      const discovery = await discoverNamespaces({ dockerDirs: settings.dockerNetnsDirs });
-      const snapshot =
-        changed && this.current
-          ? await this.collector.incremental(discovery, changed)
-          : await this.collector.full(discovery);
+      const snapshot = await choice.access.snapshot({
+        dockerDirs: settings.dockerNetnsDirs,
+        concurrency: settings.concurrency,
+        skipNat: choice.readOnly,
+        changed: incremental ? [...changed] : null,
+      });
       this.log.info(
-        `${changed && this.current ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`,
+        `${incremental ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`,
       );
       this.current = snapshot;
       await vscode.commands.executeCommand('setContext', CONTEXT.loaded, true);
@@ -115,6 +112,8 @@ export class SnapshotStore implements vscode.Disposable {
       return snapshot;
     } catch (e) {
       this.log.error(`snapshot failed: ${(e as Error).stack ?? String(e)}`);
+      // A helper that stopped mid-read has said so already (AccessManager), and the next read is read-only.
+      if (/privileged helper (stopped|is not running)/.test((e as Error).message)) return null;
       void showError(`Netns Explorer could not read the host: ${(e as Error).message}`, 'Show Log').then((pick) => {
         if (pick) this.log.channel.show();
       });

@@ -24,7 +24,7 @@ export async function resolvePrivilege(
     privilege: 'none',
     readOnly: true,
     reason:
-      'not root and sudo -n needs a password: NAT rules and other namespaces need root (set privilege to sudo or pkexec, or run as root)',
+      'not root and sudo -n needs a password: NAT rules and other namespaces need root (run with --privilege sudo to be asked for the password once, or as root)',
   };
 }
 

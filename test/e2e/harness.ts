@@ -28,9 +28,11 @@ export const chromiumArgs = [
  * The workbench URL with the repo loaded as Extension Development Host (same shape as scripts/code-server.mjs
  * workbenchUrl).
  */
-export function workbenchUrl(folder?: string): string {
-  const { port, repoRoot, workspace } = serverInfo();
-  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${repoRoot}`]];
+export function workbenchUrl(folder?: string, server?: OtherServer): string {
+  const info = server ? { ...server, workspace: folder ?? '/' } : serverInfo();
+  const { port, workspace } = info;
+  const extensionPath = server ? server.extensionPath : serverInfo().repoRoot;
+  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${extensionPath}`]];
   const params = new URLSearchParams({ folder: folder ?? workspace, payload: JSON.stringify(payload) });
   return `http://127.0.0.1:${port}/?${params.toString()}`;
 }
@@ -43,8 +45,15 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
+/** A code-server a test started itself (another user's), and the extension folder it loads. */
+export interface OtherServer {
+  port: number;
+  extensionPath: string;
+}
+
 export interface LaunchOptions {
   folder?: string;
+  server?: OtherServer;
   width?: number;
   height?: number;
   /** Runs before the workbench is loaded, e.g. to install init scripts that must see every frame. */
@@ -72,7 +81,7 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
   });
   page.on('pageerror', (err) => errors.push(String(err)));
   await options.beforeLoad?.(page);
-  await page.goto(workbenchUrl(options.folder));
+  await page.goto(workbenchUrl(options.folder, options.server));
   await waitForWorkbench(page);
   return { browser, page, errors, close: () => browser.close() };
 }

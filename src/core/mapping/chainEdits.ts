@@ -10,9 +10,21 @@ export function ruleSpec(rule: Rule): string {
   return text.startsWith(`${head} `) ? text.slice(head.length + 1) : text === head ? '' : text;
 }
 
-/** Rules of a chain (null when the table or chain does not exist). */
+/** The built-in chains of the tables we touch: they exist, empty, as soon as a restore names the table. */
+const BUILTIN_CHAINS: Record<string, readonly string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+/**
+ * Rules of a chain (null when the chain does not exist). A table no rule has used yet is absent from the dump (a new
+ * namespace has none); its built-in chains are then empty, not missing.
+ */
 export function chainRules(dump: IptablesDump, table: string, chain: string): string[] | null {
-  const found = dump.tables.find((t) => t.name === table)?.chains.find((c) => c.name === chain);
+  const t = dump.tables.find((x) => x.name === table);
+  if (!t) return BUILTIN_CHAINS[table]?.includes(chain) ? [] : null;
+  const found = t.chains.find((c) => c.name === chain);
   return found ? found.rules.map(ruleSpec) : null;
 }
 

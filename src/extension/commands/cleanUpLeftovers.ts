@@ -13,9 +13,9 @@ import {
 } from '../../core/mapping/leftovers';
 import { describePlan } from '../../core/mapping/plan';
 import type { Family, Namespace, Snapshot } from '../../core/model';
-import { cleanUpLeftovers as applyCleanup, type MappingResult } from '../../host/portMapping/apply';
+import type { MappingResult } from '../../host/portMapping/apply';
 import type { CommandContext } from './context';
-import { mappingRunner, mappingTarget, offerTerminal } from '../mappingUi';
+import { mappingAccess, discovered, offerTerminal } from '../mappingUi';
 import { showError, showInfo, showWarning } from '../notify';
 import { COMMAND, KEPT_MAPPINGS_KEY } from '../ids';
 
@@ -117,8 +117,8 @@ function answersOf(arg: unknown): CleanupAnswers {
 export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) => Promise<CleanupOutcome | undefined> {
   return async (given) => {
     const arg = answersOf(given);
-    const runner = await mappingRunner(ctx);
-    if (!runner) {
+    const access = await mappingAccess(ctx);
+    if (!access) {
       // Read-only: the rules cannot even be read here, so the CLI finds and removes them in a terminal.
       const remove =
         arg.remove ??
@@ -158,7 +158,7 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
       const ns = byId.get(f.namespace);
       if (!selection || !ns) continue;
       try {
-        const preview = await applyCleanup(mappingTarget(runner, ns), f.family, selection, { dryRun: true });
+        const preview = await access.cleanUpLeftovers(discovered(ns), f.family, selection, { dryRun: true });
         if (preview) previews.push({ ns, family: f.family, selection, plan: preview.plan });
       } catch (e) {
         errors.push(`${label(snapshot, f.namespace)}: ${(e as Error).message}`);
@@ -179,7 +179,9 @@ export function cleanUpLeftovers(ctx: CommandContext): (given?: CleanupAnswers) 
     for (const p of previews) {
       try {
         // The same selection is planned again under the lock; a change since the preview refuses it (stale).
-        const done = await applyCleanup(mappingTarget(runner, p.ns), p.family, p.selection, { expected: p.plan });
+        const done = await access.cleanUpLeftovers(discovered(p.ns), p.family, p.selection, {
+          expected: p.plan,
+        });
         if (done) results.push(done);
       } catch (e) {
         errors.push(`${label(snapshot, p.ns.id)}: ${(e as Error).message}`);

@@ -5,8 +5,8 @@ import type { MappingSpec } from '../../core/mapping/types';
 import { checkMappingInput, checkPort } from '../../core/mapping/validate';
 import { hostOf, isLoopback } from '../../core/net/address';
 import type { Namespace, Snapshot } from '../../core/model';
-import { addMapping, MappingError, type MappingResult } from '../../host/portMapping/apply';
-import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDone } from '../mappingUi';
+import { MappingError, type MappingResult } from '../../host/portMapping/apply';
+import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone } from '../mappingUi';
 import type { TreeNode } from '../tree/nodes';
 import type { CommandContext } from './context';
 import { showError, showWarning } from '../notify';
@@ -232,14 +232,14 @@ export function createPortMapping(
     const asked = await askAnswers(snapshot, answers, node);
     if (!asked) return undefined;
     const { spec, nat, target } = asked;
-    const runner = await mappingRunner(ctx);
-    if (!runner) {
+    const access = await mappingAccess(ctx);
+    if (!access) {
       await offerTerminal(ctx, cliArgs(spec, nat), 'Creating a port mapping');
       return undefined;
     }
-    const where = mappingTarget(runner, nat);
+    const where = discovered(nat);
     try {
-      const preview = await addMapping(where, spec, { dryRun: true });
+      const preview = await access.addMapping(where, spec, { dryRun: true });
       if (
         !answers.apply &&
         !(await previewApproved(
@@ -249,13 +249,14 @@ export function createPortMapping(
         ))
       )
         return undefined;
-      const result = await addMapping(where, spec, { expected: preview.plan });
+      const result = await access.addMapping(where, spec, { expected: preview.plan });
       const host = reachability(spec);
       const localnet = result.plan.needsRouteLocalnet
         ? ' Loopback needs route_localnet=1 on the interface towards the container.'
         : '';
       reportDone(
         ctx,
+        access,
         where,
         result,
         `${namespaceLabel(target.ns)} ${spec.targetIp}:${spec.targetPort}/${spec.protocol} is now reachable on ${host} of ${namespaceLabel(nat)}, port ${spec.hostPort}.${localnet}`,

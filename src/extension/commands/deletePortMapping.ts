@@ -6,11 +6,11 @@ import { ownerName } from '../../core/mapping/conflicts';
 import { describePlan } from '../../core/mapping/plan';
 import type { MappingSelector } from '../../core/mapping/types';
 import type { PortMapping } from '../../core/model';
-import { MappingError, removeMapping, type MappingResult } from '../../host/portMapping/apply';
+import { MappingError, type MappingResult } from '../../host/portMapping/apply';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
-import { mappingRunner, mappingTarget, offerTerminal, previewApproved, reportDone } from '../mappingUi';
+import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone } from '../mappingUi';
 import { showError, showInfo, showWarning } from '../notify';
 
 /** `confirm` answers the preview or the owner warning up front (tests). */
@@ -60,8 +60,8 @@ export function deletePortMapping(
     }
     const ns = idx.namespaces.get(mapping.namespace);
     if (!ns) return undefined;
-    const runner = await mappingRunner(ctx);
-    if (!runner) {
+    const access = await mappingAccess(ctx);
+    if (!access) {
       const args = [
         'rm',
         '--in',
@@ -77,9 +77,9 @@ export function deletePortMapping(
       await offerTerminal(ctx, args, 'Deleting a port mapping');
       return undefined;
     }
-    const target = mappingTarget(runner, ns);
+    const target = discovered(ns);
     try {
-      const preview = await removeMapping(target, selector, { dryRun: true });
+      const preview = await access.removeMapping(target, selector, { dryRun: true });
       const own = preview.plan.owner === 'netns-explorer';
       if (!confirmed) {
         const approved = own
@@ -98,8 +98,8 @@ export function deletePortMapping(
             )) === 'Delete Anyway';
         if (!approved) return undefined;
       }
-      const result = await removeMapping(target, selector, { allowForeign: !own, expected: preview.plan });
-      reportDone(ctx, target, result, `Deleted ${mappingText(mapping)} from ${namespaceLabel(ns)}.`);
+      const result = await access.removeMapping(target, selector, { allowForeign: !own, expected: preview.plan });
+      reportDone(ctx, access, target, result, `Deleted ${mappingText(mapping)} from ${namespaceLabel(ns)}.`);
       return result;
     } catch (e) {
       const message =

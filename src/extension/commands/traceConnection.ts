@@ -138,7 +138,7 @@ function mappingAddress(m: PortMapping, ns: Namespace | undefined): string {
 async function runAndShow(ctx: CommandContext, ui: TraceUi, snapshot: Snapshot, request: TraceRequest): Promise<void> {
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Tracing the connection…' },
-    () => runTraceRequest(snapshot, request, ctx.log),
+    () => runTraceRequest(snapshot, request, ctx.store.access),
   );
   ui.provider.show(result, snapshot);
   await vscode.commands.executeCommand('setContext', CONTEXT.hasTrace, true);

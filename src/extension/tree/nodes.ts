@@ -8,6 +8,8 @@ export interface RuleSetKey {
 }
 
 export type TreeNode =
+  /** The first row of the Namespaces view while the window is read-only: Grant Access…. */
+  | { kind: 'grantAccess' }
   | { kind: 'namespace'; ns: string }
   | { kind: 'interface'; ns: string; ifname: string }
   | { kind: 'routes'; ns: string }
@@ -34,6 +36,8 @@ const setId = (s: RuleSetKey): string => `${s.ns}/${s.family}/${s.source}`;
  */
 export function nodeId(n: TreeNode): string {
   switch (n.kind) {
+    case 'grantAccess':
+      return 'grantAccess';
     case 'namespace':
       return `ns:${n.ns}`;
     case 'interface':

@@ -19,9 +19,11 @@ export class NetnsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private index: SnapshotIndex | null = null;
   private readonly subscriptions: vscode.Disposable[];
 
+  /** `banner`: rows shown above the view's own (Grant Access… while read-only). */
   constructor(
     private readonly store: SnapshotStore,
     private readonly model: ViewModel,
+    private readonly banner: () => { node: TreeNode; item: vscode.TreeItem }[] = () => [],
   ) {
     this.subscriptions = [
       store.onDidChange((s) => {
@@ -40,10 +42,13 @@ export class NetnsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   getChildren(node?: TreeNode): TreeNode[] {
     const idx = this.idx;
     if (!idx) return [];
-    return node ? this.model.children(node, idx, this.store.filter) : this.model.roots(idx, this.store.filter);
+    if (node) return this.model.children(node, idx, this.store.filter);
+    return [...this.banner().map((b) => b.node), ...this.model.roots(idx, this.store.filter)];
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    const banner = this.banner().find((b) => nodeId(b.node) === nodeId(node));
+    if (banner) return banner.item;
     const idx = this.idx;
     const item =
       (idx && this.model.item(node, idx)) || new vscode.TreeItem('(gone)', vscode.TreeItemCollapsibleState.None);

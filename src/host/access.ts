@@ -1,0 +1,124 @@
+// What the extension and the CLI ask of the host, in one interface with two ways to do it: directly, with a runner in
+// this process (as root, or read-only), or through the privileged helper (helper/client.ts), which runs the very same
+// DirectAccess as root in its own process and answers over a fixed protocol (helper/protocol.ts).
+import type { CleanupSelection } from '../core/mapping/cleanup';
+import type { MappingPlan, MappingSelector, MappingSpec } from '../core/mapping/types';
+import type { DiscoveredNamespace, Family, NamespaceId, Snapshot } from '../core/model';
+import type { NamespaceExtras } from '../core/trace/types';
+import { SnapshotCollector } from './collect';
+import { discoverNamespaces } from './discovery';
+import {
+  addMapping,
+  cleanUpLeftovers,
+  removeMapping,
+  undoMapping,
+  type MappingResult,
+  type MappingTarget,
+} from './portMapping/apply';
+import type { Runner } from './runner';
+import { collectTraceExtras } from './trace/collect';
+
+export interface SnapshotRequest {
+  dockerDirs: string[];
+  concurrency: number;
+  /** Read NAT rules too (false when there is no root: links and routes only, and one clear error each). */
+  skipNat: boolean;
+  /** Null reads every namespace; a list reads new namespaces and those again, reusing the last output of the rest. */
+  changed: readonly NamespaceId[] | null;
+}
+
+export interface AddOptions {
+  dryRun?: boolean;
+  expected?: MappingPlan;
+}
+export interface RemoveOptions extends AddOptions {
+  allowForeign?: boolean;
+}
+
+export interface HostAccess {
+  /** `direct`: commands run in this process; `helper`: through the privileged helper. */
+  readonly via: 'direct' | 'helper';
+  snapshot(request: SnapshotRequest): Promise<Snapshot>;
+  /** Listeners, sysctls and policy rules of the namespaces a trace may pass (all of `snapshot`'s unless `only`). */
+  traceExtras(
+    snapshot: Snapshot,
+    concurrency: number,
+    only?: ReadonlySet<NamespaceId>,
+  ): Promise<Map<NamespaceId, NamespaceExtras>>;
+  addMapping(namespace: DiscoveredNamespace, spec: MappingSpec, options?: AddOptions): Promise<MappingResult>;
+  removeMapping(
+    namespace: DiscoveredNamespace,
+    selector: MappingSelector,
+    options?: RemoveOptions,
+  ): Promise<MappingResult>;
+  undoMapping(namespace: DiscoveredNamespace, done: MappingPlan): Promise<MappingResult>;
+  cleanUpLeftovers(
+    namespace: DiscoveredNamespace,
+    family: Family,
+    selection: CleanupSelection,
+    options?: AddOptions,
+  ): Promise<MappingResult | null>;
+}
+
+/** The host read and changed by this process's own runner. */
+export class DirectAccess implements HostAccess {
+  readonly via = 'direct';
+  private collector: { key: string; collector: SnapshotCollector } | null = null;
+
+  constructor(
+    readonly runner: Runner,
+    private readonly lock?: MappingTarget['lock'],
+  ) {}
+
+  async snapshot(request: SnapshotRequest): Promise<Snapshot> {
+    // The collector keeps each namespace's last output for incremental reads; other options start it afresh.
+    const key = `${request.concurrency}/${request.skipNat}`;
+    if (this.collector?.key !== key)
+      this.collector = {
+        key,
+        collector: new SnapshotCollector(this.runner, { concurrency: request.concurrency, skipNat: request.skipNat }),
+      };
+    const discovery = await discoverNamespaces({ dockerDirs: request.dockerDirs });
+    const { collector } = this.collector;
+    return request.changed === null
+      ? collector.full(discovery)
+      : collector.incremental(discovery, new Set(request.changed));
+  }
+
+  traceExtras(
+    snapshot: Snapshot,
+    concurrency: number,
+    only?: ReadonlySet<NamespaceId>,
+  ): Promise<Map<NamespaceId, NamespaceExtras>> {
+    return collectTraceExtras(this.runner, snapshot, concurrency, only);
+  }
+
+  private target(namespace: DiscoveredNamespace): MappingTarget {
+    return { runner: this.runner, namespace, lock: this.lock };
+  }
+
+  addMapping(namespace: DiscoveredNamespace, spec: MappingSpec, options: AddOptions = {}): Promise<MappingResult> {
+    return addMapping(this.target(namespace), spec, options);
+  }
+
+  removeMapping(
+    namespace: DiscoveredNamespace,
+    selector: MappingSelector,
+    options: RemoveOptions = {},
+  ): Promise<MappingResult> {
+    return removeMapping(this.target(namespace), selector, options);
+  }
+
+  undoMapping(namespace: DiscoveredNamespace, done: MappingPlan): Promise<MappingResult> {
+    return undoMapping(this.target(namespace), done);
+  }
+
+  cleanUpLeftovers(
+    namespace: DiscoveredNamespace,
+    family: Family,
+    selection: CleanupSelection,
+    options: AddOptions = {},
+  ): Promise<MappingResult | null> {
+    return cleanUpLeftovers(this.target(namespace), family, selection, options);
+  }
+}

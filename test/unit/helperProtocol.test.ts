@@ -1,0 +1,191 @@
+// The helper's protocol check: every operation's valid form passes, every hostile or malformed one is refused without
+// throwing, and a fuzz of random mutations never gets an unchecked value through.
+import { strict as assert } from 'node:assert';
+import { chainRules } from '../../src/core/mapping/chainEdits';
+import { parseIptablesSave } from '../../src/core/iptables/parse';
+import { OPERATIONS, parseRequest, type Operation } from '../../src/host/helper/protocol';
+import { privilegeArg, withoutElevation } from '../../src/cli/elevate';
+
+const spec = { family: 'ipv4', protocol: 'tcp', hostIp: null, hostPort: 8080, targetIp: '10.0.0.2', targetPort: 80 };
+const plan = {
+  kind: 'add',
+  family: 'ipv4',
+  title: 'tcp 0.0.0.0:8080 -> 10.0.0.2:80',
+  owner: 'netns-explorer',
+  ops: [{ op: 'newChain', table: 'nat', chain: 'NETNS-EXPLORER' }],
+  before: { nat: { 'NETNS-EXPLORER': null } },
+  spec,
+  needsRouteLocalnet: false,
+};
+
+const VALID: Record<Operation, Record<string, unknown>> = {
+  snapshot: {
+    dockerDirs: ['/var/run/docker/netns', '/run/LAB/exec/netns'],
+    concurrency: 8,
+    skipNat: false,
+    changed: null,
+  },
+  traceExtras: { namespaces: ['4026531840'], concurrency: 4 },
+  addMapping: { namespace: '4026531840', spec, dryRun: true, expected: null },
+  removeMapping: {
+    namespace: '4026531840',
+    selector: { family: 'ipv6', protocol: 'udp', hostPort: 53, hostIp: '::1' },
+    dryRun: false,
+    allowForeign: false,
+    expected: plan,
+  },
+  undoMapping: { namespace: '4026531840', plan },
+  cleanUpLeftovers: {
+    namespace: '4026531840',
+    family: 'ipv4',
+    selection: { orphans: true, mappings: 'all' },
+    dryRun: true,
+    expected: null,
+  },
+};
+
+const line = (op: string, params: unknown, id = 7) => JSON.stringify({ id, op, params });
+
+describe('helper protocol', () => {
+  it('accepts the valid form of every operation', () => {
+    for (const op of OPERATIONS) {
+      const parsed = parseRequest(line(op, VALID[op]));
+      assert.ok(parsed.ok, `${op}: ${JSON.stringify(parsed)}`);
+      assert.equal(parsed.request.op, op);
+      assert.equal(parsed.request.id, 7);
+    }
+  });
+
+  const refused: [string, string][] = [
+    ['not JSON', 'rm -rf /'],
+    ['an array', '[1,2]'],
+    ['no id', JSON.stringify({ op: 'snapshot', params: VALID.snapshot })],
+    ['an unknown operation', line('run', { argv: ['id'] })],
+    ['an inherited name as operation', line('constructor', {})],
+    ['an extra top-level field', JSON.stringify({ id: 1, op: 'snapshot', params: VALID.snapshot, argv: ['id'] })],
+    ['an extra parameter', line('snapshot', { ...VALID.snapshot, argv: ['id'] })],
+    ['a relative docker folder', line('snapshot', { ...VALID.snapshot, dockerDirs: ['run/x'] })],
+    ['a docker folder outside /run', line('snapshot', { ...VALID.snapshot, dockerDirs: ['/etc'] })],
+    ['a docker folder with ..', line('snapshot', { ...VALID.snapshot, dockerDirs: ['/run/../etc'] })],
+    ['a docker folder with a newline', line('snapshot', { ...VALID.snapshot, dockerDirs: ['/run/x\ny'] })],
+    ['too many docker folders', line('snapshot', { ...VALID.snapshot, dockerDirs: Array(17).fill('/run/x') })],
+    ['a huge concurrency', line('snapshot', { ...VALID.snapshot, concurrency: 1e6 })],
+    ['a fractional concurrency', line('snapshot', { ...VALID.snapshot, concurrency: 1.5 })],
+    ['a namespace path', line('traceExtras', { namespaces: ['/proc/1/ns/net'], concurrency: 1 })],
+    ['a namespace with an option', line('addMapping', { ...VALID.addMapping, namespace: '-1' })],
+    ['port 0', line('addMapping', { ...VALID.addMapping, spec: { ...spec, hostPort: 0 } })],
+    ['port 65536', line('addMapping', { ...VALID.addMapping, spec: { ...spec, targetPort: 65536 } })],
+    ['a port as text', line('addMapping', { ...VALID.addMapping, spec: { ...spec, hostPort: '80' } })],
+    [
+      'an address with a rule appended',
+      line('addMapping', { ...VALID.addMapping, spec: { ...spec, hostIp: '0.0.0.0\n-A INPUT -j ACCEPT' } }),
+    ],
+    ['an address of the other family', line('addMapping', { ...VALID.addMapping, spec: { ...spec, targetIp: '::1' } })],
+    [
+      'an address not in canonical form',
+      line('addMapping', { ...VALID.addMapping, spec: { ...spec, targetIp: '010.0.0.2' } }),
+    ],
+    ['a protocol outside the list', line('addMapping', { ...VALID.addMapping, spec: { ...spec, protocol: 'icmp' } })],
+    ['dryRun as text', line('addMapping', { ...VALID.addMapping, dryRun: 'false' })],
+    ['a plan with extra fields', line('undoMapping', { namespace: '1', plan: { ...plan, argv: ['id'] } })],
+    [
+      'a plan whose op has extra fields',
+      line('undoMapping', { namespace: '1', plan: { ...plan, ops: [{ op: 'x', shell: 'id' }] } }),
+    ],
+    [
+      'a cleanup name with a control character',
+      line('cleanUpLeftovers', {
+        ...VALID.cleanUpLeftovers,
+        selection: { orphans: false, mappings: ['a\u0007b'] },
+      }),
+    ],
+  ];
+  for (const [what, text] of refused) {
+    it(`refuses ${what}, without echoing it`, () => {
+      const parsed = parseRequest(text);
+      assert.equal(parsed.ok, false);
+      if (parsed.ok) return;
+      assert.ok(['invalid', 'unknown-op'].includes(parsed.error.kind));
+      assert.ok(!parsed.error.message.includes('ACCEPT') && !parsed.error.message.includes('rm -rf'));
+    });
+  }
+
+  it('survives a fuzz of 5,000 random mutations: never throws, and what passes is well typed', () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const junk = [
+      null,
+      true,
+      -1,
+      0,
+      Number.MAX_VALUE,
+      'x',
+      '\n',
+      '../..',
+      '/run/netns',
+      [],
+      {},
+      { __proto__: { a: 1 } },
+      'a'.repeat(5000),
+    ];
+    const mutate = (v: unknown, depth: number): unknown => {
+      if (depth > 4 || rand() < 0.15) return junk[Math.floor(rand() * junk.length)];
+      if (Array.isArray(v)) return v.map((x) => mutate(x, depth + 1));
+      if (typeof v === 'object' && v !== null) {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) if (rand() > 0.05) out[k] = rand() < 0.8 ? x : mutate(x, depth + 1);
+        if (rand() < 0.05) out.extra = 'x';
+        return out;
+      }
+      return v;
+    };
+    let passed = 0;
+    for (let i = 0; i < 5000; i++) {
+      const op = OPERATIONS[i % OPERATIONS.length]!;
+      const parsed = parseRequest(JSON.stringify({ id: i, op, params: mutate(VALID[op], 0) }));
+      if (!parsed.ok) continue;
+      passed++;
+      // Whatever passed still has every field in its type: re-parsing its own output gives the same request.
+      const again = parseRequest(JSON.stringify(parsed.request));
+      assert.ok(again.ok);
+      assert.deepEqual(again.request, parsed.request);
+    }
+    assert.ok(passed > 0 && passed < 5000, `${passed} of 5000 passed`);
+  });
+});
+
+describe('CLI elevation arguments', () => {
+  it('finds --privilege in either spelling and replaces it with none for the elevated run', () => {
+    assert.equal(privilegeArg(['snapshot', '--privilege', 'sudo']), 'sudo');
+    assert.equal(privilegeArg(['trace', '--privilege=pkexec', '--to', '1.2.3.4:80']), 'pkexec');
+    assert.equal(privilegeArg(['snapshot']), undefined);
+    assert.deepEqual(withoutElevation(['snapshot', '--privilege', 'sudo', '--json']), [
+      'snapshot',
+      '--json',
+      '--privilege',
+      'none',
+    ]);
+    assert.deepEqual(withoutElevation(['map', 'ls', '--privilege=sudo', '--in', 'x']), [
+      'map',
+      'ls',
+      '--in',
+      'x',
+      '--privilege',
+      'none',
+    ]);
+  });
+});
+
+describe('chain contents of a table not made yet', () => {
+  it('treats the built-in chains of an absent table as empty, and other chains as missing', () => {
+    const dump = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n');
+    assert.deepEqual(chainRules(dump, 'filter', 'FORWARD'), []);
+    assert.deepEqual(chainRules(dump, 'raw', 'PREROUTING'), []);
+    assert.equal(chainRules(dump, 'filter', 'NETNS-EXPLORER-FWD'), null);
+    assert.equal(chainRules(dump, 'nat', 'NETNS-EXPLORER'), null);
+    assert.deepEqual(chainRules(dump, 'nat', 'PREROUTING'), []);
+  });
+});
