@@ -1,11 +1,12 @@
 // UI test of a normal user's first run: code-server runs as a user who is not root and whose sudo needs a password,
-// with the extension laid out as the .vsix installs it. The Namespaces view offers Grant Access…; a wrong password
-// says so and leaves no process; the right one brings every lab namespace, the NAT rules and the published ports; a
-// port mapping is made and removed through the helper; closing the window's server leaves no helper.
+// with the extension installed from the .vsix that vsce packs from this build. The Namespaces view offers Grant
+// Access…; a wrong password says so and leaves no process; the right one brings every lab namespace, the NAT rules
+// and the published ports; a port mapping is made and removed through the helper; a killed helper is noticed and
+// started again; closing the window's server leaves no helper.
 // Objects: namespaces nxu-*, the user nxh-e2e and its sudoers entry, temporary folders; all removed afterwards.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -88,6 +89,7 @@ describe('a normal user: Grant Access in the workbench', function () {
   this.timeout(400_000);
   let base = '';
   let extension = '';
+  let vsix = '';
   let server: ChildProcess | null = null;
   let workbench: Workbench | null = null;
 
@@ -117,17 +119,36 @@ describe('a normal user: Grant Access in the workbench', function () {
     );
     writeFileSync(join(home, 'config.yaml'), 'auth: none\ncert: false\n');
     await must(['chown', '-R', `${USER}:`, home]);
+    const asUser = [
+      'runuser',
+      '-u',
+      USER,
+      '--',
+      'env',
+      `HOME=${home}`,
+      process.execPath,
+      join(pkg, 'out/node/entry.js'),
+    ];
+    const installed = await must([
+      ...asUser,
+      '--config',
+      join(home, 'config.yaml'),
+      '--extensions-dir',
+      join(home, 'extensions'),
+      '--user-data-dir',
+      userData,
+      '--install-extension',
+      vsix,
+    ]);
+    assert.match(installed, /was successfully installed/);
+    const folder = readdirSync(join(home, 'extensions')).find((d) => d.startsWith('netns-explorer.netns-explorer-'));
+    assert.ok(folder, 'the .vsix is installed');
+    extension = join(home, 'extensions', folder);
     const port = 20000 + Math.floor(Math.random() * 20000);
     server = spawn(
-      'runuser',
+      asUser[0]!,
       [
-        '-u',
-        USER,
-        '--',
-        'env',
-        `HOME=${home}`,
-        process.execPath,
-        join(pkg, 'out/node/entry.js'),
+        ...asUser.slice(1),
         '--config',
         join(home, 'config.yaml'),
         '--auth',
@@ -187,20 +208,23 @@ describe('a normal user: Grant Access in the workbench', function () {
     if (!existsSync('/usr/bin/sudo')) assert.fail('sudo is not installed (.ci/run installs it)');
     base = mkdtempSync(join(tmpdir(), 'nxh-e2e-'));
     chmodSync(base, 0o755);
-    // The extension as the .vsix lays it out (see .vscodeignore), where the user can read it.
+    // The extension as users install it: the .vsix, packaged from this build by vsce (installed in startServer).
     const { repoRoot } = serverInfo();
-    extension = join(base, 'extension');
-    for (const part of [
-      'package.json',
-      'README.md',
-      'LICENSE',
-      'media',
-      'dist/extension.js',
-      'dist/cli.js',
-      'dist/webview.js',
-      'dist/webview.css',
-    ])
-      if (existsSync(join(repoRoot, part))) cpSync(join(repoRoot, part), join(extension, part), { recursive: true });
+    vsix = join(base, 'netns-explorer.vsix');
+    execFileSync(
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules/@vscode/vsce/vsce'),
+        'package',
+        '--no-dependencies',
+        '--allow-missing-repository',
+        '--no-rewrite-relative-links',
+        '-o',
+        vsix,
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    chmodSync(vsix, 0o644);
     if ((await runner.run(['id', USER])).failure) await must(['useradd', '--no-create-home', USER]);
     await must(['chpasswd'], `${USER}:${PASSWORD}\n`);
     writeFileSync(SUDOERS, `${USER} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
@@ -226,7 +250,7 @@ describe('a normal user: Grant Access in the workbench', function () {
     );
     const port = await startServer();
     workbench = await launchWorkbench({
-      server: { port, extensionPath: extension },
+      server: { port },
       folder: join(base, 'home'),
       width: 1400,
       height: 1000,
@@ -309,6 +333,26 @@ describe('a normal user: Grant Access in the workbench', function () {
         .replace(/\[\d+:\d+\]/g, '')
         .replace(/^\*(filter|raw)\n(:[A-Z]+ ACCEPT \n)+COMMIT\n/gm, '');
     assert.equal(strip(await save()), strip(before), 'the rules are as before');
+  });
+
+  it('notices a helper that was killed, says so, and starts it again with the password', async () => {
+    const page = workbench!.page;
+    const helper = join(extension, 'dist/cli.js');
+    await must(['pkill', '-KILL', '-f', `${helper} helper --stdio`]);
+    await page
+      .locator('.notifications-toasts', { hasText: 'the privileged helper stopped' })
+      .waitFor({ timeout: 30_000 });
+    const grant = treeRow(page, /Grant Access/, 'Namespaces');
+    await grant.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await grant.textContent()) ?? '', /the helper stopped/);
+    await grant.click();
+    await typePassword(page, /sudo password for nxh-e2e/, PASSWORD);
+    await treeRow(page, /Grant Access/, 'Namespaces').waitFor({ state: 'detached', timeout: 60_000 });
+    await eventually(
+      async () => (await processesWith(helper)).some((l) => l.includes('helper --stdio')),
+      'the helper to run again',
+    );
+    await scrollToRow(page, /0\.0\.0\.0:16380\/tcp/, 'NAT', 60_000);
   });
 
   it('leaves no helper once the window and its server are gone', async () => {

@@ -32,8 +32,11 @@ export function workbenchUrl(folder?: string, server?: OtherServer): string {
   const info = server ? { ...server, workspace: folder ?? '/' } : serverInfo();
   const { port, workspace } = info;
   const extensionPath = server ? server.extensionPath : serverInfo().repoRoot;
-  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${extensionPath}`]];
-  const params = new URLSearchParams({ folder: folder ?? workspace, payload: JSON.stringify(payload) });
+  const payload = extensionPath
+    ? [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${extensionPath}`]]
+    : [];
+  const params = new URLSearchParams({ folder: folder ?? workspace });
+  if (payload.length) params.set('payload', JSON.stringify(payload));
   return `http://127.0.0.1:${port}/?${params.toString()}`;
 }
 
@@ -45,10 +48,13 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-/** A code-server a test started itself (another user's), and the extension folder it loads. */
+/**
+ * A code-server a test started itself (another user's). With `extensionPath` it loads that folder as an Extension
+ * Development Host; without, the window runs the extensions installed in that server (a .vsix).
+ */
 export interface OtherServer {
   port: number;
-  extensionPath: string;
+  extensionPath?: string;
 }
 
 export interface LaunchOptions {
@@ -82,16 +88,17 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
   page.on('pageerror', (err) => errors.push(String(err)));
   await options.beforeLoad?.(page);
   await page.goto(workbenchUrl(options.folder, options.server));
-  await waitForWorkbench(page);
+  await waitForWorkbench(page, 60000, options.server !== undefined && options.server.extensionPath === undefined);
   return { browser, page, errors, close: () => browser.close() };
 }
 
 /** Waits until the workbench is drawn and the Extension Development Host has registered its extensions. */
-export async function waitForWorkbench(page: Page, timeout = 60000): Promise<void> {
+export async function waitForWorkbench(page: Page, timeout = 60000, installed = false): Promise<void> {
   await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout });
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout });
-  // The window title marks the Extension Development Host once the payload was accepted.
-  await page.waitForFunction('document.title.includes("Extension Development Host")', undefined, { timeout });
+  // The window title marks the Extension Development Host once the payload was accepted (an installed one: none).
+  if (!installed)
+    await page.waitForFunction('document.title.includes("Extension Development Host")', undefined, { timeout });
   // The extension's contributions register a moment later, when the extension host has scanned it:
   // its activity bar container is the visible sign (if the manifest declares one).
   const containers = extensionManifest().contributes?.viewsContainers?.activitybar ?? [];

@@ -1,6 +1,8 @@
 // The helper's protocol check: every operation's valid form passes, every hostile or malformed one is refused without
 // throwing, and a fuzz of random mutations never gets an unchecked value through.
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { fuzzParams } from './fuzz-config';
 import { chainRules } from '../../src/core/mapping/chainEdits';
 import { parseIptablesSave } from '../../src/core/iptables/parse';
 import { OPERATIONS, parseRequest, type Operation } from '../../src/host/helper/protocol';
@@ -110,50 +112,46 @@ describe('helper protocol', () => {
     });
   }
 
-  it('survives a fuzz of 5,000 random mutations: never throws, and what passes is well typed', () => {
-    let seed = 12345;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
-    const junk = [
-      null,
-      true,
-      -1,
-      0,
-      Number.MAX_VALUE,
-      'x',
-      '\n',
-      '../..',
-      '/run/netns',
-      [],
-      {},
-      { __proto__: { a: 1 } },
-      'a'.repeat(5000),
-    ];
-    const mutate = (v: unknown, depth: number): unknown => {
-      if (depth > 4 || rand() < 0.15) return junk[Math.floor(rand() * junk.length)];
-      if (Array.isArray(v)) return v.map((x) => mutate(x, depth + 1));
-      if (typeof v === 'object' && v !== null) {
+  /** Near-valid requests: each field kept, dropped, or replaced by any JSON value; sometimes a field added. */
+  function nearValid(value: unknown, depth = 0): fc.Arbitrary<unknown> {
+    const replaced = fc.jsonValue({ maxDepth: 2 });
+    if (depth > 3 || typeof value !== 'object' || value === null) return fc.oneof(fc.constant(value), replaced);
+    if (Array.isArray(value))
+      return fc.oneof(fc.tuple(...value.map((v) => nearValid(v, depth + 1))), replaced) as fc.Arbitrary<unknown>;
+    const fields = Object.entries(value).map(([k, v]) =>
+      fc.option(nearValid(v, depth + 1), { nil: undefined, freq: 10 }).map((x) => [k, x] as const),
+    );
+    return fc
+      .tuple(fc.tuple(...fields), fc.option(fc.tuple(fc.string({ maxLength: 8 }), replaced), { freq: 10 }))
+      .map(([kept, extra]) => {
         const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) if (rand() > 0.05) out[k] = rand() < 0.8 ? x : mutate(x, depth + 1);
-        if (rand() < 0.05) out.extra = 'x';
+        for (const [k, v] of kept) if (v !== undefined) out[k] = v;
+        if (extra) out[extra[0]] = extra[1];
         return out;
-      }
-      return v;
-    };
+      });
+  }
+
+  it('never throws on near-valid requests (fast-check), and what passes re-parses to itself', () => {
     let passed = 0;
-    for (let i = 0; i < 5000; i++) {
-      const op = OPERATIONS[i % OPERATIONS.length]!;
-      const parsed = parseRequest(JSON.stringify({ id: i, op, params: mutate(VALID[op], 0) }));
-      if (!parsed.ok) continue;
-      passed++;
-      // Whatever passed still has every field in its type: re-parsing its own output gives the same request.
-      const again = parseRequest(JSON.stringify(parsed.request));
-      assert.ok(again.ok);
-      assert.deepEqual(again.request, parsed.request);
-    }
-    assert.ok(passed > 0 && passed < 5000, `${passed} of 5000 passed`);
+    let refused = 0;
+    const request = fc
+      .constantFrom(...OPERATIONS)
+      .chain((op) => fc.tuple(fc.constant(op), nearValid(VALID[op]), fc.oneof(fc.nat(), fc.jsonValue())));
+    fc.assert(
+      fc.property(request, ([op, params, id]) => {
+        const parsed = parseRequest(JSON.stringify({ id, op, params }));
+        if (!parsed.ok) {
+          refused++;
+          return;
+        }
+        passed++;
+        const again = parseRequest(JSON.stringify(parsed.request));
+        assert.ok(again.ok);
+        assert.deepEqual(again.request, parsed.request);
+      }),
+      fuzzParams(0x4e1f, 5000),
+    );
+    assert.ok(passed > 0 && refused > 0, `${passed} passed, ${refused} refused`);
   });
 });
 
