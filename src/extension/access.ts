@@ -20,10 +20,18 @@ export interface AccessChoice {
   reason: string;
 }
 
-/** The helper command for this extension: its own CLI bundle, run by the Node that runs this extension host. */
-function helperCommand(extensionPath: string, timeoutMs: number): string[] {
+/**
+ * The extension's own CLI bundle, run by the Node that runs this extension host (Electron's, told to act as Node), so
+ * nothing depends on `node` being on root's PATH.
+ */
+export function cliCommand(extensionPath: string): string[] {
   const node = process.versions.electron ? ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath] : [process.execPath];
-  return [...node, join(extensionPath, 'dist', 'cli.js'), 'helper', '--stdio', '--timeout', String(timeoutMs)];
+  return [...node, join(extensionPath, 'dist', 'cli.js')];
+}
+
+/** The helper command for this extension. */
+function helperCommand(extensionPath: string, timeoutMs: number): string[] {
+  return [...cliCommand(extensionPath), 'helper', '--stdio', '--timeout', String(timeoutMs)];
 }
 
 export class AccessManager implements vscode.Disposable {

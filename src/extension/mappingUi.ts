@@ -8,6 +8,7 @@ import type { HostAccess } from '../host/access';
 import type { MappingResult } from '../host/portMapping/apply';
 import { formatArgv } from '../host/runner';
 import type { CommandContext } from './commands/context';
+import { cliCommand } from './access';
 import { showError, showInfo, showWarning } from './notify';
 
 /**
@@ -36,11 +37,9 @@ export function discovered(ns: Namespace): DiscoveredNamespace {
 /** The CLI command doing the same, properly quoted, run in a terminal so sudo can ask for the password. */
 /** `runs` holds the arguments of one `map` command, or of several run one after the other. */
 export function offerTerminal(ctx: CommandContext, runs: string[] | string[][], what: string): Thenable<void> {
-  const cli = vscode.extensions.getExtension('netns-explorer.netns-explorer')?.extensionPath;
+  const extensionPath = vscode.extensions.getExtension('netns-explorer.netns-explorer')?.extensionPath ?? '.';
   const lists = runs.length > 0 && Array.isArray(runs[0]) ? (runs as string[][]) : [runs as string[]];
-  const command = lists
-    .map((args) => formatArgv(['sudo', 'node', `${cli ?? '.'}/dist/cli.js`, 'map', ...args]))
-    .join(' && ');
+  const command = lists.map((args) => formatArgv(['sudo', ...cliCommand(extensionPath), 'map', ...args])).join(' && ');
   return showWarning(
     `${what} needs root, and no non-interactive way to get it is configured.`,
     { modal: true, detail: `Run in a terminal:\n\n${command}` },

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ExecRunner } from '../../src/host/runner';
+import { CLI } from '../host/helpers';
 import {
   expandView,
   launchWorkbench,
@@ -271,6 +272,38 @@ describe('a normal user: Grant Access in the workbench', function () {
     await runner.run(['pkill', '-KILL', '-u', USER]);
     await runner.run(['userdel', USER]);
     if (base) rmSync(base, { recursive: true, force: true });
+  });
+
+  it('read-only: Run in Terminal runs the installed CLI under sudo, which asks for the password in the terminal', async () => {
+    const page = workbench!.page;
+    // A mapping of ours that the read-only window can neither see nor remove: the terminal command removes it.
+    await must([process.execPath, CLI, 'map', 'add', '--in', HOST, '--host-port', '18184', '--to', '10.215.0.2:80']);
+    assert.match(await save(), /--dport 18184 /);
+    await treeRow(page, /Grant Access/, 'Namespaces').waitFor({ state: 'visible', timeout: 60_000 });
+    await runCommand(page, 'Netns Explorer: Clean Up Leftover Rules');
+    // Grant Access is offered first; Escape declines it, and the terminal is offered instead.
+    await page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Escape');
+    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'every port mapping' }).first();
+    await pick.waitFor({ state: 'visible', timeout: 30_000 });
+    await pick.click();
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'needs root' });
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    const detail = (await dialog.textContent()) ?? '';
+    assert.ok(detail.includes(`${extension}/dist/cli.js`), `the installed CLI: ${detail}`);
+    assert.ok(detail.includes(process.execPath), 'run by the Node of the extension host, not root PATH');
+    await dialogButton(page, 'Run in Terminal');
+    await page.locator('.terminal-wrapper, .xterm').first().waitFor({ state: 'visible', timeout: 30_000 });
+    // sudo asks on the terminal; the shell and sudo take a moment to start.
+    await page.waitForTimeout(4000);
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await eventually(
+      async () => !/--dport 18184 /.test(await save()),
+      'the terminal command to remove the mapping',
+      60_000,
+    );
+    assert.doesNotMatch(await save(), /NETNS-EXPLORER/, 'every rule of ours is gone');
   });
 
   it('offers Grant Access, refuses a wrong password cleanly, then shows the whole view through the helper', async () => {
