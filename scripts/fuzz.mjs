@@ -1,7 +1,7 @@
 // `npm run fuzz`: the property tests (every test/unit file using fuzz-config.ts) with many more runs and a
 // fresh seed; NX_FUZZ_RUNS / NX_FUZZ_SEED override.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,4 +22,11 @@ const r = spawnSync('npx', ['mocha', '--timeout', '0', '--enable-source-maps', .
   stdio: 'inherit',
   env: { ...process.env, NX_FUZZ_RUNS: runs },
 });
+// What ran, counted by the properties themselves (test/unit/fuzz-config.ts), not assumed from NX_FUZZ_RUNS.
+const report = join(root, 'out/reports/fuzz-runs.json');
+if (existsSync(report)) {
+  const tally = JSON.parse(readFileSync(report, 'utf8'));
+  const total = Object.values(tally).reduce((s, t) => s + t.run, 0);
+  console.log(`fuzz: ${total.toLocaleString('en-US')} runs in ${Object.keys(tally).length} files`);
+}
 process.exit(r.status ?? 1);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { documentedFuzzTable, fuzzTable } from './fuzz-table.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const wanted = process.argv.slice(2);
@@ -111,6 +112,19 @@ for (const suite of suites) {
   }
 }
 rmSync(statsDir, { recursive: true, force: true });
+
+// docs/RELIABILITY.md's fuzz counts are what the unit suite ran, not typed: a stale table fails the run.
+if (suites.some((s) => s.name === 'unit')) {
+  const table = fuzzTable(root);
+  const documented = documentedFuzzTable(root).table;
+  if (table === null || table !== documented) {
+    console.log(
+      `\ndocs/RELIABILITY.md's fuzz table is not what the unit suite ran; run \`npm run docs:refresh\`.\nran:\n${table}\ndocumented:\n${documented}`,
+    );
+    broken.push('fuzz table');
+    totals.failed += 1;
+  } else totals.passed += 1;
+}
 
 if (broken.length) console.log(`\nsuites that did not finish cleanly: ${broken.join(', ')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -1,10 +1,47 @@
 // Shared settings for the property tests: fixed seeds and bounded runs in CI; NX_FUZZ_RUNS / NX_FUZZ_SEED for longer
 // runs (npm run fuzz).
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import fc from 'fast-check';
 
 export const FIXTURES = join(__dirname, '../../../test/fixtures');
+
+/** Runs per property in `npm run fuzz` when NX_FUZZ_RUNS is not set (scripts/fuzz.mjs uses the same default). */
+export const FUZZ_DEFAULT_RUNS = 50_000;
+
+/**
+ * What the properties ran, by file: `test` (the fixed CI count), `fuzz` (what `npm run fuzz` runs by default) and
+ * `run` (this process). Written to out/reports/fuzz-runs.json when the process exits; docs/RELIABILITY.md's table is
+ * made from it (npm run docs:refresh) and checked against it by scripts/test.mjs, so no count there is typed by hand.
+ * Each test file is its own bundle, so the tally lives on globalThis.
+ */
+type Tally = Record<string, { properties: number; test: number; fuzz: number; run: number }>;
+const holder = globalThis as { __nxFuzzTally?: Tally };
+
+function callerFile(): string {
+  // The bundle's own frames, or with source maps the test's .ts file (fuzz-config.ts itself never matches).
+  const frame = (new Error().stack ?? '')
+    .split('\n')
+    .find((l) => /[\\/]test[\\/]unit[\\/][^/\\]+\.test\.[jt]s/.test(l));
+  const match = frame ? /([^/\\]+)\.test\.[jt]s/.exec(frame) : null;
+  return match ? basename(match[1]!) : 'unknown';
+}
+
+function tally(ciRuns: number, maxRuns: number, runs: number): void {
+  if (!holder.__nxFuzzTally) {
+    holder.__nxFuzzTally = {};
+    const out = join(__dirname, '../../../out/reports');
+    process.once('exit', () => {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'fuzz-runs.json'), `${JSON.stringify(holder.__nxFuzzTally, null, 2)}\n`);
+    });
+  }
+  const entry = (holder.__nxFuzzTally[callerFile()] ??= { properties: 0, test: 0, fuzz: 0, run: 0 });
+  entry.properties++;
+  entry.test += Math.min(ciRuns, maxRuns);
+  entry.fuzz += Math.min(FUZZ_DEFAULT_RUNS, maxRuns);
+  entry.run += runs;
+}
 
 /**
  * Runs per property: the CI count unless NX_FUZZ_RUNS asks for more (up to maxRuns, for properties that spawn
@@ -12,6 +49,7 @@ export const FIXTURES = join(__dirname, '../../../test/fixtures');
  */
 export function fuzzParams(ciSeed: number, ciRuns: number, maxRuns = Infinity): fc.Parameters<unknown> {
   const runs = Math.min(Number(process.env.NX_FUZZ_RUNS) || ciRuns, maxRuns);
+  tally(ciRuns, maxRuns, runs);
   const seed =
     process.env.NX_FUZZ_SEED !== undefined
       ? Number(process.env.NX_FUZZ_SEED)

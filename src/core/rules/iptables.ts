@@ -94,6 +94,7 @@ export const iptablesRules: RuleSource<IptablesRuleSet> = {
   },
 
   hasTable: (set, table) => tableOf(set, table) !== undefined,
+  isEmpty: (set) => set.tables.length === 0,
 
   tables: (set) =>
     set.tables.map((t) => ({

@@ -119,6 +119,8 @@ export interface RuleSource<S extends RuleSet = RuleSet> {
   walk(ctx: WalkContext, sets: readonly S[], table: string, hook: string, p: Packet): TableVerdict;
   /** Whether the set holds `table` (the trace only walks tables that exist). */
   hasTable(set: S, table: string): boolean;
+  /** The set holds no table at all (a firewall never touched): cheap, for a view's first level. */
+  isEmpty(set: S): boolean;
   tables(set: S): TableOutline[];
   chains(set: S, table: string): ChainOutline[];
   chain(set: S, table: string, chain: string): ChainOutline | undefined;

@@ -14,6 +14,7 @@ import {
   ruleTooltip,
   tableItem,
 } from '../items/ruleItem';
+import { ruleSourceOf } from '../../../core/rules';
 import type { TreeNode } from '../nodes';
 import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
 import { withoutCounters } from '../../../core/iptables/print';
@@ -34,7 +35,7 @@ export function natView(pageSize: () => number): ViewModel {
       const out: TreeNode[] = idx.snapshot.portMappings.length ? [{ kind: 'mappings' }] : [];
       // A namespace whose firewall was never touched dumps nothing: listing it would only bury the real rule sets.
       for (const set of idx.snapshot.nat)
-        if (idx.tables(ruleSetKey(set)).length) out.push({ kind: 'ruleSet', set: ruleSetKey(set) });
+        if (!ruleSourceOf(set).isEmpty(set)) out.push({ kind: 'ruleSet', set: ruleSetKey(set) });
       return out;
     },
 
