@@ -19,7 +19,7 @@ import { AccessManager } from './access';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { createTraceView } from './trace/register';
-import { traceConnection, traceRequest } from './commands/traceConnection';
+import { traceConnection, traceRequest, whyNotWorking } from './commands/traceConnection';
 import { COMMAND, CONTEXT, SETTING, VIEW, type CommandName, type SnapshotViewName } from './ids';
 import type { TraceTreeProvider } from './tree/views/traceView';
 import { NetnsTreeProvider, type ViewModel } from './tree/provider';
@@ -124,7 +124,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     exportTopology: topology.export,
     showOutput: () => log.channel.show(),
     traceConnection: traceConnection(ctx, trace.ui),
-    whyNotWorking: traceConnection(ctx, trace.ui),
+    whyNotWorking: whyNotWorking(ctx, trace.ui),
     traceRequest: traceRequest(ctx, trace.ui),
     revealTraceStep: trace.revealStep,
   };

@@ -2,6 +2,7 @@
 // highlighted in the topology.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { mappingKey } from '../../src/core/labels';
 import { interfaceNodeId, namespaceNodeId } from '../../src/core/topology/ids';
 import type { NetnsExplorerApi } from '../../src/extension/extension';
 import { labDown, labUp, type LabState } from '../lab/lab';
@@ -65,5 +66,27 @@ describe('Trace Connection on the lab', function () {
     const lit = api.topologyHighlight();
     assert.ok(lit.includes(namespaceNodeId(web1.inode)), `the topology highlights nxl-web1: ${lit.join(', ')}`);
     assert.ok(lit.includes(interfaceNodeId(web1.inode, 'eth0')), 'and the interface the packet enters by');
+  });
+
+  it("Why doesn't this work? on the 198.18.0.1:9090 mapping: no questions, the binding reason on the first line", async () => {
+    const snapshot = api.store.snapshot!;
+    const m = snapshot.portMappings.find((x) => x.hostIp === '198.18.0.1' && x.hostPort === 9090);
+    assert.ok(m, 'the lab publishes 198.18.0.1:9090');
+    await vscode.commands.executeCommand('netnsExplorer.whyNotWorking', {
+      kind: 'mapping',
+      ns: m.namespace,
+      key: mappingKey(m),
+    });
+    const roots = api.trace.getChildren();
+    const first = String(api.trace.getTreeItem(roots[0]!).label);
+    assert.match(
+      first,
+      /^From .*\(on nxlbr0\) → 172\.31\.240\.1:9090: The mapping is bound to 198\.18\.0\.1, not 172\.31\.240\.1/,
+    );
+    // One row per place traced, each opening onto its own trace; the places that work are listed too.
+    const places = roots.slice(1).map((n) => api.trace.getTreeItem(n));
+    assert.ok(places.length >= 3, `outside, the host and a neighbour: ${places.map((p) => p.label).join(' | ')}`);
+    assert.ok(places.some((p) => /^From outside via eth0/.test(String(p.label))));
+    assert.ok(api.trace.getChildren(roots[1]).length > 0, 'a place opens onto its steps');
   });
 });

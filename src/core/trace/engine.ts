@@ -6,7 +6,7 @@ import { ruleSetsOf, ruleSourceOf } from '../rules';
 import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
 import { connectionOfPacket, packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
-import { proxyNotes } from './proxy';
+import { listenerHint, proxyNotes } from './proxy';
 import { interfaceAddress, localInterface, namespaceAddresses, routeLookup, type RouteChoice } from './route';
 import type { ChainVisit, NamespaceExtras, PathHop, RuleLink, TraceStep, Verdict } from './types';
 
@@ -45,6 +45,7 @@ function note(
   text: string,
   uncertain = false,
   assumptions: string[] = [],
+  answer?: string | null,
 ): void {
   w.steps.push({
     namespace: ns,
@@ -56,6 +57,7 @@ function note(
     rule: null,
     assumptions,
     uncertain: uncertain || assumptions.length > 0,
+    ...(answer ? { answer } : {}),
   });
 }
 
@@ -781,7 +783,10 @@ function deliver(w: Walk, ns: Namespace, p: Packet): Verdict {
       'listener',
       `nothing listens on ${p.protocol} port ${p.dport} here: ${p.protocol === 'tcp' ? 'the kernel answers with a TCP reset' : 'the kernel answers with ICMP port unreachable'}, the sender sees "connection refused"`,
     );
-    for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
+    for (const n of notes) note(w, ns.id, p, 'note', 'why', n.text, false, [], n.answer);
+    // No mapping explains it: say what does listen here, the usual answer to a refused connection.
+    const hint = notes.length === 0 ? listenerHint(p, listeners) : null;
+    if (hint) note(w, ns.id, p, 'note', 'why', hint.text, false, [], hint.answer);
     return {
       kind: 'refused',
       namespace: ns.id,
@@ -800,7 +805,7 @@ function deliver(w: Walk, ns: Namespace, p: Packet): Verdict {
     'listener',
     `${proc ? `process ${proc.command} (pid ${proc.pid})` : 'a socket'} listens on ${endpoint(l.address, l.port)}/${l.protocol}: delivered`,
   );
-  for (const n of notes) note(w, ns.id, p, 'note', 'why', n);
+  for (const n of notes) note(w, ns.id, p, 'note', 'why', n.text, false, [], n.answer);
   return {
     kind: 'delivered',
     namespace: ns.id,

@@ -38,6 +38,7 @@ export function renderTrace(snapshot: Snapshot, r: TraceResult): string {
   const lines = [
     `trace: ${r.title}`,
     `verdict: ${r.summary}${r.uncertain ? ' (uncertain: see the steps marked ?)' : ''}`,
+    ...(r.answer !== r.summary ? [`answer: ${r.answer}`] : []),
     '',
   ];
   const many = r.outcomes.length > 1;

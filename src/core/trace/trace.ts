@@ -205,15 +205,19 @@ export function traceConnection(
   outcomes.sort((a, b) => b.probability - a.probability);
   const first = outcomes[0];
   if (!first) throw new Error('trace produced no outcome');
+  const explained = first.steps.find((s) => s.kind === 'note' && s.title === 'why');
+  const why = first.verdict.kind === 'delivered' ? undefined : (explained?.answer ?? explained?.text);
+  const summary =
+    outcomes.length > 1
+      ? `${outcomes.length} outcomes (statistic): ${outcomes.map((o) => `${(o.probability * 100).toFixed(1)}% ${o.summary}`).join('; ')}`
+      : first.summary;
   return {
     request: r,
     title: describeRequest(snapshot, r),
     outcomes,
     verdict: first.verdict,
-    summary:
-      outcomes.length > 1
-        ? `${outcomes.length} outcomes (statistic): ${outcomes.map((o) => `${(o.probability * 100).toFixed(1)}% ${o.summary}`).join('; ')}`
-        : first.summary,
+    summary,
+    answer: why ?? summary,
     uncertain: outcomes.some((o) => o.uncertain),
   };
 }

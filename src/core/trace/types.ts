@@ -60,6 +60,8 @@ export interface TraceStep {
   assumptions: string[];
   /** Set when the step's outcome rests on an assumption or on something unknowable here. */
   uncertain: boolean;
+  /** For an explanation of a failure: its short form, reason then fix, which leads the trace's answer. */
+  answer?: string;
 }
 
 export type Verdict =
@@ -111,5 +113,10 @@ export interface TraceResult {
   /** The first outcome's, repeated for convenience. */
   verdict: Verdict;
   summary: string;
+  /**
+   * The first thing to read: for a connection that fails, why and what to do (the trace's first explanation,
+   * "the mapping is bound to 198.18.0.1, not 172.31.240.1 … Fix: …"); otherwise the verdict itself.
+   */
+  answer: string;
   uncertain: boolean;
 }

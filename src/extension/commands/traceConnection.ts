@@ -1,11 +1,11 @@
 // netnsExplorer.traceConnection (QuickInput for source and destination) and "Why Doesn't This Work?" on a port mapping.
 import * as vscode from 'vscode';
-import { hostOf } from '../../core/net/address';
+import { diagnose, firstHostPort, mappingAddress, mappingSources, uplinks } from '../../core/trace/diagnose';
 import { namespaceLabel } from '../../core/labels';
-import type { Namespace, PortMapping, Snapshot } from '../../core/model';
+import type { Namespace, Snapshot } from '../../core/model';
 import type { Protocol, TraceRequest, TraceSource } from '../../core/trace/types';
 import { publishTracedPath, tracedPathOf } from '../trace/highlight';
-import { runTraceRequest } from '../trace/run';
+import { runTraceRequest, runTraceRequests } from '../trace/run';
 import type { TraceTreeProvider } from '../tree/views/traceView';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
@@ -15,13 +15,6 @@ import { CONTEXT, VIEW } from '../ids';
 export interface TraceUi {
   provider: TraceTreeProvider;
   view: vscode.TreeView<unknown>;
-}
-
-/** Interfaces through which the outside world reaches a namespace: not loopback, not bridges, not bridge ports. */
-function uplinks(ns: Namespace): string[] {
-  return ns.interfaces
-    .filter((i) => i.kind !== 'loopback' && i.kind !== 'bridge' && i.master === null)
-    .map((i) => i.name);
 }
 
 async function pickSource(snapshot: Snapshot, target: Namespace): Promise<TraceSource | undefined> {
@@ -123,18 +116,6 @@ async function pickProtocol(preset?: string): Promise<Protocol | undefined> {
     Protocol | undefined;
 }
 
-/** An address that reaches a mapping from outside: its own when bound, else the first address of an uplink. */
-function mappingAddress(m: PortMapping, ns: Namespace | undefined): string {
-  if (m.hostIp !== '0.0.0.0' && m.hostIp !== '::') return m.hostIp;
-  const v6 = m.family === 'ipv6';
-  const iface = ns?.interfaces.find(
-    (i) => uplinks(ns).includes(i.name) && i.addresses.some((a) => a.includes(':') === v6),
-  );
-  return hostOf(
-    iface?.addresses.find((a) => a.includes(':') === v6 && !a.startsWith('fe80')) ?? (v6 ? '::1' : '127.0.0.1'),
-  );
-}
-
 async function runAndShow(ctx: CommandContext, ui: TraceUi, snapshot: Snapshot, request: TraceRequest): Promise<void> {
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Tracing the connection…' },
@@ -143,7 +124,7 @@ async function runAndShow(ctx: CommandContext, ui: TraceUi, snapshot: Snapshot, 
   ui.provider.show(result, snapshot);
   await vscode.commands.executeCommand('setContext', CONTEXT.hasTrace, true);
   publishTracedPath(tracedPathOf(result));
-  ui.view.message = `${result.title}${result.uncertain ? ' (some steps rest on assumptions)' : ''}`;
+  ui.view.message = `${result.answer}${result.uncertain ? ' (some steps rest on assumptions)' : ''}`;
   await vscode.commands.executeCommand(`${VIEW.trace}.focus`);
   ctx.log.info(`trace: ${result.title}: ${result.summary}`);
 }
@@ -175,12 +156,7 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
     if (!target) return;
     const source = await pickSource(snapshot, target);
     if (!source) return;
-    const port =
-      mapping && typeof mapping.hostPort === 'number'
-        ? mapping.hostPort
-        : mapping && typeof mapping.hostPort === 'string'
-          ? Number(mapping.hostPort.split('-')[0])
-          : null;
+    const port = mapping ? firstHostPort(mapping) : null;
     const preset =
       mapping && port !== null
         ? mapping.family === 'ipv6'
@@ -192,7 +168,7 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
       .filter((m) => m.namespace === target.id && !m.service && m.hostPort !== null)
       .map((m) => {
         const address = mappingAddress(m, target);
-        const first = typeof m.hostPort === 'number' ? m.hostPort : Number(String(m.hostPort).split('-')[0]);
+        const first = firstHostPort(m);
         const text = m.family === 'ipv6' ? `[${address}]:${first}` : `${address}:${first}`;
         const to = m.targetNamespace ? idx.label(m.targetNamespace) : m.targetIp;
         const protocol: Protocol | null = m.protocol === 'tcp' || m.protocol === 'udp' ? m.protocol : null;
@@ -208,6 +184,39 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
     const protocol = await pickProtocol(dst.protocol ?? mapping?.protocol);
     if (!protocol) return;
     await runAndShow(ctx, ui, snapshot, { source, dst: dst.ip, dport: dst.port, protocol });
+  };
+}
+
+/**
+ * "Why doesn't this work?" on a port mapping: no questions. It traces from where the port is usually used (outside
+ * through each uplink, the host itself, a neighbour of the target on its bridge) and puts the answer first: the first
+ * place that fails, with its reason and fix. Without a mapping (the palette), it is Trace Connection….
+ */
+export function whyNotWorking(ctx: CommandContext, ui: TraceUi): (node?: TreeNode) => Promise<void> {
+  const ask = traceConnection(ctx, ui);
+  return async (node) => {
+    const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
+    if (!snapshot) return;
+    const mapping = node?.kind === 'mapping' ? new SnapshotIndex(snapshot).mapping(node.ns, node.key) : undefined;
+    const sources = mapping ? mappingSources(snapshot, mapping) : [];
+    if (sources.length === 0) return ask(node);
+    const results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Tracing from ${sources.length} places…` },
+      () =>
+        runTraceRequests(
+          snapshot,
+          sources.map((s) => s.request),
+          ctx.store.access,
+        ),
+    );
+    const diagnosis = diagnose(sources.map((s, i) => ({ label: s.label, result: results[i]! })));
+    ui.provider.showDiagnosis(diagnosis, snapshot);
+    await vscode.commands.executeCommand('setContext', CONTEXT.hasTrace, true);
+    const first = diagnosis.results[0]?.result;
+    if (first) publishTracedPath(tracedPathOf(first));
+    ui.view.message = diagnosis.answer;
+    await vscode.commands.executeCommand(`${VIEW.trace}.focus`);
+    ctx.log.info(`why: ${diagnosis.answer}`);
   };
 }
 

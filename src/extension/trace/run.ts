@@ -6,6 +6,17 @@ import type { TraceRequest, TraceResult } from '../../core/trace/types';
 import type { AccessManager } from '../access';
 import { readSettings } from '../config';
 
+/** Several traces on one snapshot, with the namespaces' extras read once for all of them. */
+export async function runTraceRequests(
+  snapshot: Snapshot,
+  requests: readonly TraceRequest[],
+  access: AccessManager,
+): Promise<TraceResult[]> {
+  const { concurrency } = readSettings();
+  const extras = await (await access.current()).access.traceExtras(snapshot, concurrency);
+  return requests.map((r) => traceConnection(snapshot, extras, r));
+}
+
 export async function runTraceRequest(
   snapshot: Snapshot,
   request: TraceRequest,

@@ -30,18 +30,51 @@ export function traceVerdictItem(r: TraceResult): vscode.TreeItem {
   return item;
 }
 
-export function traceOutcomeItem(o: TraceOutcome | undefined, index: number): vscode.TreeItem {
-  const label = `${((o?.probability ?? 0) * 100).toFixed(1)}%: ${o?.summary ?? ''}`;
-  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
-  item.tooltip = o?.choices.join('\n');
-  item.id = `trace:outcome:${index}`;
+/**
+ * The first row: the answer (for a failure, why and the fix). `single`: the trace it comes from, whose verdict follows
+ * on the next row; null for a diagnosis of several places.
+ */
+export function traceAnswerItem(answer: string, single: TraceResult | null): vscode.TreeItem {
+  const item = new vscode.TreeItem(answer, vscode.TreeItemCollapsibleState.None);
+  item.tooltip = answer;
+  const ok = single ? single.verdict.kind === 'delivered' : answer.startsWith('Works from');
+  item.iconPath = icon(ok ? 'pass' : 'lightbulb', ok ? 'testing.iconPassed' : 'problemsWarningIcon.foreground');
+  item.id = 'trace:answer';
   return item;
 }
 
-export function traceReplyItem(o: TraceOutcome | undefined, outcome: number): vscode.TreeItem {
+/** One place a diagnosis traced from: its verdict, opening onto its trace. */
+export function traceSourceItem(label: string, r: TraceResult, index: number): vscode.TreeItem {
+  const ok = r.verdict.kind === 'delivered';
+  const item = new vscode.TreeItem(`From ${label}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.description = ok ? r.summary : r.answer;
+  item.tooltip = `${r.title}\n${r.summary}${ok ? '' : `\n${r.answer}`}`;
+  item.iconPath = icon(ok ? 'pass' : 'error', ok ? 'testing.iconPassed' : 'testing.iconFailed');
+  item.id = `trace:source:${index}`;
+  return item;
+}
+
+/** A run of steps where nothing happened, folded. */
+export function quietItem(count: number, id: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${count} steps where nothing happened`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.description = 'rules passed over, policies that decided nothing';
+  item.iconPath = icon('fold');
+  item.id = id;
+  return item;
+}
+
+export function traceOutcomeItem(o: TraceOutcome | undefined, key: string): vscode.TreeItem {
+  const label = `${((o?.probability ?? 0) * 100).toFixed(1)}%: ${o?.summary ?? ''}`;
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+  item.tooltip = o?.choices.join('\n');
+  item.id = `trace:outcome:${key}`;
+  return item;
+}
+
+export function traceReplyItem(o: TraceOutcome | undefined, key: string): vscode.TreeItem {
   const item = new vscode.TreeItem(`Reply: ${o?.reply?.summary ?? ''}`, vscode.TreeItemCollapsibleState.Collapsed);
   item.iconPath = icon('arrow-left');
-  item.id = `trace:reply:${outcome}`;
+  item.id = `trace:reply:${key}`;
   return item;
 }
 

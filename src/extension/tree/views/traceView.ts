@@ -1,80 +1,173 @@
-// The Trace view: the latest trace's verdict on top, then each step (items in tree/items/traceItem.ts).
+// The Trace view: the answer on top, then the trace (or, for "Why doesn't this work?", one row per place traced, each
+// opening onto its trace). Runs of steps where nothing happened (rules passed over, policies that decided nothing)
+// are folded into one collapsed row. Items are in tree/items/traceItem.ts.
 import * as vscode from 'vscode';
 import type { Snapshot } from '../../../core/model';
+import type { Diagnosis } from '../../../core/trace/diagnose';
 import type { TraceResult, TraceStep } from '../../../core/trace/types';
-import { traceOutcomeItem, traceReplyItem, traceStepItem, traceVerdictItem } from '../items/traceItem';
+import {
+  quietItem,
+  traceAnswerItem,
+  traceOutcomeItem,
+  traceReplyItem,
+  traceSourceItem,
+  traceStepItem,
+  traceVerdictItem,
+} from '../items/traceItem';
+
+/** `source`: which traced place (a diagnosis); absent for a single trace. */
+interface Where {
+  source?: number;
+  outcome: number;
+  reply: boolean;
+}
 
 export type TraceNode =
+  | { kind: 'answer' }
   | { kind: 'verdict' }
-  | { kind: 'outcome'; index: number }
-  | { kind: 'reply'; outcome: number }
-  | { kind: 'step'; outcome: number; reply: boolean; index: number };
+  | { kind: 'source'; source: number }
+  | { kind: 'outcome'; source?: number; index: number }
+  | { kind: 'reply'; source?: number; outcome: number }
+  | ({ kind: 'quiet'; from: number; to: number } & Where)
+  | ({ kind: 'step'; index: number } & Where);
+
+/** A step where nothing happened to the packet: a rule passed over, or a policy that decided nothing. */
+export function quietStep(s: TraceStep): boolean {
+  return s.kind === 'skip' || (s.kind === 'policy' && /no rule decided/.test(s.text));
+}
+
+/** Shorter runs stay as they are: folding two rows into one saves nothing. */
+const MIN_FOLD = 3;
 
 export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TraceNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private result: TraceResult | null = null;
+  private results: { label: string; result: TraceResult }[] = [];
+  private diagnosis: Diagnosis | null = null;
   private snapshot: Snapshot | null = null;
 
+  /** The trace shown (for a diagnosis: the first place's, a failing one when any fails). */
   get current(): TraceResult | null {
-    return this.result;
+    return this.results[0]?.result ?? null;
+  }
+
+  get answer(): string | null {
+    return this.diagnosis?.answer ?? this.current?.answer ?? null;
   }
 
   show(result: TraceResult, snapshot: Snapshot): void {
-    this.result = result;
+    this.results = [{ label: result.title, result }];
+    this.diagnosis = null;
     this.snapshot = snapshot;
     this.changed.fire(undefined);
   }
 
-  private steps(outcome: number, reply: boolean): TraceStep[] {
-    const o = this.result?.outcomes[outcome];
-    return (reply ? o?.reply?.steps : o?.steps) ?? [];
+  showDiagnosis(diagnosis: Diagnosis, snapshot: Snapshot): void {
+    this.results = diagnosis.results;
+    this.diagnosis = diagnosis;
+    this.snapshot = snapshot;
+    this.changed.fire(undefined);
+  }
+
+  private result(source: number | undefined): TraceResult | undefined {
+    return this.results[source ?? 0]?.result;
+  }
+
+  private steps(w: Where): TraceStep[] {
+    const o = this.result(w.source)?.outcomes[w.outcome];
+    return (w.reply ? o?.reply?.steps : o?.steps) ?? [];
   }
 
   getChildren(node?: TraceNode): TraceNode[] {
-    const r = this.result;
+    const r = this.current;
     if (!r) return [];
     if (!node) {
-      if (r.outcomes.length > 1)
-        return [{ kind: 'verdict' }, ...r.outcomes.map((_, index) => ({ kind: 'outcome' as const, index }))];
-      return [{ kind: 'verdict' }, ...this.outcomeChildren(0)];
+      if (this.diagnosis)
+        return [{ kind: 'answer' }, ...this.results.map((_, source) => ({ kind: 'source' as const, source }))];
+      const head: TraceNode[] =
+        r.answer !== r.summary ? [{ kind: 'answer' }, { kind: 'verdict' }] : [{ kind: 'verdict' }];
+      return [...head, ...this.resultChildren(undefined)];
     }
-    if (node.kind === 'outcome') return this.outcomeChildren(node.index);
-    if (node.kind === 'reply')
-      return this.steps(node.outcome, true).map((_, index) => ({
-        kind: 'step',
-        outcome: node.outcome,
-        reply: true,
-        index,
-      }));
-    return [];
+    switch (node.kind) {
+      case 'source':
+        return this.resultChildren(node.source);
+      case 'outcome':
+        return this.outcomeChildren({ source: node.source, outcome: node.index, reply: false });
+      case 'reply':
+        return this.stepNodes({ source: node.source, outcome: node.outcome, reply: true });
+      case 'quiet':
+        return Array.from({ length: node.to - node.from }, (_, i) => ({
+          kind: 'step' as const,
+          source: node.source,
+          outcome: node.outcome,
+          reply: node.reply,
+          index: node.from + i,
+        }));
+      default:
+        return [];
+    }
   }
 
-  private outcomeChildren(outcome: number): TraceNode[] {
-    const out: TraceNode[] = this.steps(outcome, false).map((_, index) => ({
-      kind: 'step',
-      outcome,
-      reply: false,
-      index,
-    }));
-    if (this.result?.outcomes[outcome]?.reply) out.push({ kind: 'reply', outcome });
+  private resultChildren(source: number | undefined): TraceNode[] {
+    const r = this.result(source);
+    if (!r) return [];
+    if (r.outcomes.length > 1) return r.outcomes.map((_, index) => ({ kind: 'outcome' as const, source, index }));
+    return this.outcomeChildren({ source, outcome: 0, reply: false });
+  }
+
+  private outcomeChildren(w: Where): TraceNode[] {
+    const out = this.stepNodes(w);
+    if (this.result(w.source)?.outcomes[w.outcome]?.reply)
+      out.push({ kind: 'reply', source: w.source, outcome: w.outcome });
+    return out;
+  }
+
+  /** The steps, with each run of at least MIN_FOLD quiet steps folded into one row. */
+  private stepNodes(w: Where): TraceNode[] {
+    const steps = this.steps(w);
+    const out: TraceNode[] = [];
+    let i = 0;
+    while (i < steps.length) {
+      let j = i;
+      while (j < steps.length && quietStep(steps[j]!)) j++;
+      if (j - i >= MIN_FOLD) {
+        out.push({ kind: 'quiet', ...w, from: i, to: j });
+        i = j;
+      } else {
+        out.push({ kind: 'step', ...w, index: i });
+        i++;
+      }
+    }
     return out;
   }
 
   getTreeItem(node: TraceNode): vscode.TreeItem {
-    const r = this.result;
+    const r = this.current;
     if (!r || !this.snapshot) return new vscode.TreeItem('(no trace)');
+    const key = (w: Where) => `${w.source ?? 's'}:${w.outcome}:${w.reply ? 'r' : 'q'}`;
     switch (node.kind) {
+      case 'answer':
+        return traceAnswerItem(this.answer ?? r.answer, this.diagnosis ? null : r);
       case 'verdict':
         return traceVerdictItem(r);
+      case 'source': {
+        const entry = this.results[node.source];
+        return entry ? traceSourceItem(entry.label, entry.result, node.source) : new vscode.TreeItem('(gone)');
+      }
       case 'outcome':
-        return traceOutcomeItem(r.outcomes[node.index], node.index);
+        return traceOutcomeItem(this.result(node.source)?.outcomes[node.index], `${node.source ?? 's'}:${node.index}`);
       case 'reply':
-        return traceReplyItem(r.outcomes[node.outcome], node.outcome);
+        return traceReplyItem(
+          this.result(node.source)?.outcomes[node.outcome],
+          `${node.source ?? 's'}:${node.outcome}`,
+        );
+      case 'quiet':
+        return quietItem(node.to - node.from, `trace:${key(node)}:quiet:${node.from}`);
       case 'step': {
-        const step = this.steps(node.outcome, node.reply)[node.index];
-        const id = `trace:${node.outcome}:${node.reply ? 'r' : 'q'}:${node.index}`;
-        return step ? traceStepItem(step, this.snapshot, id) : new vscode.TreeItem('(gone)');
+        const step = this.steps(node)[node.index];
+        return step
+          ? traceStepItem(step, this.snapshot, `trace:${key(node)}:${node.index}`)
+          : new vscode.TreeItem('(gone)');
       }
     }
   }
