@@ -16,6 +16,7 @@ import { Log } from './log';
 import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
 import { AccessManager } from './access';
+import { undoLastChange } from './mappingUi';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { createTraceView } from './trace/register';
@@ -127,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     whyNotWorking: whyNotWorking(ctx, trace.ui),
     traceRequest: traceRequest(ctx, trace.ui),
     revealTraceStep: trace.revealStep,
+    undoLastChange: undoLastChange,
   };
   for (const [name, handler] of Object.entries(commands) as [CommandName, (...args: never[]) => unknown][])
     context.subscriptions.push(vscode.commands.registerCommand(COMMAND[name], handler));

@@ -35,12 +35,14 @@ export const COMMAND = {
   traceRequest: 'netnsExplorer.traceRequest',
   /** Internal: a Trace view step's click reveals its rule in the NAT view. */
   revealTraceStep: 'netnsExplorer.revealTraceStep',
+  /** Internal: the status bar's Undo of the last port-mapping change. */
+  undoLastChange: 'netnsExplorer.undoLastChange',
 } as const;
 
 export type CommandName = keyof typeof COMMAND;
 
 /** Commands registered by the extension but not contributed to package.json (no title, no palette entry). */
-export const INTERNAL_COMMANDS: readonly CommandName[] = ['traceRequest', 'revealTraceStep'];
+export const INTERNAL_COMMANDS: readonly CommandName[] = ['traceRequest', 'revealTraceStep', 'undoLastChange'];
 
 /** Context keys for `when` clauses in package.json. */
 export const CONTEXT = {

@@ -2,7 +2,9 @@
 // of the exact rules, the terminal fallback without root, and the report with Undo.
 import * as vscode from 'vscode';
 import { describePlan } from '../core/mapping/plan';
-import type { MappingPlan } from '../core/mapping/types';
+import type { MappingPlan, MappingSpec } from '../core/mapping/types';
+import { mappingKey } from '../core/labels';
+import { COMMAND } from './ids';
 import type { DiscoveredNamespace, Namespace } from '../core/model';
 import type { HostAccess } from '../host/access';
 import type { MappingResult } from '../host/portMapping/apply';
@@ -65,17 +67,31 @@ export async function previewApproved(plan: MappingPlan, message: string, apply:
   return pick === apply;
 }
 
-/** After a change: refresh, and offer Undo (which takes back exactly that change). */
+/** The one Undo that stays in the status bar until it is used or the next change replaces it. */
+let undoItem: vscode.StatusBarItem | null = null;
+let undoLast: (() => Promise<void>) | null = null;
+
+/** Runs the status bar's Undo (the internal command behind it). */
+export async function undoLastChange(): Promise<void> {
+  const undo = undoLast;
+  undoLast = null;
+  undoItem?.hide();
+  await undo?.();
+}
+
+/**
+ * After a change: refresh, and offer Undo (which takes back exactly that change) in a notification and in the status
+ * bar, where it stays until used or replaced. For a new mapping (`made`), the notification also offers Trace It.
+ */
 export function reportDone(
   ctx: CommandContext,
   access: HostAccess,
   ns: DiscoveredNamespace,
   result: MappingResult,
   message: string,
+  made?: { namespace: string; spec: MappingSpec },
 ): void {
-  void ctx.store.refresh();
-  void showInfo(message, 'Undo').then(async (pick) => {
-    if (pick !== 'Undo') return;
+  const undo = async () => {
     try {
       await access.undoMapping(ns, result.plan);
       void showInfo(`Undone: ${result.plan.title}`);
@@ -83,5 +99,37 @@ export function reportDone(
       void showError(`Undo failed: ${(e as Error).message}`);
     }
     void ctx.store.refresh();
+  };
+  undoLast = undo;
+  undoItem ??= vscode.window.createStatusBarItem('netns-explorer-undo', vscode.StatusBarAlignment.Left, 50);
+  undoItem.name = 'Netns Explorer: Undo';
+  undoItem.text = `$(discard) Undo ${result.plan.kind === 'add' ? 'mapping' : 'removal'}`;
+  undoItem.tooltip = `Undo: ${result.plan.title}`;
+  undoItem.command = COMMAND.undoLastChange;
+  undoItem.show();
+  const refreshed = ctx.store.refresh();
+  const actions = made ? ['Undo', 'Trace It'] : ['Undo'];
+  void showInfo(message, ...actions).then(async (pick) => {
+    if (pick === 'Undo') {
+      if (undoLast === undo) await undoLastChange();
+      else await undo();
+    }
+    if (pick === 'Trace It' && made) {
+      const snapshot = await refreshed;
+      const m = snapshot?.portMappings.find(
+        (x) =>
+          x.namespace === made.namespace &&
+          x.family === made.spec.family &&
+          x.protocol === made.spec.protocol &&
+          x.hostPort === made.spec.hostPort &&
+          x.targetIp === made.spec.targetIp,
+      );
+      if (m)
+        await vscode.commands.executeCommand(COMMAND.whyNotWorking, {
+          kind: 'mapping',
+          ns: m.namespace,
+          key: mappingKey(m),
+        });
+    }
   });
 }

@@ -72,7 +72,7 @@ async function typePassword(page: Page, prompt: RegExp, text: string): Promise<v
 
 async function answer(page: Page, n: number, text: string | null): Promise<void> {
   await page
-    .locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/6)` })
+    .locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/3)` })
     .waitFor({ state: 'visible', timeout: 20_000 });
   const input = page.locator('.quick-input-widget input.input');
   if (text !== null) await input.fill(text);
@@ -337,14 +337,10 @@ describe('a normal user: Grant Access in the workbench', function () {
     const before = await save();
     await runCommand(page, 'Netns Explorer: Create Port Mapping');
     // With one container on this host the target step is skipped; with more, it is answered.
-    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: /\((1|2)\/6\)/ });
+    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: /\((1|2)\/3\)/ });
     await title.waitFor({ state: 'visible', timeout: 20_000 });
-    if ((await title.textContent())?.includes('(1/6)')) await answer(page, 1, '10.215.0.2');
-    await answer(page, 2, '80');
-    await answer(page, 3, 'tcp');
-    await answer(page, 4, '18183');
-    await answer(page, 5, null);
-    await answer(page, 6, null);
+    if ((await title.textContent())?.includes('(1/3)')) await answer(page, 1, '10.215.0.2');
+    await answer(page, 2, '18183:80');
     await page.locator('.monaco-dialog-box', { hasText: 'NETNS-EXPLORER-DNAT' }).waitFor({ timeout: 30_000 });
     await dialogButton(page, 'Apply');
     await page.locator('.notifications-toasts', { hasText: 'is now reachable' }).waitFor({ timeout: 30_000 });

@@ -13,7 +13,6 @@ import {
   hoverRow,
   launchWorkbench,
   openNetnsExplorer,
-  runCommand,
   scrollToRow,
   treeRow,
   widenSideBar,
@@ -32,7 +31,7 @@ async function save(): Promise<string> {
 /** Waits for the quick input to show step `n`, types `text` (replacing what is there) and presses Enter. */
 async function answer(page: Page, n: number, text: string | null): Promise<void> {
   await page
-    .locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/6)` })
+    .locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/3)` })
     .waitFor({ state: 'visible', timeout: 20_000 });
   const input = page.locator('.quick-input-widget input.input');
   if (text !== null) await input.fill(text);
@@ -109,14 +108,17 @@ describe('port mappings in the workbench', function () {
     await expandView(page, 'NAT');
     await scrollToRow(page, '0.0.0.0:8080/tcp → 172.31.240.2:80 (nxl-web1)', 'NAT', 60_000);
 
-    await runCommand(page, 'Netns Explorer: Create Port Mapping');
+    // The "+" on the NAT view, two prompts (the container, then the ports as for docker run -p) and the preview.
+    await page.locator('.part.sidebar .pane-header', { hasText: /^NAT/i }).first().hover();
+    await page.locator('.part.sidebar .pane-header .action-label[aria-label="Create Port Mapping"]').first().click();
     await answer(page, 1, '172.31.240.2');
-    await answer(page, 2, '80');
-    await answer(page, 3, 'tcp');
-    await answer(page, 4, '18190');
-    await answer(page, 5, null);
-    await answer(page, 6, null);
+    await answer(page, 2, '18190:80');
     await page.locator('.monaco-dialog-box', { hasText: 'NETNS-EXPLORER-DNAT' }).waitFor({ timeout: 30_000 });
+    assert.equal(
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: '(3/3)' }).count(),
+      0,
+      'the NAT step was skipped: the target is on a bridge',
+    );
     await dialogButton(page, 'Apply');
     await page.locator('.notifications-toasts', { hasText: 'is now reachable' }).waitFor({ timeout: 30_000 });
     assert.notEqual(await save(), before, 'rules were added');

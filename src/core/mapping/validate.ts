@@ -161,3 +161,57 @@ export function checkMappingInput(input: MappingInput): Checked<MappingSpec> {
     targetPort: target.value.port,
   });
 }
+
+/** What `docker run -p` takes, read: the host address (null: every address), the two ports and the protocol. */
+export interface PublishSpec {
+  hostIp: string | null;
+  hostPort: number;
+  containerPort: number;
+  protocol: MappingProtocol;
+}
+
+/**
+ * Docker's own `-p` syntax: `[HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTO]`, `[IPv6]:HOST_PORT:CONTAINER_PORT`, or a
+ * single `PORT[/PROTO]`, which here publishes the container port on the same host port (Docker would pick a random
+ * one; a mapping you can name is more useful). Ranges and a random host port (`IP::PORT`) are refused with a reason.
+ */
+export function checkPublish(text: string): Checked<PublishSpec> {
+  const t = text.trim();
+  const slash = t.lastIndexOf('/');
+  const protocol = checkProtocol(slash >= 0 ? t.slice(slash + 1) : 'tcp');
+  if (!protocol.ok) return fail(protocol.error);
+  const body = slash >= 0 ? t.slice(0, slash) : t;
+  if (/\d-\d/.test(body)) return fail('port ranges are not supported here: publish one port at a time');
+  let hostIp: string | null = null;
+  let rest = body;
+  const v6 = /^\[([^\]]*)\]:(.*)$/.exec(body);
+  if (v6) {
+    const a = checkAddress(v6[1] ?? '', 'host address');
+    if (!a.ok || a.value.family !== 'ipv6')
+      return fail(`host address must be an IPv6 address in brackets, not ${shown(v6[1] ?? '')}`);
+    hostIp = a.value.ip;
+    rest = v6[2] ?? '';
+  }
+  const parts = rest.split(':');
+  if (!v6 && parts.length === 3) {
+    const a = checkAddress(parts[0] ?? '', 'host address');
+    if (!a.ok) return fail(a.error);
+    hostIp = a.value.ip;
+    parts.shift();
+  }
+  if (parts.length === 1 && !v6) {
+    const port = checkPort(parts[0] ?? '', 'port');
+    return port.ok
+      ? ok({ hostIp, hostPort: port.value, containerPort: port.value, protocol: protocol.value })
+      : fail(`write HOST_PORT:CONTAINER_PORT, e.g. 18080:80 (${port.error})`);
+  }
+  if (parts.length !== 2)
+    return fail(`write HOST_PORT:CONTAINER_PORT, optionally IP: before and /udp after, not ${shown(text)}`);
+  if (parts[0] === '') return fail('give the host port: Netns Explorer does not pick a random one');
+  const hostPort = checkPort(parts[0] ?? '', 'host port');
+  if (!hostPort.ok) return fail(hostPort.error);
+  const containerPort = checkPort(parts[1] ?? '', 'container port');
+  if (!containerPort.ok) return fail(containerPort.error);
+  if (hostIp !== null && hostIp === anyAddress(hostIp.includes(':') ? 'ipv6' : 'ipv4')) hostIp = null;
+  return ok({ hostIp, hostPort: hostPort.value, containerPort: containerPort.value, protocol: protocol.value });
+}

@@ -2,8 +2,10 @@
 import * as vscode from 'vscode';
 import { namespaceLabel } from '../../core/labels';
 import type { MappingSpec } from '../../core/mapping/types';
-import { checkMappingInput, checkPort } from '../../core/mapping/validate';
+import { checkMappingInput, checkPublish, type PublishSpec } from '../../core/mapping/validate';
 import { hostOf, isLoopback } from '../../core/net/address';
+import type { Listener } from '../../core/listeners';
+import { portSuggestions, type PortSuggestion } from '../../core/mapping/suggest';
 import type { Namespace, Snapshot } from '../../core/model';
 import { MappingError, type MappingResult } from '../../host/portMapping/apply';
 import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone } from '../mappingUi';
@@ -17,6 +19,8 @@ import { portTakenMessage } from '../../core/mapping/conflicts';
 export interface CreateAnswers {
   targetNs?: string;
   targetIp?: string;
+  /** The ports in `docker run -p` syntax (`18080:80`, `127.0.0.1:18080:80/udp`); or the four fields below. */
+  ports?: string;
   containerPort?: string;
   protocol?: string;
   hostPort?: string;
@@ -27,7 +31,7 @@ export interface CreateAnswers {
 }
 
 const TITLE = 'Create Port Mapping';
-const STEPS = 6;
+const STEPS = 3;
 
 interface TargetChoice {
   ns: Namespace;
@@ -69,26 +73,60 @@ function step(n: number, label: string): string {
   return `${TITLE} (${n}/${STEPS}): ${label}`;
 }
 
-async function askPort(
-  n: number,
-  label: string,
-  value: string | undefined,
-  extra?: (port: number) => string | undefined,
-): Promise<string | undefined> {
-  return vscode.window.showInputBox({
-    title: step(n, label),
-    value,
-    prompt: '1-65535',
-    validateInput: (text) => {
-      const c = checkPort(text, label.toLowerCase());
-      return c.ok ? extra?.(c.value) : c.error;
-    },
+/**
+ * The ports in one step, as for `docker run -p`: `18080:80`, `127.0.0.1:18080:80/udp`, or one port; the target's
+ * listeners are offered, and what is typed is checked as it is typed.
+ */
+async function askPorts(n: number, suggestions: readonly PortSuggestion[]): Promise<PublishSpec | undefined> {
+  type Item = vscode.QuickPickItem & { spec?: PublishSpec };
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = step(n, 'ports, as for docker run -p');
+  pick.placeholder = 'HOST_PORT:CONTAINER_PORT, e.g. 18080:80, 127.0.0.1:18080:80/udp, or pick a listening port';
+  pick.matchOnDescription = true;
+  const offered: Item[] = suggestions.map((s) => {
+    const c = checkPublish(s.text);
+    return { label: s.text, description: s.description, spec: c.ok ? c.value : undefined };
   });
+  const update = () => {
+    const typed = pick.value.trim();
+    if (typed === '') {
+      pick.items = offered;
+      return;
+    }
+    const c = checkPublish(typed);
+    const matching = offered.filter((o) => o.label.startsWith(typed));
+    pick.items = c.ok
+      ? [{ label: typed, description: 'as typed', spec: c.value, alwaysShow: true }, ...matching]
+      : [{ label: `$(info) ${c.error}`, alwaysShow: true }, ...matching];
+  };
+  pick.onDidChangeValue(update);
+  update();
+  return new Promise((resolve) => {
+    let done = false;
+    pick.onDidAccept(() => {
+      const item = pick.selectedItems[0] ?? pick.activeItems[0];
+      if (!item?.spec) return;
+      done = true;
+      resolve(item.spec);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!done) resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
+}
+
+/** Bridged containers first (grouped by bridge), then what is not on a bridge. */
+function groupName(c: TargetChoice, byId: Map<string, Namespace>): string {
+  return c.bridge ? `${c.bridge} (${namespaceLabel(byId.get(c.bridgeNs!)!)})` : 'not on a bridge';
 }
 
 async function askAnswers(
   snapshot: Snapshot,
   given: CreateAnswers,
+  listenersOf: (ns: Namespace) => Promise<readonly Listener[] | null>,
   node?: TreeNode,
 ): Promise<{ spec: MappingSpec; nat: Namespace; target: TargetChoice } | undefined> {
   const a: CreateAnswers = { ...given };
@@ -108,16 +146,12 @@ async function askAnswers(
   if (a.targetIp === undefined && choices.length !== 1) {
     type Item = vscode.QuickPickItem & { choice?: TargetChoice };
     const items: Item[] = [];
-    const groups = [
-      ...new Set(
-        choices.map((c) => (c.bridge ? `${c.bridge} (${namespaceLabel(byId.get(c.bridgeNs!)!)})` : 'not on a bridge')),
-      ),
-    ];
+    const groups = [...new Set(choices.map((c) => groupName(c, byId)))].sort(
+      (x, y) => Number(x === 'not on a bridge') - Number(y === 'not on a bridge'),
+    );
     for (const group of groups) {
       items.push({ label: group, kind: vscode.QuickPickItemKind.Separator });
-      for (const c of choices.filter(
-        (x) => (x.bridge ? `${x.bridge} (${namespaceLabel(byId.get(x.bridgeNs!)!)})` : 'not on a bridge') === group,
-      )) {
+      for (const c of choices.filter((x) => groupName(x, byId) === group)) {
         items.push({ label: namespaceLabel(c.ns), description: c.ip, detail: `${c.ifname} · ${c.ns.mode}`, choice: c });
       }
     }
@@ -128,80 +162,79 @@ async function askAnswers(
     target = pick?.choice;
   }
   if (!target) return undefined;
-
-  const containerPort = a.containerPort ?? (await askPort(2, 'Container port', undefined));
-  if (containerPort === undefined) return undefined;
-  const protocol =
-    a.protocol ?? (await vscode.window.showQuickPick(['tcp', 'udp', 'sctp'], { title: step(3, 'protocol') }));
-  if (protocol === undefined) return undefined;
+  const family = target.ip.includes(':') ? 'ipv6' : 'ipv4';
   const natDefault = target.bridgeNs ?? snapshot.namespaces.find((n) => n.kind === 'host')?.id ?? target.ns.id;
-  const hostPort =
-    a.hostPort ??
-    (await askPort(4, 'Host port', containerPort, (port) =>
-      portTakenMessage(snapshot.portMappings, a.natNs ?? natDefault, protocol, port, (id) =>
-        namespaceLabel(byId.get(id) ?? { id, kind: 'named', name: null, processes: [] }),
-      ),
-    ));
-  if (hostPort === undefined) return undefined;
 
   for (;;) {
-    const natNs = byId.get(a.natNs ?? natDefault);
-    if (!natNs) return undefined;
-    const family = target.ip.includes(':') ? 'ipv6' : 'ipv4';
-    let hostIp = a.hostIp;
-    if (hostIp === undefined) {
-      const local = natNs.interfaces
-        .flatMap((i) => i.addresses)
-        .map(hostOf)
-        .filter((ip) => ip.includes(':') === (family === 'ipv6') && !ip.startsWith('fe80:') && !isLoopback(ip));
-      const items: (vscode.QuickPickItem & { ip: string | null })[] = [
-        {
-          label: 'All local addresses',
-          description: family === 'ipv4' ? '0.0.0.0' : '::',
-          detail: 'Like docker run -p PORT:PORT, without its userland proxy: 127.0.0.1 is not mapped',
-          ip: null,
-        },
-        ...local.map((ip) => ({ label: ip, description: `only this address of ${namespaceLabel(natNs)}`, ip })),
-      ];
-      if (family === 'ipv4')
-        items.push({
-          label: '127.0.0.1',
-          description: 'loopback only',
-          detail:
-            'Reachable only from this namespace itself. The kernel routes 127.0.0.0/8 out to a container only with route_localnet=1 on the interface towards it; the mapping adds the MASQUERADE this needs, and you set the sysctl.',
-          ip: '127.0.0.1',
-        });
-      const pick = await vscode.window.showQuickPick(items, { title: step(5, 'host address') });
-      if (!pick) return undefined;
-      hostIp = pick.ip;
+    // The ports: given as answers (tests, automation), else one step in Docker's syntax.
+    let ports: PublishSpec | undefined;
+    if (a.ports !== undefined) {
+      const c = checkPublish(a.ports);
+      if (!c.ok) {
+        void showError(c.error);
+        return undefined;
+      }
+      ports = c.value;
+    } else if (a.containerPort !== undefined || a.hostPort !== undefined) {
+      const c = checkPublish(
+        `${a.hostPort ?? a.containerPort}:${a.containerPort ?? a.hostPort}/${a.protocol ?? 'tcp'}`,
+      );
+      if (!c.ok) {
+        void showError(c.error);
+        return undefined;
+      }
+      ports = { ...c.value, hostIp: a.hostIp === undefined || a.hostIp === '' ? null : a.hostIp };
+    } else {
+      ports = await askPorts(2, portSuggestions(await listenersOf(target.ns)));
     }
-    let natId: string | undefined = a.natNs;
+    if (!ports) return undefined;
+
+    // The namespace whose NAT gets the rule: the one holding the target's bridge needs no question.
+    let natId: string | undefined = a.natNs ?? (target.bridgeNs !== null ? target.bridgeNs : undefined);
     if (natId === undefined) {
-      const items = [natNs, ...snapshot.namespaces.filter((n) => n.id !== natNs.id)].map((n) => ({
-        label: namespaceLabel(n),
-        description: n.id === natDefault ? 'holds the bridge (default)' : n.mode,
-        id: n.id,
-      }));
-      const pick = await vscode.window.showQuickPick(items, { title: step(6, 'namespace whose NAT gets the rule') });
+      const items = [byId.get(natDefault)!, ...snapshot.namespaces.filter((n) => n.id !== natDefault)]
+        .filter(Boolean)
+        .map((n) => ({
+          label: namespaceLabel(n),
+          description: n.id === natDefault ? 'default' : n.mode,
+          id: n.id,
+        }));
+      const pick = await vscode.window.showQuickPick(items, { title: step(3, 'namespace whose NAT gets the rule') });
       if (!pick) return undefined;
       natId = pick.id;
     }
     const nat = byId.get(natId);
     if (!nat) return undefined;
-    const checked = checkMappingInput({ protocol, hostIp, hostPort, targetIp: target.ip, targetPort: containerPort });
-    if (!checked.ok) {
-      void showError(checked.error);
-      return undefined;
-    }
+    const answered = a.ports !== undefined || a.containerPort !== undefined || a.hostPort !== undefined;
+    // Typed ports that are taken are asked again at once; given ones go on to the apply, which refuses with the owner.
+    const taken = answered
+      ? undefined
+      : portTakenMessage(snapshot.portMappings, nat.id, ports.protocol, ports.hostPort, (id) =>
+          namespaceLabel(byId.get(id) ?? { id, kind: 'named', name: null, processes: [] }),
+        );
+    const checked = checkMappingInput({
+      protocol: ports.protocol,
+      hostIp: ports.hostIp,
+      hostPort: String(ports.hostPort),
+      targetIp: target.ip,
+      targetPort: String(ports.containerPort),
+    });
+    const problem = taken ?? (checked.ok ? null : checked.error);
+    const hostIp = ports.hostIp;
     const local =
       hostIp === null ||
-      hostIp === undefined ||
       isLoopback(hostIp) ||
       nat.interfaces.some((i) => i.addresses.some((c) => hostOf(c) === hostIp));
-    if (local) return { spec: checked.value, nat, target };
-    void showWarning(`${hostIp} is not an address of ${namespaceLabel(nat)}: pick the host address again.`);
-    if (a.hostIp !== undefined) return undefined;
-    a.natNs = natId;
+    const why =
+      problem ??
+      (checked.ok && checked.value.family !== family
+        ? 'the host address and the target are of different families'
+        : null) ??
+      (local ? null : `${hostIp} is not an address of ${namespaceLabel(nat)}`);
+    if (why === null && checked.ok) return { spec: checked.value, nat, target };
+    void showWarning(`${why ?? 'the ports are not valid'}: write the ports again.`);
+    // Given answers cannot be asked again.
+    if (answered) return undefined;
   }
 }
 
@@ -229,7 +262,16 @@ export function createPortMapping(
     if (!snapshot) return undefined;
     const node = arg && 'kind' in arg ? arg : undefined;
     const answers = arg && !('kind' in arg) ? arg : {};
-    const asked = await askAnswers(snapshot, answers, node);
+    // The target's listening sockets, offered as the ports (read the way this window reads; none without access).
+    const listenersOf = async (ns: Namespace) => {
+      try {
+        const { access } = await ctx.store.access.current();
+        return (await access.traceExtras(snapshot, 1, new Set([ns.id]))).get(ns.id)?.listeners ?? null;
+      } catch {
+        return null;
+      }
+    };
+    const asked = await askAnswers(snapshot, answers, listenersOf, node);
     if (!asked) return undefined;
     const { spec, nat, target } = asked;
     const access = await mappingAccess(ctx);
@@ -260,6 +302,7 @@ export function createPortMapping(
         where,
         result,
         `${namespaceLabel(target.ns)} ${spec.targetIp}:${spec.targetPort}/${spec.protocol} is now reachable on ${host} of ${namespaceLabel(nat)}, port ${spec.hostPort}.${localnet}`,
+        { namespace: nat.id, spec },
       );
       return result;
     } catch (e) {
