@@ -60,13 +60,16 @@ const jobs = {
     }),
   cli: () => build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   lab: () => build({ ...common, entryPoints: ['test/lab/main.ts'], outfile: 'dist/lab.js' }),
+  // Unit and host tests run in plain Node: `vscode` is a small shim whose MarkdownString escapes as VS Code's does,
+  // so tree items and their tooltips can be built and rendered (test/unit/tooltips.test.ts).
   tests: () =>
     build({
       ...common,
       entryPoints: findTests(join(root, 'test')).map((p) => relative(root, p)),
       outdir: 'out',
       outbase: '.',
-      external: ['vscode', 'mocha', 'eslint'],
+      alias: { vscode: './test/unit/vscodeShim.ts' },
+      external: ['mocha', 'eslint'],
     }),
   integration: () =>
     build({

@@ -32,7 +32,7 @@ export function vethPairTooltip(p: VethPair, idx: SnapshotIndex): vscode.Markdow
     [p.b, 'End B'],
   ] as const) {
     const i = idx.iface(end.namespace, end.ifname);
-    md.appendMarkdown(`**${name}:** ${escapeMarkdown(`${end.ifname} in ${idx.label(end.namespace)}`)}  \n`);
+    md.appendMarkdown(`#### ${name}: ${escapeMarkdown(`${end.ifname} in ${idx.label(end.namespace)}`)}\n\n`);
     // Plain labels: spaces inside `**…**` would show the asterisks literally.
     field(md, 'ifindex / MAC / MTU', i ? `${i.ifindex} / ${i.mac ?? '-'} / ${i.mtu}` : undefined);
     field(md, 'State', i?.state);
