@@ -1,6 +1,9 @@
 // The topology page alone in headless Chromium under its exact CSP: counts, clicks, hover text, hostile names, live
 // updates, export, 200 namespaces.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseIptablesSave } from '../../src/core/iptables/parse';
 import type { Snapshot } from '../../src/core/model';
 import { buildTopology } from '../../src/core/topology/build';
 import { interfaceNodeId, namespaceNodeId } from '../../src/core/topology/ids';
@@ -207,6 +210,37 @@ describe("topology page alone in Chromium, under the extension's CSP", function 
     assert.ok(
       (await topologyApi<string[]>(tp.page, 'labels')).some((l) => l.includes('10.9.9.9/32')),
       'the changed label is drawn',
+    );
+  });
+
+  it("draws no SNAT on a container's cable for Docker's embedded-DNS rule, and does draw a real one", async () => {
+    const s = syntheticSnapshot(2);
+    const [dnsBox, snatBox] = [s.namespaces[1]!, s.namespaces[2]!];
+    const set = (id: string, text: string) => {
+      const tables = parseIptablesSave(text).tables;
+      s.nat.push({
+        namespace: id,
+        family: 'ipv4',
+        source: 'iptables-save',
+        ruleCount: tables.reduce((k, t) => k + t.chains.reduce((j, c) => j + c.rules.length, 0), 0),
+        tables,
+      });
+    };
+    // A container on a user-defined network: Docker's resolver redirect, SNAT of 127.0.0.11's replies only.
+    set(dnsBox.id, readFileSync(join(__dirname, '../../../test/fixtures/iptables/docker-embedded-dns.txt'), 'utf8'));
+    // A container that does rewrite its own traffic leaving eth0: the control.
+    set(snatBox.id, '*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j SNAT --to-source 172.17.0.3\nCOMMIT\n');
+    await tp.send({ type: 'graph', graph: buildTopology(s), message: null });
+    await tp.waitForPosted('rendered');
+    const labels = await topologyApi<string[]>(tp.page, 'labels');
+    assert.equal(
+      labels.filter((l) => /\bSNAT\b/.test(l)).length,
+      1,
+      `one SNAT label (the control's): ${labels.join(' | ')}`,
+    );
+    assert.ok(
+      labels.some((l) => /MASQUERADE/.test(l)),
+      "the host's MASQUERADE on its uplink is still drawn",
     );
   });
 
