@@ -1,5 +1,6 @@
 // Refreshes on change while a view is visible: `ip monitor` for links and addresses, folder watchers, and a slow poll.
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { BurstFollower } from '../core/burst';
 import { DEFAULT_NAMED_DIR } from '../host/discovery';
@@ -54,14 +55,41 @@ export class AutoRefresh implements vscode.Disposable {
         if (failure) this.log.error(`ip monitor stopped: ${failure}; relying on the poll`);
       },
     );
-    for (const dir of [DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]) {
+    this.watchFolders([DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]);
+    this.restartPoll(settings.pollIntervalSeconds);
+  }
+
+  /**
+   * Watches each namespace folder. One that does not exist yet (Docker not started, no named namespace made) is
+   * awaited from its nearest existing parent, so a Docker started after the window is seen at once, not at the poll.
+   */
+  private watchFolders(dirs: readonly string[]): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    for (const dir of dirs) {
       try {
         this.watchers.push(watch(dir, () => this.trigger()));
+        continue;
       } catch {
-        // The folder does not exist yet (no named namespaces, no Docker): the poll covers it.
+        // not there yet: watch for it below
+      }
+      let parent = dirname(dir);
+      while (parent !== dirname(parent) && !existsSync(parent)) parent = dirname(parent);
+      // Only the entry on the way to the folder matters: /run sees other changes all the time.
+      const next = relative(parent, dir).split(sep)[0];
+      try {
+        this.watchers.push(
+          watch(parent, (_event, name) => {
+            if (name !== null && String(name) !== next) return;
+            // One level nearer (or the folder itself) now exists: watch from there.
+            if (existsSync(join(parent, next ?? ''))) this.watchFolders(dirs);
+            this.trigger();
+          }),
+        );
+      } catch {
+        // an unreadable parent: the poll covers it
       }
     }
-    this.restartPoll(settings.pollIntervalSeconds);
   }
 
   private restartPoll(seconds: number): void {

@@ -150,8 +150,16 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     // When the picture was taken, so a stale one shows as such.
     const taken = store.snapshot ? new Date(store.snapshot.takenAt) : null;
     const updated = taken && !Number.isNaN(taken.getTime()) ? `updated ${taken.toLocaleTimeString()}` : '';
+    // A picture with reads that failed (a namespace gone mid-read, a timeout) is marked partial, not shown as whole;
+    // permission errors are the read-only line's business.
+    const unread = new Set(
+      (store.snapshot?.errors ?? [])
+        .filter((e) => e.namespace !== null && e.reason !== 'permission')
+        .map((e) => e.namespace),
+    ).size;
+    const partial = unread ? `partial: ${unread} namespace${unread === 1 ? '' : 's'} not fully read` : '';
     views.namespaces.description =
-      [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '', updated]
+      [f.hideLoopback ? 'no lo' : '', f.hideDown ? 'up only' : '', f.search ? `“${f.search}”` : '', updated, partial]
         .filter(Boolean)
         .join(' · ') || undefined;
   };
