@@ -57,6 +57,10 @@ function onMessage(m: ToWebviewMessage): void {
     case 'highlight':
       view.highlight(m.ids);
       break;
+    case 'search':
+      search.value = m.query;
+      runSearch();
+      break;
     case 'details':
       if (m.id === hovered) {
         renderDetails(details, m.blocks);
@@ -111,12 +115,13 @@ view.cy.on('viewport', () => {
 
 // Toolbar.
 let searchTimer: number | undefined;
+function runSearch(): void {
+  const n = view.setQuery(search.value);
+  $('matches').textContent = search.value.trim() ? `${n} match${n === 1 ? '' : 'es'}` : '';
+}
 search.addEventListener('input', () => {
   window.clearTimeout(searchTimer);
-  searchTimer = window.setTimeout(() => {
-    const n = view.setQuery(search.value);
-    $('matches').textContent = search.value.trim() ? `${n} match${n === 1 ? '' : 'es'}` : '';
-  }, 120);
+  searchTimer = window.setTimeout(runSearch, 120);
 });
 for (const id of ['show-loopback', 'show-down', 'show-unlinked']) {
   checkbox(id).addEventListener('change', () => enqueue(async () => report(await view.setFilter(readFilter()))));

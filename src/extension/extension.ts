@@ -139,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     const none =
       f.search.trim() !== '' &&
       store.snapshot !== null &&
-      !store.snapshot.namespaces.some((n) => namespaceVisible(n, f));
+      !store.snapshot.namespaces.some((n) => namespaceVisible(n, f, store.snapshot!));
     views.namespaces.message = none
       ? `No namespace matches “${f.search.trim()}”: Clear Filter (the button above) shows them all again.`
       : store.readOnly

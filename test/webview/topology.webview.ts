@@ -149,6 +149,22 @@ describe("topology page alone in Chromium, under the extension's CSP", function 
     );
   });
 
+  it("the side bar's search arrives as a message and highlights the same in the picture", async () => {
+    await tp.send({ type: 'graph', graph, message: null });
+    await tp.waitForPosted('rendered');
+    await tp.send({ type: 'search', query: '5353' });
+    await tp.page.waitForFunction(() => document.getElementById('matches')!.textContent !== '');
+    assert.equal(
+      await tp.page.evaluate(() => (document.getElementById('search') as HTMLElement & { value: string }).value),
+      '5353',
+      'the search box shows it',
+    );
+    const mapping = graph.edges.find((e) => e.kind === 'portMapping' && e.label.startsWith('5353/udp'))!;
+    assert.ok((await topologyApi<string[]>(tp.page, 'classes', mapping.id)).includes('match'));
+    await tp.send({ type: 'search', query: '' });
+    await tp.page.waitForFunction(() => document.getElementById('matches')!.textContent === '');
+  });
+
   it('search highlights matches and dims the rest; filters show loopback and hide down interfaces', async () => {
     await tp.send({ type: 'graph', graph, message: null });
     await tp.waitForPosted('rendered');

@@ -17,6 +17,8 @@ export interface ToWebview {
   details: { id: string; blocks: DetailBlock[] };
   /** Render the picture for export; answered by `exported` with the same requestId. */
   export: { requestId: number; format: ExportFormat };
+  /** The side bar's search, so the picture highlights what the views show (one search everywhere). */
+  search: { query: string };
 }
 
 export interface ToExtension {
@@ -38,7 +40,7 @@ export type Message<M> = { [K in keyof M]: { type: K } & M[K] }[keyof M];
 export type ToWebviewMessage = Message<ToWebview>;
 export type ToExtensionMessage = Message<ToExtension>;
 
-const TO_WEBVIEW: ReadonlySet<string> = new Set<keyof ToWebview>(['graph', 'highlight', 'details', 'export']);
+const TO_WEBVIEW: ReadonlySet<string> = new Set<keyof ToWebview>(['graph', 'highlight', 'details', 'export', 'search']);
 const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>([
   'ready',
   'rendered',

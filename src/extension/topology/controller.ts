@@ -58,6 +58,10 @@ export class TopologyController implements vscode.Disposable {
       this.subscriptions.push(view.onDidChangeSelection((e) => this.highlight(e.selection)));
     }
     this.subscriptions.push(onDidTracePath((p) => this.highlightTrace(p)));
+    // One search: the side bar's filter text highlights the same things in the picture.
+    this.subscriptions.push(
+      this.ctx.store.onDidChangeFilter((f) => void this.panel?.post('search', { query: f.search })),
+    );
   }
 
   /** Highlights the namespaces and interfaces a traced packet passed (Trace Connection…). */
@@ -81,6 +85,7 @@ export class TopologyController implements vscode.Disposable {
           resolve();
           this.send();
           this.highlightTrace(currentTracedPath());
+          if (this.ctx.store.filter.search) void this.panel?.post('search', { query: this.ctx.store.filter.search });
         },
         onMessage: (m) => this.receive(m),
         onDispose: () => {

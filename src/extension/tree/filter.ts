@@ -1,6 +1,6 @@
 // Applies the view filter (hide loopback, hide down interfaces, search) to namespaces and interfaces.
-import type { Namespace, NetInterface } from '../../core/model';
-import { namespaceLabel } from '../../core/labels';
+import type { Namespace, NetInterface, Snapshot } from '../../core/model';
+import { namespaceMatches, needleOf } from '../../core/search';
 import { isDown } from './items/interfaceItem';
 
 export interface ViewFilter {
@@ -26,13 +26,10 @@ export function interfaceMatches(i: NetInterface, needle: string): boolean {
   return matches(i.name, needle) || i.addresses.some((a) => matches(a, needle));
 }
 
-/** A namespace shows when its label, a process in it, or one of its interfaces' names or addresses matches. */
-export function namespaceVisible(ns: Namespace, f: ViewFilter): boolean {
-  const needle = f.search.trim().toLowerCase();
-  if (!needle) return true;
-  return (
-    matches(namespaceLabel(ns), needle) ||
-    ns.processes.some((p) => matches(p.command, needle)) ||
-    ns.interfaces.some((i) => interfaceMatches(i, needle))
-  );
+/**
+ * A namespace shows when its label, a process in it, one of its interfaces' names or addresses, or a port published
+ * to or from it matches (core/search.ts: the same matching in every view and the topology).
+ */
+export function namespaceVisible(ns: Namespace, f: ViewFilter, snapshot?: Pick<Snapshot, 'portMappings'>): boolean {
+  return namespaceMatches(ns, needleOf(f.search), snapshot);
 }

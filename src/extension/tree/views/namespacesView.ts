@@ -15,7 +15,7 @@ import type { TreeNode } from '../nodes';
 export const namespacesView: ViewModel = {
   roots: (idx, filter) =>
     idx.snapshot.namespaces
-      .filter((ns) => namespaceVisible(ns, filter))
+      .filter((ns) => namespaceVisible(ns, filter, idx.snapshot))
       .map((ns) => ({ kind: 'namespace', ns: ns.id })),
 
   children(node, idx, filter) {

@@ -15,6 +15,14 @@ import {
   tableItem,
 } from '../items/ruleItem';
 import { ruleSourceOf } from '../../../core/rules';
+import { mappingMatches, namespaceMatches, needleOf } from '../../../core/search';
+
+/** The port mappings the search keeps (all of them without one). */
+function visibleMappings(idx: SnapshotIndex, needle: string): PortMapping[] {
+  return needle
+    ? idx.snapshot.portMappings.filter((m) => mappingMatches(m, needle, (id) => idx.label(id)))
+    : idx.snapshot.portMappings;
+}
 import type { TreeNode } from '../nodes';
 import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
 import { withoutCounters } from '../../../core/iptables/print';
@@ -31,25 +39,33 @@ export function ruleOfMapping(m: PortMapping, idx: SnapshotIndex): RuleDetails |
 
 export function natView(pageSize: () => number): ViewModel {
   return {
-    roots(idx) {
-      const out: TreeNode[] = idx.snapshot.portMappings.length ? [{ kind: 'mappings' }] : [];
+    roots(idx, filter) {
+      const needle = needleOf(filter.search);
+      const shown = visibleMappings(idx, needle);
+      const out: TreeNode[] = shown.length ? [{ kind: 'mappings' }] : [];
       // A namespace whose firewall was never touched dumps nothing: listing it would only bury the real rule sets.
-      for (const set of idx.snapshot.nat)
-        if (!ruleSourceOf(set).isEmpty(set)) out.push({ kind: 'ruleSet', set: ruleSetKey(set) });
+      // A search keeps the rule sets of the namespaces it matches.
+      for (const set of idx.snapshot.nat) {
+        if (ruleSourceOf(set).isEmpty(set)) continue;
+        const ns = idx.namespaces.get(set.namespace);
+        if (needle && !(ns && namespaceMatches(ns, needle, idx.snapshot))) continue;
+        out.push({ kind: 'ruleSet', set: ruleSetKey(set) });
+      }
       return out;
     },
 
-    children(node, idx) {
+    children(node, idx, filter) {
+      const needle = needleOf(filter.search);
       switch (node.kind) {
         case 'mappings': {
-          const seen = new Set(idx.snapshot.portMappings.map((m) => m.namespace));
+          const seen = new Set(visibleMappings(idx, needle).map((m) => m.namespace));
           return idx.snapshot.namespaces
             .filter((ns) => seen.has(ns.id))
             .map((ns) => ({ kind: 'mappingGroup', ns: ns.id }));
         }
         case 'mappingGroup':
           // Published host ports first, then service addresses (ClusterIPs), which are not ports of this host.
-          return idx.snapshot.portMappings
+          return visibleMappings(idx, needle)
             .filter((m) => m.namespace === node.ns)
             .sort((a, b) => Number(a.service ?? false) - Number(b.service ?? false))
             .map((m) => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) }));
