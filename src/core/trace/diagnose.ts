@@ -15,7 +15,11 @@ export function uplinks(ns: Namespace): string[] {
 /** An address that reaches a mapping from outside: its own when bound, else the first address of an uplink. */
 export function mappingAddress(m: PortMapping, ns: Namespace | undefined): string {
   if (m.hostIp !== '0.0.0.0' && m.hostIp !== '::') return m.hostIp;
-  const v6 = m.family === 'ipv6';
+  return uplinkAddress(ns, m.family === 'ipv6');
+}
+
+/** The first address of an uplink of the namespace (loopback when it has none): where the outside reaches it. */
+export function uplinkAddress(ns: Namespace | undefined, v6: boolean): string {
   const iface = ns?.interfaces.find(
     (i) => uplinks(ns).includes(i.name) && i.addresses.some((a) => a.includes(':') === v6),
   );

@@ -1,6 +1,13 @@
 // netnsExplorer.traceConnection (QuickInput for source and destination) and "Why Doesn't This Work?" on a port mapping.
 import * as vscode from 'vscode';
-import { diagnose, firstHostPort, mappingAddress, mappingSources, uplinks } from '../../core/trace/diagnose';
+import {
+  diagnose,
+  firstHostPort,
+  mappingAddress,
+  mappingSources,
+  uplinkAddress,
+  uplinks,
+} from '../../core/trace/diagnose';
 import { namespaceLabel } from '../../core/labels';
 import type { Namespace, Snapshot } from '../../core/model';
 import type { Protocol, TraceRequest, TraceSource } from '../../core/trace/types';
@@ -64,7 +71,7 @@ async function pickDestination(
   type Item = vscode.QuickPickItem & { protocol: Protocol | null };
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Trace Connection: destination';
-  pick.placeholder = 'IP:PORT or [IPv6]:PORT, or pick a published port';
+  pick.placeholder = 'IP:PORT or [IPv6]:PORT, or pick a published port or a listening socket';
   pick.matchOnDescription = true;
   pick.value = defaultValue;
   const offered: Item[] = suggestions.map((s) => ({ label: s.text, description: s.description, protocol: s.protocol }));
@@ -179,6 +186,24 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
         };
       })
       .filter((s, i, all) => all.findIndex((o) => o.text === s.text && o.protocol === s.protocol) === i);
+    // And what listens there (ss), read the way this window reads; a wildcard socket is offered at an uplink address.
+    try {
+      const { access } = await ctx.store.access.current();
+      const listeners = (await access.traceExtras(snapshot, 1, new Set([target.id]))).get(target.id)?.listeners ?? [];
+      const v4 = uplinkAddress(target, false);
+      for (const l of listeners) {
+        if (l.protocol !== 'tcp' && l.protocol !== 'udp') continue;
+        const wildcard = l.address === '*' || l.address === '0.0.0.0' || l.address === '::' || l.address === '[::]';
+        if (wildcard && l.address !== '0.0.0.0' && l.address !== '*') continue; // one row per port: the IPv4 one
+        const address = wildcard ? v4 : l.address;
+        const text = address.includes(':') ? `[${address}]:${l.port}` : `${address}:${l.port}`;
+        if (suggestions.some((x) => x.text === text && x.protocol === l.protocol)) continue;
+        const proc = l.processes[0]?.command;
+        suggestions.push({ text, protocol: l.protocol, description: `${l.protocol} · ${proc ?? 'a socket'} listens` });
+      }
+    } catch {
+      // no listeners without access: the published ports are still offered
+    }
     const dst = await pickDestination(preset, suggestions);
     if (!dst) return;
     const protocol = await pickProtocol(dst.protocol ?? mapping?.protocol);
