@@ -18,6 +18,8 @@ export interface CliOptions {
   concurrency: number | undefined;
   /** Read the sudo password from stdin and read through the privileged helper (scripts, and the tests). */
   passwordStdin: boolean;
+  /** Docker's (or Podman's) API socket, `unix:///…`; undefined: DOCKER_HOST, else Docker's default. */
+  dockerHost: string | undefined;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -32,6 +34,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
+      'docker-host': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -52,6 +55,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     timeoutMs: help ? undefined : positiveInt(values.timeout, '--timeout'),
     concurrency: help ? undefined : positiveInt(values.concurrency, '--concurrency'),
     passwordStdin: values['password-stdin'] === true,
+    dockerHost: values['docker-host'],
   };
 }
 

@@ -7,6 +7,8 @@ import { RecordingRunner, ReplayRunner } from '../host/recording';
 import { DEFAULT_TIMEOUT_MS, stopAllCommands, type Runner } from '../host/runner';
 import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
+import { linkRuntime, withRuntimeFields } from '../core/runtime';
+import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runMapCli } from './map';
 import { elevateIfAsked } from './elevate';
@@ -27,6 +29,8 @@ options:
   --docker-netns-dir DIR              Docker's sandbox folder (repeatable; default /var/run/docker/netns)
   --timeout MS                        per-command timeout (default 15000)
   --concurrency N                     namespaces read at once (default 8)
+  --docker-host unix:///PATH          Docker's (or Podman's) API socket, for container names (default: DOCKER_HOST,
+                                      else unix:///var/run/docker.sock)
   --password-stdin                    snapshot: read the sudo password from the first line of stdin and read
                                       through the privileged helper (for scripts; like docker login)
 `;
@@ -95,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
     timeoutMs,
     concurrency,
     passwordStdin,
+    dockerHost,
   } = parseCliArgs(argv);
   if (help || command === undefined) {
     process.stdout.write(USAGE);
@@ -123,15 +128,25 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'snapshot': {
       if (rest.length) throw new CliUsageError(`unexpected argument: ${rest[0]}`);
+      const print = async (kernel: Snapshot, live: boolean) => {
+        // Names from the runtimes on top of the kernel view (a replay has none to ask).
+        const snapshot = live
+          ? linkRuntime(kernel, await readDocker({ endpoint: dockerEndpoint(dockerHost) }))
+          : kernel;
+        process.stdout.write(
+          json
+            ? `${JSON.stringify(live ? withRuntimeFields(snapshot) : snapshot, null, 2)}\n`
+            : renderSnapshot(snapshot),
+        );
+      };
       if (passwordStdin) {
         if (replayDir !== undefined) throw new CliUsageError('--password-stdin reads a live host, not a replay');
-        const snapshot = await snapshotThroughHelper({ dockerNetnsDirs, timeoutMs, concurrency });
-        process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
+        await print(await snapshotThroughHelper({ dockerNetnsDirs, timeoutMs, concurrency }), true);
         return 0;
       }
       const replay = replayDir !== undefined ? new ReplayRunner(replayDir) : null;
       const { snapshot } = await take(replay ?? (await liveRunner()), replay);
-      process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
+      await print(snapshot, replay === null);
       return 0;
     }
     case 'record': {

@@ -1,6 +1,8 @@
 // Renders a Snapshot as readable text: namespaces, bridges like `brctl show`, ports like `docker port`.
 import { mappingText, namespaceLabel } from '../core/labels';
 import type { Namespace, Snapshot } from '../core/model';
+import { containersByNamespace, networkOfBridge, type RuntimeContainer } from '../core/runtime';
+import { embeddedDns } from '../core/portMappings';
 
 /** Names are untrusted: control characters would drive the terminal, so they are shown escaped. */
 export function safeText(text: string): string {
@@ -13,9 +15,36 @@ export function renderSnapshot(s: Snapshot): string {
     const ns = id === null ? undefined : byId.get(id);
     return ns ? safeText(namespaceLabel(ns)) : '?';
   };
-  const lines: string[] = ['NAMESPACES'];
+  const lines: string[] = [];
+  // One line per runtime asked: which answered, and why one did not (the kernel view below is complete either way).
+  if (s.runtime?.runtimes.length) {
+    lines.push('RUNTIMES');
+    for (const r of s.runtime.runtimes)
+      lines.push(
+        `  ${r.runtime} ${safeText(r.endpoint)}: ${r.status}${r.version ? ` (${safeText(r.version)})` : ''}: ${safeText(r.message)}`,
+      );
+    lines.push('');
+  }
+  const containers = containersByNamespace(s);
+  lines.push('NAMESPACES');
   for (const ns of s.namespaces) {
-    lines.push(`  ${label(ns.id)}  [${ns.kind}, mode ${ns.mode}]  id ${ns.id}${pidsText(ns)}`);
+    const text = (c: RuntimeContainer) =>
+      `${c.runtime} ${safeText(c.name)} ${c.id.slice(0, 12)}${c.image ? ` ${safeText(c.image)}` : ''}`;
+    const all = containers.get(ns.id) ?? [];
+    const own = all.filter((c) => c.networkMode !== 'host').map(text);
+    const hostMode = all.filter((c) => c.networkMode === 'host').map(text);
+    const sandbox = ns.containerNames?.length && ns.name ? `  sandbox ${safeText(ns.name)}` : '';
+    lines.push(`  ${label(ns.id)}  [${ns.kind}, mode ${ns.mode}]  id ${ns.id}${sandbox}${pidsText(ns)}`);
+    if (own.length) lines.push(`    container${own.length === 1 ? '' : 's'}: ${own.join('; ')}`);
+    if (hostMode.length) lines.push(`    host-mode containers here: ${hostMode.join('; ')}`);
+    // Docker's resolver redirect is the container's own DNS, not a published port.
+    const resolver = s.nat
+      .filter((set) => set.namespace === ns.id)
+      .flatMap((set) => {
+        const nat = set.tables.find((t) => t.name === 'nat');
+        return nat ? embeddedDns(nat) : [];
+      });
+    if (resolver.length) lines.push(`    embedded DNS resolver: ${resolver.map(safeText).join(', ')}`);
     for (const i of ns.interfaces) {
       const peer = i.peer ? `  ⇄ ${safeText(i.peer.ifname)} in ${label(i.peer.namespace)}` : '';
       const master = i.master ? `  master ${safeText(i.master)}` : '';
@@ -26,8 +55,10 @@ export function renderSnapshot(s: Snapshot): string {
   lines.push('', 'BRIDGES');
   lines.push('  bridge name\tnamespace\taddresses\tinterfaces');
   for (const b of s.bridges) {
+    const network = networkOfBridge(s, b.namespace, b.name);
+    const name = network ? `${safeText(network.name)} (${safeText(b.name)})` : safeText(b.name);
     lines.push(
-      `  ${safeText(b.name)}\t${label(b.namespace)}\t${b.addresses.join(' ') || '-'}\t${b.ports.map(safeText).join(', ') || '-'}`,
+      `  ${name}\t${label(b.namespace)}\t${b.addresses.join(' ') || '-'}\t${b.ports.map(safeText).join(', ') || '-'}`,
     );
   }
   lines.push('', 'VETH PAIRS');

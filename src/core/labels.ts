@@ -3,8 +3,10 @@ import type { Namespace, NamespaceId, PortMapping, PortSpec } from './model';
 import { endpoint } from './net/address';
 
 /** The namespace's name; for the host "host"; for an unnamed one, its first process. */
-export function namespaceLabel(ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id'>): string {
+export function namespaceLabel(ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id' | 'containerNames'>): string {
   if (ns.kind === 'host') return 'host';
+  // Names first: the containers a runtime runs here (`redis`), before a sandbox id or an ip netns name.
+  if (ns.containerNames?.length) return ns.containerNames.join(', ');
   if (ns.name !== null) return ns.name;
   const first = ns.processes[0];
   return first ? `${first.command} (pid ${first.pid})` : labelOrId(undefined, ns.id);
@@ -12,7 +14,7 @@ export function namespaceLabel(ns: Pick<Namespace, 'kind' | 'name' | 'processes'
 
 /** The label of a namespace known by id, which may be gone from the snapshot: its label, else `netns ID`. */
 export function labelOrId(
-  ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id'> | undefined,
+  ns: Pick<Namespace, 'kind' | 'name' | 'processes' | 'id' | 'containerNames'> | undefined,
   id: NamespaceId,
 ): string {
   return ns ? namespaceLabel(ns) : `netns ${id}`;

@@ -99,6 +99,8 @@ export interface Namespace {
   processes: ProcessInfo[];
   interfaces: NetInterface[];
   routes: Route[];
+  /** The containers a runtime runs in it, by name (core/runtime.ts linkRuntime); absent without runtimes. */
+  containerNames?: string[];
 }
 
 export interface VethPair {

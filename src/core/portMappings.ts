@@ -95,6 +95,23 @@ export function mappingOwner(chainPath: string[], comment: string | null): PortM
 }
 
 /** Port mappings of one namespace's nat table; targets are resolved to namespaces later. */
+/** The chain Docker puts its embedded DNS redirect in, inside a container on a user-defined network. */
+export const EMBEDDED_DNS_CHAIN = 'DOCKER_OUTPUT';
+
+/** Docker's embedded DNS redirects in a container's nat table: `udp 127.0.0.11:53 → 127.0.0.11:52741`. */
+export function embeddedDns(nat: Table): string[] {
+  const chain = nat.chains.find((c) => c.name === EMBEDDED_DNS_CHAIN);
+  const out: string[] = [];
+  for (const rule of chain?.rules ?? []) {
+    const to = rule.target?.options.find((o) => o.name === '--to-destination')?.args[0];
+    if (to === undefined) continue;
+    const text = (name: string) => rule.matches.flatMap((m) => m.options).find((o) => o.name === name)?.args[0];
+    const dst = (text('-d') ?? text('--destination') ?? '127.0.0.11').replace(/\/32$/, '');
+    out.push(`${text('-p') ?? 'all'} ${dst}:${text('--dport') ?? '53'} → ${to}`);
+  }
+  return out;
+}
+
 export function deriveMappings(nat: Table, namespace: NamespaceId, family: Family): PortMapping[] {
   const chains = new Map(nat.chains.map((c) => [c.name, c]));
   const byKey = new Map<string, PortMapping>();
@@ -103,6 +120,9 @@ export function deriveMappings(nat: Table, namespace: NamespaceId, family: Famil
   const visited = new Set<string>();
 
   const emit = (rule: Rule, ctx: PathContext, path: string[], hook: string | null): void => {
+    // Docker's embedded DNS resolver (127.0.0.11:53 redirected to the daemon's listener, in the container's own
+    // DOCKER_OUTPUT chain) publishes nothing: it is the container's resolver, shown with the container instead.
+    if (rule.chain === EMBEDDED_DNS_CHAIN) return;
     const to = rule.target?.options.find((o) => o.name === '--to-destination')?.args[0];
     if (to === undefined) return;
     const dest = parseToDestination(to);

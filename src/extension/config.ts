@@ -11,6 +11,8 @@ export interface Settings {
   commandTimeoutMs: number;
   concurrency: number;
   rulesPageSize: number;
+  /** Docker's (or Podman's) API socket for container names; '' means DOCKER_HOST, else Docker's default. */
+  dockerHost: string;
 }
 
 export function readSettings(): Settings {
@@ -23,5 +25,6 @@ export function readSettings(): Settings {
     commandTimeoutMs: Math.max(500, c.get<number>('commandTimeoutMs', 15000)),
     concurrency: Math.min(64, Math.max(1, c.get<number>('concurrency', 8))),
     rulesPageSize: Math.min(5000, Math.max(50, c.get<number>('rulesPageSize', 500))),
+    dockerHost: c.get<string>('docker.host', ''),
   };
 }

@@ -16,6 +16,7 @@ import { Log } from './log';
 import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
 import { AccessManager } from './access';
+import { NO_SOCKET } from '../host/runtimes/docker';
 import { undoLastChange } from './mappingUi';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
@@ -140,13 +141,19 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
       f.search.trim() !== '' &&
       store.snapshot !== null &&
       !store.snapshot.namespaces.some((n) => namespaceVisible(n, f, store.snapshot!));
+    // A runtime that is there but could not be asked (stopped, forbidden, hung) gets one line; none installed, none.
+    const runtimeLine = (store.snapshot?.runtime?.runtimes ?? [])
+      .filter((r) => r.status !== 'ok' && !r.message.startsWith(NO_SOCKET))
+      .map((r) => `${r.runtime} (${r.endpoint}): ${r.status}: ${r.message}. Container names are not shown.`)[0];
     views.namespaces.message = none
       ? `No namespace matches “${f.search.trim()}”: Clear Filter (the button above) shows them all again.`
-      : store.readOnly
-        ? access.stoppedReason
-          ? `Read-only: ${access.stoppedReason}. Grant Access starts it again.`
-          : 'Read-only: you see your own namespace only. Other namespaces and NAT rules need root: Grant Access asks for your sudo password once.'
-        : undefined;
+      : runtimeLine && !store.readOnly
+        ? runtimeLine
+        : store.readOnly
+          ? access.stoppedReason
+            ? `Read-only: ${access.stoppedReason}. Grant Access starts it again.`
+            : 'Read-only: you see your own namespace only. Other namespaces and NAT rules need root: Grant Access asks for your sudo password once.'
+          : undefined;
     // When the picture was taken, so a stale one shows as such.
     const taken = store.snapshot ? new Date(store.snapshot.takenAt) : null;
     const updated = taken && !Number.isNaN(taken.getTime()) ? `updated ${taken.toLocaleTimeString()}` : '';

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { FoldedRuns } from '../core/foldedRuns';
 import type { Snapshot } from '../core/model';
 import type { AccessChoice, AccessManager } from './access';
+import { linkRuntime } from '../core/runtime';
+import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
 import { readSettings } from './config';
 import type { Log } from './log';
 import { NO_FILTER, type ViewFilter } from './tree/filter';
@@ -97,12 +99,17 @@ export class SnapshotStore implements vscode.Disposable {
       const incremental = changed !== undefined && this.current !== null && choice === this.choice;
       this.choice = choice;
       const started = Date.now();
-      const snapshot = await choice.access.snapshot({
-        dockerDirs: settings.dockerNetnsDirs,
-        concurrency: settings.concurrency,
-        skipNat: choice.readOnly,
-        changed: incremental ? [...changed] : null,
-      });
+      // The runtime's names are asked beside the kernel read, so a slow daemon (2 s at most) costs no extra time.
+      const [kernel, runtimes] = await Promise.all([
+        choice.access.snapshot({
+          dockerDirs: settings.dockerNetnsDirs,
+          concurrency: settings.concurrency,
+          skipNat: choice.readOnly,
+          changed: incremental ? [...changed] : null,
+        }),
+        readDocker({ endpoint: dockerEndpoint(settings.dockerHost || undefined) }),
+      ]);
+      const snapshot = linkRuntime(kernel, runtimes);
       this.log.info(
         `${incremental ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`,
       );

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseIptablesSave } from '../../src/core/iptables/parse';
 import { mappingText } from '../../src/core/labels';
 import type { Family, PortMapping } from '../../src/core/model';
-import { deriveMappings, parseToDestination, portSpec } from '../../src/core/portMappings';
+import { deriveMappings, embeddedDns, parseToDestination, portSpec } from '../../src/core/portMappings';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/iptables');
 
@@ -82,10 +82,17 @@ describe('port mappings from DNAT rules', () => {
     assert.ok(nodePort.every((m) => m.chainPath.includes('KUBE-NODEPORTS') && m.owner === 'kubernetes'));
   });
 
-  it("Docker's embedded DNS redirect inside a container is reached from OUTPUT only", () => {
-    const ms = mappings('docker-embedded-dns.txt');
-    assert.ok(ms.length >= 2);
-    assert.ok(ms.every((m) => m.hooks.join() === 'OUTPUT' && m.hostIp === '127.0.0.11' && m.hostPort === 53));
+  it("Docker's embedded DNS redirect inside a container is its resolver, not a published port", () => {
+    assert.deepEqual(mappings('docker-embedded-dns.txt'), []);
+    const nat = parseIptablesSave(readFileSync(join(FIXTURES, 'docker-embedded-dns.txt'), 'utf8')).tables.find(
+      (t) => t.name === 'nat',
+    )!;
+    const resolver = embeddedDns(nat);
+    assert.ok(resolver.length >= 2);
+    assert.ok(
+      resolver.every((r) => /^(tcp|udp) 127\.0\.0\.11:53 → 127\.0\.0\.11:\d+$/.test(r)),
+      resolver.join(),
+    );
   });
 
   it('a DNAT rule in a chain no hook reaches is listed with no hooks', () => {

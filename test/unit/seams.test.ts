@@ -92,12 +92,18 @@ describe('one namespace resolver', () => {
 describe('runtime metadata, linked by kernel identity', () => {
   it('links containers to namespaces by inode, several per namespace, and leaves out unknown namespaces', () => {
     const container = (name: string, namespace: string | null) => ({
-      runtime: 'docker',
+      runtime: 'docker' as const,
       id: `${name}-id`,
       name,
       namespace,
       networks: [],
-      labels: {},
+      image: null,
+      networkMode: null,
+      project: null,
+      service: null,
+      lab: null,
+      pod: null,
+      podNamespace: null,
     });
     const byNs = containersByNamespace({
       namespaces: [ns('7', 'a1b2c3d4e5f6', []), ns('8', null, [])],
@@ -109,7 +115,7 @@ describe('runtime metadata, linked by kernel identity', () => {
           container('stopped', null),
         ],
         networks: [],
-        errors: [],
+        runtimes: [],
       },
     });
     assert.deepEqual([...byNs.keys()], ['7']);

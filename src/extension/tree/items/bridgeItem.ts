@@ -3,11 +3,18 @@ import * as vscode from 'vscode';
 import { escapeMarkdown } from '../../../core/markdown';
 import type { Bridge } from '../../../core/model';
 import type { SnapshotIndex } from '../snapshotIndex';
+import { networkOfBridge } from '../../../core/runtime';
 import { field, icon, plural, safeMarkdown } from './common';
+
+/** `appnet (br-22f45755cc8f)` when a runtime names the network the bridge belongs to, else the bridge's name. */
+export function bridgeLabel(b: Bridge, idx: SnapshotIndex): string {
+  const network = networkOfBridge(idx.snapshot, b.namespace, b.name);
+  return network && network.name !== b.name ? `${network.name} (${b.name})` : b.name;
+}
 
 export function bridgeItem(b: Bridge, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(
-    b.name,
+    bridgeLabel(b, idx),
     b.ports.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
   );
   item.description = [
@@ -25,7 +32,9 @@ export function bridgeItem(b: Bridge, idx: SnapshotIndex): vscode.TreeItem {
 export function bridgeTooltip(b: Bridge, idx: SnapshotIndex): vscode.MarkdownString {
   const md = safeMarkdown();
   const iface = idx.iface(b.namespace, b.name);
-  md.appendMarkdown(`### Bridge ${escapeMarkdown(b.name)}\n\n`);
+  md.appendMarkdown(`### Bridge ${escapeMarkdown(bridgeLabel(b, idx))}\n\n`);
+  const network = networkOfBridge(idx.snapshot, b.namespace, b.name);
+  if (network) field(md, 'Network', `${network.name} (${network.runtime}, ${network.driver ?? 'bridge'})`);
   field(md, 'Namespace', idx.label(b.namespace));
   field(md, 'Addresses (subnets)', b.addresses.join(', ') || 'none');
   field(md, 'State', iface?.state);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { escapeMarkdown } from '../../../core/markdown';
 import type { Namespace, Route } from '../../../core/model';
 import type { SnapshotIndex } from '../snapshotIndex';
+import { containersByNamespace } from '../../../core/runtime';
 import { field, icon, plural, safeMarkdown } from './common';
 
 const MODE_ICON: Record<Namespace['mode'], string> = {
@@ -21,7 +22,20 @@ export function namespaceItem(ns: Namespace, idx: SnapshotIndex): vscode.TreeIte
   const item = new vscode.TreeItem(idx.label(ns.id), vscode.TreeItemCollapsibleState.Collapsed);
   const errors = idx.snapshot.errors.filter((e) => e.namespace === ns.id).length;
   const addr = firstAddress(ns);
-  item.description = [ns.mode, ns.kind, addr, errors ? `⚠ ${plural(errors, 'error')}` : undefined]
+  // Host-mode containers share the host's namespace: their names go in its description.
+  const here =
+    ns.kind === 'host'
+      ? containersByNamespace(idx.snapshot)
+          .get(ns.id)
+          ?.map((c) => c.name)
+      : undefined;
+  item.description = [
+    ns.mode,
+    ns.kind,
+    addr,
+    here?.length ? `host-mode: ${here.join(', ')}` : undefined,
+    errors ? `⚠ ${plural(errors, 'error')}` : undefined,
+  ]
     .filter(Boolean)
     .join(' · ');
   item.iconPath = errors ? icon('warning', 'problemsWarningIcon.foreground') : icon(MODE_ICON[ns.mode]);
@@ -35,6 +49,18 @@ export function namespaceTooltip(ns: Namespace, idx: SnapshotIndex): vscode.Mark
   field(md, 'Mode', ns.mode);
   field(md, 'Kind', ns.kind);
   field(md, 'Namespace id (inode)', ns.id);
+  const containers = containersByNamespace(idx.snapshot).get(ns.id) ?? [];
+  if (containers.length) {
+    md.appendMarkdown(`\n**Containers (${containers.length}):**\n\n`);
+    for (const c of containers.slice(0, 12)) {
+      const group = c.project ? `, Compose ${c.project}/${c.service ?? '?'}` : c.lab ? `, lab ${c.lab}` : '';
+      md.appendMarkdown(
+        `- ${escapeMarkdown(`${c.name} (${c.runtime} ${c.id.slice(0, 12)}${c.image ? `, ${c.image}` : ''}${group})`)}\n`,
+      );
+    }
+    md.appendMarkdown('\n');
+  }
+  if (ns.name && containers.length) field(md, 'Sandbox', ns.name);
   field(md, 'Paths', ns.paths.slice(0, 5).join(', ') + (ns.paths.length > 5 ? ` and ${ns.paths.length - 5} more` : ''));
   field(md, 'Interfaces', ns.interfaces.map((i) => i.name).join(', '));
   if (ns.processes.length) {
