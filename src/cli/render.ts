@@ -3,6 +3,7 @@ import { mappingText, namespaceLabel } from '../core/labels';
 import type { Namespace, Snapshot } from '../core/model';
 import { containersByNamespace, networkOfBridge, type RuntimeContainer } from '../core/runtime';
 import { embeddedDns } from '../core/portMappings';
+import { portRows, portRowText } from '../core/portRows';
 
 /** Names are untrusted: control characters would drive the terminal, so they are shown escaped. */
 export function safeText(text: string): string {
@@ -69,10 +70,13 @@ export function renderSnapshot(s: Snapshot): string {
   }
   lines.push('', 'PUBLISHED PORTS');
   const services = s.portMappings.filter((m) => m.service);
-  for (const m of s.portMappings.filter((x) => !x.service)) {
-    const target = m.targetNamespace ? ` (${label(m.targetNamespace)})` : ' (target not found)';
-    const where = `${label(m.namespace)} ${m.family === 'ipv6' ? 'ip6tables' : 'iptables'} ${m.chainPath.join(' → ')}`;
-    lines.push(`  ${mappingText(m)}${target}  [${where}, ${m.owner}]`);
+  // One row per container and binding, as `docker ps` shows them: families merged, ranges collapsed.
+  for (const r of portRows(s.portMappings.filter((x) => !x.service))) {
+    const target = r.targetNamespace ? ` (${label(r.targetNamespace)})` : ' (target not found)';
+    const tools = [...new Set(r.mappings.map((m) => (m.family === 'ipv6' ? 'ip6tables' : 'iptables')))].join('+');
+    const where = `${label(r.namespace)} ${tools} ${r.mappings[0]!.chainPath.join(' → ')}`;
+    const count = r.mappings.length > 1 ? `, ${r.mappings.length} rules` : '';
+    lines.push(`  ${portRowText(r)}${target}  [${where}, ${r.owner}${count}]`);
   }
   if (services.length) {
     // Kubernetes ClusterIPs and the like: DNAT of an address the namespace does not hold.

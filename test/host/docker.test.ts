@@ -144,6 +144,12 @@ describe('containers by name on a real Docker daemon', function () {
         `${RUN}/docker.pid`,
         '--host',
         HOST,
+        // IPv6 bindings too: Docker writes ip6tables DNAT rules beside the IPv4 ones.
+        '--ipv6',
+        '--fixed-cidr-v6',
+        'fd00:d0c::/64',
+        '--experimental',
+        '--ip6tables',
       ],
       join(work, 'dockerd.log'),
     );
@@ -242,7 +248,46 @@ describe('containers by name on a real Docker daemon', function () {
     // Docker's embedded DNS is shown under its container, not as a published port.
     assert.match(r.stdout, /\n {4}embedded DNS resolver: (tcp|udp) 127\.0\.0\.11:53 → 127\.0\.0\.11:\d+/);
     assert.doesNotMatch(r.stdout.split('PUBLISHED PORTS')[1] ?? '', /127\.0\.0\.11/);
-    assert.match(r.stdout, /0\.0\.0\.0:18280\/tcp → 172\.\d+\.\d+\.\d+:80 \(nxd-web, nxd-side\)/);
+    assert.match(
+      r.stdout,
+      /0\.0\.0\.0:18280, \[::\]:18280\/tcp → 172\.\d+\.\d+\.\d+:80, \[fd00:d0c::[0-9a-f:]+\]:80 \(nxd-web, nxd-side\)/,
+    );
+  });
+
+  it('covers every binding docker port lists with exactly one port row, like docker ps', async () => {
+    const r = await runCli(['snapshot', '--docker-host', HOST, '--docker-netns-dir', NETNS_DIR]);
+    const section = (r.stdout.split('PUBLISHED PORTS\n')[1] ?? '').split('\n\n')[0]!.split('\n').filter(Boolean);
+    // `  0.0.0.0:30100-30102/tcp → 172.17.0.3:30100-30102 (nxd-range)  [...]`: its bindings.
+    const rows = section.map((line) => {
+      const [binding = '', proto = ''] = line.trim().split(' → ')[0]!.split('/');
+      return {
+        line,
+        proto,
+        binds: binding.split(', ').map((b) => {
+          const m = /^(.*):(\d+)(?:-(\d+))?$/.exec(b)!;
+          return { ip: m[1]!.replace(/^\[|\]$/g, ''), lo: Number(m[2]), hi: Number(m[3] ?? m[2]) };
+        }),
+      };
+    });
+    let bindings = 0;
+    for (const name of ['nxd-web', 'nxd-range']) {
+      for (const line of (await docker('port', name)).split('\n').filter(Boolean)) {
+        // `30100/tcp -> 0.0.0.0:30100` (or `[::]:30100`)
+        const m = /^\d+\/(\w+) -> (.*):(\d+)$/.exec(line.trim());
+        assert.ok(m, line);
+        const [proto, ip, port] = [m[1]!, m[2]!.replace(/^\[|\]$/g, ''), Number(m[3])];
+        const covering = rows.filter(
+          (row) => row.proto === proto && row.binds.some((b) => b.ip === ip && port >= b.lo && port <= b.hi),
+        );
+        assert.equal(covering.length, 1, `${name} ${line}: ${covering.map((c) => c.line).join(' | ')}`);
+        bindings++;
+      }
+    }
+    assert.ok(bindings >= 5, `${bindings} bindings`);
+    assert.ok(
+      rows.some((row) => /30100-30102\/tcp/.test(row.line)),
+      'the range is one row',
+    );
   });
 
   it('real traffic reaches the container through its published port', async () => {

@@ -166,8 +166,11 @@ describe('snapshot of the lab (real namespaces)', function () {
     assert.match(r.stdout, /nxl-web1 {2}\[named, mode bridge\]/);
     assert.match(r.stdout, /nxl-pod {2}\[named, mode container\]/);
     assert.match(r.stdout, /nxlbr0\tnxl-host\t172\.31\.240\.1\/24/);
-    assert.match(r.stdout, /0\.0\.0\.0:8080\/tcp → 172\.31\.240\.2:80 \(nxl-web1\)/);
-    assert.match(r.stdout, /\[::\]:8080\/tcp → \[fd00:6e78::2\]:80 \(nxl-web1\)/);
+    // One row per binding, as docker ps: the IPv4 and IPv6 rules of 8080 together.
+    assert.match(
+      r.stdout,
+      /\n {2}0\.0\.0\.0:8080, \[::\]:8080\/tcp → 172\.31\.240\.2:80, \[fd00:6e78::2\]:80 \(nxl-web1\) {2}\[nxl-host iptables\+ip6tables PREROUTING → DOCKER, docker, 2 rules\]/,
+    );
     assert.match(r.stdout, /0\.0\.0\.0:30000-30010\/tcp → 172\.31\.240\.4:30000-30010 \(nxl-pod\)/);
   });
 
