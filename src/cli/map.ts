@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../core/iptables/parse';
 import { mappingText, namespaceLabel } from '../core/labels';
 import { hostOf } from '../core/net/address';
+import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
 import { resolveNamespace } from '../core/namespaceRef';
 import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
@@ -45,7 +46,8 @@ export const MAP_USAGE = `usage:
   clean     removes what an earlier run left broken (hooks to empty or missing chains, chains nothing
             jumps to, rules of a mapping whose DNAT rule is gone), in NS or in every namespace;
             --all also removes every port mapping Netns Explorer made.
-  --privilege auto|sudo|pkexec|none, --docker-netns-dir DIR, --timeout MS as for snapshot.
+  --privilege auto|sudo|pkexec|none, --docker-netns-dir DIR, --docker-host unix:///PATH, --timeout MS as for snapshot.
+  NS may be a container name (Docker), an ip netns name, a sandbox key, an id or host.
 `;
 
 class MapUsageError extends Error {}
@@ -71,6 +73,7 @@ function parse(argv: string[]) {
       all: { type: 'boolean', default: false },
       privilege: { type: 'string', default: 'auto' },
       'docker-netns-dir': { type: 'string', multiple: true },
+      'docker-host': { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -165,8 +168,15 @@ async function runMap(argv: string[]): Promise<number> {
   const dryRun = values['dry-run'] ?? false;
   if (command === 'clean' && checked.ns === null)
     return clean(runner, discovery.namespaces, values.all ?? false, dryRun);
-  const namespace = resolveNamespace(discovery.namespaces, checked.ns!);
-  if (typeof namespace === 'string') throw new MapUsageError(namespace);
+  // A container name works too (`--in redis`): the runtime names it, the kernel identity (inode) finds it.
+  const runtimes = await readDocker({ endpoint: dockerEndpoint(values['docker-host']) });
+  const named = discovery.namespaces.map((n) => ({
+    ...n,
+    containerNames: runtimes.containers.filter((c) => c.namespace === n.id).map((c) => c.name),
+  }));
+  const found = resolveNamespace(named, checked.ns!);
+  if (typeof found === 'string') throw new MapUsageError(found);
+  const namespace = discovery.namespaces.find((n) => n.id === found.id)!;
   if (command === 'clean') return clean(runner, [namespace], values.all ?? false, dryRun);
   const target: MappingTarget = { runner, namespace };
 

@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { namespaceLabel } from '../core/labels';
 import { resolveNamespace } from '../core/namespaceRef';
+import { linkRuntime } from '../core/runtime';
+import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
 import type { Namespace, Snapshot } from '../core/model';
 import { renderTrace } from '../core/trace/render';
 import { traceConnection } from '../core/trace/trace';
@@ -19,7 +21,7 @@ export const TRACE_USAGE = `usage:
   --to IP:PORT    destination, [v6]:PORT for IPv6
   --proto         tcp (default) or udp
   --src IP        source address of an outside client (default: the far end of IFACE when visible)
-  plus --privilege, --docker-netns-dir, --timeout as for snapshot
+  plus --privilege, --docker-netns-dir, --docker-host, --timeout as for snapshot; NS may be a container name
 `;
 
 export class TraceUsageError extends Error {}
@@ -75,6 +77,7 @@ export async function runTrace(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       privilege: { type: 'string', default: 'auto' },
       'docker-netns-dir': { type: 'string', multiple: true },
+      'docker-host': { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -90,7 +93,12 @@ export async function runTrace(argv: string[]): Promise<number> {
   });
   if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
   const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
-  const snapshot = await collectSnapshot(runner, discovery);
+  // Container names from the runtime, so `--from redis` works (the kernel view decides everything else).
+  const [kernel, runtimes] = await Promise.all([
+    collectSnapshot(runner, discovery),
+    readDocker({ endpoint: dockerEndpoint(values['docker-host']) }),
+  ]);
+  const snapshot = linkRuntime(kernel, runtimes);
   const request = buildRequest(snapshot, {
     in: values.in,
     from: values.from,

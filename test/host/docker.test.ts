@@ -290,6 +290,49 @@ describe('containers by name on a real Docker daemon', function () {
     );
   });
 
+  it('trace and map take a container name wherever a namespace is asked', async () => {
+    const trace = await runCli([
+      'trace',
+      '--in',
+      'nxd-web',
+      '--from',
+      'nxd-side',
+      '--to',
+      '127.0.0.1:80',
+      '--docker-host',
+      HOST,
+      '--docker-netns-dir',
+      NETNS_DIR,
+    ]);
+    assert.equal(trace.exitCode, 0, trace.stderr);
+    assert.match(trace.stdout, /^trace: tcp from nxd-web, nxd-side to 127\.0\.0\.1:80/);
+    const ls = await runCli([
+      'map',
+      'ls',
+      '--in',
+      'nxd-api',
+      '--json',
+      '--docker-host',
+      HOST,
+      '--docker-netns-dir',
+      NETNS_DIR,
+    ]);
+    assert.equal(ls.exitCode, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout), [], 'the embedded DNS redirect is no published port');
+    const none = await runCli([
+      'map',
+      'ls',
+      '--in',
+      'nxd-nosuch',
+      '--docker-host',
+      HOST,
+      '--docker-netns-dir',
+      NETNS_DIR,
+    ]);
+    assert.equal(none.exitCode, 2);
+    assert.match(none.stderr, /no namespace called "nxd-nosuch" \(give a container name/);
+  });
+
   it('real traffic reaches the container through its published port', async () => {
     const page = await runner.run(
       ['nsenter', `--net=/run/netns/${NS}`, '--', '/bin/busybox', 'wget', '-q', '-O', '-', 'http://127.0.0.1:18280/'],

@@ -83,8 +83,25 @@ describe('one namespace resolver', () => {
     assert.equal((resolveNamespace(list, 'redis-server (pid 42)') as Namespace).id, '11');
   });
 
+  it('finds a container by name, also one of several sharing a namespace, and refuses one in two namespaces', () => {
+    const named = [
+      { ...ns('20', 'a1b2c3d4e5f6', []), containerNames: ['redis', 'sidecar'] },
+      { ...ns('21', 'b2c3d4e5f6a1', []), containerNames: ['api'] },
+      { ...ns('22', 'c3d4e5f6a1b2', []), containerNames: ['api'] },
+    ];
+    assert.equal((resolveNamespace(named, 'sidecar') as Namespace).id, '20');
+    assert.equal((resolveNamespace(named, 'redis') as Namespace).id, '20');
+    assert.match(
+      resolveNamespace(named, 'api') as string,
+      /several namespaces are called "api": use the id \(21 api, 22 api\)/,
+    );
+  });
+
   it('refuses an ambiguous name and says which ids to use, and says when nothing fits', () => {
-    assert.match(resolveNamespace(list, 'dup') as string, /several namespaces are called "dup": use the id \(8, 9\)/);
+    assert.match(
+      resolveNamespace(list, 'dup') as string,
+      /several namespaces are called "dup": use the id \(8 dup, 9 dup\)/,
+    );
     assert.match(resolveNamespace(list, 'nope') as string, /no namespace called "nope"/);
   });
 });
