@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { BurstFollower } from '../core/burst';
 import { DEFAULT_NAMED_DIR } from '../host/discovery';
 import { watchLines, type Watch } from '../host/runner';
+import { dockerEndpoint, watchDockerEvents, type EventWatch } from '../host/runtimes/docker';
 import { readSettings } from './config';
 import type { Log } from './log';
 
@@ -18,6 +19,7 @@ export const SETTLE_MS = 1500;
 
 export class AutoRefresh implements vscode.Disposable {
   private monitor: Watch | null = null;
+  private events: EventWatch | null = null;
   private watchers: FSWatcher[] = [];
   private poll: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
@@ -56,6 +58,8 @@ export class AutoRefresh implements vscode.Disposable {
       },
     );
     this.watchFolders([DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]);
+    // Docker's own events: a container started or stopped, a network made (the rules it writes raise no netlink event).
+    this.events = watchDockerEvents(dockerEndpoint(settings.dockerHost || undefined), () => this.trigger());
     this.restartPoll(settings.pollIntervalSeconds);
   }
 
@@ -113,6 +117,8 @@ export class AutoRefresh implements vscode.Disposable {
     this.running = false;
     this.monitor?.stop();
     this.monitor = null;
+    this.events?.stop();
+    this.events = null;
     for (const w of this.watchers) w.close();
     this.watchers = [];
     if (this.poll) clearInterval(this.poll);

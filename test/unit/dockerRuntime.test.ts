@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linkRuntime, withRuntimeFields } from '../../src/core/runtime';
 import type { Snapshot } from '../../src/core/model';
-import { dockerEndpoint, readDocker } from '../../src/host/runtimes/docker';
+import { dockerEndpoint, readDocker, watchDockerEvents } from '../../src/host/runtimes/docker';
 
 const ID = 'a'.repeat(64);
 const HOSTILE = '<img src=x onerror=alert(1)>*x*\u001b[31m';
@@ -113,6 +113,35 @@ describe('Docker Engine API source', () => {
     const tcp = await readDocker({ endpoint: 'tcp://127.0.0.1:2375' });
     assert.equal(tcp.runtimes[0]?.status, 'error');
     assert.match(tcp.runtimes[0]!.message, /only unix sockets/);
+  });
+
+  it('follows the event stream, and opens it again when the daemon closes it', async () => {
+    const socket = join(dir, 'events.sock');
+    let connections = 0;
+    const server = createServer((req, res) => {
+      assert.match(req.url ?? '', /^\/events\?filters=/);
+      connections++;
+      res.write(
+        `${JSON.stringify({ Type: 'container', Action: 'start', Actor: { Attributes: { name: HOSTILE } } })}\n`,
+      );
+      if (connections === 1) setTimeout(() => res.end(), 20); // the daemon restarts: the stream ends
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    servers.push(server);
+    let events = 0;
+    const watch = watchDockerEvents(`unix://${socket}`, () => events++, 50);
+    try {
+      const until = Date.now() + 5000;
+      while ((connections < 2 || events < 2) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(connections, 2, 'opened again after the first stream ended');
+      assert.ok(events >= 2);
+    } finally {
+      watch.stop();
+    }
+    // No daemon at all: no throw, and stop() ends the retries.
+    const none = watchDockerEvents(`unix://${join(dir, 'nothing.sock')}`, () => assert.fail('no event'), 20);
+    await new Promise((r) => setTimeout(r, 100));
+    none.stop();
   });
 
   it('takes the endpoint from the flag, else DOCKER_HOST, else the default socket', () => {

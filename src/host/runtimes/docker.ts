@@ -210,3 +210,59 @@ export async function readDocker(options: DockerOptions): Promise<RuntimeInfo> {
     return { containers: [], networks: [], runtimes: [status(s, (e as Error).message)] };
   }
 }
+
+export interface EventWatch {
+  stop(): void;
+}
+
+/**
+ * Follows the daemon's event stream (`GET /events`, container and network events) and calls `onEvent` for each, so a
+ * view refreshes when a container starts or stops instead of polling the API. A stream that ends or cannot be opened
+ * is tried again after `retryMs`; nothing is thrown.
+ */
+export function watchDockerEvents(endpoint: string, onEvent: () => void, retryMs = 5000): EventWatch {
+  let stopped = false;
+  let current: ReturnType<typeof request> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const again = () => {
+    current = null;
+    if (!stopped) timer = setTimeout(open, retryMs);
+  };
+  const open = () => {
+    timer = null;
+    let socketPath: string;
+    try {
+      socketPath = socketPathOf(endpoint);
+    } catch {
+      return; // not a unix socket: nothing to follow
+    }
+    const filters = encodeURIComponent(JSON.stringify({ type: ['container', 'network'] }));
+    current = request(
+      { socketPath, path: `/events?filters=${filters}`, method: 'GET', headers: { Host: 'docker' } },
+      (res) => {
+        if ((res.statusCode ?? 0) >= 400) {
+          res.resume();
+          again();
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          // One JSON object per event; what it says does not matter, only that something changed.
+          if (chunk.includes('{')) onEvent();
+        });
+        res.on('end', again);
+        res.on('error', again);
+      },
+    );
+    current.on('error', again);
+    current.end();
+  };
+  open();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      current?.destroy();
+    },
+  };
+}
