@@ -10,6 +10,8 @@ export interface RuleSetKey {
 export type TreeNode =
   /** The first row of the Namespaces view while the window is read-only: Grant Access…. */
   | { kind: 'grantAccess' }
+  /** Namespaces grouped by runtime (`docker`), then Compose project, lab or pod (`docker/compose:shop`). */
+  | { kind: 'nsGroup'; path: string }
   | { kind: 'namespace'; ns: string }
   | { kind: 'interface'; ns: string; ifname: string }
   | { kind: 'routes'; ns: string }
@@ -38,6 +40,8 @@ export function nodeId(n: TreeNode): string {
   switch (n.kind) {
     case 'grantAccess':
       return 'grantAccess';
+    case 'nsGroup':
+      return `group:${n.path}`;
     case 'namespace':
       return `ns:${n.ns}`;
     case 'interface':

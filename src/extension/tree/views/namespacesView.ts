@@ -9,16 +9,60 @@ import {
   routesItem,
   routeTooltip,
 } from '../items/namespaceItem';
-import { interfaceVisible, namespaceVisible } from '../filter';
+import { interfaceVisible, namespaceVisible, NO_FILTER, type ViewFilter } from '../filter';
+import { containersByNamespace } from '../../../core/runtime';
+import type { SnapshotIndex } from '../snapshotIndex';
+import * as vscode from 'vscode';
+import { icon } from '../items/common';
 import type { TreeNode } from '../nodes';
 
+/**
+ * The group path of a namespace a runtime runs containers in: the runtime, then the Compose project, containerlab lab
+ * or Kubernetes pod of the container that owns it (`docker/compose:shop`); null for a namespace no container owns.
+ */
+export function groupOf(idx: SnapshotIndex, nsId: string): string | null {
+  const owner = containersByNamespace(idx.snapshot)
+    .get(nsId)
+    ?.find((c) => c.networkMode !== 'host');
+  if (!owner || idx.namespaces.get(nsId)?.kind === 'host') return null;
+  const sub = owner.project
+    ? `compose:${owner.project}`
+    : owner.lab
+      ? `lab:${owner.lab}`
+      : owner.pod
+        ? `pod:${owner.podNamespace ?? '-'}/${owner.pod}`
+        : null;
+  return sub ? `${owner.runtime}/${sub}` : owner.runtime;
+}
+
+/** What a group holds: its sub-groups (for a runtime) and the visible namespaces directly in it. */
+function groupChildren(idx: SnapshotIndex, filter: ViewFilter, path: string | null): TreeNode[] {
+  const visible = idx.snapshot.namespaces.filter((ns) => namespaceVisible(ns, filter, idx.snapshot));
+  const paths = new Map(visible.map((ns) => [ns.id, groupOf(idx, ns.id)]));
+  const groups = [...new Set([...paths.values()].filter((p): p is string => p !== null))];
+  const subGroups =
+    path === null
+      ? [...new Set(groups.map((p) => p.split('/')[0]!))]
+      : path.includes('/')
+        ? []
+        : [...new Set(groups.filter((p) => p.startsWith(`${path}/`)))];
+  const direct = visible.filter((ns) => paths.get(ns.id) === path);
+  // The host first, then the groups, then the namespaces no container owns.
+  const host = direct.filter((ns) => ns.kind === 'host');
+  const rest = direct.filter((ns) => ns.kind !== 'host');
+  return [
+    ...host.map((ns): TreeNode => ({ kind: 'namespace', ns: ns.id })),
+    ...subGroups.sort().map((p): TreeNode => ({ kind: 'nsGroup', path: p })),
+    ...rest.map((ns): TreeNode => ({ kind: 'namespace', ns: ns.id })),
+  ];
+}
+
 export const namespacesView: ViewModel = {
-  roots: (idx, filter) =>
-    idx.snapshot.namespaces
-      .filter((ns) => namespaceVisible(ns, filter, idx.snapshot))
-      .map((ns) => ({ kind: 'namespace', ns: ns.id })),
+  // Grouped by runtime, then project, lab or pod, when a runtime names containers; a flat list otherwise.
+  roots: (idx, filter) => groupChildren(idx, filter, null),
 
   children(node, idx, filter) {
+    if (node.kind === 'nsGroup') return groupChildren(idx, filter, node.path);
     if (node.kind === 'namespace') {
       const ns = idx.namespaces.get(node.ns);
       if (!ns) return [];
@@ -38,6 +82,8 @@ export const namespacesView: ViewModel = {
 
   item(node, idx) {
     switch (node.kind) {
+      case 'nsGroup':
+        return groupItem(node.path, groupChildren(idx, NO_FILTER, node.path).length);
       case 'namespace': {
         const ns = idx.namespaces.get(node.ns);
         return ns && namespaceItem(ns, idx);
@@ -78,10 +124,35 @@ export const namespacesView: ViewModel = {
     return undefined;
   },
 
-  parent(node) {
+  parent(node, idx) {
+    if (node.kind === 'namespace' && idx) {
+      const path = groupOf(idx, node.ns);
+      return path ? { kind: 'nsGroup', path } : undefined;
+    }
+    if (node.kind === 'nsGroup' && node.path.includes('/')) return { kind: 'nsGroup', path: node.path.split('/')[0]! };
     if (node.kind === 'interface' || node.kind === 'routes' || node.kind === 'nsError')
       return { kind: 'namespace', ns: node.ns };
     if (node.kind === 'route') return { kind: 'routes', ns: node.ns };
     return undefined;
   },
 };
+
+/** A group row: `docker`, or `shop` (Compose project), `lab1` (containerlab), `default/web-0` (pod). */
+function groupItem(path: string, count: number): vscode.TreeItem {
+  const last = path.split('/').at(-1)!;
+  const [kind, name] = last.includes(':')
+    ? [last.slice(0, last.indexOf(':')), last.slice(last.indexOf(':') + 1)]
+    : ['runtime', last];
+  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.Expanded);
+  item.description =
+    kind === 'compose'
+      ? 'Compose project'
+      : kind === 'lab'
+        ? 'containerlab'
+        : kind === 'pod'
+          ? 'pod'
+          : `${count} item${count === 1 ? '' : 's'}`;
+  item.iconPath = icon(kind === 'runtime' ? 'server-process' : 'layers');
+  item.contextValue = 'namespaceGroup';
+  return item;
+}
