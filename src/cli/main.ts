@@ -8,7 +8,7 @@ import { DEFAULT_TIMEOUT_MS, stopAllCommands, type Runner } from '../host/runner
 import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
 import { linkRuntime, withRuntimeFields } from '../core/runtime';
-import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
+import { readRuntimes } from '../host/runtimes';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runMapCli } from './map';
 import { elevateIfAsked } from './elevate';
@@ -130,9 +130,7 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length) throw new CliUsageError(`unexpected argument: ${rest[0]}`);
       const print = async (kernel: Snapshot, live: boolean) => {
         // Names from the runtimes on top of the kernel view (a replay has none to ask).
-        const snapshot = live
-          ? linkRuntime(kernel, await readDocker({ endpoint: dockerEndpoint(dockerHost) }))
-          : kernel;
+        const snapshot = live ? linkRuntime(kernel, await readRuntimes({ dockerHost })) : kernel;
         process.stdout.write(
           json
             ? `${JSON.stringify(live ? withRuntimeFields(snapshot) : snapshot, null, 2)}\n`

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../core/iptables/parse';
 import { mappingText, namespaceLabel } from '../core/labels';
 import { hostOf } from '../core/net/address';
-import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
+import { readRuntimes } from '../host/runtimes';
 import { resolveNamespace } from '../core/namespaceRef';
 import { EVERYTHING, ORPHANS_ONLY } from '../core/mapping/cleanup';
 import { describePlan } from '../core/mapping/plan';
@@ -169,7 +169,7 @@ async function runMap(argv: string[]): Promise<number> {
   if (command === 'clean' && checked.ns === null)
     return clean(runner, discovery.namespaces, values.all ?? false, dryRun);
   // A container name works too (`--in redis`): the runtime names it, the kernel identity (inode) finds it.
-  const runtimes = await readDocker({ endpoint: dockerEndpoint(values['docker-host']) });
+  const runtimes = await readRuntimes({ dockerHost: values['docker-host'] });
   const named = discovery.namespaces.map((n) => ({
     ...n,
     containerNames: runtimes.containers.filter((c) => c.namespace === n.id).map((c) => c.name),

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { namespaceLabel } from '../core/labels';
 import { resolveNamespace } from '../core/namespaceRef';
 import { linkRuntime } from '../core/runtime';
-import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
+import { readRuntimes } from '../host/runtimes';
 import type { Namespace, Snapshot } from '../core/model';
 import { renderTrace } from '../core/trace/render';
 import { traceConnection } from '../core/trace/trace';
@@ -96,7 +96,7 @@ export async function runTrace(argv: string[]): Promise<number> {
   // Container names from the runtime, so `--from redis` works (the kernel view decides everything else).
   const [kernel, runtimes] = await Promise.all([
     collectSnapshot(runner, discovery),
-    readDocker({ endpoint: dockerEndpoint(values['docker-host']) }),
+    readRuntimes({ dockerHost: values['docker-host'] }),
   ]);
   const snapshot = linkRuntime(kernel, runtimes);
   const request = buildRequest(snapshot, {

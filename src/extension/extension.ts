@@ -16,7 +16,7 @@ import { Log } from './log';
 import { NAT_SCHEME, NatDocumentProvider } from './natDocument';
 import { SnapshotStore } from './store';
 import { AccessManager } from './access';
-import { NO_SOCKET } from '../host/runtimes/docker';
+import { notInstalled } from '../host/runtimes';
 import { undoLastChange } from './mappingUi';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
@@ -143,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
       !store.snapshot.namespaces.some((n) => namespaceVisible(n, f, store.snapshot!));
     // A runtime that is there but could not be asked (stopped, forbidden, hung) gets one line; none installed, none.
     const runtimeLine = (store.snapshot?.runtime?.runtimes ?? [])
-      .filter((r) => r.status !== 'ok' && !r.message.startsWith(NO_SOCKET))
+      .filter((r) => r.status !== 'ok' && !notInstalled(r))
       .map((r) => `${r.runtime} (${r.endpoint}): ${r.status}: ${r.message}. Container names are not shown.`)[0];
     views.namespaces.message = none
       ? `No namespace matches “${f.search.trim()}”: Clear Filter (the button above) shows them all again.`

@@ -4,7 +4,7 @@ import { FoldedRuns } from '../core/foldedRuns';
 import type { Snapshot } from '../core/model';
 import type { AccessChoice, AccessManager } from './access';
 import { linkRuntime } from '../core/runtime';
-import { dockerEndpoint, readDocker } from '../host/runtimes/docker';
+import { readRuntimes } from '../host/runtimes';
 import { readSettings } from './config';
 import type { Log } from './log';
 import { NO_FILTER, type ViewFilter } from './tree/filter';
@@ -107,7 +107,7 @@ export class SnapshotStore implements vscode.Disposable {
           skipNat: choice.readOnly,
           changed: incremental ? [...changed] : null,
         }),
-        readDocker({ endpoint: dockerEndpoint(settings.dockerHost || undefined) }),
+        readRuntimes({ dockerHost: settings.dockerHost || undefined }),
       ]);
       const snapshot = linkRuntime(kernel, runtimes);
       this.log.info(
