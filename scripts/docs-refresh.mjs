@@ -27,7 +27,7 @@ if (table !== null) {
   writeFileSync(join(root, 'docs/RELIABILITY.md'), `${doc.slice(0, a + FUZZ_START.length)}\n${table}\n${doc.slice(b)}`);
   done.push('docs/RELIABILITY.md (fuzz runs)');
 }
-for (const name of ['explorer-namespaces', 'explorer-nat-hover', 'topology']) {
+for (const name of ['explorer-namespaces', 'explorer-nat-hover', 'topology', 'docker-names']) {
   const from = join(root, 'out/screenshots', `${name}.png`);
   if (!existsSync(from)) continue;
   copyFileSync(from, join(root, 'test/e2e/screenshots', `${name}.png`));

@@ -16,6 +16,8 @@ export const DEBOUNCE_MS = 500;
  * once the burst has been quiet this long, everything is read once more, so the picture converges.
  */
 export const SETTLE_MS = 1500;
+/** After a runtime event (a container started or stopped): the runtime has finished its part already. */
+export const RUNTIME_EVENT_WAIT_MS = 100;
 
 export class AutoRefresh implements vscode.Disposable {
   private monitor: Watch | null = null;
@@ -59,7 +61,11 @@ export class AutoRefresh implements vscode.Disposable {
     );
     this.watchFolders([DEFAULT_NAMED_DIR, ...settings.dockerNetnsDirs]);
     // Docker's own events: a container started or stopped, a network made (the rules it writes raise no netlink event).
-    this.events = watchDockerEvents(dockerEndpoint(settings.dockerHost || undefined), () => this.trigger());
+    // A runtime's event comes once the container is set up (`start`): a short wait is enough.
+    // A namespace read at `create` may be read again at `start` (its cable is made in between): read everything.
+    this.events = watchDockerEvents(dockerEndpoint(settings.dockerHost || undefined), () =>
+      this.trigger(undefined, RUNTIME_EVENT_WAIT_MS, true),
+    );
     this.restartPoll(settings.pollIntervalSeconds);
   }
 
@@ -101,17 +107,23 @@ export class AutoRefresh implements vscode.Disposable {
     this.poll = seconds > 0 ? setInterval(() => this.refresh(), seconds * 1000) : null;
   }
 
-  private trigger(changedNamespace?: string): void {
+  /** `everything`: read every namespace (a runtime event does not say which namespace it touched). */
+  private trigger(changedNamespace?: string, waitMs = DEBOUNCE_MS, everything = false): void {
     if (changedNamespace !== undefined) this.pending.add(changedNamespace);
+    if (everything) this.pendingAll = true;
     this.settle.event();
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = null;
       const changed = this.pending;
+      const all = this.pendingAll;
       this.pending = new Set();
-      this.refresh(changed);
-    }, DEBOUNCE_MS);
+      this.pendingAll = false;
+      this.refresh(all ? undefined : changed);
+    }, waitMs);
   }
+
+  private pendingAll = false;
 
   private stop(): void {
     this.running = false;

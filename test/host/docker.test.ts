@@ -6,78 +6,26 @@
 // a published port, and a stopped daemon leaves the kernel view plus one line.
 // Objects: namespace nxd-dockerd, /run/nxd, /var/lib/nxd-*, containers and a network named nxd-*; all removed after.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import type { Snapshot } from '../../src/core/model';
 import { ExecRunner } from '../../src/host/runner';
+import {
+  DOCKER_HOST as HOST,
+  DOCKER_IMAGE,
+  DOCKER_NETNS_DIR as NETNS_DIR,
+  DOCKER_NS as NS,
+  docker,
+  dockerLabUp,
+  type DockerLab,
+} from '../lab/dockerLab';
 import { requireRoot, runCli } from './helpers';
 
-const NS = 'nxd-dockerd';
-const RUN = '/run/nxd';
-const SOCK = `${RUN}/docker.sock`;
-const HOST = `unix://${SOCK}`;
-const NETNS_DIR = `${RUN}/exec/netns`;
 const runner = new ExecRunner({ timeoutMs: 120_000 });
 
-async function must(argv: string[], input?: string): Promise<string> {
-  const r = await runner.run(argv, input === undefined ? {} : { input });
+async function must(argv: string[]): Promise<string> {
+  const r = await runner.run(argv);
   assert.equal(r.failure, null, `${argv.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-const docker = (...args: string[]) => must(['docker', '-H', HOST, ...args]);
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-function startIn(argv: string[], log: string): ChildProcess {
-  const fd = openSync(log, 'a');
-  const child = spawn('nsenter', [`--net=/run/netns/${NS}`, '--', ...argv], {
-    stdio: ['ignore', fd, fd],
-    detached: true,
-  });
-  child.unref();
-  return child;
-}
-
-function stop(child: ChildProcess | null): Promise<void> {
-  if (!child?.pid || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      try {
-        process.kill(child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    try {
-      process.kill(child.pid!, 'SIGTERM');
-    } catch {
-      clearTimeout(timer);
-      resolve();
-    }
-  });
 }
 
 type JsonNamespace = Snapshot['namespaces'][number] & { containers: { name: string; runtime: string; id: string }[] };
@@ -89,82 +37,14 @@ type Json = Omit<Snapshot, 'namespaces'> & {
 
 describe('containers by name on a real Docker daemon', function () {
   this.timeout(300_000);
-  let containerd: ChildProcess | null = null;
-  let dockerd: ChildProcess | null = null;
-  let work = '';
-
-  async function cleanup(): Promise<void> {
-    if (existsSync(SOCK)) {
-      const ids = (await runner.run(['docker', '-H', HOST, 'ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await runner.run(['docker', '-H', HOST, 'rm', '-f', ...ids]);
-    }
-    await stop(dockerd);
-    await stop(containerd);
-    dockerd = containerd = null;
-    await runner.run(['ip', 'netns', 'del', NS]);
-    // dockerd bind-mounts each sandbox there; one it did not unmount (killed) would keep the folder busy.
-    if (existsSync(NETNS_DIR))
-      for (const f of readdirSync(NETNS_DIR)) await runner.run(['umount', '-l', join(NETNS_DIR, f)]);
-    rmSync(RUN, { recursive: true, force: true });
-    for (const d of ['/var/lib/nxd-docker', '/var/lib/nxd-containerd']) rmSync(d, { recursive: true, force: true });
-  }
+  let lab: DockerLab | null = null;
 
   before(async function () {
     requireRoot(this);
-    if (!existsSync('/usr/sbin/dockerd') || !existsSync('/bin/busybox'))
-      assert.fail('docker.io and busybox-static are not installed (.ci/run installs them)');
-    await cleanup();
-    work = mkdtempSync(join(tmpdir(), 'nxd-'));
-    await must(['ip', 'netns', 'add', NS]);
-    await must(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
-    mkdirSync(RUN, { recursive: true });
-    containerd = startIn(
-      [
-        'containerd',
-        '--address',
-        `${RUN}/containerd.sock`,
-        '--root',
-        '/var/lib/nxd-containerd',
-        '--state',
-        `${RUN}/containerd`,
-      ],
-      join(work, 'containerd.log'),
-    );
-    await eventually(async () => existsSync(`${RUN}/containerd.sock`), 'containerd');
-    dockerd = startIn(
-      [
-        'dockerd',
-        '--containerd',
-        `${RUN}/containerd.sock`,
-        '--data-root',
-        '/var/lib/nxd-docker',
-        '--exec-root',
-        `${RUN}/exec`,
-        '--pidfile',
-        `${RUN}/docker.pid`,
-        '--host',
-        HOST,
-        // IPv6 bindings too: Docker writes ip6tables DNAT rules beside the IPv4 ones.
-        '--ipv6',
-        '--fixed-cidr-v6',
-        'fd00:d0c::/64',
-        '--experimental',
-        '--ip6tables',
-      ],
-      join(work, 'dockerd.log'),
-    );
-    await eventually(async () => (await runner.run(['docker', '-H', HOST, 'version'])).failure === null, 'dockerd');
-    // An image from Debian's static busybox: sh, sleep and httpd are all it needs.
-    const root = join(work, 'rootfs');
-    mkdirSync(join(root, 'bin'), { recursive: true });
-    copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-    for (const a of ['sh', 'sleep', 'httpd']) symlinkSync('busybox', join(root, 'bin', a));
-    mkdirSync(join(root, 'www'));
-    await must(['tar', '-C', root, '-cf', join(work, 'rootfs.tar'), '.']);
-    await docker('import', join(work, 'rootfs.tar'), 'nxd/busybox');
+    lab = await dockerLabUp();
     await docker('network', 'create', 'nxd-appnet');
     const run = (...args: string[]) => docker('run', '-d', ...args);
-    await run('--name', 'nxd-web', '-p', '18280:80', 'nxd/busybox', 'httpd', '-f', '-p', '80', '-h', '/www');
+    await run('--name', 'nxd-web', '-p', '18280:80', DOCKER_IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
     await run(
       '--name',
       'nxd-range',
@@ -172,7 +52,7 @@ describe('containers by name on a real Docker daemon', function () {
       '30100-30102:30100-30102',
       '-p',
       '127.0.0.1:18281:81/udp',
-      'nxd/busybox',
+      DOCKER_IMAGE,
       'sleep',
       '3600',
     );
@@ -185,18 +65,17 @@ describe('containers by name on a real Docker daemon', function () {
       'com.docker.compose.project=nxdshop',
       '--label',
       'com.docker.compose.service=api',
-      'nxd/busybox',
+      DOCKER_IMAGE,
       'sleep',
       '3600',
     );
-    await run('--name', 'nxd-hostmode', '--network', 'host', 'nxd/busybox', 'sleep', '3600');
-    await run('--name', 'nxd-side', '--network', 'container:nxd-web', 'nxd/busybox', 'sleep', '3600');
-    await run('--name', 'nxd-none', '--network', 'none', 'nxd/busybox', 'sleep', '3600');
+    await run('--name', 'nxd-hostmode', '--network', 'host', DOCKER_IMAGE, 'sleep', '3600');
+    await run('--name', 'nxd-side', '--network', 'container:nxd-web', DOCKER_IMAGE, 'sleep', '3600');
+    await run('--name', 'nxd-none', '--network', 'none', DOCKER_IMAGE, 'sleep', '3600');
   });
 
   after(async () => {
-    await cleanup();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await lab?.down();
   });
 
   const snapshot = async (): Promise<Json> => {
@@ -345,8 +224,7 @@ describe('containers by name on a real Docker daemon', function () {
   });
 
   it('with the daemon stopped, the snapshot is the kernel view plus one line, no error and no stack trace', async () => {
-    await stop(dockerd);
-    dockerd = null;
+    await lab!.stopDaemon();
     const r = await runCli(['snapshot', '--docker-host', HOST, '--docker-netns-dir', NETNS_DIR]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /^RUNTIMES\n {2}docker unix:\/\/\/run\/nxd\/docker\.sock: unavailable: /);

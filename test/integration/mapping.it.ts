@@ -60,7 +60,11 @@ describe('port mapping commands on the lab', function () {
     for (const root of provider.getChildren()) {
       if (root.kind !== 'mappings') continue;
       for (const group of provider.getChildren(root)) {
-        for (const node of provider.getChildren(group)) {
+        // A rule of a binding with several (IPv4 and IPv6, a range) sits under its row.
+        const nodes = provider
+          .getChildren(group)
+          .flatMap((n) => (n.kind === 'portRow' ? provider.getChildren(n) : [n]));
+        for (const node of nodes) {
           const item = provider.getTreeItem(node);
           if (String(typeof item.label === 'string' ? item.label : item.label?.label) === label) return { node, item };
         }

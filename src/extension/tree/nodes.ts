@@ -23,6 +23,8 @@ export type TreeNode =
   | { kind: 'mappings' }
   | { kind: 'mappingGroup'; ns: string }
   | { kind: 'mapping'; ns: string; key: string }
+  /** Several rules that are one binding, as docker ps shows it (IPv4 and IPv6, a range): keyed by its first rule. */
+  | { kind: 'portRow'; ns: string; key: string }
   | { kind: 'ruleSet'; set: RuleSetKey }
   | { kind: 'table'; set: RuleSetKey; table: string }
   | { kind: 'chain'; set: RuleSetKey; table: string; chain: string }
@@ -64,6 +66,8 @@ export function nodeId(n: TreeNode): string {
       return `mappings/${n.ns}`;
     case 'mapping':
       return `mappings/${n.ns}/${n.key}`;
+    case 'portRow':
+      return `mappings/${n.ns}/row:${n.key}`;
     case 'ruleSet':
       return `rules:${setId(n.set)}`;
     case 'table':

@@ -1,5 +1,6 @@
 // The NAT view: port mappings grouped by namespace, then every rule set as table → chain → rule, paged; rule sets
 // are read through the rule-source seam (src/core/rules), whatever their kind.
+import * as vscode from 'vscode';
 import { mappingKey } from '../../../core/labels';
 import type { PortMapping } from '../../../core/model';
 import type { RuleDetails } from '../../../core/rules/types';
@@ -16,6 +17,20 @@ import {
 } from '../items/ruleItem';
 import { ruleSourceOf } from '../../../core/rules';
 import { mappingMatches, namespaceMatches, needleOf } from '../../../core/search';
+import { portRows, portRowText, type PortRow } from '../../../core/portRows';
+
+/** The rows of a namespace's published ports (services aside). */
+function rowsOf(idx: SnapshotIndex, ns: string): PortRow[] {
+  return portRows(idx.snapshot.portMappings.filter((m) => m.namespace === ns && !m.service));
+}
+
+function rowOf(idx: SnapshotIndex, ns: string, key: string): PortRow | undefined {
+  return rowsOf(idx, ns).find((r) => mappingKey(r.mappings[0]!) === key);
+}
+
+function rowOfMapping(idx: SnapshotIndex, m: PortMapping): PortRow | undefined {
+  return rowsOf(idx, m.namespace).find((r) => r.mappings.includes(m));
+}
 
 /** The port mappings the search keeps (all of them without one). */
 function visibleMappings(idx: SnapshotIndex, needle: string): PortMapping[] {
@@ -63,12 +78,28 @@ export function natView(pageSize: () => number): ViewModel {
             .filter((ns) => seen.has(ns.id))
             .map((ns) => ({ kind: 'mappingGroup', ns: ns.id }));
         }
-        case 'mappingGroup':
-          // Published host ports first, then service addresses (ClusterIPs), which are not ports of this host.
-          return visibleMappings(idx, needle)
-            .filter((m) => m.namespace === node.ns)
-            .sort((a, b) => Number(a.service ?? false) - Number(b.service ?? false))
-            .map((m) => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) }));
+        case 'mappingGroup': {
+          // Published host ports first, one row per binding as docker ps shows them, then service addresses
+          // (ClusterIPs), which are not ports of this host.
+          const here = visibleMappings(idx, needle).filter((m) => m.namespace === node.ns);
+          const rows = portRows(here.filter((m) => !m.service)).map((r): TreeNode =>
+            r.mappings.length === 1
+              ? { kind: 'mapping', ns: node.ns, key: mappingKey(r.mappings[0]!) }
+              : { kind: 'portRow', ns: node.ns, key: mappingKey(r.mappings[0]!) },
+          );
+          return [
+            ...rows,
+            ...here
+              .filter((m) => m.service)
+              .map((m): TreeNode => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) })),
+          ];
+        }
+        case 'portRow':
+          return (rowOf(idx, node.ns, node.key)?.mappings ?? []).map((m) => ({
+            kind: 'mapping',
+            ns: node.ns,
+            key: mappingKey(m),
+          }));
         case 'ruleSet':
           return idx.tables(node.set).map((t) => ({ kind: 'table', set: node.set, table: t.name }));
         case 'table':
@@ -128,6 +159,17 @@ export function natView(pageSize: () => number): ViewModel {
           const m = idx.mapping(node.ns, node.key);
           return m && mappingItem(m, idx);
         }
+        case 'portRow': {
+          const row = rowOf(idx, node.ns, node.key);
+          if (!row) return undefined;
+          const target = row.targetNamespace ? ` (${idx.label(row.targetNamespace)})` : '';
+          const item = new vscode.TreeItem(`${portRowText(row)}${target}`, vscode.TreeItemCollapsibleState.Expanded);
+          item.description = `${row.owner} · ${row.mappings.length} rules`;
+          item.iconPath = new vscode.ThemeIcon('arrow-right');
+          item.contextValue = 'portRow';
+          item.tooltip = `One binding, as docker ps shows it: ${row.mappings.length} rules (IPv4 and IPv6, or a range written one port at a time). Each is listed below.`;
+          return item;
+        }
         case 'ruleSet': {
           const s = idx.ruleSet(node.set);
           return s && ruleSetItem(s, idx);
@@ -172,7 +214,15 @@ export function natView(pageSize: () => number): ViewModel {
       switch (node.kind) {
         case 'mappingGroup':
           return { kind: 'mappings' };
-        case 'mapping':
+        case 'mapping': {
+          // Inside its row when it is one rule of several, else right under its namespace.
+          const m = idx && idx.mapping(node.ns, node.key);
+          const row = m && idx ? rowOfMapping(idx, m) : undefined;
+          return row && row.mappings.length > 1
+            ? { kind: 'portRow', ns: node.ns, key: mappingKey(row.mappings[0]!) }
+            : { kind: 'mappingGroup', ns: node.ns };
+        }
+        case 'portRow':
           return { kind: 'mappingGroup', ns: node.ns };
         case 'table':
           return { kind: 'ruleSet', set: node.set };
