@@ -4,6 +4,7 @@ import { FoldedRuns } from '../core/foldedRuns';
 import type { Snapshot } from '../core/model';
 import type { AccessChoice, AccessManager } from './access';
 import { linkRuntime } from '../core/runtime';
+import { dockerEndpoint } from '../host/runtimes/docker';
 import { readRuntimes } from '../host/runtimes';
 import { readSettings } from './config';
 import type { Log } from './log';
@@ -107,7 +108,11 @@ export class SnapshotStore implements vscode.Disposable {
           skipNat: choice.readOnly,
           changed: incremental ? [...changed] : null,
         }),
-        readRuntimes({ dockerHost: settings.dockerHost || undefined }),
+        // Through the helper when there is one: a user outside the docker group gets names too.
+        // A socket the helper will not open (outside /run: rootless Docker in a home) is the user's own: read it here.
+        choice.access
+          .runtimes(dockerEndpoint(settings.dockerHost || undefined))
+          .catch(() => readRuntimes({ dockerHost: settings.dockerHost || undefined })),
       ]);
       const snapshot = linkRuntime(kernel, runtimes);
       this.log.info(

@@ -17,6 +17,8 @@ import {
 } from './portMapping/apply';
 import type { Runner } from './runner';
 import { collectTraceExtras } from './trace/collect';
+import { readRuntimes } from './runtimes';
+import type { RuntimeInfo } from '../core/runtime';
 
 export interface SnapshotRequest {
   dockerDirs: string[];
@@ -45,6 +47,8 @@ export interface HostAccess {
     concurrency: number,
     only?: ReadonlySet<NamespaceId>,
   ): Promise<Map<NamespaceId, NamespaceExtras>>;
+  /** What the container runtimes say (names, networks), asked with this access's rights. */
+  runtimes(dockerHost: string | undefined): Promise<RuntimeInfo>;
   addMapping(namespace: DiscoveredNamespace, spec: MappingSpec, options?: AddOptions): Promise<MappingResult>;
   removeMapping(
     namespace: DiscoveredNamespace,
@@ -91,6 +95,10 @@ export class DirectAccess implements HostAccess {
     only?: ReadonlySet<NamespaceId>,
   ): Promise<Map<NamespaceId, NamespaceExtras>> {
     return collectTraceExtras(this.runner, snapshot, concurrency, only);
+  }
+
+  runtimes(dockerHost: string | undefined): Promise<RuntimeInfo> {
+    return readRuntimes({ dockerHost });
   }
 
   private target(namespace: DiscoveredNamespace): MappingTarget {

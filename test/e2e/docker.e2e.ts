@@ -145,5 +145,11 @@ describe('containers by name in the workbench, on a real Docker daemon', functio
         labels.some((l) => l.startsWith(want)),
         `${want} in ${labels.join(' | ')}`,
       );
+    // nxd-api is on a user-defined network: Docker's embedded-DNS SNAT in its namespace must not label its cable.
+    assert.deepEqual(
+      labels.filter((l) => /\bSNAT\b/.test(l)),
+      [],
+      'no cable carries an SNAT label',
+    );
   });
 });

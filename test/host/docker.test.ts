@@ -6,7 +6,9 @@
 // a published port, and a stopped daemon leaves the kernel view plus one line.
 // Objects: namespace nxd-dockerd, /run/nxd, /var/lib/nxd-*, containers and a network named nxd-*; all removed after.
 import { strict as assert } from 'node:assert';
-import { statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Snapshot } from '../../src/core/model';
 import { ExecRunner } from '../../src/host/runner';
 import {
@@ -18,7 +20,7 @@ import {
   dockerLabUp,
   type DockerLab,
 } from '../lab/dockerLab';
-import { requireRoot, runCli } from './helpers';
+import { CLI, requireRoot, runCli } from './helpers';
 
 const runner = new ExecRunner({ timeoutMs: 120_000 });
 
@@ -221,6 +223,37 @@ describe('containers by name on a real Docker daemon', function () {
     );
     // busybox httpd has no index here: a 404 is its answer, and proves the connection reached it.
     assert.match(`${page.stdout}${page.stderr}`, /404/);
+  });
+
+  it('a user who may not read the socket gets the kernel view plus one permission line', async () => {
+    const user = 'nxd-user';
+    const dir = mkdtempSync(join(tmpdir(), 'nxd-cli-'));
+    try {
+      chmodSync(dir, 0o755);
+      copyFileSync(CLI, join(dir, 'cli.js'));
+      chmodSync(join(dir, 'cli.js'), 0o644);
+      if ((await runner.run(['id', user])).failure) await must(['useradd', '--no-create-home', user]);
+      const r = await runner.run([
+        'runuser',
+        '-u',
+        user,
+        '--',
+        process.execPath,
+        join(dir, 'cli.js'),
+        'snapshot',
+        '--privilege',
+        'none',
+        '--docker-host',
+        HOST,
+      ]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(r.stdout, /^RUNTIMES\n {2}docker unix:\/\/\/run\/nxd\/docker\.sock: permission: no permission to /);
+      assert.match(r.stdout, /\nNAMESPACES\n {2}host /, 'the kernel view is there');
+      assert.doesNotMatch(`${r.stdout}${r.stderr}`, /at .*\.js:\d+/);
+    } finally {
+      await runner.run(['userdel', user]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with the daemon stopped, the snapshot is the kernel view plus one line, no error and no stack trace', async () => {

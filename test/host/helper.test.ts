@@ -339,6 +339,27 @@ describe('privileged helper', function () {
     }, 'the helper to exit after its client died');
   });
 
+  it('asks the container runtimes as root, for a user outside the docker group', async () => {
+    const client = await HelperClient.start({
+      command: [process.execPath, cli, 'helper', '--stdio'],
+      elevation: { how: 'none' },
+    });
+    try {
+      const info = await new HelperAccess(client).runtimes('unix:///run/nxh-no-docker.sock');
+      assert.deepEqual(
+        info.runtimes.map((r) => r.runtime),
+        ['docker', 'podman', 'containerd'],
+      );
+      assert.equal(info.runtimes[0]?.status, 'unavailable', 'no daemon at that socket, said plainly');
+      await assert.rejects(
+        new HelperAccess(client).runtimes('unix:///home/u/docker.sock'),
+        /under \/run or \/var\/run/,
+      );
+    } finally {
+      client.dispose();
+    }
+  });
+
   it('reports a start failure as a HelperStartError', async () => {
     await assert.rejects(
       HelperClient.start({ command: ['/nonexistent/node', cli, 'helper', '--stdio'], elevation: { how: 'none' } }),

@@ -37,6 +37,7 @@ const VALID: Record<Operation, Record<string, unknown>> = {
     expected: plan,
   },
   undoMapping: { namespace: '4026531840', plan },
+  runtimes: { dockerHost: 'unix:///run/nxd/docker.sock' },
   cleanUpLeftovers: {
     namespace: '4026531840',
     family: 'ipv4',
@@ -71,6 +72,8 @@ describe('helper protocol', () => {
     ['a docker folder with ..', line('snapshot', { ...VALID.snapshot, dockerDirs: ['/run/../etc'] })],
     ['a docker folder with a newline', line('snapshot', { ...VALID.snapshot, dockerDirs: ['/run/x\ny'] })],
     ['too many docker folders', line('snapshot', { ...VALID.snapshot, dockerDirs: Array(17).fill('/run/x') })],
+    ['a docker socket outside /run', line('runtimes', { dockerHost: 'unix:///etc/shadow' })],
+    ['a tcp docker endpoint', line('runtimes', { dockerHost: 'tcp://127.0.0.1:2375' })],
     ['a huge concurrency', line('snapshot', { ...VALID.snapshot, concurrency: 1e6 })],
     ['a fractional concurrency', line('snapshot', { ...VALID.snapshot, concurrency: 1.5 })],
     ['a namespace path', line('traceExtras', { namespaces: ['/proc/1/ns/net'], concurrency: 1 })],

@@ -6,6 +6,7 @@ import type { CleanupSelection } from '../../core/mapping/cleanup';
 import type { MappingPlan, MappingSelector, MappingSpec } from '../../core/mapping/types';
 import type { DiscoveredNamespace, Family, NamespaceId, Snapshot } from '../../core/model';
 import type { NamespaceExtras } from '../../core/trace/types';
+import type { RuntimeInfo } from '../../core/runtime';
 import type { AddOptions, HostAccess, RemoveOptions, SnapshotRequest } from '../access';
 import { MappingError, type MappingErrorKind, type MappingResult } from '../portMapping/apply';
 import type { CommandResult } from '../runner';
@@ -257,6 +258,10 @@ export class HelperAccess implements HostAccess {
       NamespaceExtras,
     ][];
     return new Map(entries);
+  }
+
+  runtimes(dockerHost: string | undefined): Promise<RuntimeInfo> {
+    return this.client.request('runtimes', { dockerHost: dockerHost ?? null }) as Promise<RuntimeInfo>;
   }
 
   addMapping(namespace: DiscoveredNamespace, spec: MappingSpec, options: AddOptions = {}): Promise<MappingResult> {

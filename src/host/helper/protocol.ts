@@ -19,6 +19,7 @@ export const OPERATIONS = [
   'removeMapping',
   'undoMapping',
   'cleanUpLeftovers',
+  'runtimes',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -57,13 +58,19 @@ export interface CleanUpParams {
   expected: MappingPlan | null;
 }
 
+export interface RuntimesParams {
+  /** Docker's socket as `unix:///…` under /run or /var/run; null: the helper's default (DOCKER_HOST is not passed). */
+  dockerHost: string | null;
+}
+
 export type Request =
   | { id: number; op: 'snapshot'; params: SnapshotParams }
   | { id: number; op: 'traceExtras'; params: TraceExtrasParams }
   | { id: number; op: 'addMapping'; params: AddMappingParams }
   | { id: number; op: 'removeMapping'; params: RemoveMappingParams }
   | { id: number; op: 'undoMapping'; params: UndoMappingParams }
-  | { id: number; op: 'cleanUpLeftovers'; params: CleanUpParams };
+  | { id: number; op: 'cleanUpLeftovers'; params: CleanUpParams }
+  | { id: number; op: 'runtimes'; params: RuntimesParams };
 
 export type ErrorKind = 'invalid' | 'unknown-op' | 'mapping' | 'failed';
 
@@ -237,6 +244,13 @@ function params(op: Operation, value: unknown): Request['params'] {
     case 'undoMapping': {
       const v = record(value, p, ['namespace', 'plan']);
       return { namespace: namespaceId(v.namespace, `${p}.namespace`), plan: plan(v.plan, `${p}.plan`) };
+    }
+    case 'runtimes': {
+      const v = record(value, p, ['dockerHost']);
+      if (v.dockerHost === null) return { dockerHost: null };
+      const socket = text(v.dockerHost, `${p}.dockerHost`, 1024);
+      if (!socket.startsWith('unix://')) fail(`${p}.dockerHost`, 'must be a unix:// socket');
+      return { dockerHost: `unix://${runDir(socket.slice('unix://'.length), `${p}.dockerHost`)}` };
     }
     case 'cleanUpLeftovers': {
       const v = record(value, p, ['namespace', 'family', 'selection', 'dryRun', 'expected']);

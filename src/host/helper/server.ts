@@ -6,6 +6,7 @@ import type { MappingPlan } from '../../core/mapping/types';
 import type { DiscoveredNamespace, Snapshot } from '../../core/model';
 import { DirectAccess } from '../access';
 import { discoverNamespaces } from '../discovery';
+import { readRuntimes } from '../runtimes';
 import { MappingError } from '../portMapping/apply';
 import { ExecRunner, stopAllCommands, type CommandResult } from '../runner';
 import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, parseRequest, type HelperMessage, type Request } from './protocol';
@@ -89,6 +90,9 @@ export class HelperSession {
         this.applied.splice(this.applied.indexOf(key), 1);
         return result;
       }
+      case 'runtimes':
+        // Asked as root: a user outside the docker group still gets names after Grant Access.
+        return readRuntimes({ dockerHost: request.params.dockerHost ?? undefined });
       case 'cleanUpLeftovers': {
         const { namespace, family, selection, dryRun, expected } = request.params;
         const result = await this.access.cleanUpLeftovers(await this.namespace(namespace), family, selection, {
@@ -149,7 +153,7 @@ export function serveHelper(input: Readable, output: Writable, timeoutMs?: numbe
         }
         const { id, op } = parsed.request;
         const work = session.handle(parsed.request);
-        if (op !== 'snapshot' && op !== 'traceExtras') {
+        if (op !== 'snapshot' && op !== 'traceExtras' && op !== 'runtimes') {
           changes.add(work);
           void work.finally(() => changes.delete(work)).catch(() => undefined);
         }
