@@ -3,7 +3,7 @@
 // privileged helper instead (host/helper); a CLI run is short and already on a terminal, so one elevated process is
 // the simplest thing that asks once and reads everything (docs/HELPER.md).
 import { execa } from 'execa';
-import { ExecRunner } from '../host/runner';
+import { sudoWithoutPassword } from '../host/privilege';
 
 /** The value of `--privilege` in `argv` (either spelling), or undefined. */
 export function privilegeArg(argv: readonly string[]): string | undefined {
@@ -44,8 +44,7 @@ export async function elevateIfAsked(argv: readonly string[], script: string): P
   if ((asked !== 'sudo' && asked !== 'pkexec') || process.getuid?.() === 0 || argv.includes('--password-stdin'))
     return null;
   if (asked === 'sudo') {
-    const probe = await new ExecRunner({ privilege: 'sudo', timeoutMs: 5000 }).run(['true']);
-    if (probe.failure === null) return null;
+    if (await sudoWithoutPassword()) return null;
     if (!process.stdin.isTTY) return null; // nobody to ask: the run goes on read-only and says so
   }
   const prefix = asked === 'sudo' ? ['sudo', '--'] : ['pkexec'];

@@ -13,7 +13,7 @@ import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runMapCli } from './map';
 import { elevateIfAsked } from './elevate';
 import { serveHelper } from '../host/helper/server';
-import { HelperAccess, HelperClient, HelperStartError } from '../host/helper/client';
+import { HelperAccess, HelperClient, HelperStartError, helperCommand } from '../host/helper/client';
 import { DEFAULT_CONCURRENCY } from '../host/collect';
 
 const USAGE = `usage:
@@ -63,9 +63,8 @@ async function snapshotThroughHelper(options: {
   concurrency: number | undefined;
 }): Promise<Snapshot> {
   const password = await readPasswordLine();
-  const timeout = String(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const client = await HelperClient.start({
-    command: [process.execPath, process.argv[1]!, 'helper', '--stdio', '--timeout', timeout],
+    command: helperCommand([process.execPath, process.argv[1]!], options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     elevation: process.getuid?.() === 0 ? { how: 'none' } : { how: 'sudo-password', password },
   }).catch((e: unknown) => {
     throw new Error(e instanceof HelperStartError ? `could not get root: ${e.message}` : String(e));

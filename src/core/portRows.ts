@@ -2,6 +2,7 @@
 // binding (0.0.0.0 and ::, same ports) are one row; consecutive single-port rules that came from one range
 // (`-p 30100-30105:30100-30105` is six rules) are one row with the range. Each row keeps its rules.
 import { endpoint } from './net/address';
+import { portSpan } from './net/ports';
 import type { PortMapping } from './model';
 
 export interface PortRow {
@@ -42,8 +43,8 @@ export function portRows(mappings: readonly PortMapping[]): PortRow[] {
       row.mappings.push(m);
       continue;
     }
-    const [hostLo, hostHi] = p ? [p[0], p[0]] : rangeOf(m.hostPort);
-    const [targetLo, targetHi] = p ? [p[1], p[1]] : rangeOf(m.targetPort);
+    const [hostLo, hostHi] = p ? [p[0], p[0]] : portSpan(m.hostPort);
+    const [targetLo, targetHi] = p ? [p[1], p[1]] : portSpan(m.targetPort);
     const fresh: PortRow = {
       namespace: m.namespace,
       protocol: m.protocol,
@@ -82,13 +83,6 @@ export function portRows(mappings: readonly PortMapping[]): PortRow[] {
     } else rows.push({ ...row, hostPorts: [...row.hostPorts], targetPorts: [...row.targetPorts] });
   }
   return rows;
-}
-
-function rangeOf(port: PortMapping['hostPort']): [number, number] {
-  if (typeof port === 'number') return [port, port];
-  if (port === null) return [0, 65535];
-  const [lo = 0, hi = lo] = String(port).split('-').map(Number);
-  return [lo, hi];
 }
 
 const ports = ([lo, hi]: [number, number]) => (lo === 0 && hi === 65535 ? '*' : lo === hi ? `${lo}` : `${lo}-${hi}`);

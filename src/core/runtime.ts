@@ -77,12 +77,6 @@ export function containersByNamespace(
   return out;
 }
 
-/** A namespace's container names, joined (`redis`, `redis, sidecar`), or null when no runtime named one. */
-export function containerNames(snapshot: Pick<Snapshot, 'namespaces' | 'runtime'>, ns: NamespaceId): string | null {
-  const list = containersByNamespace(snapshot).get(ns);
-  return list?.length ? list.map((c) => c.name).join(', ') : null;
-}
-
 /** The network whose bridge this is (`appnet` for `br-22f45755cc8f`), or null. */
 export function networkOfBridge(
   snapshot: Pick<Snapshot, 'runtime'>,

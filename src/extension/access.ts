@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import { DirectAccess, type HostAccess } from '../host/access';
-import { HelperAccess, HelperClient, HelperStartError, type HelperElevation } from '../host/helper/client';
+import {
+  HelperAccess,
+  HelperClient,
+  HelperStartError,
+  helperCommand,
+  type HelperElevation,
+} from '../host/helper/client';
 import { ExecRunner } from '../host/runner';
 import { readSettings } from './config';
 import { CONTEXT } from './ids';
@@ -27,11 +33,6 @@ export interface AccessChoice {
 export function cliCommand(extensionPath: string): string[] {
   const node = process.versions.electron ? ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath] : [process.execPath];
   return [...node, join(extensionPath, 'dist', 'cli.js')];
-}
-
-/** The helper command for this extension. */
-function helperCommand(extensionPath: string, timeoutMs: number): string[] {
-  return [...cliCommand(extensionPath), 'helper', '--stdio', '--timeout', String(timeoutMs)];
 }
 
 export class AccessManager implements vscode.Disposable {
@@ -92,7 +93,7 @@ export class AccessManager implements vscode.Disposable {
   private async startHelper(elevation: HelperElevation): Promise<void> {
     const settings = readSettings();
     const client = await HelperClient.start({
-      command: helperCommand(this.extensionPath, settings.commandTimeoutMs),
+      command: helperCommand(cliCommand(this.extensionPath), settings.commandTimeoutMs),
       elevation,
       startTimeoutMs: elevation.how === 'pkexec' ? 120_000 : 30_000,
       onCommand: (r) => this.log.command(r),

@@ -25,7 +25,7 @@ interface Found {
 }
 
 /** `pid:[4026531836]` -> `4026531836`. */
-function nsInode(link: string): string | null {
+export function nsInode(link: string): string | null {
   const m = /\[(\d+)\]$/.exec(link);
   return m ? (m[1] ?? null) : null;
 }

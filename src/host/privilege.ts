@@ -10,6 +10,11 @@ export interface PrivilegeChoice {
   reason: string;
 }
 
+/** Whether `sudo -n` works here, i.e. root is available without a password. */
+export async function sudoWithoutPassword(): Promise<boolean> {
+  return (await new ExecRunner({ privilege: 'sudo', timeoutMs: 5000 }).run(['true'])).failure === null;
+}
+
 export async function resolvePrivilege(
   setting: PrivilegeSetting,
   uid = process.getuid?.() ?? -1,
@@ -18,8 +23,8 @@ export async function resolvePrivilege(
     return { privilege: setting, readOnly: setting === 'none' && uid !== 0, reason: `privilege set to ${setting}` };
   }
   if (uid === 0) return { privilege: 'none', readOnly: false, reason: 'running as root' };
-  const probe = await new ExecRunner({ privilege: 'sudo', timeoutMs: 5000 }).run(['true']);
-  if (probe.failure === null) return { privilege: 'sudo', readOnly: false, reason: 'sudo -n works without a password' };
+  if (await sudoWithoutPassword())
+    return { privilege: 'sudo', readOnly: false, reason: 'sudo -n works without a password' };
   return {
     privilege: 'none',
     readOnly: true,

@@ -2,19 +2,13 @@
 // process.
 import { mappingText, portText } from '../labels';
 import type { Table } from '../iptables/types';
-import type { PortMapping, PortSpec } from '../model';
+import type { PortMapping } from '../model';
+import { spanCovers } from '../net/ports';
 import { deriveMappings } from '../portMappings';
 import type { Listener } from '../listeners';
 import type { MappingConflict, MappingSpec } from './types';
 import { anyAddress } from './validate';
 import { bindsLocally, endpoint } from '../net/address';
-
-function portCovers(spec: PortSpec, port: number): boolean {
-  if (spec === null) return true;
-  if (typeof spec === 'number') return spec === port;
-  const [lo, hi] = spec.split('-').map(Number);
-  return lo !== undefined && hi !== undefined && port >= lo && port <= hi;
-}
 
 /** Two bindings overlap when either covers every address or both name the same one. */
 function addressesOverlap(a: string | null, b: string, family: MappingSpec['family']): boolean {
@@ -50,7 +44,7 @@ export function dnatConflicts(
   for (const m of deriveMappings(nat, 'ns', spec.family)) {
     if (m.protocol !== spec.protocol && m.protocol !== 'all') continue;
     if (localAddresses !== null && !bindsLocally(m.hostIp, localAddresses)) continue;
-    if (!portCovers(m.hostPort, spec.hostPort)) continue;
+    if (!spanCovers(m.hostPort, spec.hostPort)) continue;
     if (!addressesOverlap(spec.hostIp, m.hostIp, spec.family)) continue;
     out.push({
       kind: 'dnat',
@@ -96,7 +90,7 @@ export function publishedPort(
       m.namespace === nsId &&
       !m.service &&
       (m.protocol === protocol || m.protocol === 'all') &&
-      portCovers(m.hostPort, port),
+      spanCovers(m.hostPort, port),
   );
 }
 

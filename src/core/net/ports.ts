@@ -9,3 +9,20 @@ export function portInSpec(spec: string, port: number): boolean {
     return port >= low && port <= high;
   });
 }
+
+/**
+ * The span of a mapping's port as the model holds it: a number, a range `lo-hi`, or null for every port (0–65535).
+ * The one reader of that form (port rows, conflicts, the trace's notes and diagnosis).
+ */
+export function portSpan(spec: number | string | null): [number, number] {
+  if (spec === null) return [0, 65535];
+  if (typeof spec === 'number') return [spec, spec];
+  const [lo = 0, hi = lo] = spec.split('-').map(Number);
+  return [lo, hi];
+}
+
+/** Whether `port` lies in the span of a mapping's port (`portSpan`). */
+export function spanCovers(spec: number | string | null, port: number): boolean {
+  const [lo, hi] = portSpan(spec);
+  return port >= lo && port <= hi;
+}

@@ -2,6 +2,7 @@
 // answer first: the first failing place with its reason and fix, or that it works from every place tried.
 import { labelOrId } from '../labels';
 import { hostOf } from '../net/address';
+import { portSpan } from '../net/ports';
 import type { Namespace, PortMapping, Snapshot } from '../model';
 import type { Protocol, TraceRequest, TraceResult } from './types';
 
@@ -30,8 +31,7 @@ export function uplinkAddress(ns: Namespace | undefined, v6: boolean): string {
 
 /** The first host port of a mapping (a range's start), or null for a mapping of every port. */
 export function firstHostPort(m: PortMapping): number | null {
-  if (typeof m.hostPort === 'number') return m.hostPort;
-  return m.hostPort === null ? null : Number(String(m.hostPort).split('-')[0]);
+  return m.hostPort === null ? null : portSpan(m.hostPort)[0];
 }
 
 export interface DiagnosisSource {

@@ -1,17 +1,11 @@
 // Explains port mappings at a delivery point: a userland proxy (docker-proxy) answering, or why a DNAT rule was not
 // applied.
 import { endpoint, isLoopback, sameIp } from '../net/address';
+import { spanCovers } from '../net/ports';
 import type { Namespace, PortMapping, Snapshot } from '../model';
 import { mappingText } from '../labels';
 import type { Packet } from './packet';
 import { findListener, type Listener } from '../listeners';
-
-function coversPort(m: PortMapping, port: number): boolean {
-  if (m.hostPort === null) return true;
-  if (typeof m.hostPort === 'number') return m.hostPort === port;
-  const [lo = 0, hi = 0] = m.hostPort.split('-').map(Number);
-  return port >= lo && port <= hi;
-}
 
 function boundElsewhere(m: PortMapping, dst: string): boolean {
   return m.hostIp !== '0.0.0.0' && m.hostIp !== '::' && !sameIp(m.hostIp, dst);
@@ -51,7 +45,8 @@ export function proxyNotes(
   listeners: readonly Listener[] | null,
 ): Explanation[] {
   const mappings = snapshot.portMappings.filter(
-    (m) => m.namespace === ns.id && m.protocol === p.protocol && m.family === p.family && coversPort(m, p.dport),
+    (m) =>
+      m.namespace === ns.id && m.protocol === p.protocol && m.family === p.family && spanCovers(m.hostPort, p.dport),
   );
   const listener = listeners ? findListener(listeners, p.protocol, p.dst, p.dport) : undefined;
   const proc = listener?.processes[0]?.command ?? null;

@@ -11,6 +11,7 @@ import { MappingError, type MappingResult } from '../../host/portMapping/apply';
 import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone } from '../mappingUi';
 import type { TreeNode } from '../tree/nodes';
 import type { CommandContext } from './context';
+import { listenersIn } from '../trace/run';
 import { showError, showWarning } from '../notify';
 import { reachability } from '../../core/mapping/rules';
 import { portTakenMessage } from '../../core/mapping/conflicts';
@@ -263,14 +264,7 @@ export function createPortMapping(
     const node = arg && 'kind' in arg ? arg : undefined;
     const answers = arg && !('kind' in arg) ? arg : {};
     // The target's listening sockets, offered as the ports (read the way this window reads; none without access).
-    const listenersOf = async (ns: Namespace) => {
-      try {
-        const { access } = await ctx.store.access.current();
-        return (await access.traceExtras(snapshot, 1, new Set([ns.id]))).get(ns.id)?.listeners ?? null;
-      } catch {
-        return null;
-      }
-    };
+    const listenersOf = (ns: Namespace) => listenersIn(snapshot, ns.id, ctx.store.access);
     const asked = await askAnswers(snapshot, answers, listenersOf, node);
     if (!asked) return undefined;
     const { spec, nat, target } = asked;

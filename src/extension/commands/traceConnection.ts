@@ -12,7 +12,7 @@ import { namespaceLabel } from '../../core/labels';
 import type { Namespace, Snapshot } from '../../core/model';
 import type { Protocol, TraceRequest, TraceSource } from '../../core/trace/types';
 import { publishTracedPath, tracedPathOf } from '../trace/highlight';
-import { runTraceRequest, runTraceRequests } from '../trace/run';
+import { listenersIn, runTraceRequest, runTraceRequests } from '../trace/run';
 import type { TraceTreeProvider } from '../tree/views/traceView';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
@@ -187,22 +187,16 @@ export function traceConnection(ctx: CommandContext, ui: TraceUi): (node?: TreeN
       })
       .filter((s, i, all) => all.findIndex((o) => o.text === s.text && o.protocol === s.protocol) === i);
     // And what listens there (ss), read the way this window reads; a wildcard socket is offered at an uplink address.
-    try {
-      const { access } = await ctx.store.access.current();
-      const listeners = (await access.traceExtras(snapshot, 1, new Set([target.id]))).get(target.id)?.listeners ?? [];
-      const v4 = uplinkAddress(target, false);
-      for (const l of listeners) {
-        if (l.protocol !== 'tcp' && l.protocol !== 'udp') continue;
-        const wildcard = l.address === '*' || l.address === '0.0.0.0' || l.address === '::' || l.address === '[::]';
-        if (wildcard && l.address !== '0.0.0.0' && l.address !== '*') continue; // one row per port: the IPv4 one
-        const address = wildcard ? v4 : l.address;
-        const text = address.includes(':') ? `[${address}]:${l.port}` : `${address}:${l.port}`;
-        if (suggestions.some((x) => x.text === text && x.protocol === l.protocol)) continue;
-        const proc = l.processes[0]?.command;
-        suggestions.push({ text, protocol: l.protocol, description: `${l.protocol} · ${proc ?? 'a socket'} listens` });
-      }
-    } catch {
-      // no listeners without access: the published ports are still offered
+    const v4 = uplinkAddress(target, false);
+    for (const l of (await listenersIn(snapshot, target.id, ctx.store.access)) ?? []) {
+      if (l.protocol !== 'tcp' && l.protocol !== 'udp') continue;
+      const wildcard = l.address === '*' || l.address === '0.0.0.0' || l.address === '::' || l.address === '[::]';
+      if (wildcard && l.address !== '0.0.0.0' && l.address !== '*') continue; // one row per port: the IPv4 one
+      const address = wildcard ? v4 : l.address;
+      const text = address.includes(':') ? `[${address}]:${l.port}` : `${address}:${l.port}`;
+      if (suggestions.some((x) => x.text === text && x.protocol === l.protocol)) continue;
+      const proc = l.processes[0]?.command;
+      suggestions.push({ text, protocol: l.protocol, description: `${l.protocol} · ${proc ?? 'a socket'} listens` });
     }
     const dst = await pickDestination(preset, suggestions);
     if (!dst) return;

@@ -47,7 +47,8 @@ export class NetnsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const banner = this.banner().find((b) => nodeId(b.node) === nodeId(node));
+    // Banner rows (Grant Access…) are of their own kind: other rows never build them.
+    const banner = node.kind === 'grantAccess' ? this.banner().find((b) => nodeId(b.node) === nodeId(node)) : undefined;
     if (banner) return banner.item;
     const idx = this.idx;
     const item =

@@ -5,12 +5,16 @@ import type { Namespace, NetInterface, PortMapping, RuleSet, Snapshot } from '..
 import { ruleSourceOf } from '../../core/rules';
 import type { ChainOutline, RuleDetails, RuleOutline, RuleRef, TableOutline } from '../../core/rules/types';
 import type { RuleSetKey } from './nodes';
+import { containersByNamespace, type RuntimeContainer } from '../../core/runtime';
+import { portRows, type PortRow } from '../../core/portRows';
 
 export class SnapshotIndex {
   readonly namespaces = new Map<string, Namespace>();
   private readonly interfaces = new Map<string, NetInterface>();
   private readonly ruleSets = new Map<string, RuleSet>();
   private mappingsByKey: Map<string, PortMapping> | null = null;
+  private containersByNs: Map<string, RuntimeContainer[]> | null = null;
+  private readonly rowsByNs = new Map<string, PortRow[]>();
   private readonly owners: AddressOwners;
 
   constructor(readonly snapshot: Snapshot) {
@@ -22,6 +26,22 @@ export class SnapshotIndex {
     }
     for (const set of snapshot.nat) this.ruleSets.set(setKey(set), set);
     this.owners = new AddressOwners(snapshot.namespaces);
+  }
+
+  /** The containers a runtime runs in a namespace, owner first (built once per snapshot, on first use). */
+  containers(nsId: string): RuntimeContainer[] {
+    this.containersByNs ??= containersByNamespace(this.snapshot);
+    return this.containersByNs.get(nsId) ?? [];
+  }
+
+  /** A namespace's published ports as rows like docker ps (services aside), built once per namespace. */
+  portRows(nsId: string): PortRow[] {
+    let rows = this.rowsByNs.get(nsId);
+    if (!rows) {
+      rows = portRows(this.snapshot.portMappings.filter((m) => m.namespace === nsId && !m.service));
+      this.rowsByNs.set(nsId, rows);
+    }
+    return rows;
   }
 
   label(nsId: string): string {

@@ -56,6 +56,11 @@ function elevationPrefix(elevation: HelperElevation): string[] {
   }
 }
 
+/** The helper's command line: `cli` (how to run the CLI bundle, e.g. `[node, cli.js]`), then the helper's own flags. */
+export function helperCommand(cli: readonly string[], timeoutMs: number): string[] {
+  return [...cli, 'helper', '--stdio', '--timeout', String(timeoutMs)];
+}
+
 const WRONG_PASSWORD = /Sorry, try again|incorrect password/i;
 const DENIED =
   /is not in the sudoers|not allowed to (execute|run)|Not authorized|Request dismissed|a password is required/i;
@@ -91,7 +96,7 @@ export class HelperClient {
       reject: false,
       // Not detached: if this process dies, the helper's stdin closes and it ends; execa's cleanup covers exit too.
       cleanup: true,
-      // Read only by sudo's prompt logic; without it, a sudo that has no terminal still asks nothing else.
+      // sudo's messages in English, so a refused password ("Sorry, try again") is recognised in any locale.
       env: { LC_ALL: 'C' },
     });
     if (elevation.how === 'sudo-password') child.stdin?.write(`${elevation.password}\n`);

@@ -6,29 +6,17 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContainer, RuntimeInfo } from '../../core/runtime';
+import { inodeOf, list, netnsOfPid, obj, str } from './read';
 
 export const DEFAULT_CONTAINERD_TASKS = '/run/containerd/io.containerd.runtime.v2.task';
 /** How an absent task folder is worded: containerd is not installed or not running. */
 export const NO_TASKS = 'no containerd task folder at';
 const MAX_CONFIG = 4 * 1024 * 1024;
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
-async function inodeOf(path: string): Promise<string | null> {
+/** The namespace of a bundle's init process (its init.pid), when the config names no network path. */
+async function netnsOfBundle(pidFile: string, procDir: string): Promise<string | null> {
   try {
-    return String((await fs.stat(path)).ino);
-  } catch {
-    return null;
-  }
-}
-
-async function netnsOfPid(pidFile: string, procDir: string): Promise<string | null> {
-  try {
-    const pid = Number((await fs.readFile(pidFile, 'utf8')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return null;
-    return /\[(\d+)\]$/.exec(await fs.readlink(`${procDir}/${pid}/ns/net`))?.[1] ?? null;
+    return await netnsOfPid(Number((await fs.readFile(pidFile, 'utf8')).trim()), procDir);
   } catch {
     return null;
   }
@@ -79,10 +67,11 @@ export async function readContainerd(root = DEFAULT_CONTAINERD_TASKS, procDir = 
         continue;
       }
       const annotations = obj(config.annotations);
-      const nsEntries = Array.isArray(obj(config.linux).namespaces) ? (obj(config.linux).namespaces as unknown[]) : [];
-      const netPath = nsEntries.map(obj).find((n) => n.type === 'network');
+      const netPath = list(obj(config.linux).namespaces)
+        .map(obj)
+        .find((n) => n.type === 'network');
       const path = str(netPath?.path);
-      const namespace = path ? await inodeOf(path) : await netnsOfPid(join(bundle, 'init.pid'), procDir);
+      const namespace = path ? await inodeOf(path) : await netnsOfBundle(join(bundle, 'init.pid'), procDir);
       const type = str(annotations['io.kubernetes.cri.container-type']);
       const pod = str(annotations['io.kubernetes.cri.sandbox-name']);
       const name =

@@ -2,8 +2,8 @@
 // `docker` CLI. Lists running containers, inspects each for its sandbox key and pid, and lists networks. Everything
 // it returns is untrusted text; answers are size-capped and every request has a time limit. Containers are linked to
 // namespaces by the inode of their sandbox key or /proc/<pid>/ns/net, never by name or address.
-import { promises as fs } from 'node:fs';
 import { request } from 'node:http';
+import { inodeOf, list, netnsOfPid, obj, str } from './read';
 import type { RuntimeContainer, RuntimeInfo, RuntimeName, RuntimeNetwork, RuntimeStatus } from '../../core/runtime';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -82,33 +82,12 @@ function get(socketPath: string, path: string, timeoutMs: number): Promise<unkno
   });
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/** The inode of a namespace file, as the namespace's id; null when it cannot be read. */
-async function inodeOf(path: string): Promise<string | null> {
-  try {
-    return String((await fs.stat(path)).ino);
-  } catch {
-    return null;
-  }
-}
-
 async function namespaceOf(inspect: Record<string, unknown>, procDir: string): Promise<string | null> {
   const sandbox = str(obj(inspect.NetworkSettings).SandboxKey);
   const bySandbox = sandbox ? await inodeOf(sandbox) : null;
   if (bySandbox) return bySandbox;
   const pid = obj(inspect.State).Pid;
-  if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0) {
-    try {
-      return /\[(\d+)\]$/.exec(await fs.readlink(`${procDir}/${pid}/ns/net`))?.[1] ?? null;
-    } catch {
-      return null;
-    }
-  }
-  return null;
+  return typeof pid === 'number' ? netnsOfPid(pid, procDir) : null;
 }
 
 function containerOf(

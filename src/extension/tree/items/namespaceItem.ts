@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { escapeMarkdown } from '../../../core/markdown';
 import type { Namespace, Route } from '../../../core/model';
 import type { SnapshotIndex } from '../snapshotIndex';
-import { containersByNamespace } from '../../../core/runtime';
 import { field, icon, plural, safeMarkdown } from './common';
 
 const MODE_ICON: Record<Namespace['mode'], string> = {
@@ -23,12 +22,7 @@ export function namespaceItem(ns: Namespace, idx: SnapshotIndex): vscode.TreeIte
   const errors = idx.snapshot.errors.filter((e) => e.namespace === ns.id).length;
   const addr = firstAddress(ns);
   // Host-mode containers share the host's namespace: their names go in its description.
-  const here =
-    ns.kind === 'host'
-      ? containersByNamespace(idx.snapshot)
-          .get(ns.id)
-          ?.map((c) => c.name)
-      : undefined;
+  const here = ns.kind === 'host' ? idx.containers(ns.id).map((c) => c.name) : undefined;
   item.description = [
     ns.mode,
     ns.kind,
@@ -49,7 +43,7 @@ export function namespaceTooltip(ns: Namespace, idx: SnapshotIndex): vscode.Mark
   field(md, 'Mode', ns.mode);
   field(md, 'Kind', ns.kind);
   field(md, 'Namespace id (inode)', ns.id);
-  const containers = containersByNamespace(idx.snapshot).get(ns.id) ?? [];
+  const containers = idx.containers(ns.id);
   if (containers.length) {
     md.appendMarkdown(`\n**Containers (${containers.length}):**\n\n`);
     for (const c of containers.slice(0, 12)) {

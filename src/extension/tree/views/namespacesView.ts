@@ -10,7 +10,6 @@ import {
   routeTooltip,
 } from '../items/namespaceItem';
 import { interfaceVisible, namespaceVisible, NO_FILTER, type ViewFilter } from '../filter';
-import { containersByNamespace } from '../../../core/runtime';
 import type { SnapshotIndex } from '../snapshotIndex';
 import * as vscode from 'vscode';
 import { icon } from '../items/common';
@@ -21,9 +20,7 @@ import type { TreeNode } from '../nodes';
  * or Kubernetes pod of the container that owns it (`docker/compose:shop`); null for a namespace no container owns.
  */
 export function groupOf(idx: SnapshotIndex, nsId: string): string | null {
-  const owner = containersByNamespace(idx.snapshot)
-    .get(nsId)
-    ?.find((c) => c.networkMode !== 'host');
+  const owner = idx.containers(nsId).find((c) => c.networkMode !== 'host');
   if (!owner || idx.namespaces.get(nsId)?.kind === 'host') return null;
   const sub = owner.project
     ? `compose:${owner.project}`

@@ -19,17 +19,12 @@ import { ruleSourceOf } from '../../../core/rules';
 import { mappingMatches, namespaceMatches, needleOf } from '../../../core/search';
 import { portRows, portRowText, type PortRow } from '../../../core/portRows';
 
-/** The rows of a namespace's published ports (services aside). */
-function rowsOf(idx: SnapshotIndex, ns: string): PortRow[] {
-  return portRows(idx.snapshot.portMappings.filter((m) => m.namespace === ns && !m.service));
-}
-
 function rowOf(idx: SnapshotIndex, ns: string, key: string): PortRow | undefined {
-  return rowsOf(idx, ns).find((r) => mappingKey(r.mappings[0]!) === key);
+  return idx.portRows(ns).find((r) => mappingKey(r.mappings[0]!) === key);
 }
 
 function rowOfMapping(idx: SnapshotIndex, m: PortMapping): PortRow | undefined {
-  return rowsOf(idx, m.namespace).find((r) => r.mappings.includes(m));
+  return idx.portRows(m.namespace).find((r) => r.mappings.includes(m));
 }
 
 /** The port mappings the search keeps (all of them without one). */
@@ -82,7 +77,8 @@ export function natView(pageSize: () => number): ViewModel {
           // Published host ports first, one row per binding as docker ps shows them, then service addresses
           // (ClusterIPs), which are not ports of this host.
           const here = visibleMappings(idx, needle).filter((m) => m.namespace === node.ns);
-          const rows = portRows(here.filter((m) => !m.service)).map((r): TreeNode =>
+          // Without a search the index's rows serve (built once per namespace); a search narrows them first.
+          const rows = (needle ? portRows(here.filter((m) => !m.service)) : idx.portRows(node.ns)).map((r): TreeNode =>
             r.mappings.length === 1
               ? { kind: 'mapping', ns: node.ns, key: mappingKey(r.mappings[0]!) }
               : { kind: 'portRow', ns: node.ns, key: mappingKey(r.mappings[0]!) },
