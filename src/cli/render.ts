@@ -4,6 +4,7 @@ import type { Namespace, Snapshot } from '../core/model';
 import { containersByNamespace, networkOfBridge, type RuntimeContainer } from '../core/runtime';
 import { embeddedDns } from '../core/portMappings';
 import { portRows, portRowText } from '../core/portRows';
+import { isIptablesSet } from '../core/rules/iptables';
 
 /** Names are untrusted: control characters would drive the terminal, so they are shown escaped. */
 export function safeText(text: string): string {
@@ -40,6 +41,7 @@ export function renderSnapshot(s: Snapshot): string {
     if (hostMode.length) lines.push(`    host-mode containers here: ${hostMode.join('; ')}`);
     // Docker's resolver redirect is the container's own DNS, not a published port.
     const resolver = s.nat
+      .filter(isIptablesSet)
       .filter((set) => set.namespace === ns.id)
       .flatMap((set) => {
         const nat = set.tables.find((t) => t.name === 'nat');
@@ -73,7 +75,9 @@ export function renderSnapshot(s: Snapshot): string {
   // One row per container and binding, as `docker ps` shows them: families merged, ranges collapsed.
   for (const r of portRows(s.portMappings.filter((x) => !x.service))) {
     const target = r.targetNamespace ? ` (${label(r.targetNamespace)})` : ' (target not found)';
-    const tools = [...new Set(r.mappings.map((m) => (m.family === 'ipv6' ? 'ip6tables' : 'iptables')))].join('+');
+    const tools = [
+      ...new Set(r.mappings.map((m) => (m.source === 'nft' ? 'nft' : m.family === 'ipv6' ? 'ip6tables' : 'iptables'))),
+    ].join('+');
     const where = `${label(r.namespace)} ${tools} ${r.mappings[0]!.chainPath.join(' → ')}`;
     const count = r.mappings.length > 1 ? `, ${r.mappings.length} rules` : '';
     lines.push(`  ${portRowText(r)}${target}  [${where}, ${r.owner}${count}]`);

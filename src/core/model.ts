@@ -146,6 +146,8 @@ export interface PortMapping {
   hooks: string[];
   /** The DNAT rule's original text. */
   rule: string;
+  /** The dump the rule is in (`iptables-save`, `nft`...): with namespace and ruleRef it names the rule. */
+  source?: string;
   ruleRef: { table: string; chain: string; index: number };
   /** Who wrote it, from chain names and comments. */
   owner: RuleOwner;

@@ -87,7 +87,8 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
         });
         continue;
       }
-      const { set, diagnostics } = source.read(data.namespace.id, dump);
+      const earlier = nat.filter((s) => s.namespace === data.namespace.id);
+      const { set, diagnostics } = source.read(data.namespace.id, dump, earlier);
       for (const d of diagnostics) {
         errors.push({
           namespace: data.namespace.id,
@@ -97,7 +98,7 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
         });
       }
       nat.push(set);
-      portMappings.push(...source.portMappings(set));
+      for (const m of source.portMappings(set)) portMappings.push({ ...m, source: set.source });
     }
   }
   resolveTargets(portMappings, namespaces);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitAllNetnsOutput } from '../core/allNetns';
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
+import { NFT_LIST_ARGV } from '../core/nft/parse';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData } from '../core/model';
 import { formatArgv, type CommandResult, type Runner } from './runner';
 
@@ -150,16 +151,22 @@ export async function collectBatched(
     // The configured time limit, like any command: a hung dump in one namespace must not hold the whole view longer
     // than that (a batch cut off is read again one namespace at a time). Reading 200 namespaces takes about 1 s.
     const all = (argv: string[]): Promise<CommandResult> => runner.run(['ip', '-all', 'netns', 'exec', ...argv]);
-    const [ip, v4, v6] = await Promise.all([
+    const [ip, v4, v6, nft] = await Promise.all([
       all(['ip', '-j', '-d', '-batch', commandsFile]),
       all(['iptables-save', '-c']),
       all(['ip6tables-save', '-c']),
+      all([...NFT_LIST_ARGV]),
     ]);
     if (![ip, v4, v6].every(usable)) return { read: [], rest: [...batch] };
+    // No nft on the host: no native rules to read (as collectNamespace decides); anything else wrong: one by one.
+    const nftMissing = nft.failure?.reason === 'missing';
+    if (!nftMissing && !usable(nft)) return { read: [], rest: [...batch] };
     const known = knownNames(discovery, env);
     const splits = [ip, v4, v6].map((r) => splitAllNetnsOutput(r.stdout, known));
     const [ipSplit, v4Split, v6Split] = splits;
     if (!ipSplit?.ok || !v4Split?.ok || !v6Split?.ok) return { read: [], rest: [...batch] };
+    const nftSplit = nftMissing ? null : splitAllNetnsOutput(nft.stdout, known);
+    if (nftSplit !== null && !nftSplit.ok) return { read: [], rest: [...batch] };
     const read: RawNamespaceData[] = [];
     const rest: DiscoveredNamespace[] = [];
     const nat = (family: Family, result: CommandResult, text: string): RawNamespaceData['nat'][number] => ({
@@ -173,8 +180,15 @@ export async function collectBatched(
       const links = ipSplit.sections.get(name);
       const rules4 = v4Split.sections.get(name);
       const rules6 = v6Split.sections.get(name);
-      // ip always prints its arrays; an empty section means that namespace was not reached.
-      if (links === undefined || links.trim() === '' || rules4 === undefined || rules6 === undefined) {
+      const native = nftSplit?.sections.get(name);
+      // ip always prints its arrays, nft its metainfo; an empty section means that namespace was not reached.
+      if (
+        links === undefined ||
+        links.trim() === '' ||
+        rules4 === undefined ||
+        rules6 === undefined ||
+        (nftSplit !== null && (native === undefined || native.trim() === ''))
+      ) {
         rest.push(ns);
         continue;
       }
@@ -182,7 +196,13 @@ export async function collectBatched(
         namespace: ns,
         ip: { command: formatArgv(ip.argv), text: links },
         // The same order as collectNamespace's: by source.
-        nat: [nat('ipv6', v6, rules6), nat('ipv4', v4, rules4)],
+        nat: [
+          nat('ipv6', v6, rules6),
+          nat('ipv4', v4, rules4),
+          ...(native === undefined
+            ? []
+            : [{ family: 'all' as const, source: 'nft', command: formatArgv(nft.argv), text: native }]),
+        ],
         errors: [],
       });
     }

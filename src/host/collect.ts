@@ -2,6 +2,7 @@
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
 import { ssListenersArgv } from '../core/listeners';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
+import { NFT_LIST_ARGV } from '../core/nft/parse';
 import { buildSnapshot } from '../core/snapshot';
 import { batchableNamespaces, collectBatched, LIVE_ENVIRONMENT, type BatchEnvironment } from './batchedCollect';
 import { mapLimit } from './discovery';
@@ -81,6 +82,18 @@ async function collectNat(
   }
 }
 
+/**
+ * Native nftables rules. A host without `nft` has no reader for them: that is not an error of each namespace (iptables'
+ * tables are still read), so a missing tool is skipped; docs/NFTABLES.md says so.
+ */
+async function collectNft(runner: Runner, ns: DiscoveredNamespace, out: RawNamespaceData): Promise<void> {
+  const r = await runner.run([...enterArgv(ns), ...NFT_LIST_ARGV]);
+  if (r.failure?.reason === 'missing') return;
+  const err = commandError(ns, r);
+  if (err) out.errors.push(err);
+  else out.nat.push({ family: 'all', source: 'nft', command: formatArgv(r.argv), text: r.stdout });
+}
+
 export async function collectNamespace(
   runner: Runner,
   ns: DiscoveredNamespace,
@@ -95,9 +108,10 @@ export async function collectNamespace(
     if (r.stdout.trim() !== '') out.ip = { command: formatArgv(r.argv), text: r.stdout };
   };
   const jobs = [readIp()];
-  if (!options.skipNat) jobs.push(collectNat(runner, ns, 'ipv4', out), collectNat(runner, ns, 'ipv6', out));
+  if (!options.skipNat)
+    jobs.push(collectNat(runner, ns, 'ipv4', out), collectNat(runner, ns, 'ipv6', out), collectNft(runner, ns, out));
   await Promise.all(jobs);
-  // Keep the nat sets in a fixed order whatever finished first.
+  // Keep the nat sets in a fixed order whatever finished first; nft's last, as it defers to iptables' tables.
   out.nat.sort((a, b) => a.source.localeCompare(b.source));
   return out;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordingRunner, ReplayRunner } from '../../src/host/recording';
 import { CLI, requireRoot } from './helpers';
+import { isIptablesSet } from '../../src/core/rules/iptables';
 
 const PREFIX = 'nxe-bat-';
 const HOST = `${PREFIX}host`;
@@ -296,13 +297,15 @@ describe('batched snapshot with ip -all netns exec (real namespaces)', function 
       );
       const c6 = batched.namespaces.find((n) => n.name === container(6))!;
       assert.ok(
-        !batched.nat.some(
-          (r) =>
-            r.namespace === c6.id &&
-            r.tables.some((t) =>
-              t.chains.some((c) => c.name === 'FORGED' || c.rules.some((x) => x.text.includes('FORGED'))),
-            ),
-        ),
+        !batched.nat
+          .filter(isIptablesSet)
+          .some(
+            (r) =>
+              r.namespace === c6.id &&
+              r.tables.some((t) =>
+                t.chains.some((c) => c.name === 'FORGED' || c.rules.some((x) => x.text.includes('FORGED'))),
+              ),
+          ),
         'nothing from the forged section was pinned on the other namespace',
       );
     } finally {

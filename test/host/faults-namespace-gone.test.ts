@@ -7,6 +7,7 @@ import { collectSnapshot } from '../../src/host/collect';
 import { discoverNamespaces } from '../../src/host/discovery';
 import { ExecRunner, type CommandResult, type RunOptions, type Runner } from '../../src/host/runner';
 import { requireRoot } from './helpers';
+import { isIptablesSet } from '../../src/core/rules/iptables';
 
 const PREFIX = `nxh-gone-${process.pid}`;
 const KEEP = [`${PREFIX}-a`, `${PREFIX}-c`];
@@ -81,10 +82,13 @@ describe('faults: a namespace deleted in the middle of a collection', function (
       );
     }
     assert.ok(
-      s.nat.some(
-        (set) =>
-          set.namespace === own(s, KEEP[0]!)!.id && set.tables.some((t) => t.chains.some((c) => c.name === 'NXH-KEPT')),
-      ),
+      s.nat
+        .filter(isIptablesSet)
+        .some(
+          (set) =>
+            set.namespace === own(s, KEEP[0]!)!.id &&
+            set.tables.some((t) => t.chains.some((c) => c.name === 'NXH-KEPT')),
+        ),
     );
   });
 

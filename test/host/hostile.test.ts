@@ -17,6 +17,7 @@ import {
   type HostileState,
 } from '../lab/hostile';
 import { REPO, requireRoot, runCli } from './helpers';
+import { isIptablesSet } from '../../src/core/rules/iptables';
 
 interface ManifestCommand {
   argv: string[];
@@ -80,6 +81,7 @@ describe('hostile names end to end (CLI, argv, record and replay)', function () 
       'the veth pair is resolved across the hostile namespaces',
     );
     const comments = live.nat
+      .filter(isIptablesSet)
       .filter((s) => s.namespace === html.id)
       .flatMap((s) => s.tables.flatMap((t) => t.chains.flatMap((c) => c.rules.map((r) => r.comment))));
     for (const c of Object.values(HOSTILE_COMMENTS))

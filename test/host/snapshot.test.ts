@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Namespace, Snapshot } from '../../src/core/model';
 import { labDown, labUp, type LabNamespaceKey, type LabState } from '../lab/lab';
 import { requireRoot, runCli } from './helpers';
+import { isIptablesSet } from '../../src/core/rules/iptables';
 
 describe('snapshot of the lab (real namespaces)', function () {
   let lab: LabState;
@@ -141,12 +142,13 @@ describe('snapshot of the lab (real namespaces)', function () {
   it("keeps the NAT rule sets per namespace and family, with the lab's chains", () => {
     const hostId = ns('host').id;
     for (const family of ['ipv4', 'ipv6'] as const) {
-      const set = snap.nat.find((n) => n.namespace === hostId && n.family === family);
+      const set = snap.nat.filter(isIptablesSet).find((n) => n.namespace === hostId && n.family === family);
       assert.ok(set, `${family} rules`);
       const nat = set.tables.find((t) => t.name === 'nat');
       assert.ok(nat?.chains.some((c) => c.name === 'DOCKER' && c.policy === null && !c.builtin));
     }
     const raw = snap.nat
+      .filter(isIptablesSet)
       .find((n) => n.namespace === hostId && n.family === 'ipv4')!
       .tables.find((t) => t.name === 'raw');
     assert.ok(raw, 'the raw table Docker 28 writes is read too');

@@ -6,13 +6,14 @@ import * as path from 'node:path';
 import type { Snapshot } from '../../src/core/model';
 import { nsLabel } from '../../src/core/trace/engine';
 import { traceConnection } from '../../src/core/trace/trace';
-import type { NamespaceExtras, TraceResult } from '../../src/core/trace/types';
+import type { NamespaceExtras, RuleLink, TraceResult } from '../../src/core/trace/types';
 import { buildRequest } from '../../src/cli/trace';
 import { collectSnapshot } from '../../src/host/collect';
 import { discoverNamespaces } from '../../src/host/discovery';
 import { ExecRunner, watchLines } from '../../src/host/runner';
 import { collectTraceExtras } from '../../src/host/trace/collect';
 import { LAB_DOCKER_NETNS_DIR, labDown, labUp } from '../lab/lab';
+import { hostOf, nftLabDown, nftLabUp, type Shape } from '../lab/nftLab';
 import { probe, traceLabDown, traceLabUp, type ProbeOutcome } from '../lab/traceScenarios';
 import { REPO, requireRoot, runCli } from './helpers';
 
@@ -282,6 +283,52 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** The native-nftables hosts (test/lab/nftLab.ts): Docker 29, kube-proxy, Netavark, firewalld, and a mixed host. */
+const nftScenario = (shape: Shape, title: string, to: string, extra: Partial<Scenario> = {}): Scenario => ({
+  title: `nft ${shape}: ${title}`,
+  client: hostOf(shape).out,
+  in: hostOf(shape).host,
+  from: OUT,
+  to,
+  ...extra,
+});
+const NFT_SCENARIOS: Scenario[] = [
+  nftScenario('d29', 'Docker 29 publishes 8080 through its verdict maps', '198.19.21.1:8080', {
+    kernelTrace: 'nxn-d29',
+  }),
+  nftScenario('d29', 'direct access to an unpublished container is dropped in raw', '10.90.1.3:80', {
+    kernelTrace: 'nxn-d29',
+  }),
+  nftScenario('d29', 'a port no rule maps reaches the host itself', '198.19.21.1:9999'),
+  {
+    ...nftScenario('d29', 'the host to its own published port (nat-OUTPUT)', '198.19.21.1:8080'),
+    client: 'nxn-d29',
+    from: 'host',
+  },
+  nftScenario('kp', 'a ClusterIP: numgen picks one of two endpoints', '10.96.0.10:80', { tries: 16 }),
+  nftScenario('kp', 'a NodePort through the service-nodeports verdict map', '198.19.22.1:30080', { tries: 16 }),
+  nftScenario('kp', 'a service without endpoints is rejected', '10.96.0.11:80', { kernelTrace: 'nxn-kp' }),
+  nftScenario('nv', 'Netavark publishes 8081', '198.19.23.1:8081', { kernelTrace: 'nxn-nv' }),
+  nftScenario('nv', 'a port nothing maps: refused by the host', '198.19.23.1:8089'),
+  {
+    ...nftScenario('nv', 'a container reaches the outside, masqueraded', '198.19.23.2:7000'),
+    client: 'nxn-nv-c1',
+    from: 'nxn-nv-c1',
+  },
+  nftScenario('fw', 'a firewalld forward-port', '198.19.24.1:8082', { kernelTrace: 'nxn-fw' }),
+  nftScenario('fw', 'the public zone rejects a host port (admin-prohibited)', '198.19.24.1:9999'),
+  nftScenario('fw', 'the public zone rejects forwarding to a container', '10.90.4.2:80'),
+  nftScenario('mx', 'an iptables-nft DNAT, native chains let it through', '198.19.25.1:8083'),
+  nftScenario('mx', 'iptables accepts, an accept in one native chain, a drop in a later one', '198.19.25.1:8084', {
+    kernelTrace: 'nxn-mx',
+  }),
+  nftScenario('mx', 'a native drop before NAT that the iptables rules alone would accept', '198.19.25.1:8085', {
+    kernelTrace: 'nxn-mx',
+  }),
+];
+
+const ALL = [...SCENARIOS, ...NFT_SCENARIOS];
+
 interface Row {
   title: string;
   trace: string;
@@ -338,23 +385,39 @@ function agrees(predicted: string[], seen: string[]): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
 }
 
+/** How `nft monitor trace` names a chain: `ip nat PREROUTING`, `inet firewalld filter_INPUT`. */
+function chainKey(rule: RuleLink): string {
+  // nft's rule links carry the table with its family; iptables' tables are the ip/ip6 tables of that name.
+  return rule.family === 'all'
+    ? `${rule.table} ${rule.chain}`
+    : `${rule.family === 'ipv6' ? 'ip6' : 'ip'} ${rule.table} ${rule.chain}`;
+}
+
 /** The chains where a rule matched or a policy applied, consecutive repeats merged: what `nft monitor trace` lists. */
 function traceChains(r: TraceResult, nsId: string): string[] {
   const out: string[] = [];
   for (const s of r.outcomes[0]?.steps ?? []) {
     if (s.namespace !== nsId) continue;
     let key: string | null = null;
-    if (s.rule && (s.kind === 'rule' || s.kind === 'nat')) key = `${s.rule.table} ${s.rule.chain}`;
-    if (s.kind === 'policy') key = s.title.replace(/ policy$/, '');
+    if (s.rule && (s.kind === 'rule' || s.kind === 'nat')) key = chainKey(s.rule);
+    if (s.kind === 'policy') {
+      const words = s.title.replace(/ policy$/, '');
+      key = words.split(' ').length === 3 ? words : `ip ${words}`;
+    }
     if (key && out[out.length - 1] !== key) out.push(key);
   }
   return out;
 }
 
+/** A kernel trace line of a rule or policy in a table other than our tracing one: trace id and chain key. */
+function kernelLine(l: string): { id: string; key: string; verdict: string } | null {
+  const m = /^trace id (\w+) (ip6?|inet|bridge|netdev|arp) (\S+) (\S+) (rule|policy)\b(.*)$/.exec(l);
+  if (!m || m[3] === 'nxtrace') return null;
+  return { id: m[1] ?? '', key: `${m[2]} ${m[3]} ${m[4]}`, verdict: m[6] ?? '' };
+}
+
 function kernelChains(lines: string[]): string[] {
-  const first = lines
-    .map((l) => /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l))
-    .find((m) => m !== null)?.[1];
+  const first = lines.map(kernelLine).find((m) => m !== null)?.id;
   const out: string[] = [];
   let entries = 0;
   for (const l of lines) {
@@ -367,10 +430,9 @@ function kernelChains(lines: string[]): string[] {
       ++entries > 1
     )
       break;
-    const m = /^trace id (\w+) ip6? (\S+) (\S+) (rule|policy)\b/.exec(l);
-    if (!m || m[1] !== first) continue;
-    const key = `${m[2]} ${m[3]}`;
-    if (out[out.length - 1] !== key) out.push(key);
+    const m = kernelLine(l);
+    if (!m || m.id !== first) continue;
+    if (out[out.length - 1] !== m.key) out.push(m.key);
   }
   return out;
 }
@@ -379,10 +441,9 @@ function kernelChains(lines: string[]): string[] {
 function kernelDrops(lines: string[]): string[] {
   const first = lines.map((l) => /^trace id (\w+) /.exec(l)?.[1]).find((id) => id !== undefined);
   return lines
-    .filter((l) => first !== undefined && l.startsWith(`trace id ${first} `) && /verdict drop\b/.test(l))
-    .map((l) => /^trace id \w+ ip6? (\S+) (\S+) /.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `${m[1]} ${m[2]}`);
+    .map(kernelLine)
+    .filter((m): m is NonNullable<typeof m> => m !== null && m.id === first && /verdict drop\b/.test(m.verdict))
+    .map((m) => m.key);
 }
 
 const runner = new ExecRunner({ timeoutMs: 15_000 });
@@ -420,23 +481,25 @@ describe('trace against the real kernel', function () {
     requireRoot(this);
     await labUp();
     await traceLabUp();
+    await nftLabUp();
     const discovery = await discoverNamespaces({ dockerDirs: [LAB_DOCKER_NETNS_DIR] });
     snapshot = await collectSnapshot(runner, discovery);
-    const ours = new Set(snapshot.namespaces.filter((n) => /^nx[lt]-/.test(n.name ?? '')).map((n) => n.id));
+    const ours = new Set(snapshot.namespaces.filter((n) => /^nx[ltn]-/.test(n.name ?? '')).map((n) => n.id));
     extras = await collectTraceExtras(runner, snapshot, 8, ours);
   });
 
   after(async function () {
     if (process.getuid?.() !== 0) return;
     try {
+      await nftLabDown();
       await traceLabDown();
     } finally {
       await labDown();
     }
-    if (rows.length === SCENARIOS.length) writeReport(rows, kernelRows);
+    if (rows.length === ALL.length) writeReport(rows, kernelRows);
   });
 
-  for (const sc of SCENARIOS) {
+  for (const sc of ALL) {
     it(sc.title, async function () {
       const request = buildRequest(snapshot, { in: sc.in, from: sc.from, to: sc.to, proto: sc.proto });
       const result = traceConnection(snapshot, extras, request);
@@ -459,8 +522,8 @@ describe('trace against the real kernel', function () {
         const v = result.outcomes[0]?.verdict;
         if (v?.kind === 'dropped' && v.rule)
           assert.ok(
-            kernelDrops(lines).includes(`${v.rule.table} ${v.rule.chain}`),
-            `the kernel dropped it in ${v.rule.table} ${v.rule.chain}: ${kernelDrops(lines).join(', ') || 'no drop seen'}`,
+            kernelDrops(lines).includes(chainKey(v.rule)),
+            `the kernel dropped it in ${chainKey(v.rule)}: ${kernelDrops(lines).join(', ') || 'no drop seen'}`,
           );
       } else if (sc.counterCheck) {
         const v = result.outcomes[0]?.verdict;

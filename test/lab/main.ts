@@ -1,8 +1,9 @@
 // The lab's command line: `npm run lab -- up|down|status [--json]`.
 import * as fs from 'node:fs';
 import { LAB_STATE_FILE, labDown, labLeftovers, labUp, readLabState, type LabState } from './lab';
+import { hostOf, nftLabDown, nftLabUp, SHAPES } from './nftLab';
 
-const USAGE = 'usage: npm run lab -- up | down | status [--json]';
+const USAGE = 'usage: npm run lab -- up | down | status [--json] | nft-up | nft-down';
 
 function summary(state: LabState): string {
   const lines = [`lab is up (since ${state.createdAt}; state in ${LAB_STATE_FILE})`, '', 'namespaces:'];
@@ -58,6 +59,19 @@ async function main(argv: string[]): Promise<number> {
       console.log(json ? JSON.stringify(state, null, 2) : summary(state));
       return 0;
     }
+    case 'nft-up':
+      await nftLabUp();
+      for (const shape of SHAPES) {
+        const h = hostOf(shape);
+        console.log(
+          `${shape}: host ${h.host} (${h.hostIp}), outside ${h.out}, containers ${h.c1} ${h.c1ip}, ${h.c2} ${h.c2ip}`,
+        );
+      }
+      return 0;
+    case 'nft-down':
+      await nftLabDown();
+      console.log('nft lab is down');
+      return 0;
     default:
       console.error(USAGE);
       return 2;

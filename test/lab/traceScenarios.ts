@@ -234,15 +234,19 @@ function traceNamespaces(): string[] {
   }
 }
 
-/** Starts a lab server (test/lab/server.js) in a namespace; `title` renames the process (comm), as docker-proxy. */
-function startServer(
+/**
+ * Starts a lab server (test/lab/server.js) in a namespace; `title` renames the process (comm), as docker-proxy. Its
+ * ready file goes in `stateDir`.
+ */
+export function startServer(
   ns: string,
   name: string,
   tcp: number[],
   udp: number[],
   title?: string,
+  stateDir = STATE_DIR,
 ): { pid: number; ready: string } {
-  const ready = path.join(STATE_DIR, `ready-${name}`);
+  const ready = path.join(stateDir, `ready-${name}`);
   const server = path.join(findRepoRoot(__dirname), 'test', 'lab', 'server.js');
   const args = [
     '--name',

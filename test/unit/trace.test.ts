@@ -12,6 +12,7 @@ import { renderTrace } from '../../src/core/trace/render';
 import { traceConnection } from '../../src/core/trace/trace';
 import type { NamespaceExtras, TraceRequest } from '../../src/core/trace/types';
 import { dockerRules } from '../lab/lab';
+import { isIptablesSet } from '../../src/core/rules/iptables';
 
 const iface = (name: string, addresses: string[], extra: Partial<NetInterface> = {}): NetInterface => ({
   name,
@@ -182,7 +183,10 @@ describe('trace: the packet path on Docker 28 rules', () => {
 
   it('names what it cannot evaluate and marks the step uncertain', () => {
     const s = labSnapshot();
-    const user = s.nat[0]?.tables.find((t) => t.name === 'filter')?.chains.find((c) => c.name === 'DOCKER-USER');
+    const user = s.nat
+      .filter(isIptablesSet)[0]
+      ?.tables.find((t) => t.name === 'filter')
+      ?.chains.find((c) => c.name === 'DOCKER-USER');
     const parsed = parseIptablesSave(
       '*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -m set --match-set blocked src -j DROP\nCOMMIT\n',
     );
@@ -223,7 +227,7 @@ describe('trace: the packet path on Docker 28 rules', () => {
       '',
     ].join('\n');
     const s = labSnapshot();
-    const set = s.nat[0];
+    const set = s.nat.filter(isIptablesSet)[0];
     assert.ok(set);
     set.tables = [...set.tables.filter((t) => t.name !== 'nat'), ...parseIptablesSave(kube).tables];
     const r = traceConnection(s, extras, outside('198.18.0.1', 80));

@@ -5,7 +5,8 @@
  * plugins' chains (CNI-HOSTPORT-DNAT, CNI-DN-…, CNI-FORWARD) look the same whether containerd or
  * CRI-O (Kubernetes) or Podman 3 (CNI backend) called the plugin: the name alone cannot tell.
  */
-export type ChainOwner = 'docker' | 'kubernetes' | 'podman' | 'cni' | 'netns-explorer' | 'system' | 'unknown';
+export type ChainOwner =
+  'docker' | 'kubernetes' | 'podman' | 'cni' | 'firewalld' | 'netns-explorer' | 'system' | 'unknown';
 
 /** A rule's writer: never 'system', since the kernel writes no rules. */
 export type RuleOwner = Exclude<ChainOwner, 'system'>;
@@ -42,7 +43,7 @@ export function chainOwner(chainName: string): ChainOwner {
 }
 
 /** When several chains on a path have owners, the more specific writer wins (Kubernetes may run on Docker). */
-const PATH_PRIORITY: readonly RuleOwner[] = ['netns-explorer', 'kubernetes', 'podman', 'cni', 'docker'];
+const PATH_PRIORITY: readonly RuleOwner[] = ['netns-explorer', 'kubernetes', 'podman', 'cni', 'docker', 'firewalld'];
 
 /**
  * Who wrote a rule reached along `chainPath` (hook first, the rule's chain last): our comment

@@ -22,6 +22,7 @@ const OWNER_NAMES: Record<PortMapping['owner'], string> = {
   kubernetes: 'Kubernetes',
   podman: 'Podman',
   cni: 'a CNI plugin',
+  firewalld: 'firewalld',
   unknown: 'a hand-written rule',
 };
 

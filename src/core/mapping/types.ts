@@ -45,7 +45,7 @@ export type RuleOp =
 /** Rules of the touched chains before a plan runs, table → chain → rule texts; null for a chain that did not exist. */
 export type ChainContents = Record<string, Record<string, string[] | null>>;
 
-export type MappingOwner = 'netns-explorer' | 'docker' | 'kubernetes' | 'podman' | 'cni' | 'unknown';
+export type MappingOwner = 'netns-explorer' | 'docker' | 'kubernetes' | 'podman' | 'cni' | 'firewalld' | 'unknown';
 
 export interface MappingPlan {
   kind: 'add' | 'remove';

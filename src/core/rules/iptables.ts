@@ -9,7 +9,15 @@ import type { Chain, Rule, Table } from '../iptables/types';
 import { deriveMappings } from '../portMappings';
 import { sourceNatOn } from '../iptables/sourceNat';
 import { walkTable } from '../trace/chains';
-import type { ChainOutline, IptablesDumpName, IptablesRuleSet, RuleOutline, RuleRef, RuleSource } from './types';
+import type {
+  ChainOutline,
+  HookChain,
+  IptablesDumpName,
+  IptablesRuleSet,
+  RuleOutline,
+  RuleRef,
+  RuleSource,
+} from './types';
 import { withoutCounters } from '../iptables/print';
 
 const DUMPS: ReadonlySet<string> = new Set<IptablesDumpName>([
@@ -54,6 +62,30 @@ function outline(rule: Rule): RuleOutline {
   };
 }
 
+/** Where each table's chains sit at a hook (the kernel's NF_IP_PRI_*): nat is dstnat before routing, srcnat after. */
+export function tablePriority(table: string, hook: string): number | null {
+  switch (table) {
+    case 'raw':
+      return -300;
+    case 'mangle':
+      return -150;
+    case 'nat':
+      return hook === 'PREROUTING' || hook === 'OUTPUT' ? -100 : 100;
+    case 'filter':
+      return 0;
+    case 'security':
+      return 50;
+    default:
+      return null;
+  }
+}
+
+/**
+ * iptables-nft cannot list a table that holds chains nft wrote (a native `table ip nat`): it says so in a comment and
+ * prints what it could decode, which is wrong. Such a table is nft's: the nft rule set shows it.
+ */
+const INCOMPATIBLE = /^# Table `([^']+)' contains incompatible base-chains/gm;
+
 /** Whether a rule set is iptables' (the kind our port mappings are written in). */
 export function isIptablesSet(set: { source: string }): set is IptablesRuleSet {
   return DUMPS.has(set.source);
@@ -64,13 +96,15 @@ export const iptablesRules: RuleSource<IptablesRuleSet> = {
 
   read(namespace, raw) {
     const dump = parseIptablesSave(raw.text);
-    const ruleCount = dump.tables.reduce((n, t) => t.chains.reduce((m, c) => m + c.rules.length, n), 0);
+    const foreign = new Set([...raw.text.matchAll(INCOMPATIBLE)].map((m) => m[1]));
+    const tables = foreign.size ? dump.tables.filter((t) => !foreign.has(t.name)) : dump.tables;
+    const ruleCount = tables.reduce((n, t) => t.chains.reduce((m, c) => m + c.rules.length, n), 0);
     const set: IptablesRuleSet = {
       namespace,
-      family: raw.family,
+      family: raw.family === 'ipv6' ? 'ipv6' : 'ipv4',
       source: raw.source as IptablesDumpName,
       ruleCount,
-      tables: dump.tables,
+      tables,
     };
     return { set, diagnostics: dump.diagnostics };
   },
@@ -85,15 +119,27 @@ export const iptablesRules: RuleSource<IptablesRuleSet> = {
     return nat ? sourceNatOn(nat, dev, ownPrefixes) : null;
   },
 
-  walk(ctx, sets, table, hook, p) {
-    const sources = sets.flatMap((set) => {
-      const t = tableOf(set, table);
-      return t ? [{ table: t, source: set.source }] : [];
-    });
-    return walkTable(ctx, sources, hook, p);
+  hookChains(sets, hook, family) {
+    const own = sets.filter((set) => set.family === family);
+    const names = [...new Set(own.flatMap((set) => set.tables.map((t) => t.name)))];
+    const out: HookChain[] = [];
+    for (const name of names) {
+      const priority = tablePriority(name, hook);
+      // The nf_tables and legacy backends' tables of one name run as one step (both hold rules on such hosts).
+      const sources = own.flatMap((set) => {
+        const t = tableOf(set, name);
+        return t?.chains.some((c) => c.builtin && c.name === hook) ? [{ table: t, source: set.source }] : [];
+      });
+      if (priority === null || sources.length === 0) continue;
+      out.push({
+        priority,
+        nat: name === 'nat',
+        label: `${name} ${hook}`,
+        run: (ctx, p) => walkTable(ctx, sources, hook, p),
+      });
+    }
+    return out;
   },
-
-  hasTable: (set, table) => tableOf(set, table) !== undefined,
   isEmpty: (set) => set.tables.length === 0,
 
   tables: (set) =>

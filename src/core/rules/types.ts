@@ -1,20 +1,24 @@
-// The rule-source seam: what every kind of rule set offers the rest of the program. iptables is the one kind today;
-// native nftables (Docker 29, Netavark, kube-proxy, firewalld) is the next. Port mappings, the NAT view, explanations,
-// the text document, the topology's uplinks and the trace ask a RuleSource, never a backend's own types.
+// The rule-source seam: what every kind of rule set offers the rest of the program: iptables (iptables.ts) and native
+// nftables (nft.ts: Docker 29, Netavark, kube-proxy, firewalld). Port mappings, the NAT view, explanations, the text
+// document, the topology's uplinks and the trace ask a RuleSource, never a backend's own types.
 import type { ChainOwner } from '../explain/owner';
 import type { ExplainContext } from '../explain/words';
 import type { Counters, ParseDiagnostic, Table } from '../iptables/types';
 import type { Family, NamespaceId, PortMapping } from '../model';
+import type { NftRuleset } from '../nft/types';
 import type { TableVerdict, WalkContext } from '../trace/chains';
 import type { Packet } from '../trace/packet';
 
 /** The dumps iptables rule sets come from: the nf_tables backend's tools, and the legacy ones when both hold rules. */
 export type IptablesDumpName = 'iptables-save' | 'ip6tables-save' | 'iptables-legacy-save' | 'ip6tables-legacy-save';
 
+/** The packets a rule set sees: one family (iptables, ip6tables), or both (nft's one ruleset per namespace). */
+export type RuleSetFamily = Family | 'all';
+
 /** What every rule set has, whatever its kind. */
 export interface RuleSetHeader {
   namespace: NamespaceId;
-  family: Family;
+  family: RuleSetFamily;
   /** The dump it was read from; it also tells the kind (`iptables-save` → iptables). */
   source: string;
   /** Rules in all tables, counted once when the snapshot is built (views show it without walking chains). */
@@ -22,16 +26,24 @@ export interface RuleSetHeader {
 }
 
 export interface IptablesRuleSet extends RuleSetHeader {
+  family: Family;
   source: IptablesDumpName;
   tables: Table[];
 }
 
-/** One namespace's rules of one family from one dump. A union: each new kind of rule set joins it. */
-export type RuleSet = IptablesRuleSet;
+/** `nft -j list ruleset`: every family's tables; those iptables-nft wrote are marked and left to the iptables sets. */
+export interface NftRuleSet extends RuleSetHeader {
+  family: 'all';
+  source: 'nft';
+  ruleset: NftRuleset;
+}
+
+/** One namespace's rules from one dump. A union: each new kind of rule set joins it. */
+export type RuleSet = IptablesRuleSet | NftRuleSet;
 
 /** One dump as the host layer read it, before parsing. */
 export interface RawRuleDump {
-  family: Family;
+  family: RuleSetFamily;
   source: string;
   command: string;
   text: string;
@@ -59,6 +71,8 @@ export interface ChainOutline {
   rules: number;
   counters: Counters | null;
   owner: ChainOwner;
+  /** A base chain's place: `nat hook prerouting priority dstnat` (nft's base chains; iptables' are implied). */
+  hook?: string;
 }
 
 export interface RuleOutline {
@@ -91,6 +105,16 @@ export interface RuleText {
   rules: (RuleRef | null)[];
 }
 
+/** One base chain a hook runs, at its priority: an iptables table's built-in chain, or an nftables base chain. */
+export interface HookChain {
+  priority: number;
+  /** A `nat` chain: it sees only a connection's first packet. */
+  nat: boolean;
+  /** How steps name it: `nat PREROUTING`, `inet firewalld filter_INPUT`. */
+  label: string;
+  run(ctx: WalkContext, p: Packet): TableVerdict;
+}
+
 /** Whether traffic leaving through an interface is source-NATed there (the topology's uplink label). */
 export type SourceNat = 'MASQUERADE' | 'SNAT';
 
@@ -103,8 +127,15 @@ export interface SourceNatRule {
 export interface RuleSource<S extends RuleSet = RuleSet> {
   /** Whether this source reads the dump called `source` (`iptables-save`...). */
   reads(source: string): boolean;
-  /** Parses one dump; what could not be parsed is reported, the rest kept. */
-  read(namespace: NamespaceId, raw: RawRuleDump): { set: S; diagnostics: ParseDiagnostic[] };
+  /**
+   * Parses one dump; what could not be parsed is reported, the rest kept. `earlier` are the namespace's sets read
+   * before it (nft's dump holds iptables-nft's tables too, which the iptables sets already show).
+   */
+  read(
+    namespace: NamespaceId,
+    raw: RawRuleDump,
+    earlier: readonly RuleSet[],
+  ): { set: S; diagnostics: ParseDiagnostic[] };
   /** Ports the set publishes (DNAT rules reached from a hook), targets not yet resolved to namespaces. */
   portMappings(set: S): PortMapping[];
   /**
@@ -113,12 +144,10 @@ export interface RuleSource<S extends RuleSet = RuleSet> {
    */
   sourceNatOn(set: S, dev: string, ownPrefixes: readonly string[]): SourceNatRule | null;
   /**
-   * The trace: runs `hook` of `table` in each of `sets` (one namespace and family), rewriting `p` as NAT does.
-   * Sets without that table are skipped; accept when none decides.
+   * The trace: the base chains `hook` (`PREROUTING`...) runs for a `family` packet in `sets` (one namespace's), each
+   * walking its rules and rewriting the packet as NAT does. The engine runs every source's chains by priority.
    */
-  walk(ctx: WalkContext, sets: readonly S[], table: string, hook: string, p: Packet): TableVerdict;
-  /** Whether the set holds `table` (the trace only walks tables that exist). */
-  hasTable(set: S, table: string): boolean;
+  hookChains(sets: readonly S[], hook: string, family: Family): HookChain[];
   /** The set holds no table at all (a firewall never touched): cheap, for a view's first level. */
   isEmpty(set: S): boolean;
   tables(set: S): TableOutline[];

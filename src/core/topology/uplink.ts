@@ -27,7 +27,7 @@ export function findUplink(ns: Namespace, nat: readonly RuleSet[]): Uplink | nul
     const own = ns.interfaces.filter((i) => i.kind !== 'loopback').flatMap((i) => i.addresses);
     let found: SourceNatRule | null = null;
     for (const set of nat) {
-      if (set.namespace !== ns.id || set.family !== route.family) continue;
+      if (set.namespace !== ns.id || (set.family !== route.family && set.family !== 'all')) continue;
       found = ruleSourceOf(set).sourceNatOn(set, iface.name, own);
       if (found) break;
     }

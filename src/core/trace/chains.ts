@@ -64,7 +64,8 @@ function link(ctx: WalkContext, source: string, rule: Rule): RuleLink {
   };
 }
 
-function step(
+/** Adds one step of a rule walk to the trace (every kind of rule set words its steps through this). */
+export function step(
   ctx: WalkContext,
   p: Packet,
   depth: number,

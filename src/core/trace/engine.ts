@@ -3,6 +3,7 @@ import { labelOrId } from '../labels';
 import type { Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
 import { endpoint, isLoopback, sameIp } from '../net/address';
 import { ruleSetsOf, ruleSourceOf } from '../rules';
+import type { HookChain } from '../rules/types';
 import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
 import { connectionOfPacket, packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
@@ -102,8 +103,30 @@ function connectionIn(w: Walk, ns: NamespaceId, p: Packet): Connection {
   };
 }
 
-/** Runs the given tables of one hook in kernel priority order; null when the packet goes on. */
-function hook(w: Walk, ns: Namespace, p: Packet, name: string, tables: string[]): Verdict | null {
+/** Which of a hook's chains one call runs: those up to or after a priority, and whether nat chains take part. */
+interface HookPart {
+  /** Only chains at or before this priority (OUTPUT up to nat, before the reroute a DNAT causes). */
+  upTo?: number;
+  /** Only chains after this priority (OUTPUT's filter and later, after that reroute). */
+  after?: number;
+  /** False where conntrack already decided NAT (a local packet looping back through lo). */
+  nat?: boolean;
+}
+
+/** nat OUTPUT's priority: a DNAT there reroutes the packet before the chains after it. */
+const OUTPUT_NAT = -100;
+
+/** Where conntrack's NAT sits at a hook: dstnat before routing, srcnat after; FORWARD has none. */
+function natPriority(hookName: string): number | null {
+  if (hookName === 'FORWARD') return null;
+  return hookName === 'PREROUTING' || hookName === 'OUTPUT' ? -100 : 100;
+}
+
+/**
+ * Runs the base chains of one hook in kernel priority order, every kind of rule set together (iptables' tables,
+ * nftables' base chains): an accept ends only its own chain, a drop or reject ends the packet. Null when it goes on.
+ */
+function hook(w: Walk, ns: Namespace, p: Packet, name: string, part: HookPart = {}): Verdict | null {
   // The request's tuple when it first meets this namespace's hooks, before any NAT here: conntrack's original.
   if (p.ctstate === 'NEW' && !w.tuples.has(ns.id))
     w.tuples.set(ns.id, { src: p.src, sport: p.sport, dst: p.dst, dport: p.dport });
@@ -124,23 +147,32 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, tables: string[])
     visits: w.visits,
     nat: w.nat,
   };
-  for (const table of tables) {
-    // NAT chains see only the first packet of a connection; conntrack translates the rest.
-    if (table === 'nat' && p.ctstate !== 'NEW') {
+  const inPart = (priority: number) =>
+    (part.upTo === undefined || priority <= part.upTo) && (part.after === undefined || priority > part.after);
+  const sets = ruleSetsOf(w.snapshot.nat, ns.id, p.family);
+  const chains: HookChain[] = [];
+  for (const source of new Set(sets.map(ruleSourceOf)))
+    chains.push(
+      ...source.hookChains(
+        sets.filter((set) => ruleSourceOf(set) === source),
+        name,
+        p.family,
+      ),
+    );
+  // Conntrack un-NATs a reply where the nat chains would run; they themselves see only the first packet.
+  const unNatAt = natPriority(name) ?? Infinity;
+  let unNatted = unNatAt === Infinity || part.nat === false || p.ctstate === 'NEW' || !inPart(unNatAt);
+  const runs = chains.filter((c) => inPart(c.priority) && (!c.nat || (part.nat !== false && p.ctstate === 'NEW')));
+  runs.sort((a, b) => a.priority - b.priority);
+  for (const chain of runs) {
+    if (!unNatted && chain.priority >= unNatAt) {
       unNat(w, ns, p, name);
-      continue;
+      unNatted = true;
     }
-    // Each kind of rule set walks its own tables (iptables' nf_tables and legacy backends both run).
-    const sets = ruleSetsOf(w.snapshot.nat, ns.id, p.family);
-    let v: TableVerdict = { kind: 'accept' };
-    for (const source of new Set(sets.map(ruleSourceOf))) {
-      const own = sets.filter((set) => ruleSourceOf(set) === source && source.hasTable(set, table));
-      if (own.length > 0) v = source.walk(ctx, own, table, name, p);
-      if (v.kind !== 'accept') break;
-    }
-    const verdict = tableVerdict(ns, p, v);
+    const verdict = tableVerdict(ns, p, chain.run(ctx, p));
     if (verdict) return verdict;
   }
+  if (!unNatted) unNat(w, ns, p, name);
   return null;
 }
 
@@ -250,7 +282,7 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
       : `route ${route.text}: out of ${route.dev}${route.gateway ? ` via ${route.gateway}` : ''}, source ${p.src}`,
   );
   const dstBefore = `${p.dst}:${p.dport}`;
-  const v = hook(w, ns, p, 'OUTPUT', ['raw', 'mangle', 'nat']);
+  const v = hook(w, ns, p, 'OUTPUT', { upTo: OUTPUT_NAT });
   if (v) return v;
   if (`${p.dst}:${p.dport}` !== dstBefore) {
     // DNAT in nat OUTPUT: the kernel routes the packet again right there (ip_route_me_harder), before filter OUTPUT.
@@ -299,9 +331,9 @@ export function sendLocal(w: Walk, nsId: NamespaceId, p: Packet): Verdict {
       );
     }
   }
-  const filtered = hook(w, ns, p, 'OUTPUT', ['filter']);
+  const filtered = hook(w, ns, p, 'OUTPUT', { after: OUTPUT_NAT });
   if (filtered) return filtered;
-  const post = hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
+  const post = hook(w, ns, p, 'POSTROUTING');
   if (post) return post;
   if (p.outIface === 'lo') return loopbackInput(w, ns, p);
   return transmit(w, ns, p, p.outIface ?? '', route.kind === 'via' ? route.nexthop : p.dst);
@@ -323,7 +355,7 @@ function loopbackInput(w: Walk, ns: Namespace, p: Packet): Verdict {
     'loopback',
     'back in through lo; conntrack already knows the connection, so nat is not consulted again',
   );
-  const v = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle']) ?? hook(w, ns, p, 'INPUT', ['mangle', 'filter']);
+  const v = hook(w, ns, p, 'PREROUTING', { nat: false }) ?? hook(w, ns, p, 'INPUT', { nat: false });
   return v ?? deliver(w, ns, p);
 }
 
@@ -466,7 +498,7 @@ export function receive(
     return { kind: 'dropped', namespace: ns.id, reason: `loopback ${which} on ${ifname}`, rule: null };
   }
   const dstBefore = `${p.dst}:${p.dport}`;
-  const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
+  const pre = hook(w, ns, p, 'PREROUTING');
   if (pre) return pre;
   const hairpin =
     viaPort !== null && `${p.dst}:${p.dport}` !== dstBefore ? hairpinCheck(w, ns, p, ifname, viaPort) : null;
@@ -487,7 +519,7 @@ export function receive(
       'routing',
       `${p.dst} is an address of this namespace (${route.dev}): local delivery, INPUT`,
     );
-    const v = hook(w, ns, p, 'INPUT', ['mangle', 'filter', 'nat']);
+    const v = hook(w, ns, p, 'INPUT');
     return v ?? deliver(w, ns, p);
   }
   if (route.kind === 'none') {
@@ -522,7 +554,7 @@ export function receive(
     `route ${route.text}: forwarded out of ${route.dev}${forwarding === undefined ? ' (forwarding assumed on: the sysctl was not read)' : ''}`,
     forwarding === undefined,
   );
-  const v = hook(w, ns, p, 'FORWARD', ['mangle', 'filter']) ?? hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
+  const v = hook(w, ns, p, 'FORWARD') ?? hook(w, ns, p, 'POSTROUTING');
   if (v) return v;
   return transmit(w, ns, p, route.dev, route.nexthop);
 }
@@ -718,7 +750,7 @@ function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: stri
     p.outIface = null;
     p.bridged = { inPort, outPort: out.name };
     const dst = p.dst;
-    const pre = hook(w, ns, p, 'PREROUTING', ['raw', 'mangle', 'nat']);
+    const pre = hook(w, ns, p, 'PREROUTING');
     if (pre) return pre;
     if (p.dst !== dst)
       note(
@@ -731,7 +763,7 @@ function bridge4(w: Walk, ns: Namespace, p: Packet, bridge: string, inPort: stri
         true,
       );
     p.outIface = bridge;
-    const v = hook(w, ns, p, 'FORWARD', ['mangle', 'filter']) ?? hook(w, ns, p, 'POSTROUTING', ['mangle', 'nat']);
+    const v = hook(w, ns, p, 'FORWARD') ?? hook(w, ns, p, 'POSTROUTING');
     if (v) return v;
     p.bridged = null;
   }

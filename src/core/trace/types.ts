@@ -2,6 +2,7 @@
 import type { PolicyRule } from '../ip/parse';
 import type { Listener } from '../listeners';
 import type { Family, NamespaceId } from '../model';
+import type { RuleSetFamily } from '../rules/types';
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -33,7 +34,8 @@ export interface NamespaceExtras {
 
 export interface RuleLink {
   namespace: NamespaceId;
-  family: Family;
+  /** The rule set's family (`all` for nft's one set per namespace), which with source names the set. */
+  family: RuleSetFamily;
   source: string;
   table: string;
   chain: string;

@@ -1,9 +1,9 @@
 // Tree nodes as plain data keyed by stable identities (never counters or byte counts), and their ids.
-import type { Family } from '../../core/model';
+import type { RuleSetFamily } from '../../core/rules/types';
 
 export interface RuleSetKey {
   ns: string;
-  family: Family;
+  family: RuleSetFamily;
   source: string;
 }
 

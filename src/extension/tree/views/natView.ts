@@ -40,7 +40,8 @@ import { withoutCounters } from '../../../core/iptables/print';
 /** The DNAT rule a mapping came from, looked up in the mapping's own namespace and family. */
 export function ruleOfMapping(m: PortMapping, idx: SnapshotIndex): RuleDetails | undefined {
   for (const set of idx.snapshot.nat) {
-    if (set.namespace !== m.namespace || set.family !== m.family) continue;
+    if (set.namespace !== m.namespace || (m.source !== undefined ? set.source !== m.source : set.family !== m.family))
+      continue;
     const rule = idx.ruleDetails(set, m.ruleRef);
     if (rule?.text === withoutCounters(m.rule)) return rule;
   }

@@ -1,0 +1,165 @@
+// Reads `nft -j list ruleset` into the model (types.ts). Never throws: whatever is malformed becomes a diagnostic and
+// the rest is kept.
+import type { Counters, ParseDiagnostic } from '../iptables/types';
+import { isObj, kindOf, num, printRule, str } from './print';
+import type { NftChain, NftFamily, NftJson, NftRule, NftRuleset, NftSet, NftTable } from './types';
+
+const FAMILIES: ReadonlySet<string> = new Set<NftFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
+
+/** The command that dumps the whole ruleset as JSON, every family's tables, in one spawn. */
+export const NFT_LIST_ARGV: readonly string[] = ['nft', '-j', 'list', 'ruleset'];
+
+export const tableKey = (family: string, name: string): string => `${family} ${name}`;
+
+function stringList(v: NftJson | undefined): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The counters of a rule's `counter` statements, summed; null without one. */
+function countersOf(expr: readonly NftJson[]): Counters | null {
+  let found = false;
+  let packets = 0n;
+  let bytes = 0n;
+  for (const s of expr) {
+    const k = kindOf(s);
+    if (k === null || k[0] !== 'counter' || !isObj(k[1])) continue;
+    const p = k[1].packets;
+    const b = k[1].bytes;
+    if (typeof p !== 'number' || typeof b !== 'number') continue;
+    found = true;
+    packets += BigInt(Math.trunc(p));
+    bytes += BigInt(Math.trunc(b));
+  }
+  return found ? { packets: packets.toString(), bytes: bytes.toString() } : null;
+}
+
+function readSet(kind: 'set' | 'map', b: { [key: string]: NftJson }): NftSet {
+  const dataType = kind === 'map' ? stringList(b.map) : null;
+  const elements: NftSet['elements'] = [];
+  const elem = Array.isArray(b.elem) ? b.elem : [];
+  for (const e of elem) {
+    // A map's element is [key, data]; a set's is the key (or {"elem": {"val": …}} with options).
+    if (kind === 'map' && Array.isArray(e) && e.length === 2) elements.push({ key: e[0] ?? null, data: e[1] ?? null });
+    else elements.push({ key: e, data: null });
+  }
+  return {
+    name: str(b.name) ?? '?',
+    kind: kind === 'set' ? 'set' : dataType?.[0] === 'verdict' ? 'vmap' : 'map',
+    keyType: stringList(b.type),
+    dataType,
+    flags: stringList(b.flags),
+    elements,
+  };
+}
+
+export interface NftParse {
+  ruleset: NftRuleset;
+  diagnostics: ParseDiagnostic[];
+}
+
+export function parseNftJson(text: string): NftParse {
+  const diagnostics: ParseDiagnostic[] = [];
+  const ruleset: NftRuleset = { tables: [], version: null };
+  if (text.trim() === '') return { ruleset, diagnostics };
+  let doc: NftJson;
+  try {
+    doc = JSON.parse(text) as NftJson;
+  } catch (e) {
+    diagnostics.push({ line: 1, message: `not JSON: ${(e as Error).message}` });
+    return { ruleset, diagnostics };
+  }
+  const items = isObj(doc) && Array.isArray(doc.nftables) ? doc.nftables : null;
+  if (items === null) {
+    diagnostics.push({ line: 1, message: 'no "nftables" array' });
+    return { ruleset, diagnostics };
+  }
+  const tables = new Map<string, NftTable>();
+  const chains = new Map<string, NftChain>();
+  const bad = (i: number, what: string) => diagnostics.push({ line: 1, message: `item ${i + 1}: ${what}` });
+  items.forEach((item, i) => {
+    const k = kindOf(item);
+    if (k === null || !isObj(k[1])) {
+      bad(i, 'not an object with one key');
+      return;
+    }
+    const [kind, b] = k;
+    if (kind === 'metainfo') {
+      ruleset.version = str(b.version);
+      return;
+    }
+    const family = str(b.family) ?? '';
+    if (!FAMILIES.has(family)) {
+      bad(i, `unknown family ${JSON.stringify(b.family ?? null)}`);
+      return;
+    }
+    const tableName = kind === 'table' ? str(b.name) : str(b.table);
+    if (tableName === null) {
+      bad(i, `${kind} without a table name`);
+      return;
+    }
+    const key = tableKey(family, tableName);
+    if (kind === 'table') {
+      const t: NftTable = {
+        family: family as NftFamily,
+        name: tableName,
+        key,
+        handle: num(b.handle) ?? 0,
+        chains: [],
+        sets: [],
+        iptables: false,
+      };
+      tables.set(key, t);
+      ruleset.tables.push(t);
+      return;
+    }
+    const table = tables.get(key);
+    if (table === undefined) {
+      bad(i, `${kind} in table ${key}, which was not listed before it`);
+      return;
+    }
+    if (kind === 'chain') {
+      const name = str(b.name);
+      if (name === null) return bad(i, 'chain without a name');
+      const hook = str(b.hook);
+      const chain: NftChain = {
+        name,
+        handle: num(b.handle) ?? 0,
+        base:
+          hook === null
+            ? null
+            : {
+                type: str(b.type) ?? 'filter',
+                hook,
+                priority: num(b.prio) ?? 0,
+                policy: str(b.policy) ?? 'accept',
+                device: str(b.dev),
+              },
+        rules: [],
+      };
+      table.chains.push(chain);
+      chains.set(`${key}\0${name}`, chain);
+    } else if (kind === 'rule') {
+      const chain = chains.get(`${key}\0${str(b.chain) ?? ''}`);
+      if (chain === undefined)
+        return bad(i, `rule in chain ${JSON.stringify(b.chain ?? null)} of ${key}, not listed before it`);
+      const expr = Array.isArray(b.expr) ? b.expr : [];
+      const comment = str(b.comment);
+      const rule: NftRule = {
+        table: key,
+        chain: chain.name,
+        index: chain.rules.length,
+        handle: num(b.handle) ?? 0,
+        expr,
+        comment,
+        counters: countersOf(expr),
+        text: printRule(expr, comment),
+      };
+      chain.rules.push(rule);
+    } else if (kind === 'set' || kind === 'map') {
+      table.sets.push(readSet(kind, b));
+    }
+    // Other objects (flowtables, named counters, quotas, ct helpers, limits) are not rules: not shown yet.
+  });
+  return { ruleset, diagnostics };
+}
