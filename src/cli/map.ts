@@ -1,7 +1,6 @@
 // `netns-explorer map ls|add|rm|clean`: port mappings from the command line, through the same core and host code as the
 // extension.
 import { parseArgs } from 'node:util';
-import { parseIptablesSave } from '../core/iptables/parse';
 import { mappingText, namespaceLabel } from '../core/labels';
 import { hostOf } from '../core/net/address';
 import { readRuntimes } from '../host/runtimes';
@@ -19,13 +18,13 @@ import {
   type Checked,
 } from '../core/mapping/validate';
 import type { DiscoveredNamespace, Family } from '../core/model';
-import { deriveMappings } from '../core/portMappings';
-import { collectSnapshot, enterArgv } from '../host/collect';
+import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import {
   addMapping,
   cleanUpLeftovers,
   MappingError,
+  readMappings,
   removeMapping,
   type MappingResult,
   type MappingTarget,
@@ -126,7 +125,7 @@ function printResult(result: MappingResult, verb: string, dryRun: boolean): void
     return;
   }
   process.stdout.write(
-    `${verb === 'add' ? 'added' : 'removed'} ${result.plan.title} (${result.plan.ops.length} rule edits in ${result.durationMs} ms):\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+    `${verb === 'add' ? 'added' : 'removed'} ${result.plan.title} (${result.plan.nft !== undefined ? 'one nft transaction' : `${result.plan.ops.length} rule edits`} in ${result.durationMs} ms):\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
   );
   if (verb === 'add' && result.plan.spec) process.stdout.write(`answers on ${reachability(result.plan.spec)}\n`);
   if (result.plan.needsRouteLocalnet) {
@@ -181,14 +180,7 @@ async function runMap(argv: string[]): Promise<number> {
   const target: MappingTarget = { runner, namespace };
 
   if (command === 'ls') {
-    const out = [];
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      const save = await runner.run([...enterArgv(namespace), family === 'ipv4' ? 'iptables-save' : 'ip6tables-save']);
-      if (save.failure)
-        throw new Error(`${formatArgv(save.argv)} failed: ${save.stderr.trim() || save.failure.message}`);
-      const nat = parseIptablesSave(save.stdout).tables.find((t) => t.name === 'nat');
-      if (nat) out.push(...deriveMappings(nat, namespace.id, family));
-    }
+    const out = await readMappings(target);
     if (values.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     else
       for (const m of out)

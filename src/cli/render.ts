@@ -4,6 +4,7 @@ import type { Namespace, Snapshot } from '../core/model';
 import { containersByNamespace, networkOfBridge, type RuntimeContainer } from '../core/runtime';
 import { embeddedDns } from '../core/portMappings';
 import { portRows, portRowText } from '../core/portRows';
+import { backendsOf, backendsText } from '../core/rules/backends';
 import { isIptablesSet } from '../core/rules/iptables';
 
 /** Names are untrusted: control characters would drive the terminal, so they are shown escaped. */
@@ -48,6 +49,8 @@ export function renderSnapshot(s: Snapshot): string {
         return nat ? embeddedDns(nat) : [];
       });
     if (resolver.length) lines.push(`    embedded DNS resolver: ${resolver.map(safeText).join(', ')}`);
+    const backends = backendsOf(s.nat, ns.id);
+    if (backends.length) lines.push(`    firewall rules in: ${safeText(backendsText(backends))}`);
     for (const i of ns.interfaces) {
       const peer = i.peer ? `  ⇄ ${safeText(i.peer.ifname)} in ${label(i.peer.namespace)}` : '';
       const master = i.master ? `  master ${safeText(i.master)}` : '';

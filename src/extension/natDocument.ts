@@ -1,5 +1,5 @@
-// "Open NAT Rules as Text": a read-only document per rule set in its tool's syntax (iptables-save today), with
-// rule explanations on hover.
+// "Open NAT Rules as Text": a read-only document per rule set in its tool's syntax (iptables-save, nft), with rule
+// explanations on hover.
 import * as vscode from 'vscode';
 import type { RuleSet } from '../core/model';
 import { ruleSourceOf } from '../core/rules';
@@ -45,7 +45,9 @@ export class NatDocumentProvider
       return '# This rule set is not in the current snapshot (the namespace may be gone). Refresh and open it again.\n';
     const idx = new SnapshotIndex(snapshot);
     const doc = ruleSourceOf(set).text(set, [
-      `${set.source} of namespace ${idx.label(set.namespace)} (id ${set.namespace}), ${set.family}`,
+      set.source === 'nft'
+        ? `nft list ruleset of namespace ${idx.label(set.namespace)} (id ${set.namespace}): native tables only; the tables iptables-nft wrote are in its iptables-save documents`
+        : `${set.source} of namespace ${idx.label(set.namespace)} (id ${set.namespace}), ${set.family}`,
       `snapshot taken ${snapshot.takenAt}; read-only view: hover a rule for what it does`,
     ]);
     this.rendered.set(uri.toString(), doc);

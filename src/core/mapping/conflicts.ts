@@ -40,9 +40,17 @@ export function dnatConflicts(
   spec: MappingSpec,
   localAddresses: readonly string[] | null = null,
 ): MappingConflict[] {
-  if (nat === undefined) return [];
+  return nat === undefined ? [] : mappingConflicts(deriveMappings(nat, 'ns', spec.family), spec, localAddresses);
+}
+
+/** The mappings (from any rule source) already catching the host address, port and protocol. */
+export function mappingConflicts(
+  mappings: readonly PortMapping[],
+  spec: MappingSpec,
+  localAddresses: readonly string[] | null = null,
+): MappingConflict[] {
   const out: MappingConflict[] = [];
-  for (const m of deriveMappings(nat, 'ns', spec.family)) {
+  for (const m of mappings) {
     if (m.protocol !== spec.protocol && m.protocol !== 'all') continue;
     if (localAddresses !== null && !bindsLocally(m.hostIp, localAddresses)) continue;
     if (!spanCovers(m.hostPort, spec.hostPort)) continue;

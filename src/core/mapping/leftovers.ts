@@ -7,6 +7,7 @@ import { ruleSpec } from './chainEdits';
 import { HOOK_COMMENT, OWN_CHAINS, mappingComment, mappingRules, mappingTitle, specFromComment } from './rules';
 import { RULE_TABLES, type MappingSpec, type RuleTable } from './types';
 import { isIptablesSet } from '../rules/iptables';
+import { ownNftMappings } from './nft';
 
 /**
  * One of our mappings still in force: its DNAT rule sits in our DNAT chain and something jumps to that chain.
@@ -193,7 +194,20 @@ export function findLeftoversIn(tables: readonly Table[], family: Family): Lefto
 export function findLeftovers(snapshot: Pick<Snapshot, 'nat'>): NamespaceLeftovers[] {
   const out: NamespaceLeftovers[] = [];
   for (const set of snapshot.nat) {
-    if (!isIptablesSet(set) || set.source !== (set.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save')) continue;
+    if (!isIptablesSet(set)) {
+      // Our nft table, in a namespace whose NAT is nftables: its mappings are listed like the iptables ones.
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        const mappings = ownNftMappings(set.ruleset, family).map((spec) => ({
+          spec,
+          title: mappingTitle(spec),
+          rules: [],
+          missing: [],
+        }));
+        if (mappings.length) out.push({ namespace: set.namespace, family, mappings, orphans: [] });
+      }
+      continue;
+    }
+    if (set.source !== (set.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save')) continue;
     const found = findLeftoversIn(set.tables, set.family);
     if (found.mappings.length || found.orphans.length)
       out.push({ namespace: set.namespace, family: set.family, ...found });

@@ -262,6 +262,12 @@ export function findOwnMapping(dump: IptablesDump, selector: MappingSelector): M
 
 /** The rules a plan adds or removes, as a user reads them (`-A CHAIN ...` / `-D CHAIN ...`), for previews. */
 export function describePlan(plan: MappingPlan): string[] {
+  // An nft plan is its script, one command per line (nft's own syntax).
+  if (plan.nft !== undefined)
+    return plan.nft
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `nft: ${line}`);
   return plan.ops.map((op) => {
     switch (op.op) {
       case 'newChain':

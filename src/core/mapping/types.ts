@@ -60,6 +60,11 @@ export interface MappingPlan {
   spec: MappingSpec | null;
   /** Loopback-bound: the kernel must be told to route 127.0.0.0/8 out of the target's interface. */
   needsRouteLocalnet: boolean;
+  /**
+   * In a namespace whose NAT is native nftables: the `nft -f` script (one transaction) in place of `ops`, and `before`
+   * holds our table's chains (core/mapping/nft.ts).
+   */
+  nft?: string;
 }
 
 export interface MappingConflict {

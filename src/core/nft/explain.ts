@@ -58,6 +58,17 @@ function valueWords(v: NftJson, ctx: NftExplainContext): string {
   return printExpr(v);
 }
 
+/** What a match's left side reads, in words: a known field, a masked one, or several taken together. */
+function subjectOf(left: NftJson): string | null {
+  const field = printExpr(left);
+  const k = kindOf(left);
+  if (k?.[0] === '&' && Array.isArray(k[1]) && typeof k[1][1] === 'number') {
+    const inner = FIELDS[printExpr(k[1][0] ?? null)];
+    return inner ? `${inner} masked with 0x${k[1][1].toString(16)}` : null;
+  }
+  return FIELDS[field] ?? (k?.[0] === 'concat' ? `${field} (taken together)` : null);
+}
+
 function matchWords(b: { [k: string]: NftJson }, ctx: NftExplainContext): string | null {
   const left = b.left ?? null;
   const op = str(b.op) ?? '==';
@@ -73,13 +84,17 @@ function matchWords(b: { [k: string]: NftJson }, ctx: NftExplainContext): string
       : 'the destination is a local address of this namespace';
   if (field === 'ct state')
     return `the connection is ${op === '!=' ? 'not ' : ''}${valueWords(right, ctx).replace(/, /g, ' or ')}`;
-  const subject = FIELDS[field] ?? (kindOf(left)?.[0] === 'concat' ? `${field} (taken together)` : null);
+  const subject = subjectOf(left);
   if (subject === null) return null;
-  const wildcard =
-    typeof right === 'string' &&
-    right.endsWith('*') &&
-    (field.endsWith('ifname') || field.startsWith('iif') || field.startsWith('oif'));
-  const value = wildcard ? `any name starting with "${(right as string).slice(0, -1)}"` : valueWords(right, ctx);
+  const iface = field.endsWith('ifname') || field === 'iif' || field === 'oif';
+  const value =
+    iface && typeof right === 'string'
+      ? right.endsWith('*') && !right.endsWith('\\*')
+        ? `any name starting with "${right.slice(0, -1)}"`
+        : `"${right}"`
+      : typeof right === 'number' && kindOf(left)?.[0] === '&'
+        ? String(right)
+        : valueWords(right, ctx);
   switch (op) {
     case '!=':
       return `${subject} is not ${value}`;

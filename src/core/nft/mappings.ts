@@ -107,7 +107,8 @@ function ruleContexts(rule: NftRule, outer: PathContext, sets: ReadonlyMap<strin
       const parts = lk[1];
       out = out.flatMap((c) =>
         literals(right, sets).map((v) => {
-          const values = kindOf(v)?.[0] === 'concat' ? (kindOf(v)?.[1] as NftJson[]) : [];
+          const k = kindOf(v);
+          const values = k?.[0] === 'concat' && Array.isArray(k[1]) ? k[1] : [];
           return parts.reduce<PathContext>((acc, part, i) => bind(acc, part, values[i] ?? null) ?? acc, c);
         }),
       );

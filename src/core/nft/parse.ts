@@ -16,6 +16,8 @@ function stringList(v: NftJson | undefined): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+const isCount = (v: NftJson | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
 /** The counters of a rule's `counter` statements, summed; null without one. */
 function countersOf(expr: readonly NftJson[]): Counters | null {
   let found = false;
@@ -26,8 +28,9 @@ function countersOf(expr: readonly NftJson[]): Counters | null {
     if (k === null || k[0] !== 'counter' || !isObj(k[1])) continue;
     const p = k[1].packets;
     const b = k[1].bytes;
-    if (typeof p !== 'number' || typeof b !== 'number') continue;
+    if (!isCount(p) || !isCount(b)) continue;
     found = true;
+    // JSON numbers past 2^53 arrive rounded: such counters are off in their last digits (docs/NFTABLES.md).
     packets += BigInt(Math.trunc(p));
     bytes += BigInt(Math.trunc(b));
   }

@@ -23,6 +23,7 @@ export const num = (v: NftJson | undefined): number | null => (typeof v === 'num
 /** Meta keys nft prints without `meta ` in front. */
 const BARE_META = new Set(['iif', 'oif', 'iifname', 'oifname', 'iiftype', 'oiftype', 'iifgroup', 'oifgroup', 'mark']);
 const NAME_KEYS = new Set(['iifname', 'oifname']);
+const BIT_OPS = new Set(['&', '|', '^', '<<', '>>']);
 
 /** Strings nft prints quoted: interface names (they may hold wildcards) and anything with blanks or quotes. */
 function quoted(s: string, name: boolean): string {
@@ -35,11 +36,17 @@ function namesOn(left: NftJson): boolean {
   return k !== null && k[0] === 'meta' && isObj(k[1]) && NAME_KEYS.has(str(k[1].key) ?? '');
 }
 
+/** A number as nft prints the operands and results of bit operations. */
+export function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
 export function printExpr(e: NftJson, names = false): string {
   if (e === null) return 'null';
   if (typeof e === 'string') return e.startsWith('@') ? e : quoted(e, names);
   if (typeof e === 'number' || typeof e === 'boolean') return String(e);
-  if (Array.isArray(e)) return `{ ${e.map((x) => printExpr(x, names)).join(', ')} }`;
+  // A plain list is a flag list (`ct state established,related`); an anonymous set is `{"set": […]}`.
+  if (Array.isArray(e)) return e.map((x) => printExpr(x, names)).join(',');
   const k = kindOf(e);
   if (k === null) return JSON.stringify(e);
   const [kind, body] = k;
@@ -62,8 +69,15 @@ export function printExpr(e: NftJson, names = false): string {
       return `${printExpr(b.addr ?? null)}/${num(b.len) ?? '?'}`;
     case 'range':
       return Array.isArray(body) ? body.map((x) => printExpr(x, names)).join('-') : JSON.stringify(e);
-    case 'set':
-      return Array.isArray(body) ? printExpr(body, names) : printExpr(body, names);
+    case 'set': {
+      // A map's elements are [key, data] pairs: `{ 0 : goto a, 1 : goto b }`.
+      const items = Array.isArray(body) ? body : [body];
+      const item = (x: NftJson) =>
+        Array.isArray(x) && x.length === 2
+          ? `${printExpr(x[0] ?? null, names)} : ${printExpr(x[1] ?? null)}`
+          : printExpr(x, names);
+      return `{ ${items.map(item).join(', ')} }`;
+    }
     case 'concat':
       return Array.isArray(body) ? body.map((x) => printExpr(x, names)).join(' . ') : JSON.stringify(e);
     case 'elem':
@@ -88,7 +102,10 @@ export function printExpr(e: NftJson, names = false): string {
     case '^':
     case '<<':
     case '>>':
-      return Array.isArray(body) ? body.map((x) => printExpr(x)).join(` ${kind} `) : JSON.stringify(e);
+      // nft prints the operands of bit operations in hex, eight digits: `meta mark & 0x00004000`.
+      return Array.isArray(body)
+        ? body.map((x) => (typeof x === 'number' ? hex(x) : printExpr(x))).join(` ${kind} `)
+        : JSON.stringify(e);
     case 'accept':
     case 'drop':
     case 'continue':
@@ -124,7 +141,7 @@ function flagsText(b: Obj): string {
     : typeof f === 'string'
       ? [f]
       : [];
-  return list.length ? ` ${list.join(',')}` : '';
+  return list.join(',');
 }
 
 export function printStatement(s: NftJson): string {
@@ -136,8 +153,13 @@ export function printStatement(s: NftJson): string {
     case 'match': {
       const left = b.left ?? null;
       const op = str(b.op) ?? '==';
-      const right = printExpr(b.right ?? null, namesOn(left));
       const l = printExpr(left);
+      // After a bit operation nft writes the operator and the value in hex: `meta mark & 0x00004000 == 0x00000000`.
+      if (BIT_OPS.has(kindOf(left)?.[0] ?? '')) {
+        const r = b.right;
+        return `${l} ${op === 'in' ? '==' : op} ${typeof r === 'number' ? hex(r) : printExpr(r ?? null)}`;
+      }
+      const right = printExpr(b.right ?? null, namesOn(left));
       return op === '==' || op === 'in' ? `${l} ${right}` : `${l} ${op} ${right}`;
     }
     case 'counter':
@@ -155,15 +177,15 @@ export function printStatement(s: NftJson): string {
       const type = str(b.type);
       const expr = b.expr !== undefined ? printExpr(b.expr) : null;
       if (type === 'tcp reset') return 'reject with tcp reset';
-      if (type === null && expr === null) return 'reject';
+      // nft leaves out its default: an ICMP port unreachable.
+      if (expr === null || expr === 'port-unreachable') return 'reject';
       return `reject with ${type ?? 'icmpx'}${expr ? ` ${expr}` : ''}`;
     }
     case 'dnat':
     case 'snat':
-      return `${kind} ${natTarget(b)}${flagsText(b)}`.trim();
     case 'masquerade':
     case 'redirect':
-      return `${kind} ${natTarget(b)}${flagsText(b)}`.trim();
+      return [kind, natTarget(b), flagsText(b)].filter(Boolean).join(' ');
     case 'vmap':
       return `${printExpr(b.key ?? null)} vmap ${printExpr(b.data ?? null)}`;
     case 'mangle':

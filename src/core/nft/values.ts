@@ -166,7 +166,8 @@ export function readValue(e: NftJson, p: Packet, env: ValueEnv): Read {
 
 /** The number a value names (`0x4000`, `80`, `tcp`), null when it is not one. */
 export function numberOf(v: NftJson): number | null {
-  if (typeof v === 'number') return v;
+  // Marks, ports and protocols are whole numbers; anything else compares as nothing.
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
   if (typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
   if (typeof v === 'string' && v in PROTOCOLS) return PROTOCOLS[v] ?? null;
   return null;

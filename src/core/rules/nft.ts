@@ -128,7 +128,7 @@ export const nftRules: RuleSource<NftRuleSet> = {
     const byIptables = new Set(
       earlier
         .filter(isIptablesSet)
-        .filter((s) => s.source === 'iptables-save' || s.source === 'ip6tables-save')
+        .filter((s) => s.backend === 'nf_tables')
         .flatMap((s) => s.tables.map((t) => `${s.family === 'ipv4' ? 'ip' : 'ip6'} ${t.name}`)),
     );
     for (const t of ruleset.tables) t.iptables = byIptables.has(t.key);

@@ -190,7 +190,18 @@ function selector(value: unknown, path: string): MappingSelector {
  * the helper itself applied (undo). Its shape is checked so a comparison cannot throw; its rules are never run.
  */
 function plan(value: unknown, path: string): MappingPlan {
-  const v = record(value, path, ['kind', 'family', 'title', 'owner', 'ops', 'before', 'spec', 'needsRouteLocalnet']);
+  const v = record(value, path, [
+    'kind',
+    'family',
+    'title',
+    'owner',
+    'ops',
+    'before',
+    'spec',
+    'needsRouteLocalnet',
+    'nft',
+  ]);
+  if (v.nft !== undefined) text(v.nft, `${path}.nft`, 1_000_000);
   oneOf(v.kind, `${path}.kind`, ['add', 'remove'] as const);
   oneOf(v.family, `${path}.family`, FAMILIES);
   text(v.title, `${path}.title`, 4096);

@@ -21,11 +21,25 @@ import type { MappingConflict, MappingPlan, MappingSelector, MappingSpec, RuleOp
 import { parseIptablesSave } from '../../core/iptables/parse';
 import type { IptablesDump } from '../../core/iptables/types';
 import { parseSs, type Listener } from '../../core/listeners';
-import type { DiscoveredNamespace, Family } from '../../core/model';
+import type { DiscoveredNamespace, Family, PortMapping } from '../../core/model';
+import { deriveMappings } from '../../core/portMappings';
 import { enterArgv, listenersArgv } from '../collect';
 import { formatArgv, type CommandResult, type Runner } from '../runner';
 import { withLock, type LockOptions } from './lock';
 import { localAddressesOf } from '../../core/ip/parse';
+import {
+  findOwnNftMapping,
+  natBackend,
+  nativeTables,
+  planNftAdd,
+  planNftCleanup,
+  planNftRemove,
+  verifyNft,
+  verifyNftDeletions,
+} from '../../core/mapping/nft';
+import { nftMappings } from '../../core/nft/mappings';
+import { NFT_LIST_ARGV, parseNftJson } from '../../core/nft/parse';
+import type { NftRuleset, NftTable } from '../../core/nft/types';
 
 export type MappingErrorKind = 'conflict' | 'not-found' | 'foreign' | 'command' | 'verify' | 'stale';
 
@@ -72,6 +86,11 @@ export function restoreArgv(namespace: DiscoveredNamespace, family: Family): str
   return [...enterArgv(namespace), tool(family, 'restore'), '--noflush', '-w'];
 }
 
+/** The argv that applies an nft plan: its script on stdin, one transaction. */
+export function nftApplyArgv(namespace: DiscoveredNamespace): string[] {
+  return [...enterArgv(namespace), 'nft', '-f', '-'];
+}
+
 async function must(runner: Runner, argv: string[], input?: string): Promise<CommandResult> {
   const result = await runner.run(argv, input === undefined ? {} : { input });
   if (result.failure)
@@ -79,6 +98,48 @@ async function must(runner: Runner, argv: string[], input?: string): Promise<Com
       failure: result,
     });
   return result;
+}
+
+/** The namespace's nft ruleset; null when nft is not installed (then no native rules can be read or written). */
+export async function readNft(target: MappingTarget): Promise<NftRuleset | null> {
+  const argv = [...enterArgv(target.namespace), ...NFT_LIST_ARGV];
+  const result = await target.runner.run(argv);
+  if (result.failure?.reason === 'missing') return null;
+  if (result.failure)
+    throw new MappingError('command', `${formatArgv(argv)} failed: ${result.stderr.trim() || result.failure.message}`, {
+      failure: result,
+    });
+  const { ruleset, diagnostics } = parseNftJson(result.stdout);
+  const first = diagnostics[0];
+  if (first)
+    throw new MappingError(
+      'command',
+      `${formatArgv(argv)} printed JSON Netns Explorer cannot read (${first.message}); no rule was changed`,
+    );
+  return ruleset;
+}
+
+/** Both dumps of a family: iptables', and nft's native tables (those iptables-nft did not write). */
+async function readBoth(
+  target: MappingTarget,
+  family: Family,
+): Promise<{ dump: IptablesDump; nft: NftRuleset | null; native: NftTable[] }> {
+  const [{ dump, text }, nft] = await Promise.all([readRules(target, family), readNft(target)]);
+  const native = nft ? nativeTables(nft, dump, /\(nf_tables\)/.test(text)) : [];
+  return { dump, nft, native };
+}
+
+/** Every port mapping the namespace's rules publish: iptables' of both families, then nft's native tables'. */
+export async function readMappings(target: MappingTarget): Promise<PortMapping[]> {
+  const out: PortMapping[] = [];
+  let native: NftTable[] = [];
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const both = await readBoth(target, family);
+    const nat = both.dump.tables.find((t) => t.name === 'nat');
+    if (nat) out.push(...deriveMappings(nat, target.namespace.id, family));
+    native = both.native.filter((t) => !native.some((n) => n.key === t.key)).concat(native);
+  }
+  return [...out, ...nftMappings(native, target.namespace.id).map((m) => ({ ...m, source: 'nft' }))];
 }
 
 export async function readRules(target: MappingTarget, family: Family): Promise<{ dump: IptablesDump; text: string }> {
@@ -151,6 +212,41 @@ async function applyOps(
 }
 
 /**
+ * Runs an nft plan (one transaction: it lands whole or not at all), reads the ruleset back and checks our table. On a
+ * difference it takes back what landed (our rules of that mapping, by handle) and throws saying whether that worked.
+ */
+async function applyNft(target: MappingTarget, plan: MappingPlan): Promise<void> {
+  const argv = nftApplyArgv(target.namespace);
+  const run = await target.runner.run(argv, { input: plan.nft ?? '' });
+  if (run.failure)
+    throw new MappingError(
+      'command',
+      `${formatArgv(argv)} failed: ${run.stderr.trim() || run.failure.message}; nothing was changed (one nft transaction)`,
+      {
+        rolledBack: true,
+        failure: run,
+      },
+    );
+  const after = await readNft(target);
+  const problems = after
+    ? plan.spec
+      ? verifyNft(plan, after)
+      : verifyNftDeletions(plan, after)
+    : ['nft can no longer be run'];
+  if (problems.length === 0) return;
+  // Only an added mapping can be taken back by handle; a removal that half happened is named as such.
+  const undo = after && plan.kind === 'add' && plan.spec ? planNftRemove(after, plan.spec) : null;
+  const undoRun = undo?.nft ? await target.runner.run(argv, { input: undo.nft }) : null;
+  const final = undo ? await readNft(target) : null;
+  const rolledBack =
+    undoRun?.failure === null && final !== null && verifyNft({ ...plan, kind: 'remove' }, final).length === 0;
+  const how = rolledBack
+    ? 'the rules were restored to exactly what they were'
+    : `ROLLBACK INCOMPLETE: check ${formatArgv([...enterArgv(target.namespace), 'nft', 'list', 'ruleset'])}`;
+  throw new MappingError('verify', `applying failed: ${problems.join('; ')}; ${how}`, { rolledBack, failure: run });
+}
+
+/**
  * The ops of the tables iptables-restore committed before the line it reports failing (all of them when it names none).
  */
 function committedOps(ops: RuleOp[], stderr: string): RuleOp[] {
@@ -179,6 +275,7 @@ function refuseStale(plan: MappingPlan | null, expected: MappingPlan | undefined
   const same =
     plan !== null &&
     restorePayload(plan.ops) === restorePayload(expected.ops) &&
+    plan.nft === expected.nft &&
     JSON.stringify(plan.before) === JSON.stringify(expected.before);
   if (!same) {
     throw new MappingError(
@@ -198,6 +295,13 @@ async function execute(
 ): Promise<MappingResult> {
   const started = Date.now();
   if (!dryRun) refuseStale(plan, expected);
+  if (plan.nft !== undefined) {
+    const argv = nftApplyArgv(target.namespace);
+    if (dryRun) return { plan, payload: plan.nft, argv, applied: false, durationMs: 0 };
+    await target.beforeApply?.(plan);
+    await applyNft(target, plan);
+    return { plan, payload: plan.nft, argv, applied: true, durationMs: Date.now() - started };
+  }
   const argv = restoreArgv(target.namespace, plan.family);
   if (dryRun) return { plan, payload: restorePayload(plan.ops), argv, applied: false, durationMs: 0 };
   await target.beforeApply?.(plan);
@@ -212,8 +316,14 @@ export async function addMapping(
   options: { dryRun?: boolean; expected?: MappingPlan } = {},
 ): Promise<MappingResult> {
   const work = async () => {
-    const { dump } = await readRules(target, spec.family);
+    const { dump, nft, native } = await readBoth(target, spec.family);
     const [listeners, local] = await Promise.all([readListeners(target, spec.protocol), readLocalAddresses(target)]);
+    // Where the namespace's NAT is native nftables, our rules go in a table of ours: never iptables rules there.
+    if (nft && natBackend(dump, native, spec.family) === 'nft') {
+      const planned = planNftAdd(nft, native, spec, listeners, local);
+      if (!planned.ok) throw new MappingError('conflict', planned.error, { conflicts: planned.conflicts });
+      return execute(target, planned.plan, dump, options.dryRun ?? false, options.expected);
+    }
     const planned = planAdd(dump, spec, listeners, local);
     if (!planned.ok) throw new MappingError('conflict', planned.error, { conflicts: planned.conflicts });
     return execute(target, planned.plan, dump, options.dryRun ?? false, options.expected);
@@ -232,11 +342,26 @@ export async function removeMapping(
   options: { dryRun?: boolean; allowForeign?: boolean; expected?: MappingPlan } = {},
 ): Promise<MappingResult> {
   const work = async () => {
-    const { dump } = await readRules(target, selector.family);
+    const { dump, nft, native } = await readBoth(target, selector.family);
     const own = findOwnMapping(dump, selector);
     const ownPlan = own ? planRemoveOwn(dump, own) : null;
     if (ownPlan) return execute(target, ownPlan, dump, options.dryRun ?? false, options.expected);
+    const ownNft = nft ? findOwnNftMapping(nft, selector) : null;
+    const nftPlan = nft && ownNft ? planNftRemove(nft, ownNft) : null;
+    if (nftPlan) return execute(target, nftPlan, dump, options.dryRun ?? false, options.expected);
     const foreign = findForeignMapping(dump, selector);
+    const nativeOne = nftMappings(native, target.namespace.id).find(
+      (m) =>
+        m.family === selector.family &&
+        m.protocol === selector.protocol &&
+        m.hostPort === selector.hostPort &&
+        (selector.hostIp == null || m.hostIp === selector.hostIp),
+    );
+    if (!foreign && nativeOne)
+      throw new MappingError(
+        'not-found',
+        `${selector.protocol} port ${selector.hostPort} is published by ${nativeOne.owner} in nft table ${nativeOne.ruleRef.table} (${nativeOne.rule}); Netns Explorer deletes only its own nft rules`,
+      );
     if (!foreign)
       throw new MappingError(
         'not-found',
@@ -258,7 +383,17 @@ export async function removeMapping(
 /** Undoes an applied plan: takes back exactly its edits, leaving what others changed since. */
 export async function undoMapping(target: MappingTarget, done: MappingPlan): Promise<MappingResult> {
   return locked(target, async () => {
-    const { dump } = await readRules(target, done.family);
+    const { dump, nft, native } = await readBoth(target, done.family);
+    if (done.nft !== undefined) {
+      // The inverse of an nft plan, made from the rules as they are now: remove what it added, add what it removed.
+      const spec = done.spec;
+      if (!nft || !spec) throw new MappingError('not-found', `${done.title}: nothing to undo`);
+      const inverse = done.kind === 'add' ? planNftRemove(nft, spec) : planNftAdd(nft, native, spec, [], null);
+      if (inverse === null) throw new MappingError('not-found', `${done.title} is no longer in the rules`);
+      if ('ok' in inverse && !inverse.ok)
+        throw new MappingError('conflict', inverse.error, { conflicts: inverse.conflicts });
+      return execute(target, 'ok' in inverse ? inverse.plan : inverse, dump, false);
+    }
     const ops = revertOps(done.ops, done.before, contentsOf(dump, done.before));
     const plan: MappingPlan = {
       ...done,
@@ -282,8 +417,9 @@ export async function cleanUpLeftovers(
   options: { dryRun?: boolean; expected?: MappingPlan } = {},
 ): Promise<MappingResult | null> {
   const work = async () => {
-    const { dump } = await readRules(target, family);
-    const plan = planCleanup(dump, family, selection);
+    const { dump, nft } = await readBoth(target, family);
+    // Our iptables leftovers first; a namespace whose NAT is nftables has ours in our nft table instead.
+    const plan = planCleanup(dump, family, selection) ?? (nft ? planNftCleanup(nft, family, selection) : null);
     if (!options.dryRun) refuseStale(plan, options.expected);
     return plan && execute(target, plan, dump, options.dryRun ?? false, options.expected);
   };

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { escapeMarkdown } from '../../../core/markdown';
 import type { Namespace, Route } from '../../../core/model';
+import { backendsOf, backendsText } from '../../../core/rules/backends';
 import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, plural, safeMarkdown } from './common';
 
@@ -57,6 +58,8 @@ export function namespaceTooltip(ns: Namespace, idx: SnapshotIndex): vscode.Mark
   if (ns.name && containers.length) field(md, 'Sandbox', ns.name);
   field(md, 'Paths', ns.paths.slice(0, 5).join(', ') + (ns.paths.length > 5 ? ` and ${ns.paths.length - 5} more` : ''));
   field(md, 'Interfaces', ns.interfaces.map((i) => i.name).join(', '));
+  const backends = backendsOf(idx.snapshot.nat, ns.id);
+  if (backends.length) field(md, 'Firewall rules in', backendsText(backends));
   if (ns.processes.length) {
     md.appendMarkdown(`\n**Processes (${ns.processes.length}):**\n\n`);
     for (const p of ns.processes.slice(0, 12))

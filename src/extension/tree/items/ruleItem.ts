@@ -20,9 +20,14 @@ const TARGET_ICON: Record<string, string> = {
   MARK: 'tag',
 };
 
+/** The packets a rule set sees, for labels: nft's one set per namespace sees both families. */
+function familyText(set: RuleSet): string {
+  return set.family === 'all' ? 'IPv4 and IPv6' : set.family === 'ipv6' ? 'IPv6' : 'IPv4';
+}
+
 export function ruleSetItem(set: RuleSet, idx: SnapshotIndex): vscode.TreeItem {
   const item = new vscode.TreeItem(`${idx.label(set.namespace)}`, vscode.TreeItemCollapsibleState.Collapsed);
-  item.description = `${set.source} · ${set.family === 'ipv6' ? 'IPv6' : 'IPv4'} · ${plural(set.ruleCount, 'rule')}`;
+  item.description = `${set.source} · ${familyText(set)} · ${plural(set.ruleCount, 'rule')}`;
   item.iconPath = icon('shield');
   item.contextValue = 'natRuleSet';
   return item;
@@ -42,6 +47,7 @@ export function chainItem(c: ChainOutline): vscode.TreeItem {
     c.rules ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
   );
   item.description = [
+    c.hook,
     c.policy ? `policy ${c.policy}` : undefined,
     plural(c.rules, 'rule'),
     c.owner !== 'unknown' && c.owner !== 'system' ? c.owner : undefined,
@@ -56,6 +62,7 @@ export function chainItem(c: ChainOutline): vscode.TreeItem {
 export function chainTooltip(c: ChainOutline, table: string, reachedFrom: string[][]): vscode.MarkdownString {
   const md = safeMarkdown();
   md.appendMarkdown(`### Chain ${escapeMarkdown(c.name)} (${escapeMarkdown(table)})\n\n`);
+  if (c.hook) field(md, 'Base chain', c.hook);
   field(md, 'Policy', c.policy ?? 'none (user chain: falls back to the caller)');
   field(md, 'Rules', c.rules);
   field(md, 'Owner', c.owner);
@@ -74,7 +81,8 @@ export function rulePageItem(start: number, end: number): vscode.TreeItem {
 export function ruleItem(rule: RuleOutline): vscode.TreeItem {
   const item = new vscode.TreeItem(rule.body, vscode.TreeItemCollapsibleState.None);
   item.description = rule.counters ? `${rule.counters.packets} pkts` : undefined;
-  const target = rule.verdict ?? '';
+  // iptables names targets in capitals, nft its verdicts and statements in lower case.
+  const target = (rule.verdict ?? '').toUpperCase();
   item.iconPath = icon(TARGET_ICON[target] ?? (target ? 'debug-step-into' : 'circle-small'));
   item.contextValue = `rule${target === 'DNAT' ? '.dnat' : ''}`;
   return item;
@@ -85,7 +93,7 @@ export function ruleTooltip(d: RuleDetails, set: RuleSet, idx: SnapshotIndex): v
   const md = safeMarkdown();
   const where = `${d.ref.table} / ${d.ref.chain}`;
   md.appendMarkdown(
-    `**${escapeMarkdown(d.verdict ?? 'Counting')} rule** in ${escapeMarkdown(where)}, rule ${d.ref.index + 1} — ${escapeMarkdown(idx.label(set.namespace))} (${set.family === 'ipv6' ? 'IPv6' : 'IPv4'})\n\n`,
+    `**${escapeMarkdown(d.verdict ?? 'Counting')} rule** in ${escapeMarkdown(where)}, rule ${d.ref.index + 1} — ${escapeMarkdown(idx.label(set.namespace))} (${familyText(set)})\n\n`,
   );
   md.appendMarkdown(codeBlock(d.text, d.language));
   md.appendMarkdown(`\n\n${escapeMarkdown(d.explanation)}\n\n`);
