@@ -207,7 +207,7 @@ describe('nft rules in words', () => {
   it('DNAT, with the interface it excludes', () => {
     assert.equal(
       words('d29', 'nat-prerouting-and-output'),
-      'If the input interface is not "br0" and the TCP destination port is 8080: rewrites the destination to 10.90.1.2:80 (DNAT) and accepts it in this chain. Comment: "DNAT".',
+      'If the input interface is not "br0" and the TCP destination port is 8080: rewrites the destination (DNAT) to 10.90.1.2:80 and accepts the packet in this chain. Comment: "DNAT".',
     );
   });
 

@@ -82,6 +82,8 @@ function matchWords(b: { [k: string]: NftJson }, ctx: NftExplainContext): string
     return op === '!='
       ? 'the destination is not a local address'
       : 'the destination is a local address of this namespace';
+  if (field === 'meta nfproto' && (right === 'ipv4' || right === 'ipv6'))
+    return `the packet is ${op === '!=' ? 'not ' : ''}${right === 'ipv4' ? 'IPv4' : 'IPv6'}`;
   if (field === 'ct state')
     return `the connection is ${op === '!=' ? 'not ' : ''}${valueWords(right, ctx).replace(/, /g, ' or ')}`;
   const subject = subjectOf(left);
@@ -136,9 +138,9 @@ function natWords(kind: string, b: { [k: string]: NftJson }, ctx: NftExplainCont
   const to = addr !== null ? `${endpoint(addr, port)}${ownerSuffix(addr, ctx)}` : port !== null ? `port ${port}` : null;
   switch (kind) {
     case 'dnat':
-      return `rewrites the destination to ${to ?? '?'} (DNAT) and accepts it in this chain`;
+      return `rewrites the destination (DNAT) to ${to ?? '?'} and accepts the packet in this chain`;
     case 'snat':
-      return `rewrites the source to ${to ?? '?'} (SNAT)`;
+      return `rewrites the source (SNAT) to ${to ?? '?'}`;
     case 'masquerade':
       return `rewrites the source to the outgoing interface's address (masquerade)${port ? `, ports ${port}` : ''}`;
     default:
