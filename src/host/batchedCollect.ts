@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitAllNetnsOutput } from '../core/allNetns';
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
-import { NFT_LIST_ARGV } from '../core/nft/parse';
+import { NFT_CHAINS_ARGV } from '../core/nft/parse';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData } from '../core/model';
 import { formatArgv, type CommandResult, type Runner } from './runner';
 
@@ -122,10 +122,15 @@ function usable(result: CommandResult): boolean {
 }
 
 export interface BatchedRead {
-  /** Namespaces fully read by the batch. */
+  /** Namespaces fully read by the batch (their native nft tables still to list: `nftChains`). */
   read: RawNamespaceData[];
   /** Namespaces the batch could not vouch for; read them one by one. */
   rest: DiscoveredNamespace[];
+  /**
+   * `nft -j list chains` of each namespace read, by id, for the caller to list the native tables it names (most hosts
+   * have none); absent when nft is not installed.
+   */
+  nftChains?: Map<string, { text: string; command: string }>;
 }
 
 export async function collectBatched(
@@ -155,7 +160,7 @@ export async function collectBatched(
       all(['ip', '-j', '-d', '-batch', commandsFile]),
       all(['iptables-save', '-c']),
       all(['ip6tables-save', '-c']),
-      all([...NFT_LIST_ARGV]),
+      all([...NFT_CHAINS_ARGV]),
     ]);
     if (![ip, v4, v6].every(usable)) return { read: [], rest: [...batch] };
     // No nft on the host: no native rules to read (as collectNamespace decides); anything else wrong: one by one.
@@ -169,6 +174,7 @@ export async function collectBatched(
     if (nftSplit !== null && !nftSplit.ok) return { read: [], rest: [...batch] };
     const read: RawNamespaceData[] = [];
     const rest: DiscoveredNamespace[] = [];
+    const nftChains = new Map<string, { text: string; command: string }>();
     const nat = (family: Family, result: CommandResult, text: string): RawNamespaceData['nat'][number] => ({
       family,
       source: family === 'ipv4' ? 'iptables-save' : 'ip6tables-save',
@@ -180,14 +186,14 @@ export async function collectBatched(
       const links = ipSplit.sections.get(name);
       const rules4 = v4Split.sections.get(name);
       const rules6 = v6Split.sections.get(name);
-      const native = nftSplit?.sections.get(name);
+      const chains = nftSplit?.sections.get(name);
       // ip always prints its arrays, nft its metainfo; an empty section means that namespace was not reached.
       if (
         links === undefined ||
         links.trim() === '' ||
         rules4 === undefined ||
         rules6 === undefined ||
-        (nftSplit !== null && (native === undefined || native.trim() === ''))
+        (nftSplit !== null && (chains === undefined || chains.trim() === ''))
       ) {
         rest.push(ns);
         continue;
@@ -196,17 +202,12 @@ export async function collectBatched(
         namespace: ns,
         ip: { command: formatArgv(ip.argv), text: links },
         // The same order as collectNamespace's: by source.
-        nat: [
-          nat('ipv6', v6, rules6),
-          nat('ipv4', v4, rules4),
-          ...(native === undefined
-            ? []
-            : [{ family: 'all' as const, source: 'nft', command: formatArgv(nft.argv), text: native }]),
-        ],
+        nat: [nat('ipv6', v6, rules6), nat('ipv4', v4, rules4)],
         errors: [],
       });
+      if (chains !== undefined) nftChains.set(ns.id, { text: chains, command: formatArgv(nft.argv) });
     }
-    return { read, rest };
+    return nftMissing ? { read, rest } : { read, rest, nftChains };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

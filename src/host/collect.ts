@@ -2,10 +2,10 @@
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
 import { ssListenersArgv } from '../core/listeners';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
-import { NFT_LIST_ARGV } from '../core/nft/parse';
 import { buildSnapshot } from '../core/snapshot';
 import { batchableNamespaces, collectBatched, LIVE_ENVIRONMENT, type BatchEnvironment } from './batchedCollect';
 import { mapLimit } from './discovery';
+import { readNative } from './nftRead';
 import { formatArgv, type CommandResult, type Runner } from './runner';
 
 export interface CollectOptions {
@@ -86,12 +86,22 @@ async function collectNat(
  * Native nftables rules. A host without `nft` has no reader for them: that is not an error of each namespace (iptables'
  * tables are still read), so a missing tool is skipped; docs/NFTABLES.md says so.
  */
-async function collectNft(runner: Runner, ns: DiscoveredNamespace, out: RawNamespaceData): Promise<void> {
-  const r = await runner.run([...enterArgv(ns), ...NFT_LIST_ARGV]);
-  if (r.failure?.reason === 'missing') return;
-  const err = commandError(ns, r);
-  if (err) out.errors.push(err);
-  else out.nat.push({ family: 'all', source: 'nft', command: formatArgv(r.argv), text: r.stdout });
+export async function collectNft(
+  runner: Runner,
+  ns: DiscoveredNamespace,
+  out: RawNamespaceData,
+  chains?: { text: string; command: string },
+): Promise<void> {
+  const read = await readNative(runner, enterArgv(ns), chains);
+  if (read.kind === 'missing') return;
+  if (read.kind === 'failed') {
+    const err = commandError(ns, read.result);
+    if (err) out.errors.push(err);
+  } else if (read.kind === 'unreadable') {
+    out.errors.push({ namespace: ns.id, command: read.command, reason: 'parse', message: 'nft printed no JSON' });
+  } else if (read.text !== '') {
+    out.nat.push({ family: 'all', source: 'nft', command: read.command, text: read.text });
+  }
 }
 
 export async function collectNamespace(
@@ -179,7 +189,16 @@ export class SnapshotCollector {
         one,
       ),
     ]);
+    // The batch read every namespace's chains; the few with native tables have them listed here, one by one.
+    const chains = batched.nftChains;
+    const listed =
+      chains === undefined
+        ? batched.read
+        : await mapLimit(batched.read, limit, async (data) => {
+            await collectNft(this.runner, data.namespace, data, chains.get(data.namespace.id));
+            return data;
+          });
     const retried = await mapLimit(batched.rest, limit, one);
-    return [...batched.read, ...others, ...retried];
+    return [...listed, ...others, ...retried];
   }
 }

@@ -65,6 +65,24 @@ describe('the nf_tables legacy warning', () => {
         return ok(fixture('legacy-warning.txt'), fixture('legacy-warning.stderr.txt'));
       if (argv.includes('iptables-legacy-save')) return ok(fixture('legacy-warning.legacy.txt'));
       if (argv.includes('ip6tables-save')) return ok('');
+      // nft: iptables-nft's nat table, which is never listed again, and one native table, listed on its own.
+      if (argv.includes('chains'))
+        return ok(
+          JSON.stringify({
+            nftables: [
+              {
+                chain: { family: 'ip', table: 'nat', name: 'PREROUTING', type: 'nat', hook: 'prerouting', prio: -100 },
+              },
+              { chain: { family: 'inet', table: 'guard', name: 'in', type: 'filter', hook: 'input', prio: 0 } },
+            ],
+          }),
+        );
+      if (argv.includes('table'))
+        return ok(
+          argv.slice(-2).join(' ') === 'inet guard'
+            ? JSON.stringify({ nftables: [{ table: { family: 'inet', name: 'guard', handle: 1 } }] })
+            : 'wrong table',
+        );
       return ok('[][][][]');
     }
   }
@@ -79,13 +97,16 @@ describe('the nf_tables legacy warning', () => {
     );
     assert.match(raw.nat.find((n) => n.source === 'iptables-legacy-save')!.text, /added by iptables-legacy/);
     assert.deepEqual(raw.errors, []);
+    // nft: the chains first, then only the native table; iptables-nft's nat table is not dumped twice.
+    const nft = host.seen.filter((a) => a.includes('nft')).map((a) => a.slice(a.indexOf('nft')).join(' '));
+    assert.deepEqual(nft, ['nft -j list chains', 'nft -j list table inet guard']);
   });
 
   it('does not run the legacy tool when there is no warning', async () => {
     const host = new LegacyHost();
     host.run = async (argv) => ({
       argv: [...argv],
-      stdout: argv.includes('ip') ? '[][][][]' : '',
+      stdout: argv.includes('ip') ? '[][][][]' : argv.includes('nft') ? '{"nftables": []}' : '',
       stderr: '',
       exitCode: 0,
       failure: null,
@@ -94,7 +115,8 @@ describe('the nf_tables legacy warning', () => {
     const raw = await collectNamespace(host, ns);
     assert.deepEqual(
       raw.nat.map((n) => n.source),
-      ['ip6tables-save', 'iptables-save', 'nft'],
+      ['ip6tables-save', 'iptables-save'],
+      'no nft set without native tables',
     );
   });
 

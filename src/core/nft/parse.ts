@@ -6,8 +6,71 @@ import type { NftChain, NftFamily, NftJson, NftRule, NftRuleset, NftSet, NftTabl
 
 const FAMILIES: ReadonlySet<string> = new Set<NftFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 
-/** The command that dumps the whole ruleset as JSON, every family's tables, in one spawn. */
-export const NFT_LIST_ARGV: readonly string[] = ['nft', '-j', 'list', 'ruleset'];
+/**
+ * The cheap first read: every chain of every table, without rules (13 ms where `list ruleset` takes 1.1 s, on 20,000
+ * iptables-nft rules). It tells the native tables from iptables-nft's, and only those are then listed in full.
+ */
+export const NFT_CHAINS_ARGV: readonly string[] = ['nft', '-j', 'list', 'chains'];
+
+export const nftTableArgv = (family: string, name: string): string[] => ['nft', '-j', 'list', 'table', family, name];
+
+const IPTABLES_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+
+/**
+ * The tables of a `list chains` answer that nft alone shows: all but the ones shaped like iptables-nft's (an ip/ip6
+ * table named as an iptables table whose base chains are named by their hook in capitals, as iptables-nft makes
+ * them). Null when the answer cannot be read.
+ */
+export function nativeTablesOf(chainsText: string): { family: string; name: string }[] | null {
+  let doc: NftJson;
+  try {
+    doc = JSON.parse(chainsText) as NftJson;
+  } catch {
+    return null;
+  }
+  const items = isObj(doc) && Array.isArray(doc.nftables) ? doc.nftables : null;
+  if (items === null) return null;
+  const tables = new Map<string, { family: string; name: string; iptablesShaped: boolean }>();
+  for (const item of items) {
+    const k = kindOf(item);
+    if (k === null || k[0] !== 'chain' || !isObj(k[1])) continue;
+    const family = str(k[1].family);
+    const name = str(k[1].table);
+    if (family === null || name === null || !FAMILIES.has(family)) continue;
+    const key = tableKey(family, name);
+    const t = tables.get(key) ?? {
+      family,
+      name,
+      iptablesShaped: (family === 'ip' || family === 'ip6') && IPTABLES_TABLES.has(name),
+    };
+    const hook = str(k[1].hook);
+    if (hook !== null && str(k[1].name) !== hook.toUpperCase()) t.iptablesShaped = false;
+    tables.set(key, t);
+  }
+  return [...tables.values()].filter((t) => !t.iptablesShaped).map(({ family, name }) => ({ family, name }));
+}
+
+/** Several `nft -j list table` answers as one document, as `list ruleset` would print those tables. */
+export function mergeNftJson(texts: readonly string[]): string {
+  const items: NftJson[] = [];
+  for (const text of texts) {
+    const parsed = parseJsonItems(text);
+    for (const item of parsed ?? []) {
+      if (kindOf(item)?.[0] === 'metainfo' && items.length > 0) continue;
+      items.push(item);
+    }
+  }
+  return JSON.stringify({ nftables: items });
+}
+
+function parseJsonItems(text: string): NftJson[] | null {
+  try {
+    const doc = JSON.parse(text) as NftJson;
+    return isObj(doc) && Array.isArray(doc.nftables) ? doc.nftables : null;
+  } catch {
+    return null;
+  }
+}
 
 export const tableKey = (family: string, name: string): string => `${family} ${name}`;
 

@@ -38,7 +38,8 @@ import {
   verifyNftDeletions,
 } from '../../core/mapping/nft';
 import { nftMappings } from '../../core/nft/mappings';
-import { NFT_LIST_ARGV, parseNftJson } from '../../core/nft/parse';
+import { parseNftJson } from '../../core/nft/parse';
+import { readNative } from '../nftRead';
 import type { NftRuleset, NftTable } from '../../core/nft/types';
 
 export type MappingErrorKind = 'conflict' | 'not-found' | 'foreign' | 'command' | 'verify' | 'stale';
@@ -100,21 +101,25 @@ async function must(runner: Runner, argv: string[], input?: string): Promise<Com
   return result;
 }
 
-/** The namespace's nft ruleset; null when nft is not installed (then no native rules can be read or written). */
+/**
+ * The namespace's native nft tables (those iptables-nft did not write); null when nft is not installed (then no native
+ * rules can be read or written).
+ */
 export async function readNft(target: MappingTarget): Promise<NftRuleset | null> {
-  const argv = [...enterArgv(target.namespace), ...NFT_LIST_ARGV];
-  const result = await target.runner.run(argv);
-  if (result.failure?.reason === 'missing') return null;
-  if (result.failure)
-    throw new MappingError('command', `${formatArgv(argv)} failed: ${result.stderr.trim() || result.failure.message}`, {
-      failure: result,
-    });
-  const { ruleset, diagnostics } = parseNftJson(result.stdout);
+  const read = await readNative(target.runner, enterArgv(target.namespace));
+  if (read.kind === 'missing') return null;
+  if (read.kind === 'failed')
+    throw new MappingError(
+      'command',
+      `${formatArgv(read.result.argv)} failed: ${read.result.stderr.trim() || read.result.failure?.message}`,
+      { failure: read.result },
+    );
+  const { ruleset, diagnostics } = parseNftJson(read.kind === 'ok' ? read.text : 'not JSON');
   const first = diagnostics[0];
   if (first)
     throw new MappingError(
       'command',
-      `${formatArgv(argv)} printed JSON Netns Explorer cannot read (${first.message}); no rule was changed`,
+      `${read.command} printed JSON Netns Explorer cannot read (${first.message}); no rule was changed`,
     );
   return ruleset;
 }
