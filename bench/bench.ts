@@ -421,7 +421,8 @@ const NOTES = `## Reading the table
 
 - The snapshot baseline is \`bench/baseline.sh\`: a sequential bash loop running one \`ip -j -d -batch -\`
   and one \`iptables-save -c\` per namespace. The snapshot does more: it also reads \`ip6tables-save -c\`
-  in every namespace (half as much rule dumping again) and scans \`/proc\` for processes.
+  in every namespace (half as much rule dumping again) and \`nft -j list chains\` (native nftables), and scans
+  \`/proc\` for processes.
 - "floor" is \`bench/floor.sh\`: the loop's own commands spread over every core with \`xargs -P\`,
   one light \`sh\` per namespace. It measures what the machine allows for those commands: on these
   2-core machines it lands at about 0.6-0.7 x the loop, because every namespace costs three

@@ -283,6 +283,16 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Untracked packets (issue 24): a NOTRACK rule in raw defeats a mapping; the SYN reaches the host's INPUT instead. */
+SCENARIOS.push({
+  title: 'a NOTRACK rule ahead of a mapping: the SYN is not DNATed, and INPUT rejects it on the host',
+  client: 'nxt-out',
+  in: 'nxt-host',
+  from: OUT,
+  to: '198.19.0.1:8091',
+  kernelTrace: 'nxt-host',
+});
+
 /** The native-nftables hosts (test/lab/nftLab.ts): Docker 29, kube-proxy, Netavark, firewalld, and a mixed host. */
 const nftScenario = (shape: Shape, title: string, to: string, extra: Partial<Scenario> = {}): Scenario => ({
   title: `nft ${shape}: ${title}`,
@@ -323,6 +333,9 @@ const NFT_SCENARIOS: Scenario[] = [
     kernelTrace: 'nxn-mx',
   }),
   nftScenario('mx', 'a native drop before NAT that the iptables rules alone would accept', '198.19.25.1:8085', {
+    kernelTrace: 'nxn-mx',
+  }),
+  nftScenario('mx', "a native notrack defeats iptables' DNAT: the host itself refuses", '198.19.25.1:8086', {
     kernelTrace: 'nxn-mx',
   }),
 ];

@@ -98,7 +98,7 @@ describe('native nftables in the views', function () {
     const nsTip = tooltipText(api.providers.namespaces, { kind: 'namespace', ns: idOf(mx.host) });
     assert.match(
       nsTip,
-      /Firewall rules in.*iptables-nft \(7 rules in filter, nat\), nftables \(3 rules in inet nxn-guard\)/,
+      /Firewall rules in.*iptables-nft \(8 rules in filter, nat\), nftables \(4 rules in inet nxn-guard\)/,
     );
   });
 

@@ -343,6 +343,7 @@ export function mixedIptables(): string {
     `-A PREROUTING -p tcp -m tcp --dport 8083 -j DNAT --to-destination ${h.c1ip}:80`,
     `-A PREROUTING -p tcp -m tcp --dport 8084 -j DNAT --to-destination ${h.c2ip}:80`,
     `-A PREROUTING -p tcp -m tcp --dport 8085 -j DNAT --to-destination ${h.c1ip}:80`,
+    `-A PREROUTING -p tcp -m tcp --dport 8086 -j DNAT --to-destination ${h.c1ip}:80`,
     `-A POSTROUTING -s ${h.subnet} ! -o br0 -j MASQUERADE`,
     'COMMIT',
     '*filter',
@@ -361,6 +362,10 @@ export function mixedIptables(): string {
 function mixedNative(): string {
   const h = hostOf('mx');
   return `table inet nxn-guard {
+	chain untrack {
+		type filter hook prerouting priority raw; policy accept;
+		tcp dport 8086 notrack comment "untracked: no nat chain sees it"
+	}
 	chain early {
 		type filter hook prerouting priority -200; policy accept;
 		tcp dport 8085 counter drop comment "closed before NAT"

@@ -100,6 +100,8 @@ export function traceRulesV4(): string {
     ':PREROUTING ACCEPT [0:0]',
     ':OUTPUT ACCEPT [0:0]',
     ...PUBLISHED.map((ip) => `-A PREROUTING -d ${ip}/32 ! -i ${BR0} -j DROP`),
+    // Untracked: the nat table never sees port 8091, so its mapping below does nothing, and INPUT rejects the SYN.
+    '-A PREROUTING -p tcp -m tcp --dport 8091 -j CT --notrack',
     'COMMIT',
     '*filter',
     ':INPUT ACCEPT [0:0]',
@@ -116,6 +118,7 @@ export function traceRulesV4(): string {
     ].map((c) => `:${c} - [0:0]`),
     '-A FORWARD -j DOCKER-USER',
     '-A FORWARD -j DOCKER-FORWARD',
+    '-A INPUT -p tcp -m tcp --dport 8091 -j REJECT --reject-with icmp-port-unreachable',
     '-A OUTPUT -p tcp -m tcp --dport 8447 -m owner --uid-owner 0 -j DROP',
     ...ACCEPTS.map(
       ([ip, proto, port]) =>
@@ -172,6 +175,7 @@ export function traceRulesV4(): string {
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8084 -j DNAT --to-destination 10.77.0.7:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8083 -j DNAT --to-destination 10.78.0.2:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 9000 -j NXT-SVC`,
+    `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8091 -j DNAT --to-destination 10.77.0.2:80`,
     '-A NXT-SVC -m comment --comment "svc backend d" -m statistic --mode random --probability 0.50000000000 -j NXT-SEP-D',
     '-A NXT-SVC -m comment --comment "svc backend e" -j NXT-SEP-E',
     '-A NXT-SEP-D -p tcp -m tcp -j DNAT --to-destination 10.77.0.4:80',

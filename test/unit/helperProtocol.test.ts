@@ -50,6 +50,12 @@ const VALID: Record<Operation, Record<string, unknown>> = {
 const line = (op: string, params: unknown, id = 7) => JSON.stringify({ id, op, params });
 
 describe('helper protocol', () => {
+  it('accepts an nft plan (a namespace whose NAT is nftables) and refuses one whose script is not text', () => {
+    const nftPlan = { ...plan, ops: [], before: { 'ip netns-explorer': { mappings: null } }, nft: 'add table ip x\n' };
+    assert.ok(parseRequest(line('undoMapping', { namespace: '4026531840', plan: nftPlan })).ok);
+    assert.ok(!parseRequest(line('undoMapping', { namespace: '4026531840', plan: { ...nftPlan, nft: ['x'] } })).ok);
+  });
+
   it('accepts the valid form of every operation', () => {
     for (const op of OPERATIONS) {
       const parsed = parseRequest(line(op, VALID[op]));

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainNftRule } from '../../src/core/nft/explain';
 import { nftMappings } from '../../src/core/nft/mappings';
-import { parseNftJson } from '../../src/core/nft/parse';
+import { mergeNftJson, nativeTablesOf, parseNftJson } from '../../src/core/nft/parse';
+import { natBackend, planNftAdd, planNftRemove } from '../../src/core/mapping/nft';
 import { printRule } from '../../src/core/nft/print';
 import type { NftRule, NftRuleset, NftTable } from '../../src/core/nft/types';
 import { iptablesRules } from '../../src/core/rules/iptables';
@@ -150,12 +151,12 @@ describe('nft -j list ruleset', () => {
       nftRules.tables(nft).map((t) => t.name),
       ['inet nxn-guard'],
     );
-    assert.equal(nft.ruleCount, 3);
+    assert.equal(nft.ruleCount, 4);
     assert.deepEqual(
       backendsOf([ipt, nft], '1').map((b) => [b.backend, b.rules, b.tables.join(',')]),
       [
-        ['iptables-nft', 7, 'filter,nat'],
-        ['nftables', 3, 'inet nxn-guard'],
+        ['iptables-nft', 8, 'filter,nat'],
+        ['nftables', 4, 'inet nxn-guard'],
       ],
     );
     // With legacy iptables the same table names in nft are native tables: nothing to share.
@@ -352,5 +353,71 @@ describe('port mappings from native nftables', () => {
     assert.deepEqual(m?.ruleRef, { table: 'inet firewalld', chain: 'nat_PRE_public_allow', index: 0 });
     const set: NftRuleSet = { namespace: '1', family: 'all', source: 'nft', ruleCount: 0, ruleset: ruleset('fw') };
     assert.equal(nftRules.rule(set, m!.ruleRef)?.text, m?.rule);
+  });
+});
+
+describe('what is read, and where a mapping goes', () => {
+  it('lists only the tables iptables-nft did not make: capitals for hooks, iptables names, ip and ip6', () => {
+    const chains = JSON.stringify({
+      nftables: [
+        { metainfo: { version: '1.0.6' } },
+        { chain: { family: 'ip', table: 'nat', name: 'PREROUTING', hook: 'prerouting', prio: -100 } },
+        { chain: { family: 'ip', table: 'nat', name: 'KUBE-SERVICES' } },
+        { chain: { family: 'ip6', table: 'filter', name: 'DOCKER-USER' } },
+        { chain: { family: 'ip', table: 'filter', name: 'input', hook: 'input', prio: 0 } },
+        { chain: { family: 'inet', table: 'filter', name: 'INPUT', hook: 'input', prio: 0 } },
+        { chain: { family: 'ip', table: 'docker-bridges', name: 'filter-FORWARD', hook: 'forward', prio: 0 } },
+      ],
+    });
+    assert.deepEqual(nativeTablesOf(chains), [
+      { family: 'ip', name: 'filter' },
+      { family: 'inet', name: 'filter' },
+      { family: 'ip', name: 'docker-bridges' },
+    ]);
+    assert.equal(nativeTablesOf('not json'), null);
+    assert.deepEqual(
+      JSON.parse(
+        mergeNftJson([
+          JSON.stringify({ nftables: [{ metainfo: {} }, { table: { family: 'ip', name: 'a' } }] }),
+          JSON.stringify({ nftables: [{ metainfo: {} }, { table: { family: 'ip', name: 'b' } }] }),
+        ]),
+      ).nftables.length,
+      3,
+    );
+  });
+
+  it('maps into nft only where iptables has no nat table and a native table does NAT at prerouting', () => {
+    const nv = ruleset('nv').tables;
+    const d29 = ruleset('d29').tables;
+    const fw = ruleset('fw').tables;
+    assert.equal(natBackend(null, nv, 'ipv4'), 'nft');
+    assert.equal(natBackend(null, fw, 'ipv6'), 'nft', 'an inet table sees both families');
+    assert.equal(natBackend(null, d29, 'ipv6'), 'iptables', 'ip docker-bridges does not NAT IPv6');
+    assert.equal(natBackend(null, [], 'ipv4'), 'iptables', 'a namespace with nothing stays on iptables');
+    const withNat = { tables: [{ name: 'nat', chains: [] }], diagnostics: [] };
+    assert.equal(natBackend(withNat, nv, 'ipv4'), 'iptables');
+  });
+
+  it("plans our table's rules, and removes the table with its last mapping", () => {
+    const spec = {
+      family: 'ipv4' as const,
+      protocol: 'tcp' as const,
+      hostIp: null,
+      hostPort: 9090,
+      targetIp: '10.90.3.3',
+      targetPort: 80,
+    };
+    const base = ruleset('nv');
+    const planned = planNftAdd(base, base.tables, spec, [], null);
+    assert.ok(planned.ok);
+    assert.match(planned.plan.nft ?? '', /^add rule ip netns-explorer prerouting fib daddr type local jump mappings/m);
+    assert.match(
+      planned.plan.nft ?? '',
+      /^add rule ip netns-explorer mappings tcp dport 9090 dnat to 10\.90\.3\.3:80/m,
+    );
+    const taken = planNftAdd(base, base.tables, { ...spec, hostPort: 8081 }, [], null);
+    assert.ok(!taken.ok && /published by Podman/.test(taken.error));
+    assert.ok(!planNftAdd(base, base.tables, { ...spec, hostIp: '127.0.0.1' }, [], null).ok);
+    assert.equal(planNftRemove(base, spec), null, 'nothing of ours to remove');
   });
 });

@@ -101,7 +101,10 @@ function meta(key: string, p: Packet): Read {
 function ct(b: { [k: string]: NftJson }, p: Packet, env: ValueEnv): Read {
   const key = str(b.key) ?? '';
   const conn = env.connection;
-  if (key === 'state') return { type: 'word', value: p.ctstate === 'NEW' ? 'new' : 'established' };
+  if (key === 'state')
+    return { type: 'word', value: p.untracked ? 'untracked' : p.ctstate === 'NEW' ? 'new' : 'established' };
+  // An untracked packet has no conntrack entry: its other fields do not exist, so no comparison holds.
+  if (p.untracked) return absent('the packet is untracked: conntrack holds no entry');
   if (key === 'direction') return { type: 'word', value: p.ctstate === 'NEW' ? 'original' : 'reply' };
   if (key === 'status') {
     if (conn === undefined) return unknown('the connection is not known here');

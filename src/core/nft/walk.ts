@@ -346,6 +346,11 @@ function runRule(w: TableWalk, rule: NftRule, p: Packet, depth: number): RuleEnd
         }
         continue;
       }
+      case 'notrack':
+        p.untracked = true;
+        p.untrackedByRule = true;
+        say('notrack: the packet is not tracked, so no nat chain sees it and its ct state is untracked');
+        continue;
       case 'limit':
       case 'quota':
         assumptions.push(`\`${printStatement(statement)}\`: assumed within the limit`);

@@ -25,6 +25,8 @@ export interface Walk {
   tuples: Map<NamespaceId, Tuple>;
   choose: (where: string, probability: number) => boolean;
   hops: number;
+  /** Namespaces where the request was untracked: there, conntrack holds no entry for its reply either. */
+  untracked: Set<NamespaceId>;
   /** For the reply: where it ends. Null for the first packet (which ends at a listener). */
   replyTarget:
     { namespace: NamespaceId; kind: 'local' } | { namespace: NamespaceId; kind: 'outside'; iface: string } | null;
@@ -130,6 +132,7 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, part: HookPart = 
   // The request's tuple when it first meets this namespace's hooks, before any NAT here: conntrack's original.
   if (p.ctstate === 'NEW' && !w.tuples.has(ns.id))
     w.tuples.set(ns.id, { src: p.src, sport: p.sport, dst: p.dst, dport: p.dport });
+  if (p.at !== ns.id) enterConntrack(w, ns, p);
   const ctx: WalkContext = {
     namespace: ns.id,
     family: p.family,
@@ -161,19 +164,59 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, part: HookPart = 
     );
   // Conntrack un-NATs a reply where the nat chains would run; they themselves see only the first packet.
   const unNatAt = natPriority(name) ?? Infinity;
+  // An untracked packet has no conntrack entry: nothing to un-NAT, and nat chains never see it (checked per chain, as a
+  // raw rule earlier in this hook may untrack it).
   let unNatted = unNatAt === Infinity || part.nat === false || p.ctstate === 'NEW' || !inPart(unNatAt);
   const runs = chains.filter((c) => inPart(c.priority) && (!c.nat || (part.nat !== false && p.ctstate === 'NEW')));
   runs.sort((a, b) => a.priority - b.priority);
+  let skippedNat = false;
   for (const chain of runs) {
     if (!unNatted && chain.priority >= unNatAt) {
-      unNat(w, ns, p, name);
+      if (!p.untracked) unNat(w, ns, p, name);
       unNatted = true;
     }
+    if (chain.nat && p.untracked) {
+      if (!skippedNat)
+        note(w, ns.id, p, 'note', chain.label, 'the packet is untracked: no nat chain sees it, so no NAT applies here');
+      skippedNat = true;
+      continue;
+    }
     const verdict = tableVerdict(ns, p, chain.run(ctx, p));
+    if (p.ctstate === 'NEW' && p.untracked) w.untracked.add(ns.id);
     if (verdict) return verdict;
   }
-  if (!unNatted) unNat(w, ns, p, name);
+  if (!unNatted && !p.untracked) unNat(w, ns, p, name);
+  untrackedReplyCheck(w, ns, p, name);
   return null;
+}
+
+/**
+ * The packet meets this namespace's conntrack for the first time: the request starts tracked (NEW); a reply is
+ * untracked where its request was, since conntrack kept no entry there.
+ */
+function enterConntrack(w: Walk, ns: Namespace, p: Packet): void {
+  p.at = ns.id;
+  p.untrackedByRule = false;
+  p.untracked = p.ctstate !== 'NEW' && w.untracked.has(ns.id);
+}
+
+/**
+ * A reply taken as untracked because its request was: right when a rule untracks it too (a NOTRACK for both
+ * directions), an assumption otherwise (conntrack may see it as a new connection, or call it INVALID).
+ */
+function untrackedReplyCheck(w: Walk, ns: Namespace, p: Packet, hookName: string): void {
+  if (p.ctstate === 'NEW' || !p.untracked || p.untrackedByRule || (hookName !== 'PREROUTING' && hookName !== 'OUTPUT'))
+    return;
+  note(
+    w,
+    ns.id,
+    p,
+    'note',
+    'conntrack',
+    'the request was not tracked here, so conntrack holds no entry for this reply; no rule untracked the reply itself, so the trace takes it as untracked (conntrack may track it as new, or call it INVALID)',
+    true,
+  );
+  p.untrackedByRule = true; // said once per namespace
 }
 
 function tableVerdict(ns: Namespace, p: Packet, v: TableVerdict): Verdict | null {

@@ -13,8 +13,18 @@ export interface Packet {
   /** Set on arrival, cleared when the packet leaves a namespace. */
   inIface: string | null;
   outIface: string | null;
-  /** The first packet is NEW; the reply is ESTABLISHED. */
+  /** The first packet is NEW; the reply is ESTABLISHED (the direction; `untracked` overrides the state). */
   ctstate: 'NEW' | 'ESTABLISHED';
+  /**
+   * Set in a namespace whose raw table untracked the packet (NOTRACK, `CT --notrack`, nft's `notrack`): conntrack keeps
+   * no entry, so nat chains skip it and it matches `--ctstate UNTRACKED` only. Each namespace has its own conntrack:
+   * the engine resets it where the packet enters one.
+   */
+  untracked?: boolean;
+  /** A rule untracked it here (not only the missing entry of an untracked request). */
+  untrackedByRule?: boolean;
+  /** The namespace whose hooks last saw the packet (to notice it entering another). */
+  at?: NamespaceId;
   /** The packet mark. Only MARK rules on the path change it. */
   mark: number;
   /** When a bridge forwards the frame and br_netfilter hands it to iptables: the bridge ports. */
@@ -24,6 +34,11 @@ export interface Packet {
    * sees. (A bridged packet has both ports in `bridged`.)
    */
   physIn?: string | null;
+}
+
+/** The packet's conntrack state as `--ctstate` sees it. */
+export function ctState(p: Packet): 'NEW' | 'ESTABLISHED' | 'UNTRACKED' {
+  return p.untracked ? 'UNTRACKED' : p.ctstate;
 }
 
 export function packetText(p: Packet): string {

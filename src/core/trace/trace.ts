@@ -91,6 +91,7 @@ function newWalk(snapshot: Snapshot, extras: ReadonlyMap<NamespaceId, NamespaceE
     tuples: new Map(),
     choose,
     hops: 0,
+    untracked: new Set(),
     replyTarget: null,
   };
 }
@@ -125,6 +126,7 @@ function runOnce(
     const rw = newWalk(snapshot, extras, (_where, p) => p >= 0.5);
     rw.nat = w.nat;
     rw.tuples = w.tuples;
+    rw.untracked = w.untracked;
     rw.replyTarget =
       r.source.kind === 'outside'
         ? { kind: 'outside', namespace: r.source.namespace, iface: r.source.iface }
@@ -136,6 +138,9 @@ function runOnce(
       dst: packet.src,
       dport: packet.sport,
       ctstate: 'ESTABLISHED',
+      untracked: false,
+      untrackedByRule: false,
+      at: undefined,
       inIface: null,
       outIface: null,
       bridged: null,

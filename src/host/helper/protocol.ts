@@ -201,7 +201,11 @@ function plan(value: unknown, path: string): MappingPlan {
     'needsRouteLocalnet',
     'nft',
   ]);
-  if (v.nft !== undefined) text(v.nft, `${path}.nft`, 1_000_000);
+  // An nft script is lines: each one text, the whole bounded.
+  if (v.nft !== undefined) {
+    if (typeof v.nft !== 'string' || v.nft.length > 1_000_000) fail(`${path}.nft`, 'must be an nft script');
+    v.nft.split('\n').forEach((l, i) => text(l, `${path}.nft line ${i + 1}`, 100_000));
+  }
   oneOf(v.kind, `${path}.kind`, ['add', 'remove'] as const);
   oneOf(v.family, `${path}.family`, FAMILIES);
   text(v.title, `${path}.title`, 4096);

@@ -3,7 +3,7 @@
 import { listWith, notRead, value } from '../../explain/words';
 import { inPrefixes, sameIp } from '../../net/address';
 import { portInSpec } from '../../net/ports';
-import { connectionOfPacket, type Tuple } from '../../trace/packet';
+import { connectionOfPacket, ctState, type Tuple } from '../../trace/packet';
 import type { MatchModule } from '../module';
 
 const PROTOCOLS: Record<string, string> = { '6': 'tcp', '17': 'udp' };
@@ -69,12 +69,16 @@ const conntrack: MatchModule = {
   miss(option, p) {
     if (option.name === '--ctstate' || option.name === '--state')
       return option.negated
-        ? `the connection is ${p.ctstate}, which the rule excludes`
-        : `the connection is ${p.ctstate}, not ${value(option).split(',').join(' or ')}`;
+        ? `the connection is ${ctState(p)}, which the rule excludes`
+        : `the connection is ${ctState(p)}, not ${value(option).split(',').join(' or ')}`;
+    if (p.untracked) return `the packet is untracked: conntrack holds no entry for ${option.name} to compare`;
     return undefined;
   },
   evaluate(option, p, env) {
     const arg = value(option);
+    // An untracked packet has only its state; every other conntrack field is missing, and so never matches.
+    if (p.untracked)
+      return (option.name === '--ctstate' || option.name === '--state') && arg.split(',').includes('UNTRACKED');
     const c = env.connection ?? connectionOfPacket(p);
     const { original: o, reply: r } = c;
     switch (option.name) {

@@ -14,15 +14,19 @@ function ctPhrase(rule: Rule): string {
 
 const ct: TargetModule = {
   describe: (rule) => `${ctPhrase(rule)}, ${CONTINUES}`,
-  apply({ rule, assumptions, say }) {
+  apply({ rule, assumptions, say, packet }) {
     const name = rule.target?.name ?? 'CT';
-    const notrack = name === 'NOTRACK' || hasTargetFlag(rule, '--notrack');
-    say(
-      notrack
-        ? 'NOTRACK: the connection is not tracked, so no NAT applies to it (not modelled: the trace goes on as tracked)'
-        : `${name}: conntrack settings`,
-    );
-    if (notrack) assumptions.push('untracked packets skip NAT; the trace does not model that');
+    if (name === 'NOTRACK' || hasTargetFlag(rule, '--notrack')) {
+      packet.untracked = true;
+      packet.untrackedByRule = true;
+      say(
+        `${name === 'NOTRACK' ? 'NOTRACK' : 'CT --notrack'}: the packet is not tracked, so no nat chain sees it (no DNAT, no SNAT here) and it matches --ctstate UNTRACKED, neither NEW nor ESTABLISHED`,
+      );
+      return null;
+    }
+    // Helpers, zones, timeouts and events change conntrack in ways the trace does not follow.
+    assumptions.push(`${ctPhrase(rule)}: not modelled; assumed to change nothing the trace follows`);
+    say(`${name}: conntrack settings`);
     return null;
   },
 };
