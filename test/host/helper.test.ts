@@ -23,6 +23,8 @@ const PASSWORD = 'nx-Secret-7 with spaces';
 const SUDOERS = '/etc/sudoers.d/nxh-user';
 const HOST = 'nxp-host';
 const BOX = 'nxp-box';
+/** A namespace whose NAT is native nftables (a Netavark-shaped table): mappings there go in our own nft table. */
+const NFT_HOST = 'nxp-nft';
 const runner = new ExecRunner({ timeoutMs: 15_000 });
 
 async function must(argv: string[], input?: string): Promise<string> {
@@ -90,8 +92,12 @@ describe('privileged helper', function () {
     if ((await runner.run(['id', USER])).failure) await must(['useradd', '--no-create-home', USER]);
     await must(['chpasswd'], `${USER}:${PASSWORD}\n`);
     writeFileSync(SUDOERS, `${USER} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
-    for (const ns of [HOST, BOX]) await runner.run(['ip', 'netns', 'del', ns]);
-    for (const ns of [HOST, BOX]) await must(['ip', 'netns', 'add', ns]);
+    for (const ns of [HOST, BOX, NFT_HOST]) await runner.run(['ip', 'netns', 'del', ns]);
+    for (const ns of [HOST, BOX, NFT_HOST]) await must(['ip', 'netns', 'add', ns]);
+    await must(
+      ['ip', 'netns', 'exec', NFT_HOST, 'nft', '-f', '-'],
+      'table inet nxp-nat {\n chain pre { type nat hook prerouting priority dstnat; policy accept; }\n}\n',
+    );
     await must(
       ['ip', '-n', HOST, '-batch', '-'],
       [
@@ -113,7 +119,7 @@ describe('privileged helper', function () {
   });
 
   after(async () => {
-    for (const ns of [HOST, BOX]) await runner.run(['ip', 'netns', 'del', ns]);
+    for (const ns of [HOST, BOX, NFT_HOST]) await runner.run(['ip', 'netns', 'del', ns]);
     rmSync(SUDOERS, { force: true });
     await runner.run(['userdel', USER]);
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -160,7 +166,7 @@ describe('privileged helper', function () {
     const labOnly = (s: Snapshot) =>
       (shape(s) as { namespaces: { name: string | null }[] }).namespaces.filter((n) => n.name?.startsWith('nxp-'));
     assert.deepEqual(labOnly(granted), labOnly(asRoot));
-    assert.equal(labOnly(granted).length, 2);
+    assert.equal(labOnly(granted).length, 3);
     assert.deepEqual(
       granted.portMappings.filter((m) => m.hostPort === 16379).map((m) => `${m.targetIp}:${m.targetPort}`),
       asRoot.portMappings.filter((m) => m.hostPort === 16379).map((m) => `${m.targetIp}:${m.targetPort}`),
@@ -219,6 +225,36 @@ describe('privileged helper', function () {
         access.addMapping(host, { ...spec, hostPort: 16379 }),
         (e: Error & { kind?: string }) => e.kind === 'conflict',
       );
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('in a namespace whose NAT is nftables, makes and undoes a mapping in our nft table through the helper', async () => {
+    const client = await HelperClient.start({
+      command: [process.execPath, cli, 'helper', '--stdio'],
+      elevation: { how: 'none' },
+    });
+    const list = () => must(['ip', 'netns', 'exec', NFT_HOST, 'nft', 'list', 'ruleset']);
+    try {
+      const access = new HelperAccess(client);
+      await access.snapshot(request);
+      const ns = (await discoverNamespaces()).namespaces.find((n) => n.name === NFT_HOST);
+      assert.ok(ns);
+      const before = await list();
+      const preview = await access.addMapping(ns, spec, { dryRun: true });
+      assert.match(preview.payload, /^add table ip netns-explorer$/m);
+      const added = await access.addMapping(ns, spec, { expected: preview.plan });
+      assert.equal(added.applied, true);
+      assert.match(await list(), /tcp dport 18081 dnat to 10\.214\.0\.2:80/);
+      assert.doesNotMatch(await must(['ip', 'netns', 'exec', NFT_HOST, 'iptables-save']), /18081/);
+      // A plan the helper did not apply (the real one with its script changed) is refused.
+      await assert.rejects(
+        access.undoMapping(ns, { ...added.plan, nft: 'flush ruleset\n' }),
+        /not made through this helper/,
+      );
+      await access.undoMapping(ns, added.plan);
+      assert.equal(await list(), before, 'nft list ruleset is byte-identical to before');
     } finally {
       client.dispose();
     }

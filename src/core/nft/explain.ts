@@ -3,6 +3,7 @@
 import type { ExplainContext } from '../explain/words';
 import { listWith, ownerSuffix } from '../explain/words';
 import { endpoint } from '../net/address';
+import { mapEntries } from './maps';
 import { isObj, kindOf, printExpr, printStatement, str } from './print';
 import type { NftJson, NftRule, NftSet } from './types';
 
@@ -169,11 +170,7 @@ function statementWords(s: NftJson, ctx: NftExplainContext): string | null {
     case 'vmap': {
       const data = b.data ?? null;
       const named = typeof data === 'string' && data.startsWith('@') ? ctx.sets.get(data.slice(1)) : undefined;
-      const n = named
-        ? named.elements.length
-        : Array.isArray(kindOf(data)?.[1])
-          ? (kindOf(data)?.[1] as NftJson[]).length
-          : null;
+      const n = mapEntries(data, ctx.sets)?.length ?? null;
       return `looks up ${printExpr(b.key ?? null)} in the verdict map ${named ? `@${named.name}` : printExpr(data)}${n !== null ? ` (${n} entr${n === 1 ? 'y' : 'ies'})` : ''} and takes the verdict of the entry found; with none the rule goes on`;
     }
     case 'mangle':

@@ -6,6 +6,7 @@ import { pathOwner, type RuleOwner } from '../explain/owner';
 import type { Family, NamespaceId, PortMapping } from '../model';
 import { isV6 } from '../net/address';
 import { portSpec } from '../portMappings';
+import { mapEntries, setValues } from './maps';
 import { isObj, kindOf, num, printExpr, str } from './print';
 import type { NftChain, NftJson, NftRule, NftSet, NftTable } from './types';
 
@@ -34,17 +35,6 @@ function protoName(v: NftJson): string | null {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return PROTOCOL_NAMES[String(v)] ?? String(v);
   return null;
-}
-
-/** The literal values on a right side: one value, an anonymous set, or a named set's elements. */
-function literals(right: NftJson, sets: ReadonlyMap<string, NftSet>): NftJson[] {
-  if (typeof right === 'string' && right.startsWith('@'))
-    return sets.get(right.slice(1))?.elements.map((e) => e.key) ?? [];
-  if (Array.isArray(right)) return right;
-  const k = kindOf(right);
-  if (k?.[0] === 'set') return Array.isArray(k[1]) ? k[1] : [k[1]];
-  if (k?.[0] === 'elem' && isObj(k[1])) return [k[1].val ?? null];
-  return [right];
 }
 
 function portText(v: NftJson): string | null {
@@ -106,7 +96,7 @@ function ruleContexts(rule: NftRule, outer: PathContext, sets: ReadonlyMap<strin
     if (lk?.[0] === 'concat' && Array.isArray(lk[1])) {
       const parts = lk[1];
       out = out.flatMap((c) =>
-        literals(right, sets).map((v) => {
+        setValues(right, sets).map((v) => {
           const k = kindOf(v);
           const values = k?.[0] === 'concat' && Array.isArray(k[1]) ? k[1] : [];
           return parts.reduce<PathContext>((acc, part, i) => bind(acc, part, values[i] ?? null) ?? acc, c);
@@ -114,7 +104,7 @@ function ruleContexts(rule: NftRule, outer: PathContext, sets: ReadonlyMap<strin
       );
       continue;
     }
-    const values = literals(right, sets);
+    const values = setValues(right, sets);
     out = out.flatMap((c) => values.map((v) => bind(c, left, v) ?? c));
   }
   return out;
@@ -188,13 +178,7 @@ export function nftMappings(tables: readonly NftTable[], namespace: NamespaceId)
             if (kind === 'dnat') emit(rule, b, inner, path, hook);
             else if (kind === 'jump' || kind === 'goto') follow(str(b.target), inner);
             else if (kind === 'vmap') {
-              const data = b.data ?? null;
-              const entries =
-                typeof data === 'string' && data.startsWith('@')
-                  ? (sets.get(data.slice(1))?.elements ?? []).map((e) => [e.key, e.data] as const)
-                  : literals(data, sets).flatMap((e) =>
-                      Array.isArray(e) && e.length === 2 ? [[e[0], e[1]] as const] : [],
-                    );
+              const entries = mapEntries(b.data ?? null, sets) ?? [];
               for (const [key, verdict] of entries) {
                 const bound = ruleContexts(
                   { ...rule, expr: [{ match: { op: '==', left: b.key ?? null, right: key ?? null } }] },

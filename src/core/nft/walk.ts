@@ -8,6 +8,7 @@ import type { Packet } from '../trace/packet';
 import type { RuleLink, TraceStep } from '../trace/types';
 import { isObj, kindOf, num, printExpr, printStatement, str } from './print';
 import type { NftChain, NftJson, NftRule, NftSet, NftTable } from './types';
+import { mapEntries } from './maps';
 import { compare, holds, numberOf, readValue, type PacketValue, type ValueEnv } from './values';
 
 const MAX_DEPTH = 64;
@@ -134,20 +135,6 @@ function verdict(w: TableWalk, rule: NftRule, v: NftJson, p: Packet, depth: numb
 
 type Say = (text: string, uncertain?: boolean, kind?: TraceStep['kind']) => void;
 
-/** The entries of a verdict map (anonymous or `@name`) as [key, verdict] pairs. */
-function mapEntries(w: TableWalk, data: NftJson): [NftJson, NftJson][] | null {
-  if (typeof data === 'string' && data.startsWith('@')) {
-    const set = w.sets.get(data.slice(1));
-    return set ? set.elements.map((e) => [e.key, e.data ?? null]) : null;
-  }
-  const k = kindOf(data);
-  const items = k?.[0] === 'set' && Array.isArray(k[1]) ? k[1] : Array.isArray(data) ? data : null;
-  if (items === null) return null;
-  return items.flatMap((e) =>
-    Array.isArray(e) && e.length === 2 ? [[e[0] ?? null, e[1] ?? null] as [NftJson, NftJson]] : [],
-  );
-}
-
 /** `numgen random mod N vmap {…}`: kube-proxy's load balancing, a branch per entry like iptables' statistic match. */
 function numgenBranch(
   w: TableWalk,
@@ -173,7 +160,7 @@ function numgenBranch(
 }
 
 function vmap(w: TableWalk, rule: NftRule, b: { [k: string]: NftJson }, p: Packet, depth: number, say: Say): RuleEnd {
-  const entries = mapEntries(w, b.data ?? null);
+  const entries = mapEntries(b.data ?? null, w.sets);
   const key = b.key ?? null;
   if (entries === null) {
     say(`verdict map ${printExpr(b.data ?? null)} is not readable here; assumed to go on`, true);

@@ -1,8 +1,10 @@
-// The native nftables rule source: `nft -j list ruleset` behind the RuleSource seam. Tables iptables-nft wrote are in
-// the dump too; they are marked at read and left to the iptables source, so every table is shown and walked once.
+// The native nftables rule source: the namespace's native tables (src/host/nftRead.ts) behind the RuleSource seam. A
+// table iptables-nft wrote that still reaches it is marked at read and left to the iptables source, so every table is
+// shown and walked once.
 import { parseNftJson } from '../nft/parse';
 import { explainNftRule } from '../nft/explain';
 import { nftMappings, tableOwner } from '../nft/mappings';
+import { mapEntries } from '../nft/maps';
 import { isObj, kindOf, printExpr, str } from '../nft/print';
 import type { NftChain, NftJson, NftRule, NftSet, NftTable } from '../nft/types';
 import { walkBaseChain } from '../nft/walk';
@@ -40,13 +42,7 @@ function targetsOf(s: NftJson, sets: ReadonlyMap<string, NftSet>): string[] {
   if (k === null || !isObj(k[1])) return [];
   if (k[0] === 'jump' || k[0] === 'goto') return [str(k[1].target) ?? ''];
   if (k[0] !== 'vmap') return [];
-  const data = k[1].data ?? null;
-  const verdicts =
-    typeof data === 'string' && data.startsWith('@')
-      ? (sets.get(data.slice(1))?.elements ?? []).map((e) => e.data)
-      : (Array.isArray(kindOf(data)?.[1]) ? (kindOf(data)?.[1] as NftJson[]) : []).map((e) =>
-          Array.isArray(e) ? e[1] : null,
-        );
+  const verdicts = (mapEntries(k[1].data ?? null, sets) ?? []).map(([, verdict]) => verdict);
   return verdicts.flatMap((v) => targetsOf(v ?? null, sets));
 }
 
