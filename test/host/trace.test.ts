@@ -33,6 +33,8 @@ interface Scenario {
   tries?: number;
   /** Why the trace cannot agree here; the trace must say it is uncertain. */
   cannotAgree?: string;
+  /** More to check on the trace itself (the reply's verdict, say). */
+  check?: (r: TraceResult, snapshot: Snapshot) => void;
 }
 
 const OUT = 'outside:eth0';
@@ -293,6 +295,40 @@ SCENARIOS.push({
   kernelTrace: 'nxt-host',
 });
 
+/** The reply walks back (issue 24): a reply rejected in FORWARD, with the request delivered. */
+SCENARIOS.push({
+  title: 'the reply is rejected in FORWARD: the request arrives, the connection times out',
+  client: 'nxt-out',
+  in: 'nxt-host',
+  from: OUT,
+  to: '198.19.0.1:8092',
+  check: (r, snapshot) => {
+    assert.equal(r.verdict.kind, 'delivered', 'the first packet reaches nxt-h');
+    assert.notEqual(r.reply?.kind, 'delivered');
+    assert.equal(r.reply?.namespace, snapshot.namespaces.find((n) => n.name === 'nxt-host')?.id);
+    assert.equal(r.connected, false);
+    const json = JSON.parse(JSON.stringify(r)) as TraceResult;
+    assert.equal(json.verdict.kind, 'delivered');
+    assert.match(json.reply && 'rule' in json.reply ? (json.reply.rule?.chain ?? '') : '', /^DOCKER-USER$/);
+  },
+});
+SCENARIOS.push({
+  title: "the reply needs the mapping's un-DNAT to reach the client",
+  client: 'nxt-out',
+  in: 'nxt-host',
+  from: OUT,
+  to: '198.19.0.1:8080',
+  check: (r) => {
+    assert.equal(r.reply?.kind, 'delivered');
+    assert.ok(
+      r.outcomes[0]?.reply?.steps.some((s) =>
+        /the earlier DNAT is undone, source back to 198\.19\.0\.1:8080/.test(s.text),
+      ),
+      'the reply is un-DNATed to the address the client dialled',
+    );
+  },
+});
+
 /** The native-nftables hosts (test/lab/nftLab.ts): Docker 29, kube-proxy, Netavark, firewalld, and a mixed host. */
 const nftScenario = (shape: Shape, title: string, to: string, extra: Partial<Scenario> = {}): Scenario => ({
   title: `nft ${shape}: ${title}`,
@@ -357,6 +393,8 @@ function expected(snapshot: Snapshot, r: TraceResult): string[] {
     ...new Set(
       r.outcomes.map((o) => {
         const v = o.verdict;
+        // A request that arrives but whose reply is lost is a connection that times out.
+        if (v.kind === 'delivered' && o.reply && !o.reply.delivered) return 'timeout';
         switch (v.kind) {
           case 'delivered':
             return v.process === 'docker-proxy'
@@ -556,6 +594,7 @@ describe('trace against the real kernel', function () {
       } else {
         await real();
       }
+      sc.check?.(result, snapshot);
       const predicted = expected(snapshot, result);
       const seenSet = [...new Set(seen)].sort();
       const agree = agrees(predicted, seenSet);

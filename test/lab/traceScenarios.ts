@@ -48,6 +48,7 @@ export const TRACE_NAMESPACES: NsSpec[] = [
       ['nxtv-f', [], BR0],
       ['nxtv-c', [], BR1],
       ['nxtv-g', [], BR0],
+      ['nxtv-h', [], BR0],
     ],
   },
   {
@@ -64,6 +65,7 @@ export const TRACE_NAMESPACES: NsSpec[] = [
   container('nxt-e', ['10.77.0.5/24'], ['10.77.0.1']),
   container('nxt-f', ['10.77.0.6/24'], ['10.77.0.1'], []),
   container('nxt-g', ['10.77.0.7/24'], ['10.77.0.1']),
+  container('nxt-h', ['10.77.0.8/24'], ['10.77.0.1']),
 ];
 
 /** host-side veth name → container namespace. */
@@ -76,9 +78,10 @@ const VETHS: [string, string][] = [
   ['nxtv-e', 'nxt-e'],
   ['nxtv-f', 'nxt-f'],
   ['nxtv-g', 'nxt-g'],
+  ['nxtv-h', 'nxt-h'],
 ];
 
-const PUBLISHED = ['10.77.0.2', '10.77.0.3', '10.77.0.4', '10.77.0.5', '10.77.0.6', '10.77.0.7'];
+const PUBLISHED = ['10.77.0.2', '10.77.0.3', '10.77.0.4', '10.77.0.5', '10.77.0.6', '10.77.0.7', '10.77.0.8'];
 const ACCEPTS: [string, string, number][] = [
   ['10.77.0.2', 'tcp', 80],
   ['10.77.0.2', 'udp', 53],
@@ -87,6 +90,7 @@ const ACCEPTS: [string, string, number][] = [
   ['10.77.0.5', 'tcp', 80],
   ['10.77.0.6', 'tcp', 80],
   ['10.77.0.7', 'tcp', 80],
+  ['10.77.0.8', 'tcp', 80],
 ];
 
 /**
@@ -139,6 +143,8 @@ export function traceRulesV4(): string {
     '-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8082 -j DROP',
     // OpenWrt's "accept port forwards": whatever a DNAT rule let in, here to a container no DOCKER rule publishes.
     '-A DOCKER-USER -m conntrack --ctstate DNAT --ctorigdstport 8083 -j ACCEPT',
+    // The reply of nxt-h's published port is rejected on its way back, before the RELATED,ESTABLISHED accept.
+    '-A DOCKER-USER -s 10.77.0.8/32 -p tcp -m tcp --sport 80 -m comment --comment "replies of nxt-h are rejected" -j REJECT --reject-with icmp-port-unreachable',
     '-A DOCKER-USER -j RETURN',
     'COMMIT',
     '*nat',
@@ -176,6 +182,7 @@ export function traceRulesV4(): string {
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8083 -j DNAT --to-destination 10.78.0.2:80`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 9000 -j NXT-SVC`,
     `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8091 -j DNAT --to-destination 10.77.0.2:80`,
+    `-A DOCKER ! -i ${BR0} -p tcp -m tcp --dport 8092 -j DNAT --to-destination 10.77.0.8:80`,
     '-A NXT-SVC -m comment --comment "svc backend d" -m statistic --mode random --probability 0.50000000000 -j NXT-SEP-D',
     '-A NXT-SVC -m comment --comment "svc backend e" -j NXT-SEP-E',
     '-A NXT-SEP-D -p tcp -m tcp -j DNAT --to-destination 10.77.0.4:80',

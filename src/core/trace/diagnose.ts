@@ -101,8 +101,8 @@ export interface Diagnosis {
 }
 
 export function diagnose(results: readonly { label: string; result: TraceResult }[]): Diagnosis {
-  const failing = results.filter((r) => r.result.verdict.kind !== 'delivered');
-  const ordered = [...failing, ...results.filter((r) => r.result.verdict.kind === 'delivered')];
+  const failing = results.filter((r) => !r.result.connected);
+  const ordered = [...failing, ...results.filter((r) => r.result.connected)];
   const first = failing[0];
   const answer = first
     ? `From ${first.label}: ${first.result.answer}`

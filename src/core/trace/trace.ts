@@ -149,6 +149,7 @@ function runOnce(
     const rv = sendLocal(rw, verdict.namespace, back);
     const ok = rv.kind === 'delivered';
     reply = {
+      verdict: rv,
       delivered: ok,
       summary: ok
         ? 'the reply (ESTABLISHED) gets back to the client'
@@ -168,7 +169,8 @@ function runOnce(
         }
       : verdict;
   return {
-    verdict: final,
+    verdict,
+    connected: verdict.kind === 'delivered' && (reply?.delivered ?? false),
     summary: verdictText(snapshot, final),
     steps: w.steps,
     path: w.path,
@@ -211,7 +213,7 @@ export function traceConnection(
   const first = outcomes[0];
   if (!first) throw new Error('trace produced no outcome');
   const explained = first.steps.find((s) => s.kind === 'note' && s.title === 'why');
-  const why = first.verdict.kind === 'delivered' ? undefined : (explained?.answer ?? explained?.text);
+  const why = first.connected ? undefined : (explained?.answer ?? explained?.text);
   const summary =
     outcomes.length > 1
       ? `${outcomes.length} outcomes (statistic): ${outcomes.map((o) => `${(o.probability * 100).toFixed(1)}% ${o.summary}`).join('; ')}`
@@ -221,6 +223,8 @@ export function traceConnection(
     title: describeRequest(snapshot, r),
     outcomes,
     verdict: first.verdict,
+    reply: first.reply?.verdict ?? null,
+    connected: first.connected,
     summary,
     answer: why ?? summary,
     uncertain: outcomes.some((o) => o.uncertain),

@@ -96,13 +96,17 @@ export interface TraceOutcome {
   probability: number;
   /** The statistic choices that lead here, in order: `NXT-SVC rule 1: matched (p=0.5)`. */
   choices: string[];
+  /** The first packet's verdict (the request reaching its listener, or where it stops). */
   verdict: Verdict;
+  /** The connection works: the first packet is delivered and its reply gets back to the client. */
+  connected: boolean;
+  /** The connection in one sentence: where the request stops, or where its reply does. */
   summary: string;
   steps: TraceStep[];
   path: PathHop[];
   visits: ChainVisit[];
   /** The first reply packet (conntrack ESTABLISHED), traced back when the request is delivered. */
-  reply: { delivered: boolean; summary: string; steps: TraceStep[] } | null;
+  reply: { verdict: Verdict; delivered: boolean; summary: string; steps: TraceStep[] } | null;
   uncertain: boolean;
 }
 
@@ -112,8 +116,12 @@ export interface TraceResult {
   title: string;
   /** The most likely outcome first. */
   outcomes: TraceOutcome[];
-  /** The first outcome's, repeated for convenience. */
+  /** The first outcome's first-packet verdict, repeated for convenience. */
   verdict: Verdict;
+  /** The first outcome's reply verdict; null when the first packet is not delivered. */
+  reply: Verdict | null;
+  /** The first outcome's: the request delivered and the reply back. */
+  connected: boolean;
   summary: string;
   /**
    * The first thing to read: for a connection that fails, why and what to do (the trace's first explanation,

@@ -33,7 +33,10 @@ export function tracedPathOf(result: TraceResult): TracedPath {
         interfaces.push({ namespace: hop.namespace, ifname });
     }
   }
-  return { namespaces, interfaces, verdict: result.verdict.kind, summary: result.summary };
+  // The path's colour says whether the connection works: a lost reply fails it as a stopped request does.
+  const verdict =
+    result.connected || result.verdict.kind !== 'delivered' ? result.verdict.kind : (result.reply?.kind ?? 'dropped');
+  return { namespaces, interfaces, verdict, summary: result.summary };
 }
 
 export function publishTracedPath(path: TracedPath | null): void {

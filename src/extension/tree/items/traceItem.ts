@@ -24,7 +24,7 @@ export function traceVerdictItem(r: TraceResult): vscode.TreeItem {
   item.description = r.title;
   const uncertain = r.uncertain ? '\nSome steps rest on assumptions (marked with a warning).' : '';
   item.tooltip = `${r.title}\n${r.summary}${uncertain}`;
-  const ok = r.verdict.kind === 'delivered';
+  const ok = r.connected;
   item.iconPath = icon(ok ? 'pass' : 'error', ok ? 'testing.iconPassed' : 'testing.iconFailed');
   item.id = 'trace:verdict';
   return item;
@@ -37,7 +37,7 @@ export function traceVerdictItem(r: TraceResult): vscode.TreeItem {
 export function traceAnswerItem(answer: string, single: TraceResult | null): vscode.TreeItem {
   const item = new vscode.TreeItem(answer, vscode.TreeItemCollapsibleState.None);
   item.tooltip = answer;
-  const ok = single ? single.verdict.kind === 'delivered' : answer.startsWith('Works from');
+  const ok = single ? single.connected : answer.startsWith('Works from');
   item.iconPath = icon(ok ? 'pass' : 'lightbulb', ok ? 'testing.iconPassed' : 'problemsWarningIcon.foreground');
   item.id = 'trace:answer';
   return item;
@@ -45,7 +45,7 @@ export function traceAnswerItem(answer: string, single: TraceResult | null): vsc
 
 /** One place a diagnosis traced from: its verdict, opening onto its trace. */
 export function traceSourceItem(label: string, r: TraceResult, index: number): vscode.TreeItem {
-  const ok = r.verdict.kind === 'delivered';
+  const ok = r.connected;
   const item = new vscode.TreeItem(`From ${label}`, vscode.TreeItemCollapsibleState.Collapsed);
   item.description = ok ? r.summary : r.answer;
   item.tooltip = `${r.title}\n${r.summary}${ok ? '' : `\n${r.answer}`}`;
