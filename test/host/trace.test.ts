@@ -14,7 +14,7 @@ import { ExecRunner, watchLines } from '../../src/host/runner';
 import { collectTraceExtras } from '../../src/host/trace/collect';
 import { LAB_DOCKER_NETNS_DIR, labDown, labUp } from '../lab/lab';
 import { hostOf, nftLabDown, nftLabUp, type Shape } from '../lab/nftLab';
-import { probe, traceLabDown, traceLabUp, type ProbeOutcome } from '../lab/traceScenarios';
+import { ASYMMETRIC, probe, traceLabDown, traceLabUp, type ProbeOutcome } from '../lab/traceScenarios';
 import { REPO, requireRoot, runCli } from './helpers';
 
 interface Scenario {
@@ -310,6 +310,19 @@ SCENARIOS.push({
     const json = JSON.parse(JSON.stringify(r)) as TraceResult;
     assert.equal(json.verdict.kind, 'delivered');
     assert.match(json.reply && 'rule' in json.reply ? (json.reply.rule?.chain ?? '') : '', /^DOCKER-USER$/);
+  },
+});
+SCENARIOS.push({
+  title: 'an asymmetric route: the reply comes back over another link, and strict rp_filter drops it',
+  client: ASYMMETRIC.client,
+  in: ASYMMETRIC.client,
+  from: 'host',
+  to: `${ASYMMETRIC.serverIp}:80`,
+  check: (r, snapshot) => {
+    assert.equal(r.verdict.kind, 'delivered', 'the request reaches the server');
+    assert.equal(r.reply?.kind, 'dropped');
+    assert.equal(r.reply?.namespace, snapshot.namespaces.find((n) => n.name === ASYMMETRIC.router)?.id);
+    assert.match(r.summary, /rp_filter on eth2/);
   },
 });
 SCENARIOS.push({

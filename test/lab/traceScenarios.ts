@@ -349,12 +349,58 @@ export async function traceLabUp(): Promise<void> {
   );
   // A stand-in for Docker's userland proxy on the host port 8080 (the process is called docker-proxy).
   started.push(startServer(HOST, 'docker-proxy', [8080], [], 'docker-proxy'));
+  started.push(await asymmetricUp());
   fs.writeFileSync(pidsFile, started.map((s) => s.pid).join('\n'));
   const deadline = Date.now() + 10_000;
   while (started.some((s) => !fs.existsSync(s.ready))) {
     if (Date.now() > deadline) throw new Error('trace lab: servers did not start');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * An asymmetric route: the client (nxt-rc) reaches the server (nxt-rs) through the router (nxt-rr) over one link, and
+ * the server's default route sends its replies back over a second link, where the router's strict reverse-path filter
+ * drops them (the route back to the server's address is the first link).
+ */
+export const ASYMMETRIC = { client: 'nxt-rc', router: 'nxt-rr', server: 'nxt-rs', serverIp: '10.60.2.2' };
+
+async function asymmetricUp(): Promise<{ pid: number; ready: string }> {
+  const { client, router, server } = ASYMMETRIC;
+  for (const ns of [client, router, server]) await must(['ip', 'netns', 'add', ns]);
+  await must(
+    ['ip', '-n', router, '-batch', '-'],
+    [
+      `link add eth0 type veth peer name eth0 netns ${client}`,
+      `link add eth1 type veth peer name eth0 netns ${server}`,
+      `link add eth2 type veth peer name eth1 netns ${server}`,
+      'addr add 10.60.1.1/24 dev eth0',
+      'addr add 10.60.2.1/24 dev eth1',
+      'addr add 10.60.3.1/24 dev eth2',
+      ...['lo', 'eth0', 'eth1', 'eth2'].map((i) => `link set ${i} up`),
+      '',
+    ].join('\n'),
+  );
+  await must([
+    'ip',
+    'netns',
+    'exec',
+    router,
+    'sysctl',
+    '-q',
+    '-w',
+    'net.ipv4.ip_forward=1',
+    'net.ipv4.conf.eth2.rp_filter=1',
+  ]);
+  await must(
+    ['ip', '-n', client, '-batch', '-'],
+    'addr add 10.60.1.2/24 dev eth0\nlink set lo up\nlink set eth0 up\nroute add default via 10.60.1.1\n',
+  );
+  await must(
+    ['ip', '-n', server, '-batch', '-'],
+    'addr add 10.60.2.2/24 dev eth0\naddr add 10.60.3.2/24 dev eth1\nlink set lo up\nlink set eth0 up\nlink set eth1 up\nroute add default via 10.60.3.1 dev eth1\n',
+  );
+  return startServer(server, server, [80], []);
 }
 
 /** Removes every nxt- namespace and the servers this module started (by their recorded pids). */
