@@ -10,6 +10,7 @@ import { renderSnapshot } from './render';
 import { linkRuntime, withRuntimeFields } from '../core/runtime';
 import { readRuntimes } from '../host/runtimes';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
+import { runRules, RULES_USAGE, RulesUsageError } from './rules';
 import { runMapCli } from './map';
 import { elevateIfAsked } from './elevate';
 import { serveHelper } from '../host/helper/server';
@@ -20,6 +21,7 @@ const USAGE = `usage:
   netns-explorer snapshot [--json] [--replay DIR] [options]
   netns-explorer record DIR [options]
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--json]
+  netns-explorer rules --in NS [--json]   every rule of a namespace, explained
   netns-explorer map ls|add|rm --in NS ...   (netns-explorer map --help)
   netns-explorer helper --stdio [--timeout MS]   the privileged helper the extension starts (docs/HELPER.md)
 
@@ -87,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
   if (elevated !== null) return elevated;
   if (argv[0] === 'trace') return runTrace(argv.slice(1));
   if (argv[0] === 'map') return runMapCli(argv.slice(1));
+  if (argv[0] === 'rules') return runRules(argv.slice(1));
   const {
     command,
     rest,
@@ -183,8 +186,9 @@ main(process.argv.slice(2)).then(
     const usage =
       err instanceof CliUsageError ||
       err instanceof TraceUsageError ||
+      err instanceof RulesUsageError ||
       (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const text = process.argv[2] === 'trace' ? TRACE_USAGE : USAGE;
+    const text = process.argv[2] === 'trace' ? TRACE_USAGE : process.argv[2] === 'rules' ? RULES_USAGE : USAGE;
     process.stderr.write(`netns-explorer: ${(err as Error).message}\n${usage ? text : ''}`);
     process.exitCode = usage ? 2 : 1;
   },

@@ -2,16 +2,12 @@
 import { parseArgs } from 'node:util';
 import { namespaceLabel } from '../core/labels';
 import { resolveNamespace } from '../core/namespaceRef';
-import { linkRuntime } from '../core/runtime';
-import { readRuntimes } from '../host/runtimes';
 import type { Namespace, Snapshot } from '../core/model';
 import { renderTrace } from '../core/trace/render';
 import { traceConnection } from '../core/trace/trace';
 import type { Protocol, TraceRequest, TraceSource } from '../core/trace/types';
-import { collectSnapshot } from '../host/collect';
-import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
-import { runnerFor, type PrivilegeSetting } from '../host/privilege';
 import { collectTraceExtras } from '../host/trace/collect';
+import { readHost } from './readHost';
 
 export const TRACE_USAGE = `usage:
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--src IP] [--json]
@@ -87,18 +83,12 @@ export async function runTrace(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.to === undefined) throw new TraceUsageError('--to IP:PORT is required');
-  const { runner, choice } = await runnerFor({
-    privilege: values.privilege as PrivilegeSetting,
-    timeoutMs: values.timeout !== undefined ? Number(values.timeout) : undefined,
+  const { runner, snapshot } = await readHost({
+    privilege: values.privilege,
+    timeout: values.timeout,
+    dockerNetnsDirs: values['docker-netns-dir'],
+    dockerHost: values['docker-host'],
   });
-  if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
-  const discovery = await discoverNamespaces({ dockerDirs: values['docker-netns-dir'] ?? DEFAULT_DOCKER_DIRS });
-  // Container names from the runtime, so `--from redis` works (the kernel view decides everything else).
-  const [kernel, runtimes] = await Promise.all([
-    collectSnapshot(runner, discovery),
-    readRuntimes({ dockerHost: values['docker-host'] }),
-  ]);
-  const snapshot = linkRuntime(kernel, runtimes);
   const request = buildRequest(snapshot, {
     in: values.in,
     from: values.from,

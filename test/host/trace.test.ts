@@ -651,6 +651,39 @@ describe('trace against the real kernel', function () {
     assert.equal(proxy?.processes[0]?.command, 'docker-proxy');
   });
 
+  it('rules --in NS lists every rule with its explanation, iptables and nft alike', async function () {
+    const json = await runCli(['rules', '--in', 'nxt-host', '--json']);
+    assert.equal(json.failure, null, json.stderr);
+    const rows = JSON.parse(json.stdout) as {
+      family: string;
+      source: string;
+      table: string;
+      chain: string;
+      index: number;
+      text: string;
+      explanation: string;
+      uninterpreted: string[];
+    }[];
+    const dnat = rows.find((r) => r.family === 'ipv4' && r.text.includes('--dport 8080 -j DNAT'));
+    assert.ok(dnat, 'the 8080 DNAT rule is listed');
+    assert.equal(dnat.table, 'nat');
+    assert.equal(dnat.chain, 'DOCKER');
+    assert.match(dnat.explanation, /10\.77\.0\.2:80 \(container nxt-a\)/);
+    assert.deepEqual(dnat.uninterpreted, []);
+    assert.ok(
+      rows.some((r) => r.family === 'ipv6'),
+      'both families',
+    );
+    const notrack = rows.find((r) => r.text.includes('--notrack'));
+    assert.match(notrack?.explanation ?? '', /excluded from connection tracking/);
+    const mx = JSON.parse((await runCli(['rules', '--in', 'nxn-mx', '--json'])).stdout) as typeof rows;
+    const guard = mx.find((r) => r.source === 'nft' && r.chain === 'guard');
+    assert.equal(guard?.table, 'inet nxn-guard');
+    assert.match(guard?.explanation ?? '', /drops the packet/);
+    const text = await runCli(['rules', '--in', 'nxn-mx']);
+    assert.match(text.stdout, /^\d+ rules, \d+ with something not interpreted$/m);
+  });
+
   it('the CLI traces a lab mapping as JSON and as text', async function () {
     const json = await runCli([
       'trace',

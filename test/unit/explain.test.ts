@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChainGraph, MAX_PATHS, chainPaths, inheritedConditions } from '../../src/core/explain/chainPath';
 import { chainOwner, pathOwner } from '../../src/core/explain/owner';
-import { describeConditions, explainRule, type ExplainContext } from '../../src/core/explain/rule';
+import { describeConditions, explainRule, uninterpretedOf, type ExplainContext } from '../../src/core/explain/rule';
 import { parseIptablesSave } from '../../src/core/iptables/parse';
 import type { Rule, Table } from '../../src/core/iptables/types';
 import { escapeMarkdown } from '../../src/core/markdown';
@@ -730,5 +730,19 @@ describe('chainOwner and pathOwner', () => {
         assert.equal(owner === 'cni' ? 'podman' : owner, m.owner, `${fixture} ${m.rule}`);
       }
     }
+  });
+});
+
+describe('what an explanation leaves uninterpreted (netns-explorer rules)', () => {
+  const of = (line: string) =>
+    uninterpretedOf(handWritten('filter', ['X', 'my-chain'], [line]).chains.flatMap((c) => c.rules)[0]!);
+
+  it('names the matches and the target not put into words, and nothing for a rule fully in words', () => {
+    assert.deepEqual(of('-A X -p tcp -m tcp --dport 80 -j ACCEPT'), []);
+    assert.deepEqual(of('-A X -m hashlimit --hashlimit-upto 5/sec --hashlimit-name h -j ACCEPT'), [
+      "match 'hashlimit'",
+    ]);
+    assert.deepEqual(of('-A X -d 10.0.0.0/24 -j NETMAP --to 10.1.0.0/24'), ['-j NETMAP']);
+    assert.deepEqual(of('-A X -j my-chain'), [], 'a jump to a user chain is in words');
   });
 });

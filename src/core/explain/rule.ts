@@ -115,6 +115,14 @@ export function explainRule(rule: Rule, ctx: ExplainContext = {}): string {
   return sentences.join(' ');
 }
 
+/** The matches and the target the explanation names as not interpreted, as `-m module --option` and `-j TARGET`. */
+export function uninterpretedOf(rule: Rule): string[] {
+  const out = unique(readMatches(rule).uninterpreted);
+  if (rule.target !== null && describeTarget(rule, {}).includes('(not interpreted)'))
+    out.push(`-j ${rule.target.name}`);
+  return out;
+}
+
 /**
  * The rule's conditions alone, as a phrase ("TCP to 10.96.0.10, port 80", "with probability
  * 33.3%"); empty when the rule matches everything. Used for the jumps along a chain path.

@@ -2,7 +2,7 @@
 // seam. Everything iptables-specific that other layers need goes through here.
 import { chainGraph } from '../explain/chainPath';
 import { chainOwner } from '../explain/owner';
-import { explainRule } from '../explain/rule';
+import { explainRule, uninterpretedOf } from '../explain/rule';
 import { renderRuleDocument } from '../iptables/document';
 import { parseIptablesSave } from '../iptables/parse';
 import type { Chain, Rule, Table } from '../iptables/types';
@@ -185,6 +185,7 @@ export const iptablesRules: RuleSource<IptablesRuleSet> = {
       reachedFrom: paths,
       conditionsOnTheWay: paths[0] ? graph.inheritedConditions(paths[0]) : [],
       chainOwner: chainOwner(rule.chain),
+      uninterpreted: uninterpretedOf(rule),
     };
   },
 

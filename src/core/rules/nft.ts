@@ -232,10 +232,12 @@ export const nftRules: RuleSource<NftRuleSet> = {
     const t = tableOf(set, ref.table);
     const rule = ruleAt(set, ref);
     if (!t || !rule) return undefined;
+    const explanation = explainNftRule(rule, { ...ctx, sets: new Map(t.sets.map((s) => [s.name, s])) });
     return {
       ...outline(rule),
       language: 'nft',
-      explanation: explainNftRule(rule, { ...ctx, sets: new Map(t.sets.map((s) => [s.name, s])) }),
+      explanation,
+      uninterpreted: [...explanation.matchAll(/`([^`]+)` \(not interpreted\)/g)].map((m) => m[1] ?? ''),
       reachedFrom: pathsTo(t, rule.chain),
       conditionsOnTheWay: [],
       chainOwner: tableOwner(t.name),

@@ -98,6 +98,8 @@ export interface RuleDetails extends RuleOutline {
   /** The conditions of the jumps on the first path here. */
   conditionsOnTheWay: string[];
   chainOwner: ChainOwner;
+  /** What the explanation names as not interpreted (matches, targets, statements); empty when nothing is. */
+  uninterpreted: string[];
 }
 
 /** The rule set as a text document in its tool's own syntax, and which line holds which rule. */
