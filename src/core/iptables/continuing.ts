@@ -14,3 +14,18 @@ export function continuing(describe?: (rule: Rule, ctx: ExplainContext) => strin
     },
   };
 }
+
+/**
+ * A target that changes the packet in a way the trace does not follow (NETMAP, SNPT, DNPT): put into words, and the
+ * step is marked uncertain, the walk going on as if it had not run.
+ */
+export function unmodelled(describe: (rule: Rule, ctx: ExplainContext) => string): TargetModule {
+  return {
+    describe,
+    apply({ rule, say, assumptions }) {
+      assumptions.push(`${rule.target?.name ?? 'the target'} rewrites the packet in a way the trace does not follow`);
+      say(`${rule.target?.name ?? ''}: not modelled; the walk goes on with the packet unchanged`);
+      return null;
+    },
+  };
+}

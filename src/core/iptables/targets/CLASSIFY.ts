@@ -1,4 +1,7 @@
-// `-j CLASSIFY`: sets metadata or reports the packet, and the walk goes on; not yet put into words.
+// `-j CLASSIFY`: puts the packet in a traffic-control class, and the walk goes on.
+import { CONTINUES, targetValue } from '../../explain/words';
 import { continuing } from '../continuing';
 
-export default continuing();
+export default continuing(
+  (rule) => `${`is put in traffic-control class ${targetValue(rule, '--set-class') ?? '?'}`}, ${CONTINUES}`,
+);

@@ -1,4 +1,8 @@
-// `-j IDLETIMER`: sets metadata or reports the packet, and the walk goes on; not yet put into words.
+// `-j IDLETIMER`: restarts an idle timer, and the walk goes on.
+import { CONTINUES, targetValue } from '../../explain/words';
 import { continuing } from '../continuing';
 
-export default continuing();
+export default continuing(
+  (rule) =>
+    `${`restarts the idle timer "${targetValue(rule, '--label') ?? '?'}" (${targetValue(rule, '--timeout') ?? '?'} s)`}, ${CONTINUES}`,
+);

@@ -1,4 +1,7 @@
-// `-j LED`: sets metadata or reports the packet, and the walk goes on; not yet put into words.
+// `-j LED`: blinks an LED trigger, and the walk goes on.
+import { CONTINUES, targetValue } from '../../explain/words';
 import { continuing } from '../continuing';
 
-export default continuing();
+export default continuing(
+  (rule) => `${`blinks the LED trigger netfilter-${targetValue(rule, '--led-trigger-id') ?? '?'}`}, ${CONTINUES}`,
+);

@@ -1,4 +1,7 @@
-// `-j SECMARK`: sets metadata or reports the packet, and the walk goes on; not yet put into words.
+// `-j SECMARK`: labels the packet with a security context, and the walk goes on.
+import { CONTINUES, targetValue } from '../../explain/words';
 import { continuing } from '../continuing';
 
-export default continuing();
+export default continuing(
+  (rule) => `${`is labelled with the security context ${targetValue(rule, '--selctx') ?? '?'}`}, ${CONTINUES}`,
+);

@@ -1,4 +1,5 @@
-// `-j TRACE`: sets metadata or reports the packet, and the walk goes on; not yet put into words.
+// `-j TRACE`: asks the kernel to trace the packet, and the walk goes on.
+import { CONTINUES } from '../../explain/words';
 import { continuing } from '../continuing';
 
-export default continuing();
+export default continuing(() => `is traced by the kernel (nf_trace, seen by nft monitor trace), ${CONTINUES}`);

@@ -1,4 +1,19 @@
-// `-j TTL`: sets metadata or reports the packet, and the walk goes on; not yet put into words.
+// `-j TTL`: sets the IPv4 time to live, and the walk goes on.
+import { CONTINUES, targetValue } from '../../explain/words';
 import { continuing } from '../continuing';
 
-export default continuing();
+export default continuing(
+  (rule) =>
+    `${(() => {
+      const set = targetValue(rule, '--ttl-set');
+      const dec = targetValue(rule, '--ttl-dec');
+      const inc = targetValue(rule, '--ttl-inc');
+      return set !== undefined
+        ? `has its TTL set to ${set}`
+        : dec !== undefined
+          ? `has its TTL decreased by ${dec}`
+          : inc !== undefined
+            ? `has its TTL increased by ${inc}`
+            : 'has its TTL changed';
+    })()}, ${CONTINUES}`,
+);

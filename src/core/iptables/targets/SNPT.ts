@@ -1,0 +1,8 @@
+// `-j SNPT`: IPv6 source prefix translation (NPTv6); put into words, not followed by the trace.
+import { targetValue } from '../../explain/words';
+import { unmodelled } from '../continuing';
+
+export default unmodelled(
+  (rule) =>
+    `has its source prefix ${targetValue(rule, '--src-pfx') ?? '?'} translated to ${targetValue(rule, '--dst-pfx') ?? '?'} (NPTv6)`,
+);
