@@ -6,6 +6,7 @@ import type { Listener } from '../listeners';
 import type { Family } from '../model';
 import { isLoopback } from '../net/address';
 import { nftMappings } from '../nft/mappings';
+import { iptablesTableKey } from '../nft/parse';
 import type { NftRuleset, NftTable } from '../nft/types';
 import { listenerConflicts, mappingConflicts } from './conflicts';
 import { HOOK_COMMENT, mappingComment, mappingTitle, specFromComment } from './rules';
@@ -43,9 +44,14 @@ function hookRules(family: Family): { chain: string; rule: string }[] {
 }
 
 /** The tables of the dump nft lists itself, not the ones iptables-nft wrote (which the iptables dump shows). */
-export function nativeTables(ruleset: NftRuleset, iptables: IptablesDump | null, nfTables: boolean): NftTable[] {
-  const own = new Set(nfTables && iptables ? iptables.tables.map((t) => t.name) : []);
-  return ruleset.tables.filter((t) => !((t.family === 'ip' || t.family === 'ip6') && own.has(t.name)));
+export function nativeTables(
+  ruleset: NftRuleset,
+  iptables: IptablesDump | null,
+  family: Family,
+  nfTables: boolean,
+): NftTable[] {
+  const own = new Set(nfTables && iptables ? iptables.tables.map((t) => iptablesTableKey(family, t.name)) : []);
+  return ruleset.tables.filter((t) => !own.has(t.key));
 }
 
 /**

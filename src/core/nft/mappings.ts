@@ -84,30 +84,33 @@ function ruleContexts(rule: NftRule, outer: PathContext, sets: ReadonlyMap<strin
   let out = [outer];
   for (const s of rule.expr) {
     const k = kindOf(s);
-    if (k?.[0] !== 'match' || !isObj(k[1])) continue;
-    const op = str(k[1].op) ?? '==';
-    if (op !== '==' && op !== 'in') {
-      // `ip daddr != …` narrows nothing a mapping row can show, except a family.
-      continue;
-    }
-    const left = k[1].left ?? null;
-    const right = k[1].right ?? null;
-    const lk = kindOf(left);
-    if (lk?.[0] === 'concat' && Array.isArray(lk[1])) {
-      const parts = lk[1];
-      out = out.flatMap((c) =>
-        setValues(right, sets).map((v) => {
-          const k = kindOf(v);
-          const values = k?.[0] === 'concat' && Array.isArray(k[1]) ? k[1] : [];
-          return parts.reduce<PathContext>((acc, part, i) => bind(acc, part, values[i] ?? null) ?? acc, c);
-        }),
-      );
-      continue;
-    }
-    const values = setValues(right, sets);
-    out = out.flatMap((c) => values.map((v) => bind(c, left, v) ?? c));
+    const m = k?.[0] === 'match' && isObj(k[1]) ? k[1] : null;
+    if (m === null) continue;
+    const op = str(m.op) ?? '==';
+    // `ip daddr != …` narrows nothing a mapping row can show.
+    if (op === '==' || op === 'in') out = out.flatMap((c) => matchContexts(c, m.left ?? null, m.right ?? null, sets));
   }
   return out;
+}
+
+/**
+ * The contexts `left` equal to one of `right`'s values leads to: one per value, a concatenation bound part by part
+ * (`ip daddr . meta l4proto . th dport` against `10.96.0.10 . tcp . 80`). A verdict map's key binds the same way.
+ */
+function matchContexts(
+  c: PathContext,
+  left: NftJson,
+  right: NftJson,
+  sets: ReadonlyMap<string, NftSet>,
+): PathContext[] {
+  const lk = kindOf(left);
+  const parts = lk?.[0] === 'concat' && Array.isArray(lk[1]) ? lk[1] : null;
+  return setValues(right, sets).map((v) => {
+    if (parts === null) return bind(c, left, v) ?? c;
+    const k = kindOf(v);
+    const values = k?.[0] === 'concat' && Array.isArray(k[1]) ? k[1] : [];
+    return parts.reduce<PathContext>((acc, part, i) => bind(acc, part, values[i] ?? null) ?? acc, c);
+  });
 }
 
 /** A verdict's chain (`jump X`, `goto X`), or null. */
@@ -180,12 +183,7 @@ export function nftMappings(tables: readonly NftTable[], namespace: NamespaceId)
             else if (kind === 'vmap') {
               const entries = mapEntries(b.data ?? null, sets) ?? [];
               for (const [key, verdict] of entries) {
-                const bound = ruleContexts(
-                  { ...rule, expr: [{ match: { op: '==', left: b.key ?? null, right: key ?? null } }] },
-                  inner,
-                  sets,
-                );
-                for (const c of bound) follow(verdictTarget(verdict ?? null), c);
+                for (const c of matchContexts(inner, b.key ?? null, key, sets)) follow(verdictTarget(verdict), c);
               }
             }
           }

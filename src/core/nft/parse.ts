@@ -1,6 +1,7 @@
 // Reads `nft -j list ruleset` into the model (types.ts). Never throws: whatever is malformed becomes a diagnostic and
 // the rest is kept.
 import type { Counters, ParseDiagnostic } from '../iptables/types';
+import type { Family } from '../model';
 import { isObj, kindOf, num, printRule, str } from './print';
 import type { NftChain, NftFamily, NftJson, NftRule, NftRuleset, NftSet, NftTable } from './types';
 
@@ -22,14 +23,9 @@ const IPTABLES_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
  * them). Null when the answer cannot be read.
  */
 export function nativeTablesOf(chainsText: string): { family: string; name: string }[] | null {
-  let doc: NftJson;
-  try {
-    doc = JSON.parse(chainsText) as NftJson;
-  } catch {
-    return null;
-  }
-  const items = isObj(doc) && Array.isArray(doc.nftables) ? doc.nftables : null;
-  if (items === null) return null;
+  const read = readItems(chainsText);
+  if ('error' in read) return null;
+  const items = read.items;
   const tables = new Map<string, { family: string; name: string; iptablesShaped: boolean }>();
   for (const item of items) {
     const k = kindOf(item);
@@ -54,8 +50,8 @@ export function nativeTablesOf(chainsText: string): { family: string; name: stri
 export function mergeNftJson(texts: readonly string[]): string {
   const items: NftJson[] = [];
   for (const text of texts) {
-    const parsed = parseJsonItems(text);
-    for (const item of parsed ?? []) {
+    const read = readItems(text);
+    for (const item of 'items' in read ? read.items : []) {
       if (kindOf(item)?.[0] === 'metainfo' && items.length > 0) continue;
       items.push(item);
     }
@@ -63,14 +59,20 @@ export function mergeNftJson(texts: readonly string[]): string {
   return JSON.stringify({ nftables: items });
 }
 
-function parseJsonItems(text: string): NftJson[] | null {
+/** The `nftables` array of nft's JSON, or why there is none. */
+function readItems(text: string): { items: NftJson[] } | { error: string } {
+  let doc: NftJson;
   try {
-    const doc = JSON.parse(text) as NftJson;
-    return isObj(doc) && Array.isArray(doc.nftables) ? doc.nftables : null;
-  } catch {
-    return null;
+    doc = JSON.parse(text) as NftJson;
+  } catch (e) {
+    return { error: `not JSON: ${(e as Error).message}` };
   }
+  return isObj(doc) && Array.isArray(doc.nftables) ? { items: doc.nftables } : { error: 'no "nftables" array' };
 }
+
+/** How a table iptables-nft writes is keyed in nft: `ip nat` for iptables' nat, `ip6 nat` for ip6tables'. */
+export const iptablesTableKey = (family: Family, table: string): string =>
+  tableKey(family === 'ipv4' ? 'ip' : 'ip6', table);
 
 export const tableKey = (family: string, name: string): string => `${family} ${name}`;
 
@@ -128,18 +130,12 @@ export function parseNftJson(text: string): NftParse {
   const diagnostics: ParseDiagnostic[] = [];
   const ruleset: NftRuleset = { tables: [], version: null };
   if (text.trim() === '') return { ruleset, diagnostics };
-  let doc: NftJson;
-  try {
-    doc = JSON.parse(text) as NftJson;
-  } catch (e) {
-    diagnostics.push({ line: 1, message: `not JSON: ${(e as Error).message}` });
+  const read = readItems(text);
+  if ('error' in read) {
+    diagnostics.push({ line: 1, message: read.error });
     return { ruleset, diagnostics };
   }
-  const items = isObj(doc) && Array.isArray(doc.nftables) ? doc.nftables : null;
-  if (items === null) {
-    diagnostics.push({ line: 1, message: 'no "nftables" array' });
-    return { ruleset, diagnostics };
-  }
+  const items = read.items;
   const tables = new Map<string, NftTable>();
   const chains = new Map<string, NftChain>();
   const bad = (i: number, what: string) => diagnostics.push({ line: 1, message: `item ${i + 1}: ${what}` });

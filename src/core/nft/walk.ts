@@ -39,14 +39,23 @@ function env(w: TableWalk, p: Packet): ValueEnv {
   return { family: p.family, addresses: w.ctx.env.addresses, connection: w.ctx.env.connection, sets: w.sets };
 }
 
+/** A table's sets and chains by name, built once per table (a trace runs the same tables at every hook and hop). */
+const INDEX = new WeakMap<NftTable, Pick<TableWalk, 'sets' | 'chains'>>();
+function indexOf(table: NftTable): Pick<TableWalk, 'sets' | 'chains'> {
+  let found = INDEX.get(table);
+  if (!found) {
+    found = {
+      sets: new Map(table.sets.map((s) => [s.name, s])),
+      chains: new Map(table.chains.map((c) => [c.name, c])),
+    };
+    INDEX.set(table, found);
+  }
+  return found;
+}
+
 /** Runs one base chain of `table` for `p`; the verdict ends only this chain unless it drops or rejects. */
 export function walkBaseChain(ctx: WalkContext, table: NftTable, chain: NftChain, p: Packet): ChainEnd {
-  const w: TableWalk = {
-    ctx,
-    table,
-    sets: new Map(table.sets.map((s) => [s.name, s])),
-    chains: new Map(table.chains.map((c) => [c.name, c])),
-  };
+  const w: TableWalk = { ctx, table, ...indexOf(table) };
   const base = chain.base;
   step(
     ctx,

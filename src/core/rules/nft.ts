@@ -1,7 +1,7 @@
 // The native nftables rule source: the namespace's native tables (src/host/nftRead.ts) behind the RuleSource seam. A
 // table iptables-nft wrote that still reaches it is marked at read and left to the iptables source, so every table is
 // shown and walked once.
-import { parseNftJson } from '../nft/parse';
+import { iptablesTableKey, parseNftJson } from '../nft/parse';
 import { explainNftRule } from '../nft/explain';
 import { nftMappings, tableOwner } from '../nft/mappings';
 import { mapEntries } from '../nft/maps';
@@ -125,7 +125,7 @@ export const nftRules: RuleSource<NftRuleSet> = {
       earlier
         .filter(isIptablesSet)
         .filter((s) => s.backend === 'nf_tables')
-        .flatMap((s) => s.tables.map((t) => `${s.family === 'ipv4' ? 'ip' : 'ip6'} ${t.name}`)),
+        .flatMap((s) => s.tables.map((t) => iptablesTableKey(s.family, t.name))),
     );
     for (const t of ruleset.tables) t.iptables = byIptables.has(t.key);
     const ruleCount = ruleset.tables

@@ -130,21 +130,23 @@ async function readBoth(
   family: Family,
 ): Promise<{ dump: IptablesDump; nft: NftRuleset | null; native: NftTable[] }> {
   const [{ dump, text }, nft] = await Promise.all([readRules(target, family), readNft(target)]);
-  const native = nft ? nativeTables(nft, dump, /\(nf_tables\)/.test(text)) : [];
+  const native = nft ? nativeTables(nft, dump, family, /\(nf_tables\)/.test(text)) : [];
   return { dump, nft, native };
 }
 
 /** Every port mapping the namespace's rules publish: iptables' of both families, then nft's native tables'. */
 export async function readMappings(target: MappingTarget): Promise<PortMapping[]> {
+  // nft's native tables once (they hold both families), iptables' dump per family.
+  const [v4, v6, nft] = await Promise.all([readRules(target, 'ipv4'), readRules(target, 'ipv6'), readNft(target)]);
   const out: PortMapping[] = [];
-  let native: NftTable[] = [];
-  for (const family of ['ipv4', 'ipv6'] as const) {
-    const both = await readBoth(target, family);
-    const nat = both.dump.tables.find((t) => t.name === 'nat');
+  for (const [family, { dump }] of [
+    ['ipv4', v4],
+    ['ipv6', v6],
+  ] as const) {
+    const nat = dump.tables.find((t) => t.name === 'nat');
     if (nat) out.push(...deriveMappings(nat, target.namespace.id, family));
-    native = both.native.filter((t) => !native.some((n) => n.key === t.key)).concat(native);
   }
-  return [...out, ...nftMappings(native, target.namespace.id).map((m) => ({ ...m, source: 'nft' }))];
+  return [...out, ...nftMappings(nft?.tables ?? [], target.namespace.id).map((m) => ({ ...m, source: 'nft' }))];
 }
 
 export async function readRules(target: MappingTarget, family: Family): Promise<{ dump: IptablesDump; text: string }> {
