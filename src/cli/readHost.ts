@@ -1,12 +1,14 @@
 // The read every analysing command starts with (trace, rules): root as configured, then the kernel's view with the
 // runtimes' container names linked in.
-import type { Snapshot } from '../core/model';
+import type { NamespaceId, Snapshot } from '../core/model';
+import type { NamespaceExtras } from '../core/trace/types';
 import { linkRuntime } from '../core/runtime';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import { runnerFor, type PrivilegeSetting } from '../host/privilege';
 import type { Runner } from '../host/runner';
 import { readRuntimes } from '../host/runtimes';
+import { collectTraceExtras } from '../host/trace/collect';
 
 export interface ReadHostOptions {
   privilege?: string;
@@ -15,7 +17,14 @@ export interface ReadHostOptions {
   dockerHost?: string;
 }
 
-export async function readHost(o: ReadHostOptions): Promise<{ runner: Runner; snapshot: Snapshot }> {
+export interface HostRead {
+  runner: Runner;
+  snapshot: Snapshot;
+  /** With `extras`: what a trace needs beyond the snapshot, read beside it. */
+  extras?: Map<NamespaceId, NamespaceExtras>;
+}
+
+export async function readHost(o: ReadHostOptions, want: { extras?: boolean } = {}): Promise<HostRead> {
   const { runner, choice } = await runnerFor({
     privilege: (o.privilege ?? 'auto') as PrivilegeSetting,
     timeoutMs: o.timeout !== undefined ? Number(o.timeout) : undefined,
@@ -23,9 +32,11 @@ export async function readHost(o: ReadHostOptions): Promise<{ runner: Runner; sn
   if (choice.readOnly) process.stderr.write(`netns-explorer: read-only: ${choice.reason}\n`);
   const discovery = await discoverNamespaces({ dockerDirs: o.dockerNetnsDirs ?? DEFAULT_DOCKER_DIRS });
   // Container names from the runtime, so `--from redis` works (the kernel view decides everything else).
-  const [kernel, runtimes] = await Promise.all([
+  // The extras need only the namespaces' identities, so they are read beside the snapshot, not after it.
+  const [kernel, runtimes, extras] = await Promise.all([
     collectSnapshot(runner, discovery),
     readRuntimes({ dockerHost: o.dockerHost }),
+    want.extras ? collectTraceExtras(runner, discovery) : undefined,
   ]);
-  return { runner, snapshot: linkRuntime(kernel, runtimes) };
+  return { runner, snapshot: linkRuntime(kernel, runtimes), ...(extras ? { extras } : {}) };
 }

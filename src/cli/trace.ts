@@ -6,7 +6,6 @@ import type { Namespace, Snapshot } from '../core/model';
 import { renderTrace } from '../core/trace/render';
 import { traceConnection } from '../core/trace/trace';
 import type { Protocol, TraceRequest, TraceSource } from '../core/trace/types';
-import { collectTraceExtras } from '../host/trace/collect';
 import { readHost } from './readHost';
 
 export const TRACE_USAGE = `usage:
@@ -83,12 +82,15 @@ export async function runTrace(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.to === undefined) throw new TraceUsageError('--to IP:PORT is required');
-  const { runner, snapshot } = await readHost({
-    privilege: values.privilege,
-    timeout: values.timeout,
-    dockerNetnsDirs: values['docker-netns-dir'],
-    dockerHost: values['docker-host'],
-  });
+  const { snapshot, extras } = await readHost(
+    {
+      privilege: values.privilege,
+      timeout: values.timeout,
+      dockerNetnsDirs: values['docker-netns-dir'],
+      dockerHost: values['docker-host'],
+    },
+    { extras: true },
+  );
   const request = buildRequest(snapshot, {
     in: values.in,
     from: values.from,
@@ -96,8 +98,7 @@ export async function runTrace(argv: string[]): Promise<number> {
     proto: values.proto,
     src: values.src,
   });
-  const extras = await collectTraceExtras(runner, snapshot);
-  const result = traceConnection(snapshot, extras, request);
+  const result = traceConnection(snapshot, extras ?? new Map(), request);
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderTrace(snapshot, result));
   return 0;
 }

@@ -6,7 +6,23 @@ export interface Ip {
   value: bigint;
 }
 
+/**
+ * Parsed addresses, by text: the trace and the reachability matrix compare the same few hundred addresses millions of
+ * times. Bounded: emptied when full. Callers never mutate an Ip.
+ */
+const parsed = new Map<string, Ip | null>();
+const PARSED_MAX = 65_536;
+
 export function parseIp(text: string): Ip | null {
+  const hit = parsed.get(text);
+  if (hit !== undefined) return hit;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  const ip = parseUncached(text);
+  parsed.set(text, ip);
+  return ip;
+}
+
+function parseUncached(text: string): Ip | null {
   const t = text.trim().replace(/^\[|\]$/g, '');
   if (t.includes(':')) return parseV6(t);
   const parts = t.split('.');
@@ -57,9 +73,20 @@ export interface Cidr {
   prefix: number;
 }
 
-/** `10.0.0.0/8`, `1.2.3.4` (a host), `fd00::/64`, `1.2.3.4/255.255.255.0`, `default`. */
+const parsedCidrs = new Map<string, Cidr | null>();
+
+/** `10.0.0.0/8`, `1.2.3.4` (a host), `fd00::/64`, `1.2.3.4/255.255.255.0`, `default`. Cached like parseIp. */
 export function parseCidr(text: string, v6Default = false): Cidr | null {
   if (text === 'default') return { ip: { v6: v6Default, value: 0n }, prefix: 0 };
+  const hit = parsedCidrs.get(text);
+  if (hit !== undefined) return hit;
+  if (parsedCidrs.size >= PARSED_MAX) parsedCidrs.clear();
+  const cidr = parseCidrUncached(text);
+  parsedCidrs.set(text, cidr);
+  return cidr;
+}
+
+function parseCidrUncached(text: string): Cidr | null {
   const slash = text.indexOf('/');
   const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
   if (ip === null) return null;

@@ -1,14 +1,14 @@
 // Follows one packet through the namespaces of a snapshot, hook by hook, the way the kernel's netfilter does.
 import { labelOrId } from '../labels';
-import type { Namespace, NamespaceId, NetInterface, Snapshot } from '../model';
-import { endpoint, isLoopback, sameIp } from '../net/address';
+import type { Family, Namespace, NamespaceId, NetInterface, RuleSet, Snapshot } from '../model';
+import { endpoint, hostOf, isLoopback, parseIp, sameIp } from '../net/address';
 import { ruleSetsOf, ruleSourceOf } from '../rules';
 import type { HookChain } from '../rules/types';
 import type { TableVerdict, WalkContext } from './chains';
 import { findListener } from '../listeners';
 import { connectionOfPacket, packetText, type Connection, type NatRecord, type Packet, type Tuple } from './packet';
 import { listenerHint, proxyNotes } from './proxy';
-import { interfaceAddress, localInterface, namespaceAddresses, routeLookup, type RouteChoice } from './route';
+import { interfaceAddress, ipKey, localInterface, namespaceAddresses, routeLookup, type RouteChoice } from './route';
 import type { ChainVisit, NamespaceExtras, PathHop, RuleLink, TraceStep, Verdict } from './types';
 
 const MAX_HOPS = 16;
@@ -124,6 +124,33 @@ function natPriority(hookName: string): number | null {
   return hookName === 'PREROUTING' || hookName === 'OUTPUT' ? -100 : 100;
 }
 
+/** Each snapshot's base chains per namespace, hook and family, found once: the matrix walks the same hooks often. */
+const hookIndex = new WeakMap<readonly RuleSet[], Map<string, HookChain[]>>();
+
+function hookChainsOf(all: readonly RuleSet[], nsId: NamespaceId, hookName: string, family: Family): HookChain[] {
+  let index = hookIndex.get(all);
+  if (!index) {
+    index = new Map();
+    hookIndex.set(all, index);
+  }
+  const key = `${nsId}\n${hookName}\n${family}`;
+  let chains = index.get(key);
+  if (!chains) {
+    const sets = ruleSetsOf(all, nsId, family);
+    chains = [];
+    for (const source of new Set(sets.map(ruleSourceOf)))
+      chains.push(
+        ...source.hookChains(
+          sets.filter((set) => ruleSourceOf(set) === source),
+          hookName,
+          family,
+        ),
+      );
+    index.set(key, chains);
+  }
+  return chains;
+}
+
 /**
  * Runs the base chains of one hook in kernel priority order, every kind of rule set together (iptables' tables,
  * nftables' base chains): an accept ends only its own chain, a drop or reject ends the packet. Null when it goes on.
@@ -152,16 +179,7 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, part: HookPart = 
   };
   const inPart = (priority: number) =>
     (part.upTo === undefined || priority <= part.upTo) && (part.after === undefined || priority > part.after);
-  const sets = ruleSetsOf(w.snapshot.nat, ns.id, p.family);
-  const chains: HookChain[] = [];
-  for (const source of new Set(sets.map(ruleSourceOf)))
-    chains.push(
-      ...source.hookChains(
-        sets.filter((set) => ruleSourceOf(set) === source),
-        name,
-        p.family,
-      ),
-    );
+  const chains = hookChainsOf(w.snapshot.nat, ns.id, name, p.family);
   // Conntrack un-NATs a reply where the nat chains would run; they themselves see only the first packet.
   const unNatAt = natPriority(name) ?? Infinity;
   // An untracked packet has no conntrack entry: nothing to un-NAT, and nat chains never see it (checked per chain, as a
@@ -273,8 +291,15 @@ function unNat(w: Walk, ns: Namespace, p: Packet, hookName: string): void {
   }
 }
 
+const byId = new WeakMap<Snapshot, Map<NamespaceId, Namespace>>();
+
 function nsOf(w: Walk, id: NamespaceId): Namespace {
-  const ns = w.snapshot.namespaces.find((n) => n.id === id);
+  let index = byId.get(w.snapshot);
+  if (!index) {
+    index = new Map(w.snapshot.namespaces.map((n) => [n.id, n]));
+    byId.set(w.snapshot, index);
+  }
+  const ns = index.get(id);
   if (!ns) throw new Error(`namespace ${id} is not in the snapshot`);
   return ns;
 }
@@ -606,6 +631,37 @@ function ifaceOf(ns: Namespace, name: string): NetInterface | undefined {
   return ns.interfaces.find((i) => i.name === name);
 }
 
+/** Per namespace and bridge: which ports lead to the owner of an address (by ipKey), in interface order. */
+const bridgeOwners = new WeakMap<Namespace, Map<string, Map<string, NetInterface[]>>>();
+
+/** The port of `bridge` (not `except`) whose far end owns `ip`: a bridge of 200 ports is asked once per cell. */
+function portOwning(w: Walk, ns: Namespace, bridge: string, ip: string, except: string): NetInterface | undefined {
+  const parsed = parseIp(ip);
+  if (parsed === null || isLoopback(ip)) return undefined;
+  let perBridge = bridgeOwners.get(ns);
+  if (!perBridge) {
+    perBridge = new Map();
+    bridgeOwners.set(ns, perBridge);
+  }
+  let owners = perBridge.get(bridge);
+  if (!owners) {
+    owners = new Map();
+    for (const i of ns.interfaces) {
+      if (i.master !== bridge || i.peer === null) continue;
+      for (const iface of nsOf(w, i.peer.namespace).interfaces)
+        for (const a of iface.addresses) {
+          const held = parseIp(hostOf(a));
+          if (held === null) continue;
+          const list = owners.get(ipKey(held)) ?? [];
+          if (!list.includes(i)) list.push(i);
+          owners.set(ipKey(held), list);
+        }
+    }
+    perBridge.set(bridge, owners);
+  }
+  return owners.get(ipKey(parsed))?.find((i) => i.name !== except);
+}
+
 /** Who on the other side of a link owns `nexthop`: the veth peer namespace (or, on a bridge, a port's). */
 function ownsAddress(ns: Namespace, ip: string): boolean {
   return localInterface(ns, ip) !== undefined && !isLoopback(ip);
@@ -707,10 +763,7 @@ function arrive(w: Walk, nsId: NamespaceId, ifname: string, p: Packet, nexthop: 
   if (iface?.master) {
     const bridge = iface.master;
     if (ownsAddress(ns, nexthop)) return receive(w, ns.id, p, bridge, null, ifname);
-    const out = ns.interfaces.find(
-      (i) =>
-        i.master === bridge && i.name !== ifname && i.peer !== null && ownsAddress(nsOf(w, i.peer.namespace), nexthop),
-    );
+    const out = portOwning(w, ns, bridge, nexthop, ifname);
     if (!out || !out.peer) {
       const uplink = uplinkPort(ns, bridge, ifname);
       if (uplink) return leaveByUplink(w, ns, p, bridge, uplink, nexthop);

@@ -7,7 +7,7 @@ import type { Connection, Packet } from './packet';
 /** What the namespace knows that matches need. */
 export interface MatchEnv {
   /** Every address of the namespace (CIDR form), loopback included. */
-  addresses: string[];
+  addresses: readonly string[];
   hook: string;
   /** The packet's connection in this namespace (conntrack matches); derived from the packet when absent. */
   connection?: Connection;

@@ -1,7 +1,7 @@
 // The routing decision inside one namespace: its `ip rule` list, its routing tables and local addresses.
 import type { PolicyRule } from '../ip/parse';
 import type { Family, Namespace, NetInterface } from '../model';
-import { hostOf, inCidr, inPrefixes, isLoopback, isV6, parseCidr, parseIp, sameIp } from '../net/address';
+import { hostOf, inCidr, inPrefixes, isLoopback, isV6, parseCidr, parseIp, type Ip } from '../net/address';
 import { portInSpec } from '../net/ports';
 
 export type RouteChoice = (
@@ -17,16 +17,60 @@ export function familyOf(ip: string): Family {
   return isV6(ip) ? 'ipv6' : 'ipv4';
 }
 
-/** The interface holding `ip`, loopback included (127.0.0.0/8 is local whenever lo is up). */
-export function localInterface(ns: Namespace, ip: string): NetInterface | undefined {
-  const lo = ns.interfaces.find((i) => i.kind === 'loopback');
-  if (isLoopback(ip)) return lo && lo.state !== 'DOWN' ? lo : undefined;
-  return ns.interfaces.find((i) => i.addresses.some((a) => sameIp(hostOf(a), ip)));
+const keys = new WeakMap<Ip, string>();
+
+/** An address's identity as a map key (parsed addresses are shared, so the key is made once per address). */
+export function ipKey(ip: Ip): string {
+  let key = keys.get(ip);
+  if (key === undefined) {
+    key = `${ip.v6 ? 6 : 4}/${ip.value}`;
+    keys.set(ip, key);
+  }
+  return key;
 }
 
+/**
+ * Each namespace's addresses by value, built once per namespace object: a trace asks "who owns this address" of every
+ * port of a bridge, and the matrix asks it for every cell. A snapshot is never changed once built, so caching by the
+ * object is safe.
+ */
+const owners = new WeakMap<Namespace, Map<string, NetInterface>>();
+
+function ownersOf(ns: Namespace): Map<string, NetInterface> {
+  let map = owners.get(ns);
+  if (!map) {
+    map = new Map();
+    for (const i of ns.interfaces)
+      for (const a of i.addresses) {
+        const ip = parseIp(hostOf(a));
+        // The first interface holding an address answers for it, as a search in interface order would.
+        if (ip && !map.has(ipKey(ip))) map.set(ipKey(ip), i);
+      }
+    owners.set(ns, map);
+  }
+  return map;
+}
+
+/** The interface holding `ip`, loopback included (127.0.0.0/8 is local whenever lo is up). */
+export function localInterface(ns: Namespace, ip: string): NetInterface | undefined {
+  if (isLoopback(ip)) {
+    const lo = ns.interfaces.find((i) => i.kind === 'loopback');
+    return lo && lo.state !== 'DOWN' ? lo : undefined;
+  }
+  const parsed = parseIp(ip);
+  return parsed ? ownersOf(ns).get(ipKey(parsed)) : undefined;
+}
+
+const allAddresses = new WeakMap<Namespace, readonly string[]>();
+
 /** Every address of the namespace, in CIDR form, with loopback's (which `ip addr` shows only when lo is up). */
-export function namespaceAddresses(ns: Namespace): string[] {
-  return ns.interfaces.flatMap((i) => i.addresses);
+export function namespaceAddresses(ns: Namespace): readonly string[] {
+  let list = allAddresses.get(ns);
+  if (!list) {
+    list = ns.interfaces.flatMap((i) => i.addresses);
+    allAddresses.set(ns, list);
+  }
+  return list;
 }
 
 /** The address a packet leaving `ifname` would take as its source (prefsrc aside): its first one in the family. */

@@ -2,31 +2,40 @@
 // routing, and the policy routing rules (`ip rule`, both families).
 import { parsePolicyRules } from '../../core/ip/parse';
 import { parseSs } from '../../core/listeners';
-import type { Namespace, NamespaceId, Snapshot } from '../../core/model';
+import type { DiscoveredNamespace, NamespaceId } from '../../core/model';
 import type { NamespaceExtras } from '../../core/trace/types';
 import { enterArgv, listenersArgv } from '../collect';
 import { mapLimit } from '../discovery';
 import { formatArgv, type Runner } from '../runner';
 
-/** /proc/sys/net files the trace reads; /proc/sys/net shows the namespace of the reading process. */
-export function sysctlFiles(ns: Namespace): string[] {
-  const files = [
-    'ipv4/ip_forward',
-    'ipv6/conf/all/forwarding',
-    'ipv4/conf/all/route_localnet',
-    'ipv4/conf/all/proxy_arp',
-    'ipv4/conf/all/rp_filter',
-    'bridge/bridge-nf-call-iptables',
-    'bridge/bridge-nf-call-ip6tables',
+/**
+ * The sysctls the trace reads, one `grep` in the namespace (/proc/sys/net shows the namespace of the reading process):
+ * forwarding, br_netfilter's switches, and route_localnet, proxy_arp and rp_filter of `all` and of every interface,
+ * found by recursion so that the namespace's interfaces need not be known first (the matrix reads this beside the
+ * snapshot). `--include` applies to the named files too, so each is named by its base name.
+ */
+export function sysctlArgv(ns: Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>): string[] {
+  const names = [
+    'ip_forward',
+    'forwarding',
+    'bridge-nf-call-iptables',
+    'bridge-nf-call-ip6tables',
+    'route_localnet',
+    'proxy_arp',
+    'rp_filter',
   ];
-  for (const i of ns.interfaces)
-    if (/^[A-Za-z0-9_.@-]+$/.test(i.name))
-      files.push(
-        `ipv4/conf/${i.name}/route_localnet`,
-        `ipv4/conf/${i.name}/proxy_arp`,
-        `ipv4/conf/${i.name}/rp_filter`,
-      );
-  return files;
+  return [
+    ...enterArgv(ns),
+    'grep',
+    // -s: the bridge files exist only with br_netfilter loaded; grep still prints the rest (exit 2).
+    '-rsH',
+    ...names.map((n) => `--include=${n}`),
+    '.',
+    '/proc/sys/net/ipv4/ip_forward',
+    '/proc/sys/net/ipv6/conf/all/forwarding',
+    '/proc/sys/net/bridge',
+    '/proc/sys/net/ipv4/conf',
+  ];
 }
 
 /** `grep -H . FILES` prints `FILE:VALUE` per readable file. */
@@ -39,12 +48,13 @@ export function parseSysctls(text: string): Record<string, string> {
   return out;
 }
 
-export async function collectNamespaceExtras(runner: Runner, ns: Namespace): Promise<NamespaceExtras> {
+type Enterable = Pick<DiscoveredNamespace, 'id' | 'kind' | 'paths'>;
+
+export async function collectNamespaceExtras(runner: Runner, ns: Enterable): Promise<NamespaceExtras> {
   const errors: string[] = [];
   const [ss, sys, rules4, rules6] = await Promise.all([
     runner.run(listenersArgv(ns)),
-    // -s: the bridge files exist only with br_netfilter loaded; grep still prints the rest (exit 2).
-    runner.run([...enterArgv(ns), 'grep', '-sH', '.', ...sysctlFiles(ns).map((f) => `/proc/sys/net/${f}`)]),
+    runner.run(sysctlArgv(ns)),
     runner.run([...enterArgv(ns), 'ip', '-j', 'rule', 'show']),
     runner.run([...enterArgv(ns), 'ip', '-j', '-6', 'rule', 'show']),
   ]);
@@ -61,10 +71,13 @@ export async function collectNamespaceExtras(runner: Runner, ns: Namespace): Pro
   return { listeners: parsed?.listeners ?? null, sysctls: parseSysctls(sys.stdout), rules, errors };
 }
 
-/** Extras for the namespaces a trace may pass; all of them unless `only` narrows it. */
+/**
+ * Extras for the namespaces a trace may pass; all of them unless `only` narrows it. Only the namespaces' identities are
+ * needed: a snapshot's, or a discovery's (to read them beside the snapshot).
+ */
 export async function collectTraceExtras(
   runner: Runner,
-  snapshot: Snapshot,
+  snapshot: { namespaces: readonly Enterable[] },
   concurrency = 8,
   only?: ReadonlySet<NamespaceId>,
 ): Promise<Map<NamespaceId, NamespaceExtras>> {
