@@ -14,6 +14,7 @@ import { kubeProxyRules } from './kubeRules';
 import { addContainers, benchLabDown, benchLabUp, BENCH_HOST } from './scaleLab';
 import { TOPOLOGY_NOTES, topologySection } from './topology';
 import { natFirstLevel } from './treeFirstLevel';
+import { reachSection } from './reach';
 
 const ROOT = resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -477,6 +478,7 @@ async function main(): Promise<void> {
   try {
     if (only === 'helper') await helperSection();
     else if (only === 'runtime') await runtimeSection();
+    else if (only === 'reach') await reachSection({ quick, record, ms });
     else {
       await snapshotSection();
       await incrementalSection();
@@ -485,6 +487,7 @@ async function main(): Promise<void> {
       await parseSection();
       treeSection();
       await topologySection({ quick, record, ms });
+      await reachSection({ quick, record, ms });
     }
   } finally {
     await benchLabDown();

@@ -29,8 +29,8 @@ export async function benchLabDown(runner: Runner = new ExecRunner()): Promise<v
     await runner.run(['ip', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n' });
 }
 
-/** Adds containers [from, to) to an existing bench host. */
-export async function addContainers(runner: Runner, from: number, to: number): Promise<void> {
+/** Adds containers [from, to) to an existing bench host, each with a published port unless `published` is false. */
+export async function addContainers(runner: Runner, from: number, to: number, published = true): Promise<void> {
   const names = Array.from({ length: to - from }, (_, k) => containerName(from + k));
   await must(runner, ['ip', '-batch', '-'], names.map((n) => `netns add ${n}`).join('\n') + '\n');
   const links: string[] = [];
@@ -53,6 +53,7 @@ export async function addContainers(runner: Runner, from: number, to: number): P
       ].join('\n') + '\n',
     );
   }
+  if (!published) return;
   const rules = ['*nat'];
   for (let i = from; i < to; i++) {
     rules.push(
@@ -71,6 +72,7 @@ export async function addContainers(runner: Runner, from: number, to: number): P
 export async function benchLabUp(
   count: number,
   runner: Runner = new ExecRunner({ timeoutMs: 120_000 }),
+  published = true,
 ): Promise<void> {
   await benchLabDown(runner);
   await must(runner, ['ip', 'netns', 'add', BENCH_HOST]);
@@ -99,5 +101,5 @@ export async function benchLabUp(
       '',
     ].join('\n'),
   );
-  await addContainers(runner, 0, count);
+  await addContainers(runner, 0, count, published);
 }

@@ -49,6 +49,8 @@ const jobs = {
         external: ['playwright-core'],
       }),
       jobs.webview(),
+      // The CLI (and the matrix's worker thread), which the snapshot and reach sections run.
+      jobs.cli(),
     ]),
   extension: () =>
     build({
@@ -58,7 +60,12 @@ const jobs = {
       external: ['vscode'],
       minify: true,
     }),
-  cli: () => build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
+  cli: () =>
+    Promise.all([
+      build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
+      // The reachability matrix's worker thread (src/host/reach/parallel.ts), for the CLI and the extension alike.
+      build({ ...common, entryPoints: ['src/host/reach/worker.ts'], outfile: 'dist/reachWorker.js', minify: true }),
+    ]),
   lab: () => build({ ...common, entryPoints: ['test/lab/main.ts'], outfile: 'dist/lab.js' }),
   // Unit and host tests run in plain Node: `vscode` is a small shim whose MarkdownString escapes as VS Code's does,
   // so tree items and their tooltips can be built and rendered (test/unit/tooltips.test.ts).

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { resolveNamespace } from '../core/namespaceRef';
 import type { Snapshot } from '../core/model';
-import { computeMatrix } from '../core/reach/matrix';
 import { renderReachCsv, renderReachMarkdown, renderReachText } from '../core/reach/render';
 import type { ReachScope } from '../core/reach/targets';
+import { computeMatrixParallel } from '../host/reach/parallel';
 import { readHost } from './readHost';
 import { safeText } from './render';
 
@@ -74,7 +74,11 @@ export async function runReach(argv: string[]): Promise<number> {
     },
     { extras: true },
   );
-  const matrix = computeMatrix(snapshot, extras ?? new Map(), reachScope(snapshot, values.from, values.to));
+  const matrix = await computeMatrixParallel(
+    snapshot,
+    extras ?? new Map(),
+    reachScope(snapshot, values.from, values.to),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify(matrix)}\n`);
   else if (values.markdown) process.stdout.write(renderReachMarkdown(matrix));
   else if (values.csv) process.stdout.write(renderReachCsv(snapshot, matrix));

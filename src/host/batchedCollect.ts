@@ -24,7 +24,10 @@ const BATCH_FILE = 'ip-batch';
 /** The batch file's path differs every run; recordings match it by this pattern (recording.ts). */
 export const BATCH_FILE_PATTERN = /\/netns-explorer-[^/]+\/ip-batch$/;
 
-function named(ns: DiscoveredNamespace): string | null {
+/** What the batch needs of a namespace: a discovery's, or a snapshot's. */
+type Batchable = Pick<DiscoveredNamespace, 'id' | 'kind' | 'name' | 'paths'>;
+
+function named(ns: Batchable): string | null {
   if (ns.kind !== 'named' || ns.name === null || ns.name.includes('\n')) return null;
   return ns.paths.includes(`${RUN_NETNS}${ns.name}`) ? ns.name : null;
 }
@@ -70,15 +73,16 @@ export const LIVE_ENVIRONMENT: BatchEnvironment = {
   },
 };
 
-export function batchableNamespaces(
-  discovery: Discovery,
-  wanted: readonly DiscoveredNamespace[],
+export function batchableNamespaces<T extends Batchable>(
+  discovery: Listed,
+  wanted: readonly T[],
   env: BatchEnvironment = LIVE_ENVIRONMENT,
-): DiscoveredNamespace[] {
+  min = MIN_BATCH,
+): T[] {
   if (!safeForAllNetns(discovery, env)) return [];
   const all = discovery.namespaces.filter((ns) => ns.kind === 'named');
   const batch = wanted.filter((ns) => named(ns) !== null);
-  return batch.length >= MIN_BATCH && batch.length * 2 >= all.length ? batch : [];
+  return batch.length >= min && batch.length * 2 >= all.length ? batch : [];
 }
 
 /**
@@ -90,7 +94,7 @@ export function batchableNamespaces(
  * /run/netns entry is a live namespace discovery saw a moment ago: no stale file, no name with a
  * newline. A namespace deleted in the instant between the two can still cost one doubling.
  */
-function safeForAllNetns(discovery: Discovery, env: BatchEnvironment): boolean {
+function safeForAllNetns(discovery: Listed, env: BatchEnvironment): boolean {
   if (!env.root) return false;
   const live = discoveredNames(discovery);
   const entries = env.runNetnsEntries();
@@ -98,7 +102,7 @@ function safeForAllNetns(discovery: Discovery, env: BatchEnvironment): boolean {
 }
 
 /** The /run/netns names discovery found live. */
-export function discoveredNames(discovery: Discovery): Set<string> {
+export function discoveredNames(discovery: Listed): Set<string> {
   const names = new Set<string>();
   for (const ns of discovery.namespaces)
     for (const p of ns.paths) if (p.startsWith(RUN_NETNS)) names.add(p.slice(RUN_NETNS.length));
@@ -109,10 +113,39 @@ export function discoveredNames(discovery: Discovery): Set<string> {
  * The only headers `ip -all netns exec` may print: every /run/netns name discovery saw, and every
  * one there now (a container started meanwhile). A forged header must then repeat a real one.
  */
-function knownNames(discovery: Discovery, env: BatchEnvironment): Set<string> {
+function knownNames(discovery: Listed, env: BatchEnvironment): Set<string> {
   const names = discoveredNames(discovery);
   for (const name of env.runNetnsEntries() ?? []) names.add(name);
   return names;
+}
+
+/** What the batch needs of a discovery (or a snapshot): the namespaces, with kinds and paths. */
+type Listed = { namespaces: readonly Batchable[] };
+
+/**
+ * Runs each argv once for every namespace of `batch` with `ip -all netns exec`, side by side: per namespace id, each
+ * command's output in order. Null when any output cannot be vouched for (stderr, a forged or missing header): the
+ * caller then reads one namespace at a time.
+ */
+export async function readAllNetns(
+  runner: Runner,
+  discovery: Listed,
+  batch: readonly Batchable[],
+  argvs: readonly (readonly string[])[],
+  env: BatchEnvironment = LIVE_ENVIRONMENT,
+): Promise<Map<string, string[]> | null> {
+  const results = await Promise.all(argvs.map((argv) => runner.run(['ip', '-all', 'netns', 'exec', ...argv])));
+  if (!results.every(usable)) return null;
+  const known = knownNames(discovery, env);
+  const splits = results.map((r) => splitAllNetnsOutput(r.stdout, known));
+  const out = new Map<string, string[]>();
+  for (const ns of batch) {
+    const name = named(ns) as string;
+    const texts = splits.map((split) => (split.ok ? split.sections.get(name) : undefined));
+    if (texts.some((t) => t === undefined)) return null;
+    out.set(ns.id, texts as string[]);
+  }
+  return out;
 }
 
 function usable(result: CommandResult): boolean {

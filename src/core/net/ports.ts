@@ -23,6 +23,8 @@ export function portSpan(spec: number | string | null): [number, number] {
 
 /** Whether `port` lies in the span of a mapping's port (`portSpan`). */
 export function spanCovers(spec: number | string | null, port: number): boolean {
+  if (spec === null) return true;
+  if (typeof spec === 'number') return port === spec;
   const [lo, hi] = portSpan(spec);
   return port >= lo && port <= hi;
 }

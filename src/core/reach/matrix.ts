@@ -69,6 +69,25 @@ export function cellOf(result: TraceResult, row: ReachRow, column: ReachColumn, 
   };
 }
 
+/** Traces the applicable cells of the rows `pick` chooses (all by default), in row then column order. */
+export function computeCells(
+  snapshot: Snapshot,
+  extras: ReadonlyMap<NamespaceId, NamespaceExtras>,
+  rows: readonly ReachRow[],
+  columns: readonly ReachColumn[],
+  pick: (row: number) => boolean = () => true,
+): ReachCell[] {
+  const cells: ReachCell[] = [];
+  rows.forEach((row, r) => {
+    if (!pick(r)) return;
+    columns.forEach((column, c) => {
+      if (!applicable(row, column)) return;
+      cells.push(cellOf(traceConnection(snapshot, extras, cellRequest(row, column)), row, column, r, c));
+    });
+  });
+  return cells;
+}
+
 /** Traces every applicable cell of the scope. */
 export function computeMatrix(
   snapshot: Snapshot,
@@ -77,12 +96,5 @@ export function computeMatrix(
 ): ReachMatrix {
   const rows = reachRows(snapshot, scope);
   const columns = reachColumns(snapshot, extras, scope);
-  const cells: ReachCell[] = [];
-  rows.forEach((row, r) =>
-    columns.forEach((column, c) => {
-      if (!applicable(row, column)) return;
-      cells.push(cellOf(traceConnection(snapshot, extras, cellRequest(row, column)), row, column, r, c));
-    }),
-  );
-  return { rows, columns, cells };
+  return { rows, columns, cells: computeCells(snapshot, extras, rows, columns) };
 }

@@ -125,7 +125,7 @@ function natPriority(hookName: string): number | null {
 }
 
 /** Each snapshot's base chains per namespace, hook and family, found once: the matrix walks the same hooks often. */
-const hookIndex = new WeakMap<readonly RuleSet[], Map<string, HookChain[]>>();
+const hookIndex = new WeakMap<readonly RuleSet[], Map<NamespaceId, Map<string, HookChain[]>>>();
 
 function hookChainsOf(all: readonly RuleSet[], nsId: NamespaceId, hookName: string, family: Family): HookChain[] {
   let index = hookIndex.get(all);
@@ -133,8 +133,13 @@ function hookChainsOf(all: readonly RuleSet[], nsId: NamespaceId, hookName: stri
     index = new Map();
     hookIndex.set(all, index);
   }
-  const key = `${nsId}\n${hookName}\n${family}`;
-  let chains = index.get(key);
+  let perNs = index.get(nsId);
+  if (!perNs) {
+    perNs = new Map();
+    index.set(nsId, perNs);
+  }
+  const key = family === 'ipv4' ? hookName : `6${hookName}`;
+  let chains = perNs.get(key);
   if (!chains) {
     const sets = ruleSetsOf(all, nsId, family);
     chains = [];
@@ -146,7 +151,7 @@ function hookChainsOf(all: readonly RuleSet[], nsId: NamespaceId, hookName: stri
           family,
         ),
       );
-    index.set(key, chains);
+    perNs.set(key, chains);
   }
   return chains;
 }
@@ -160,6 +165,16 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, part: HookPart = 
   if (p.ctstate === 'NEW' && !w.tuples.has(ns.id))
     w.tuples.set(ns.id, { src: p.src, sport: p.sport, dst: p.dst, dport: p.dport });
   if (p.at !== ns.id) enterConntrack(w, ns, p);
+  const chains = hookChainsOf(w.snapshot.nat, ns.id, name, p.family);
+  // No chain at this hook (most containers have no rules): only conntrack's part is left.
+  const inPart = (priority: number) =>
+    (part.upTo === undefined || priority <= part.upTo) && (part.after === undefined || priority > part.after);
+  if (chains.length === 0) {
+    const at = natPriority(name);
+    if (at !== null && part.nat !== false && p.ctstate !== 'NEW' && inPart(at) && !p.untracked) unNat(w, ns, p, name);
+    untrackedReplyCheck(w, ns, p, name);
+    return null;
+  }
   const ctx: WalkContext = {
     namespace: ns.id,
     family: p.family,
@@ -177,9 +192,6 @@ function hook(w: Walk, ns: Namespace, p: Packet, name: string, part: HookPart = 
     visits: w.visits,
     nat: w.nat,
   };
-  const inPart = (priority: number) =>
-    (part.upTo === undefined || priority <= part.upTo) && (part.after === undefined || priority > part.after);
-  const chains = hookChainsOf(w.snapshot.nat, ns.id, name, p.family);
   // Conntrack un-NATs a reply where the nat chains would run; they themselves see only the first packet.
   const unNatAt = natPriority(name) ?? Infinity;
   // An untracked packet has no conntrack entry: nothing to un-NAT, and nat chains never see it (checked per chain, as a
