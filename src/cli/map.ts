@@ -17,7 +17,10 @@ import {
   checkProtocol,
   type Checked,
 } from '../core/mapping/validate';
-import type { DiscoveredNamespace, Family } from '../core/model';
+import type { DiscoveredNamespace, Discovery, Family } from '../core/model';
+import { cellWord } from '../core/reach/render';
+import { flipLines, whatIf } from '../core/reach/whatIf';
+import { collectTraceExtras } from '../host/trace/collect';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import {
@@ -40,7 +43,8 @@ export const MAP_USAGE = `usage:
   netns-explorer map clean [--in NS] [--all] [--dry-run]
 
   NS is a namespace name (ip netns, Docker sandbox key), an id (inode) or "host".
-  --dry-run prints the exact rules and the iptables-restore input without changing anything.
+  --dry-run prints the exact rules and the iptables-restore input without changing anything, and the cells of the
+            reachability matrix (netns-explorer reach) the change would flip.
   --force   lets rm delete a mapping Docker or Kubernetes made (they may recreate it).
   clean     removes what an earlier run left broken (hooks to empty or missing chains, chains nothing
             jumps to, rules of a mapping whose DNAT rule is gone), in NS or in every namespace;
@@ -135,6 +139,40 @@ function printResult(result: MappingResult, verb: string, dryRun: boolean): void
   }
 }
 
+/** Flips listed under a dry run; more are counted. */
+const FLIPS_SHOWN = 40;
+
+/**
+ * `--dry-run` of add and rm: the reachability matrix before and after the plan's edits (on a copy of the rules), and
+ * the cells it flips.
+ */
+async function printWhatIf(
+  runner: Runner,
+  discovery: Discovery,
+  namespace: DiscoveredNamespace,
+  plan: MappingResult['plan'],
+): Promise<void> {
+  if (plan.nft !== undefined) {
+    process.stdout.write('\nwhat if: not simulated for a native nftables plan\n');
+    return;
+  }
+  const [snapshot, extras] = await Promise.all([
+    collectSnapshot(runner, discovery),
+    collectTraceExtras(runner, discovery),
+  ]);
+  const result = whatIf(snapshot, extras, { namespace: namespace.id, family: plan.family, ops: plan.ops });
+  if (result.unsupported) {
+    process.stdout.write(`\nwhat if: ${result.unsupported}\n`);
+    return;
+  }
+  const lines = flipLines(result.flips, cellWord);
+  process.stdout.write(
+    `\nwhat if: ${lines.length ? `${lines.length} cell${lines.length === 1 ? '' : 's'} of the reachability matrix change` : 'no cell of the reachability matrix changes'}\n`,
+  );
+  for (const line of lines.slice(0, FLIPS_SHOWN)) process.stdout.write(`  ${safeText(line)}\n`);
+  if (lines.length > FLIPS_SHOWN) process.stdout.write(`  … and ${lines.length - FLIPS_SHOWN} more\n`);
+}
+
 /** Runs `map ...`; returns the exit code (0 done, 1 refused or failed, 2 usage). */
 export async function runMapCli(argv: string[]): Promise<number> {
   try {
@@ -199,18 +237,18 @@ async function runMap(argv: string[]): Promise<number> {
         ns.interfaces.some((i) => i.addresses.some((a) => hostOf(a) === spec.targetIp)),
       );
       if (!exists) throw new MappingError('not-found', `no namespace has the address ${spec.targetIp}`);
-      printResult(await addMapping(target, spec, { dryRun }), 'add', dryRun);
+      const added = await addMapping(target, spec, { dryRun });
+      printResult(added, 'add', dryRun);
+      if (dryRun) await printWhatIf(runner, discovery, namespace, added.plan);
       return 0;
     }
     const partial = checked.selector!;
     const families: Family[] = partial.family ? [partial.family] : ['ipv4', 'ipv6'];
     for (const [i, family] of families.entries()) {
       try {
-        printResult(
-          await removeMapping(target, { ...partial, family }, { dryRun, allowForeign: values.force }),
-          'remove',
-          dryRun,
-        );
+        const removed = await removeMapping(target, { ...partial, family }, { dryRun, allowForeign: values.force });
+        printResult(removed, 'remove', dryRun);
+        if (dryRun) await printWhatIf(runner, discovery, namespace, removed.plan);
         return 0;
       } catch (e) {
         if (!(e instanceof MappingError && e.kind === 'not-found' && i < families.length - 1)) throw e;

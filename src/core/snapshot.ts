@@ -161,7 +161,7 @@ export function isServiceAddress(hostIp: string, ns: Namespace | undefined): boo
  * exist in unrelated namespaces (two labs, two hosts' worth of containers), so a namespace
  * wired to the rule's namespace by a veth wins over one that merely holds the address.
  */
-function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void {
+export function resolveTargets(mappings: PortMapping[], namespaces: Namespace[]): void {
   const owners = new AddressOwners(namespaces);
   const byId = new Map(namespaces.map((n) => [n.id, n]));
 

@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import type { Snapshot } from '../../src/core/model';
 import { computeMatrix, type ReachMatrix } from '../../src/core/reach/matrix';
+import { whatIf } from '../../src/core/reach/whatIf';
 import type { NamespaceExtras } from '../../src/core/trace/types';
 import { collectSnapshot } from '../../src/host/collect';
 import { discoverNamespaces } from '../../src/host/discovery';
@@ -113,6 +114,50 @@ describe('reachability matrix against real traffic (nxl- lab)', function () {
     assert.deepEqual(disagreements, []);
     // Both answers occur: the lab has working and failing pairs.
     assert.ok(tcp.some((c) => c.connected) && tcp.some((c) => !c.connected));
+  });
+
+  it('what if: the cells a new mapping would flip, then flipped for real once it is added', async function () {
+    const host = snapshot.namespaces.find((n) => n.name === 'nxl-host')!;
+    const dirs = ['--docker-netns-dir', LAB_DOCKER_NETNS_DIR];
+    const map = ['map', 'add', '--in', 'nxl-host', '--host-port', '18080', '--to', '172.31.240.2:80', ...dirs];
+    const dry = await runCli([...map, '--dry-run']);
+    assert.equal(dry.failure, null, dry.stderr);
+    const said = /what if: (\d+) cells? of the reachability matrix change/.exec(dry.stdout);
+    assert.ok(said, dry.stdout);
+    // The same what-if in process, over the lab only, to try each flipped cell for real.
+    const { planAdd } = await import('../../src/core/mapping/plan');
+    const { parseIptablesSave } = await import('../../src/core/iptables/parse');
+    const save = await runner.run(['ip', 'netns', 'exec', 'nxl-host', 'iptables-save']);
+    const planned = planAdd(
+      parseIptablesSave(save.stdout),
+      { family: 'ipv4', protocol: 'tcp', hostIp: null, hostPort: 18080, targetIp: '172.31.240.2', targetPort: 80 },
+      [],
+      [],
+    );
+    assert.ok(planned.ok, 'a plan');
+    const plan = planned.plan;
+    const scope = { from: [...ours, `outside:eth0@${host.id}`], to: ours };
+    const w = whatIf(snapshot, extras, { namespace: host.id, family: 'ipv4', ops: plan.ops }, scope);
+    assert.ok(w.flips.length > 0 && w.flips.every((f) => !f.before.connected && f.after.connected), 'only gains');
+    const add = await runCli(map);
+    assert.equal(add.failure, null, add.stderr);
+    try {
+      for (const f of w.flips.filter((x) => x.after.to.proto === 'tcp')) {
+        const row = w.after!.rows[f.after.row]!;
+        const client =
+          row.source.kind === 'outside'
+            ? snapshot.namespaces.find((n) => n.name === 'nxl-out')!
+            : snapshot.namespaces.find((n) => n.id === row.namespace)!;
+        const [real] = await probeAll(
+          ['nsenter', `--net=${client.paths[0]}`, '--'],
+          [[f.after.to.ip, f.after.to.port]],
+        );
+        assert.equal(real, true, `${f.row} → ${f.column} connects once the mapping is added`);
+      }
+    } finally {
+      const rm = await runCli(['map', 'rm', '--in', 'nxl-host', '--host-port', '18080', ...dirs]);
+      assert.equal(rm.failure, null, rm.stderr);
+    }
   });
 
   it('reach --json prints the same cells, in the documented shape', async function () {

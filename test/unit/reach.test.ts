@@ -13,6 +13,8 @@ import {
   renderReachText,
 } from '../../src/core/reach/render';
 import { reachColumns, reachRows } from '../../src/core/reach/targets';
+import { snapshotWith, whatIf } from '../../src/core/reach/whatIf';
+import { planAdd, planRemoveOwn } from '../../src/core/mapping/plan';
 import { traceConnection } from '../../src/core/trace/trace';
 import type { NamespaceExtras } from '../../src/core/trace/types';
 import { collectSnapshot } from '../../src/host/collect';
@@ -137,5 +139,47 @@ describe('reachability matrix', () => {
     assert.equal(csvField('=cmd|x'), "'=cmd|x", 'a leading = is defused against spreadsheet formulas');
     assert.equal(csvField('a,"b"\nc'), '"a,""b""\nc"');
     assert.match(lines[0]!, /^from,via,to_namespace,to,proto,result,connected,uncertain,verdict,reply,rule,answer$/);
+  });
+
+  it('what if: a planned mapping flips the cells it opens, on a copy of the rules; removing it flips them back', async () => {
+    const { snapshot, extras } = await lab();
+    const host = byName(snapshot, 'nxl-host');
+    const set = snapshot.nat.find((x) => x.namespace === host.id && x.family === 'ipv4');
+    assert.ok(set && set.source !== 'nft');
+    const spec = {
+      family: 'ipv4' as const,
+      protocol: 'tcp' as const,
+      hostIp: null,
+      hostPort: 18080,
+      targetIp: '172.31.240.2',
+      targetPort: 80,
+    };
+    const planned = planAdd({ tables: set.tables, diagnostics: [] }, spec, [], []);
+    assert.ok(planned.ok);
+    const rulesBefore = JSON.stringify(snapshot.nat);
+    const w = whatIf(snapshot, extras, { namespace: host.id, family: 'ipv4', ops: planned.plan.ops });
+    assert.equal(JSON.stringify(snapshot.nat), rulesBefore, 'the snapshot itself is not changed');
+    assert.equal(w.unsupported, null);
+    const outside = w.flips.find((f) => f.after.via === host.id && f.after.to.ip === '198.18.0.1');
+    assert.ok(outside, w.flips.map((f) => `${f.row} → ${f.column}`).join('\n'));
+    assert.equal(outside.before.verdict.kind, 'refused', 'nothing answered on 18080 before');
+    assert.equal(outside.after.connected, true);
+    assert.ok(
+      w.flips.every((f) => f.after.to.port === 18080),
+      'only the new port changes',
+    );
+    // Undo: the plan's own deletions, on the edited rules, give the first answers back.
+    const edited = snapshotWith(snapshot, host.id, 'ipv4', planned.plan.ops)!;
+    assert.ok(
+      edited.portMappings.some((m) => m.hostPort === 18080),
+      'the edited copy publishes 18080',
+    );
+    const editedSet = edited.nat.find((x) => x.namespace === host.id && x.family === 'ipv4');
+    assert.ok(editedSet && editedSet.source !== 'nft');
+    const undo = planRemoveOwn({ tables: editedSet.tables, diagnostics: [] }, spec);
+    assert.ok(undo);
+    const back = whatIf(edited, extras, { namespace: host.id, family: 'ipv4', ops: undo.ops });
+    assert.equal(back.flips.length, w.flips.length);
+    assert.ok(back.flips.every((f) => f.before.connected && !f.after.connected));
   });
 });
