@@ -117,6 +117,27 @@ const jobs = {
         entryPoints: ['media/topology.css'],
         outfile: 'dist/webview.css',
       }),
+      // The reachability page: its own small bundle and stylesheet.
+      build({
+        bundle: true,
+        platform: 'browser',
+        format: 'iife',
+        target: 'chrome120',
+        minify: true,
+        sourcemap: 'linked',
+        logLevel: 'warning',
+        absWorkingDir: root,
+        entryPoints: ['webview/reach.ts'],
+        outfile: 'dist/reach.js',
+      }),
+      build({
+        bundle: true,
+        minify: true,
+        logLevel: 'warning',
+        absWorkingDir: root,
+        entryPoints: ['media/reach.css'],
+        outfile: 'dist/reach.css',
+      }),
     ]),
   // The page alone in headless Chromium (test/webview/*.webview.ts), run by mocha in Node.
   webviewTests: () =>

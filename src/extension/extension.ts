@@ -20,6 +20,7 @@ import { notInstalled } from '../host/runtimes';
 import { undoLastChange } from './mappingUi';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
+import { ReachController } from './reach/panel';
 import { createTraceView } from './trace/register';
 import { traceConnection, traceRequest, whyNotWorking } from './commands/traceConnection';
 import { COMMAND, CONTEXT, SETTING, VIEW, type CommandName, type SnapshotViewName } from './ids';
@@ -107,6 +108,8 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   const topology = new TopologyController(ctx, context.extensionUri);
   context.subscriptions.push(topology);
   const trace = createTraceView(context, ctx);
+  const reach = new ReachController(ctx, context.extensionUri);
+  context.subscriptions.push(reach);
   // Every command in one table, keyed by ids.ts: a command missing here does not compile.
   const commands: Record<CommandName, (...args: never[]) => unknown> = {
     refresh: refresh(ctx),
@@ -124,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     cleanUpLeftovers: cleanUpLeftovers(ctx),
     showTopology: topology.show,
     exportTopology: topology.export,
+    showReachability: reach.show,
     showOutput: () => log.channel.show(),
     traceConnection: traceConnection(ctx, trace.ui),
     whyNotWorking: whyNotWorking(ctx, trace.ui),

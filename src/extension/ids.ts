@@ -24,6 +24,7 @@ export const COMMAND = {
   openNatRules: 'netnsExplorer.openNatRules',
   showTopology: 'netnsExplorer.showTopology',
   exportTopology: 'netnsExplorer.exportTopology',
+  showReachability: 'netnsExplorer.showReachability',
   showOutput: 'netnsExplorer.showOutput',
   createPortMapping: 'netnsExplorer.createPortMapping',
   publishPort: 'netnsExplorer.publishPort',
@@ -61,6 +62,7 @@ export const SETTING = {
 } as const;
 
 export const TOPOLOGY_VIEW_TYPE = 'netnsExplorer.topology';
+export const REACH_VIEW_TYPE = 'netnsExplorer.reachability';
 
 /** Workspace state: mappings the user chose to keep after a leftover notice. */
 export const KEPT_MAPPINGS_KEY = 'netnsExplorer.keptMappings';

@@ -12,6 +12,9 @@ import { formatArgv } from '../host/runner';
 import type { CommandContext } from './commands/context';
 import { cliCommand } from './access';
 import { showError, showInfo, showWarning } from './notify';
+import { readSettings } from './config';
+import { cellWord } from '../core/reach/render';
+import { flipLines, whatIf } from '../core/reach/whatIf';
 
 /**
  * The access that may change rules: directly as root, or through the privileged helper. Without either, Grant
@@ -61,10 +64,47 @@ export function offerTerminal(ctx: CommandContext, runs: string[] | string[][], 
   });
 }
 
-/** Shows the rules before anything changes; true only for Apply. */
-export async function previewApproved(plan: MappingPlan, message: string, apply: string): Promise<boolean> {
-  const pick = await showInfo(message, { modal: true, detail: describePlan(plan).join('\n') }, apply);
+/** Shows the rules before anything changes, and what the change flips (`whatIfText`); true only for Apply. */
+export async function previewApproved(
+  plan: MappingPlan,
+  message: string,
+  apply: string,
+  whatIfText = '',
+): Promise<boolean> {
+  const pick = await showInfo(message, { modal: true, detail: `${describePlan(plan).join('\n')}${whatIfText}` }, apply);
   return pick === apply;
+}
+
+/** Flips listed in the dialog; more are counted. */
+const FLIPS_SHOWN = 6;
+
+/**
+ * What if: the connections of the reachability matrix the plan would flip, on a copy of the current snapshot's rules,
+ * as a paragraph for the preview dialog. Never fails the change: a what-if that cannot be worked out says so.
+ */
+export async function whatIfText(ctx: CommandContext, namespace: string, plan: MappingPlan): Promise<string> {
+  const snapshot = ctx.store.snapshot;
+  if (!snapshot) return '';
+  if (plan.nft !== undefined) return '\n\nWhat if: not worked out for a native nftables plan.';
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Working out which connections the change flips…' },
+      async () => {
+        const extras = await (
+          await ctx.store.access.current()
+        ).access.traceExtras(snapshot, readSettings().concurrency);
+        return whatIf(snapshot, extras, { namespace, family: plan.family, ops: plan.ops });
+      },
+    );
+    if (result.unsupported) return `\n\nWhat if: ${result.unsupported}.`;
+    const lines = flipLines(result.flips, cellWord);
+    if (lines.length === 0) return '\n\nWhat if: no connection of the reachability matrix changes.';
+    const more = lines.length > FLIPS_SHOWN ? `\n… and ${lines.length - FLIPS_SHOWN} more` : '';
+    return `\n\nWhat if: ${lines.length} connection${lines.length === 1 ? '' : 's'} of the reachability matrix change:\n${lines.slice(0, FLIPS_SHOWN).join('\n')}${more}`;
+  } catch (e) {
+    ctx.log.info(`what-if: ${(e as Error).message}`);
+    return `\n\nWhat if: could not be worked out (${(e as Error).message}).`;
+  }
 }
 
 /** The one Undo that stays in the status bar until it is used or the next change replaces it. */

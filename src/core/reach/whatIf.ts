@@ -140,6 +140,8 @@ export function whatIf(
         after: cell,
       });
   });
+  // From outside first: what publishing a port is usually for.
+  flipsList.sort((a, b) => Number(b.after.via !== undefined) - Number(a.after.via !== undefined));
   return { flips: flipsList, before, after, unsupported: null };
 }
 

@@ -8,7 +8,7 @@ import type { Listener } from '../../core/listeners';
 import { portSuggestions, type PortSuggestion } from '../../core/mapping/suggest';
 import type { Namespace, Snapshot } from '../../core/model';
 import { MappingError, type MappingResult } from '../../host/portMapping/apply';
-import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone } from '../mappingUi';
+import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone, whatIfText } from '../mappingUi';
 import type { TreeNode } from '../tree/nodes';
 import type { CommandContext } from './context';
 import { listenersIn } from '../trace/run';
@@ -282,6 +282,7 @@ export function createPortMapping(
           preview.plan,
           `Publish ${preview.plan.title} in ${namespaceLabel(nat)}? These rules will be added:`,
           'Apply',
+          await whatIfText(ctx, nat.id, preview.plan),
         ))
       )
         return undefined;

@@ -10,7 +10,7 @@ import { MappingError, type MappingResult } from '../../host/portMapping/apply';
 import type { TreeNode } from '../tree/nodes';
 import { SnapshotIndex } from '../tree/snapshotIndex';
 import type { CommandContext } from './context';
-import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone } from '../mappingUi';
+import { mappingAccess, discovered, offerTerminal, previewApproved, reportDone, whatIfText } from '../mappingUi';
 import { showError, showInfo, showWarning } from '../notify';
 
 /** `confirm` answers the preview or the owner warning up front (tests). */
@@ -82,17 +82,19 @@ export function deletePortMapping(
       const preview = await access.removeMapping(target, selector, { dryRun: true });
       const own = preview.plan.owner === 'netns-explorer';
       if (!confirmed) {
+        const flips = await whatIfText(ctx, ns.id, preview.plan);
         const approved = own
           ? await previewApproved(
               preview.plan,
               `Delete ${preview.plan.title} in ${namespaceLabel(ns)}? These rules will be removed:`,
               'Delete',
+              flips,
             )
           : (await showWarning(
               `${mappingText(mapping)} was made by ${ownerName(preview.plan.owner)}, not by Netns Explorer. ${ownerName(preview.plan.owner)} may recreate it (Docker does on restart). Delete it anyway?`,
               {
                 modal: true,
-                detail: `These rules will be removed from ${namespaceLabel(ns)}:\n${describePlan(preview.plan).join('\n')}`,
+                detail: `These rules will be removed from ${namespaceLabel(ns)}:\n${describePlan(preview.plan).join('\n')}${flips}`,
               },
               'Delete Anyway',
             )) === 'Delete Anyway';
