@@ -28,6 +28,26 @@ const SAMPLES: [string, RegExp][] = [
   ['-m devgroup --src-group 1', /interface of group 1/],
   ['-m realm --realm 10', /realm 10/],
   ['-m nfacct --nfacct-name web', /accounting object web/],
+  ['-m bpf --bytecode "1,6 0 0 65535"', /classic BPF program/],
+  [
+    '-m cluster --cluster-local-nodemask 0x00000001 --cluster-total-nodes 2 --cluster-hash-seed 0xdeadbeef',
+    /among 2 cluster nodes/,
+  ],
+  ['-p tcp -m ecn --ecn-tcp-cwr', /TCP CWR flag/],
+  ['-m ecn --ecn-ip-ect 1', /IP ECN field 1/],
+  ['-m ipvs --ipvs --vaddr 10.96.0.1/32 --vport 443', /IPVS virtual port 443/],
+  ['-p tcp -m osf --genre Linux', /fingerprinted as Linux/],
+  [
+    '-m rateest --rateest est1 --rateest-gt --rateest-bps 100000bit',
+    /byte rate measured by the estimator est1 is above 100000bit/,
+  ],
+  ['-m rateest --rateest1 est1 --rateest-gt --rateest-bps --rateest2 est2', /is above that of the estimator est2/],
+  ['-m rpfilter --loose', /passes the reverse-path check/],
+  ['-m rpfilter --invert', /fails the reverse-path check/],
+  ['-p tcp -m tcpmss --mss 1400:1500', /TCP MSS option is 1400 to 1500/],
+  ['-m u32 --u32 "0x0>>0x16&0x3c@0xc&0xffff=0x50"', /u32 test/],
+  ['-p udp -m l2tp --tid 1 --type data', /L2TP tunnel 1/],
+  ['-p ipcomp -m ipcomp --ipcompspi 5', /IPComp index 5/],
 ];
 const SAMPLES6: [string, RegExp][] = [
   ['-m hl --hl-eq 255', /hop limit 255/],
@@ -38,6 +58,10 @@ const SAMPLES6: [string, RegExp][] = [
   ['-p mh -m mh --mh-type 1', /mobility header type 1/],
   ['-m ipv6header --header frag,hop --soft', /IPv6 headers frag,hop/],
   ['-p ah -m ah --ahspi 500', /AH SPI 500/],
+  ['-m eui64', /EUI-64/],
+  ['-p sctp -m sctp --dport 9 --chunk-types any DATA,INIT', /carrying any of the chunks DATA, INIT/],
+  ['-m srh --srh-next-hdr 17 --srh-segs-left-gt 1', /segments left above 1/],
+  ['-m rpfilter', /passes the reverse-path check/],
 ];
 
 const rule = (matches: string) =>

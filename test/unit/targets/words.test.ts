@@ -25,6 +25,21 @@ const SAMPLES: [string, string, RegExp][] = [
   ],
   ['mangle', '-p tcp -j TCPOPTSTRIP --strip-options timestamp', /TCP options timestamp removed/],
   ['nat', '-d 10.0.0.0/24 -j NETMAP --to 10.1.0.0/24', /mapped one to one into 10\.1\.0\.0\/24/],
+  ['mangle', '-p tcp -j ECN --ecn-tcp-remove', /ECN bits of its TCP header cleared/],
+  [
+    'mangle',
+    '-j RATEEST --rateest-name est1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms',
+    /rate estimator est1/,
+  ],
+  ['filter', '-j SET --add-set blocked src', /added to the ipset blocked/],
+  ['mangle', '-j TEE --gateway 10.0.0.1', /copied to 10\.0\.0\.1/],
+  ['mangle', '-p tcp -j TPROXY --on-port 8080 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1', /transparent proxy on port 8080/],
+  ['filter', '-p tcp -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460', /SYN proxy/],
+  [
+    'filter',
+    '-d 10.9.9.9 -j CLUSTERIP --new --hashmode sourceip --total-nodes 2 --local-node 1',
+    /among 2 cluster nodes/,
+  ],
 ];
 
 const rule = (table: string, spec: string) =>
