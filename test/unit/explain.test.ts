@@ -336,7 +336,11 @@ describe('explainRule on edge cases', () => {
   it('names the matches it does not interpret', () => {
     assert.equal(
       explain(filter, rule(filter, 'INPUT', 'u32')),
-      "Traffic is dropped. It also requires match 'u32' (not interpreted).",
+      'Traffic whose raw bytes pass the u32 test 0x0>>0x16&0x3c@0xc>>0x1a&0x3c@0x0=0x4000 is dropped.',
+    );
+    assert.equal(
+      explainLine('-A INPUT -m nosuchmodule --weird 1 -j DROP'),
+      "Traffic is dropped. It also requires match 'nosuchmodule' (not interpreted).",
     );
     assert.equal(
       explain(filter, rule(filter, 'INPUT', '--update')),
@@ -502,7 +506,11 @@ describe('explainRule on hand-written rules', () => {
     );
     assert.equal(
       explainLine('-A PREROUTING -p tcp -j TPROXY --on-port 1234'),
-      'All TCP traffic goes to target TPROXY (not interpreted).',
+      'All TCP traffic is handed to the local transparent proxy on port 1234 (TPROXY).',
+    );
+    assert.equal(
+      explainLine('-A PREROUTING -p tcp -j NOSUCHTARGET --on-port 1234'),
+      'All TCP traffic goes to target NOSUCHTARGET (not interpreted).',
     );
     assert.equal(explainLine('-A INPUT -j my-chain'), 'All traffic continues in chain my-chain and comes back.');
     assert.equal(explainLine('-A INPUT -j X'), 'All traffic continues in chain X and comes back.');
@@ -520,8 +528,8 @@ describe('describeConditions', () => {
     assert.equal(describeConditions(rule(nat, 'KUBE-SERVICES', '10.96.0.10')), 'TCP to 10.96.0.10, port 80');
     assert.equal(describeConditions(rule(nat, 'PREROUTING', 'KUBE-SERVICES')), '');
     assert.equal(
-      describeConditions(handWritten('filter', [], ['-A INPUT -m u32 --u32 "0x0=0x1" -j DROP']).chains[1].rules[0]),
-      "match 'u32' (not interpreted)",
+      describeConditions(handWritten('filter', [], ['-A INPUT -m nosuchmodule --x 1 -j DROP']).chains[1].rules[0]),
+      "match 'nosuchmodule' (not interpreted)",
     );
   });
 });
