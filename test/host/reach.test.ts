@@ -111,6 +111,9 @@ describe('reachability matrix against real traffic (nxl- lab)', function () {
       }),
     );
     assert.ok(tried > 200, `tried ${tried} TCP cells`);
+    console.log(
+      `      ${matrix.rows.length} rows × ${matrix.columns.length} columns, ${matrix.cells.length} cells (${uncertain} uncertain); ${tried} TCP cells tried for real`,
+    );
     assert.deepEqual(disagreements, []);
     // Both answers occur: the lab has working and failing pairs.
     assert.ok(tcp.some((c) => c.connected) && tcp.some((c) => !c.connected));
