@@ -7,6 +7,8 @@ import { renderTrace } from '../core/trace/render';
 import { traceConnection } from '../core/trace/trace';
 import type { Protocol, TraceRequest, TraceSource } from '../core/trace/types';
 import { readHost } from './readHost';
+import { witnessTrace } from '../host/kernel/witness';
+import { renderWitness } from '../core/kernel/render';
 
 export const TRACE_USAGE = `usage:
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--src IP] [--json]
@@ -16,6 +18,10 @@ export const TRACE_USAGE = `usage:
   --to IP:PORT    destination, [v6]:PORT for IPv6
   --proto         tcp (default) or udp
   --src IP        source address of an outside client (default: the far end of IFACE when visible)
+  --kernel        also ask the kernel: nft's own trace of this connection in every namespace on the path, tied
+                  to the rules shown, and a diff against the model (the first line says whether they agree)
+  --send          with --kernel: send one probe from the source (a TCP connect or a UDP datagram)
+  --wait S        with --kernel: how long to wait for the probe's answer or your own traffic (default 10)
   plus --privilege, --docker-netns-dir, --docker-host, --timeout as for snapshot; NS may be a container name
 `;
 
@@ -69,6 +75,9 @@ export async function runTrace(argv: string[]): Promise<number> {
       to: { type: 'string' },
       proto: { type: 'string' },
       src: { type: 'string' },
+      kernel: { type: 'boolean', default: false },
+      send: { type: 'boolean', default: false },
+      wait: { type: 'string' },
       json: { type: 'boolean', default: false },
       privilege: { type: 'string', default: 'auto' },
       'docker-netns-dir': { type: 'string', multiple: true },
@@ -82,7 +91,7 @@ export async function runTrace(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.to === undefined) throw new TraceUsageError('--to IP:PORT is required');
-  const { snapshot, extras } = await readHost(
+  const { runner, snapshot, extras } = await readHost(
     {
       privilege: values.privilege,
       timeout: values.timeout,
@@ -98,6 +107,32 @@ export async function runTrace(argv: string[]): Promise<number> {
     proto: values.proto,
     src: values.src,
   });
+  if ((values.send || values.wait !== undefined) && !values.kernel)
+    throw new TraceUsageError('--send and --wait go with --kernel');
+  if (values.kernel) {
+    const waitS = values.wait === undefined ? 10 : Number(values.wait);
+    if (!(waitS > 0 && waitS <= 300)) throw new TraceUsageError('--wait takes seconds, from 1 to 300');
+    const w = await witnessTrace(runner, snapshot, extras ?? new Map(), request, {
+      send: values.send ?? false,
+      waitMs: waitS * 1000,
+      onProgress: (text) => process.stderr.write(`netns-explorer: ${text}\n`),
+    });
+    const json = {
+      ...w.result,
+      kernel: {
+        observable: w.kernel.observable,
+        why: w.kernel.why,
+        steps: w.kernel.steps,
+        verdict: w.kernel.verdict,
+        reply: w.kernel.reply,
+      },
+      agrees: w.comparison.agrees,
+      diff: { modelOnly: w.comparison.modelOnly, kernelOnly: w.comparison.kernelOnly, verdicts: w.comparison.verdicts },
+      ...(w.probe ? { probe: w.probe } : {}),
+    };
+    process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : renderWitness(snapshot, w));
+    return 0;
+  }
   const result = traceConnection(snapshot, extras ?? new Map(), request);
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderTrace(snapshot, result));
   return 0;

@@ -1,5 +1,5 @@
 // The one place commands run: argv arrays through execa, with timeouts, a privilege prefix and classified failures.
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import type { ErrorReason } from '../core/model';
 
 export type Privilege = 'none' | 'sudo' | 'pkexec';
@@ -144,6 +144,17 @@ export function stopAllCommands(): void {
   runningGroups.clear();
 }
 
+/**
+ * Runs a command to completion synchronously, for the one place that cannot wait: an exit handler taking back what a
+ * run put in the kernel. Failures are returned, not thrown.
+ */
+export function runSync(argv: readonly string[], timeoutMs = 5000): { ok: boolean; stderr: string } {
+  const [file, ...args] = argv;
+  if (file === undefined) return { ok: false, stderr: 'empty argv' };
+  const r = execaSync(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
+  return { ok: !r.failed, stderr: String(r.stderr ?? '') };
+}
+
 /** How many commands are running now (tests check that none is left behind). */
 export function runningCommandCount(): number {
   return runningGroups.size;
@@ -222,7 +233,7 @@ export function watchLines(
   argv: readonly string[],
   onLine: (line: string) => void,
   onExit: (failure: string | null) => void,
-  options: ExecRunnerOptions = {},
+  options: ExecRunnerOptions & { group?: boolean } = {},
 ): Watch {
   const full = [...privilegePrefix(options.privilege ?? 'none'), ...argv];
   const [file, ...args] = full;
@@ -234,10 +245,13 @@ export function watchLines(
     stdin: 'ignore',
     stderr: 'ignore',
     env: options.env,
-    // Not detached: a monitor has no children to stop as a group, and this way execa kills it when this process
-    // exits (a detached one outlived every killed extension host).
+    // By default not detached: a monitor has no children to stop as a group, and this way execa kills it when this
+    // process exits (a detached one outlived every killed extension host). A `group` watch (a command run through
+    // nsenter or timeout) leads a process group of its own, stopped as one, and by stopAllCommands on exit.
     cleanup: true,
+    detached: options.group === true,
   });
+  const group = options.group && child.pid !== undefined ? trackGroup(child.pid) : null;
   let partial = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -246,13 +260,15 @@ export function watchLines(
     for (const line of lines) onLine(line);
   });
   void child.then((r) => {
+    group?.done();
     if (!stopped)
       onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null);
   });
   return {
     stop: () => {
       stopped = true;
-      child.kill();
+      if (group) group.stop();
+      else child.kill();
     },
   };
 }
