@@ -15,6 +15,7 @@ import { addContainers, benchLabDown, benchLabUp, BENCH_HOST } from './scaleLab'
 import { TOPOLOGY_NOTES, topologySection } from './topology';
 import { natFirstLevel } from './treeFirstLevel';
 import { reachSection } from './reach';
+import { kernelSection } from './kernel';
 
 const ROOT = resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -479,6 +480,7 @@ async function main(): Promise<void> {
     if (only === 'helper') await helperSection();
     else if (only === 'runtime') await runtimeSection();
     else if (only === 'reach') await reachSection({ quick, record, ms });
+    else if (only === 'kernel') await kernelSection({ quick, record, ms });
     else {
       await snapshotSection();
       await incrementalSection();
@@ -488,6 +490,7 @@ async function main(): Promise<void> {
       treeSection();
       await topologySection({ quick, record, ms });
       await reachSection({ quick, record, ms });
+      await kernelSection({ quick, record, ms });
     }
   } finally {
     await benchLabDown();

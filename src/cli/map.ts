@@ -21,6 +21,7 @@ import type { DiscoveredNamespace, Discovery, Family } from '../core/model';
 import { cellWord } from '../core/reach/render';
 import { flipLines, whatIf } from '../core/reach/whatIf';
 import { collectTraceExtras } from '../host/trace/collect';
+import { cleanLeftovers, removeTables } from '../host/kernel/witness';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import {
@@ -276,6 +277,12 @@ async function clean(
 ): Promise<number> {
   let failed = false;
   let found = false;
+  // What a killed `trace --kernel` left: its tracing tables (any namespace) and its monitors.
+  if (!dryRun) {
+    const taken = [...(await cleanLeftovers(runner)), ...(await removeTables(runner, namespaces))];
+    for (const what of taken) process.stdout.write(`removed ${safeText(what)} (left by trace --kernel)\n`);
+    found = taken.length > 0;
+  }
   for (const namespace of namespaces) {
     for (const family of ['ipv4', 'ipv6'] as const) {
       const where = `${safeText(namespaceLabel(namespace))} (${family})`;

@@ -221,9 +221,11 @@ export function kernelSteps(
 /** The rule steps the model predicts, request then reply: those whose rule matched. */
 export function modelRuleSteps(result: TraceResult): { step: TraceStep; direction: Direction }[] {
   const first = result.outcomes[0];
+  // A rule the model words in two steps (a verdict map's lookup, then its jump) is one rule the kernel matched.
   const pick = (steps: readonly TraceStep[], direction: Direction) =>
     steps
       .filter((s) => (s.kind === 'rule' || s.kind === 'nat') && s.rule !== null)
+      .filter((s, i, all) => i === 0 || linkKey(all[i - 1]!.rule!) !== linkKey(s.rule!))
       .map((step) => ({ step, direction }));
   return [...pick(first?.steps ?? [], 'request'), ...pick(first?.reply?.steps ?? [], 'reply')];
 }
@@ -268,13 +270,16 @@ const verdictWord = (v: Verdict | null): string => (v ? v.kind : 'none');
 /** Model against kernel: the rules each saw match, in order, and the verdicts of the request and of the reply. */
 export function compare(result: TraceResult, kernel: KernelWalk, label: (l: RuleLink) => string): Comparison {
   const model = modelRuleSteps(result);
-  const seen = kernel.steps.filter((s) => s.rule !== null);
+  // Without a modelled reply (the request was refused or dropped), what comes back is the refusal itself (a reset, an
+  // ICMP error): shown, not compared.
+  const compared = result.reply === null ? kernel.steps.filter((s) => s.direction === 'request') : kernel.steps;
+  const seen = compared.filter((s) => s.rule !== null);
   const a = model.map((m) => `${m.direction} ${linkKey(m.step.rule!)}`);
   const b = seen.map((s) => `${s.direction} ${linkKey(s.rule!)}`);
   const d = diff(a, b);
   const modelOnly = d.onlyA.map((i) => `${model[i]!.direction}: ${label(model[i]!.step.rule!)}`);
   const kernelOnly = d.onlyB.map((i) => `${seen[i]!.direction}: ${label(seen[i]!.rule!)}`);
-  const unmapped = kernel.steps.filter((s) => s.handle !== null && s.rule === null);
+  const unmapped = compared.filter((s) => s.handle !== null && s.rule === null);
   for (const s of unmapped)
     kernelOnly.push(`${s.direction}: ${s.family} ${s.table} ${s.chain} handle ${s.handle}: ${s.text}`);
   const kernelVerdict = `${verdictWord(kernel.verdict)}${kernel.reply ? `, reply ${verdictWord(kernel.reply)}` : ''}`;

@@ -59,6 +59,8 @@ export interface Witnessed {
   watched: NamespaceId[];
   /** Every kernel event read, per namespace (the raw witness, for tests and bug reports). */
   events: ReadonlyMap<NamespaceId, readonly TraceEvent[]>;
+  /** From sending the probe to the kernel's first event (ms); null without a probe or an event. */
+  firstEventMs: number | null;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -136,7 +138,10 @@ export async function cleanLeftovers(runner: Runner): Promise<string[]> {
 }
 
 /** Removes our table in every namespace given, whoever put it there (map clean; a run's own end). */
-export async function removeTables(runner: Runner, namespaces: readonly Namespace[]): Promise<string[]> {
+export async function removeTables(
+  runner: Runner,
+  namespaces: readonly Pick<Namespace, 'id' | 'kind' | 'name' | 'paths' | 'processes'>[],
+): Promise<string[]> {
   const removed: string[] = [];
   for (const ns of namespaces) {
     const r = await runner.run(deleteTableArgv(ns));
@@ -310,7 +315,15 @@ export async function witnessTrace(
   const namespaces = watched.map((id) => byId.get(id)).filter((n): n is Namespace => n !== undefined);
   const unobserved = (why: string): Witnessed => {
     const kernel: KernelWalk = { observable: false, why, steps: [], verdict: null, reply: null };
-    return { result, kernel, comparison: compare(result, kernel, () => ''), probe: null, watched, events: new Map() };
+    return {
+      result,
+      kernel,
+      comparison: compare(result, kernel, () => ''),
+      probe: null,
+      watched,
+      events: new Map(),
+      firstEventMs: null,
+    };
   };
   for (const ns of namespaces) {
     const why = unobservable(snapshot, ns);
@@ -345,6 +358,8 @@ export async function witnessTrace(
   const monitors: Watch[] = [];
   const events = new Map<NamespaceId, TraceEvent[]>(namespaces.map((n) => [n.id, []]));
   let total = 0;
+  let probeAt: number | null = null;
+  let firstAt: number | null = null;
   let probe: ProbeOutcome | null = null;
   let failure: string | null = null;
   try {
@@ -378,6 +393,7 @@ export async function witnessTrace(
             const e = parseTraceLine(line);
             if (!e) return;
             total++;
+            firstAt ??= performance.now();
             events.get(ns.id)?.push(e);
           },
           (why) => {
@@ -389,6 +405,7 @@ export async function witnessTrace(
     await sleep(MONITOR_START_MS, options.signal);
     if (options.send && from && clientPort !== null) {
       say(`sending one ${request.protocol} probe from ${namespaceLabel(from)}`);
+      probeAt = performance.now();
       const r = await runner.run(
         [
           ...enterArgv(from),
@@ -451,5 +468,13 @@ export async function witnessTrace(
   const kernel: KernelWalk = { observable: true, why: capped, steps, verdict, reply };
   const label = (l: RuleLink) =>
     `${namespaceLabel(byId.get(l.namespace) ?? { kind: 'named', name: l.namespace, processes: [], id: l.namespace })} ${l.table} ${l.chain} #${l.index + 1}`;
-  return { result, kernel, comparison: compare(result, kernel, label), probe, watched, events };
+  return {
+    result,
+    kernel,
+    comparison: compare(result, kernel, label),
+    probe,
+    watched,
+    events,
+    firstEventMs: probeAt !== null && firstAt !== null ? Math.max(0, firstAt - probeAt) : null,
+  };
 }
