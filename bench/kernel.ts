@@ -1,5 +1,5 @@
-// `trace --kernel`'s benchmark: on the trace lab, from sending the probe to the kernel's first trace event, and the whole
-// run (tables in, monitors, probe, tables out), a few times each.
+// `trace --kernel`'s benchmark: on the trace lab, from sending the probe to the kernel's first trace event, and the
+// whole run (tables in, monitors, probe, tables out), a few times each.
 import { buildRequest } from '../src/cli/trace';
 import { collectSnapshot } from '../src/host/collect';
 import { discoverNamespaces } from '../src/host/discovery';
