@@ -21,6 +21,7 @@ import { undoLastChange } from './mappingUi';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { ReachController } from './reach/panel';
+import { traceWithKernel } from './commands/traceWithKernel';
 import { createTraceView } from './trace/register';
 import { traceConnection, traceRequest, whyNotWorking } from './commands/traceConnection';
 import { COMMAND, CONTEXT, SETTING, VIEW, type CommandName, type SnapshotViewName } from './ids';
@@ -131,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     showOutput: () => log.channel.show(),
     traceConnection: traceConnection(ctx, trace.ui),
     whyNotWorking: whyNotWorking(ctx, trace.ui),
+    traceWithKernel: traceWithKernel(ctx, trace.ui, reach),
     traceRequest: traceRequest(ctx, trace.ui),
     revealTraceStep: trace.revealStep,
     undoLastChange: undoLastChange,

@@ -32,6 +32,7 @@ export const COMMAND = {
   cleanUpLeftovers: 'netnsExplorer.cleanUpLeftovers',
   traceConnection: 'netnsExplorer.traceConnection',
   whyNotWorking: 'netnsExplorer.whyNotWorking',
+  traceWithKernel: 'netnsExplorer.traceWithKernel',
   /** Internal: run a trace request given as an argument (tests, automation); not in the palette. */
   traceRequest: 'netnsExplorer.traceRequest',
   /** Internal: a Trace view step's click reveals its rule in the NAT view. */

@@ -4,6 +4,7 @@
 import type { CleanupSelection } from '../core/mapping/cleanup';
 import type { MappingPlan, MappingSelector, MappingSpec } from '../core/mapping/types';
 import type { DiscoveredNamespace, Family, NamespaceId, Snapshot } from '../core/model';
+import type { TraceRequest } from '../core/trace/types';
 import type { NamespaceExtras } from '../core/trace/types';
 import { SnapshotCollector } from './collect';
 import { discoverNamespaces } from './discovery';
@@ -17,6 +18,7 @@ import {
 } from './portMapping/apply';
 import type { Runner } from './runner';
 import { collectTraceExtras } from './trace/collect';
+import { witnessTrace, type Witnessed } from './kernel/witness';
 import { readRuntimes } from './runtimes';
 import type { RuntimeInfo } from '../core/runtime';
 
@@ -37,6 +39,17 @@ export interface RemoveOptions extends AddOptions {
   allowForeign?: boolean;
 }
 
+export interface KernelTraceOptions {
+  dockerDirs: string[];
+  send: boolean;
+  waitMs: number;
+  /** Stops the wait early (direct access only); everything is still taken back. */
+  signal?: AbortSignal;
+}
+
+/** `trace --kernel`'s answer without the raw events. */
+export type KernelReport = Omit<Witnessed, 'events'>;
+
 export interface HostAccess {
   /** `direct`: commands run in this process; `helper`: through the privileged helper. */
   readonly via: 'direct' | 'helper';
@@ -49,6 +62,8 @@ export interface HostAccess {
   ): Promise<Map<NamespaceId, NamespaceExtras>>;
   /** What the container runtimes say (names, networks), asked with this access's rights. */
   runtimes(dockerHost: string | undefined): Promise<RuntimeInfo>;
+  /** The kernel's own trace of a connection beside the model's, on a snapshot read now (`trace --kernel`). */
+  kernelTrace(request: TraceRequest, options: KernelTraceOptions): Promise<KernelReport>;
   addMapping(namespace: DiscoveredNamespace, spec: MappingSpec, options?: AddOptions): Promise<MappingResult>;
   removeMapping(
     namespace: DiscoveredNamespace,
@@ -99,6 +114,18 @@ export class DirectAccess implements HostAccess {
 
   runtimes(dockerHost: string | undefined): Promise<RuntimeInfo> {
     return readRuntimes({ dockerHost });
+  }
+
+  async kernelTrace(request: TraceRequest, options: KernelTraceOptions): Promise<KernelReport> {
+    const snapshot = await this.snapshot({
+      dockerDirs: options.dockerDirs,
+      concurrency: 8,
+      skipNat: false,
+      changed: null,
+    });
+    const extras = await this.traceExtras(snapshot, 8);
+    const { events: _events, ...report } = await witnessTrace(this.runner, snapshot, extras, request, options);
+    return report;
   }
 
   private target(namespace: DiscoveredNamespace): MappingTarget {

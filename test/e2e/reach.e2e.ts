@@ -8,7 +8,15 @@ import type { Page } from 'playwright-core';
 import { normalizeSave } from '../../src/core/mapping/chainEdits';
 import { ExecRunner } from '../../src/host/runner';
 import { labDown, labUp } from '../lab/lab';
-import { launchWorkbench, openNetnsExplorer, runCommand, viewPane, webviewFrame, type Workbench } from './harness';
+import {
+  launchWorkbench,
+  openNetnsExplorer,
+  runCommand,
+  scrollToRow,
+  viewPane,
+  webviewFrame,
+  type Workbench,
+} from './harness';
 
 const runner = new ExecRunner({ timeoutMs: 15_000 });
 
@@ -79,6 +87,18 @@ describe('reachability matrix in the workbench', function () {
     await frame.locator('#group').click();
     await frame.locator('th.row', { hasText: 'alike)' }).first().waitFor({ timeout: 10_000 });
     assert.ok((await frame.locator('th.row').count()) < rowsBefore);
+  });
+
+  it("Trace with the Kernel on the cell's trace: the kernel's answer on top, each rule step marked", async () => {
+    const page = workbench.page;
+    await runCommand(page, 'Netns Explorer: Trace with the Kernel');
+    const trace = viewPane(page, 'Trace');
+    const top = trace.locator('.monaco-list-row', { hasText: /The kernel (agrees|disagrees)/ }).first();
+    await top.waitFor({ timeout: 60_000 });
+    assert.match(await top.innerText(), /The kernel agrees: the same \d+ rules? and the same verdict/);
+    // The DNAT rule's step, further down the list: marked as seen by the kernel.
+    const dnat = await scrollToRow(page, /seen by the kernel.*rewritten to 172\.31\.240\.2:80/, 'Trace', 30_000);
+    assert.match(await dnat.innerText(), /nat DOCKER #\d+/);
   });
 
   it('the Create Port Mapping preview lists the cells the mapping would flip; Cancel changes nothing', async () => {

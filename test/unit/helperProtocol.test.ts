@@ -45,6 +45,16 @@ const VALID: Record<Operation, Record<string, unknown>> = {
     dryRun: true,
     expected: null,
   },
+  kernelTrace: {
+    request: {
+      source: { kind: 'outside', namespace: '4026531840', iface: 'eth0' },
+      dst: '198.18.0.1',
+      dport: 8080,
+      protocol: 'tcp',
+    },
+    send: true,
+    waitMs: 10_000,
+  },
 };
 
 const line = (op: string, params: unknown, id = 7) => JSON.stringify({ id, op, params });
@@ -98,6 +108,24 @@ describe('helper protocol', () => {
     ],
     ['a protocol outside the list', line('addMapping', { ...VALID.addMapping, spec: { ...spec, protocol: 'icmp' } })],
     ['dryRun as text', line('addMapping', { ...VALID.addMapping, dryRun: 'false' })],
+    [
+      'a kernel trace to an interface name with a slash',
+      line('kernelTrace', {
+        ...VALID.kernelTrace,
+        request: {
+          ...(VALID.kernelTrace.request as object),
+          source: { kind: 'outside', namespace: '1', iface: '../x' },
+        },
+      }),
+    ],
+    ['a kernel trace with an unbounded wait', line('kernelTrace', { ...VALID.kernelTrace, waitMs: 1e9 })],
+    [
+      'a kernel trace to an address with an nft statement appended',
+      line('kernelTrace', {
+        ...VALID.kernelTrace,
+        request: { ...(VALID.kernelTrace.request as object), dst: '198.18.0.1 accept' },
+      }),
+    ],
     ['a plan with extra fields', line('undoMapping', { namespace: '1', plan: { ...plan, argv: ['id'] } })],
     [
       'a plan whose op has extra fields',

@@ -3,7 +3,14 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMAND, CONTEXT, INTERNAL_COMMANDS, TOPOLOGY_VIEW_TYPE, VIEW } from '../../src/extension/ids';
+import {
+  COMMAND,
+  CONTEXT,
+  INTERNAL_COMMANDS,
+  REACH_VIEW_TYPE,
+  TOPOLOGY_VIEW_TYPE,
+  VIEW,
+} from '../../src/extension/ids';
 
 interface Manifest {
   contributes: {
@@ -30,13 +37,18 @@ describe('ids.ts and package.json', () => {
       for (const item of menu) assert.ok(table.includes(item.command as never), `menu command ${item.command}`);
   });
 
-  it('reads in when clauses only the context keys the extension sets, views of the table and the topology panel', () => {
+  it('reads in when clauses only the context keys the extension sets, views of the table and the webview panels', () => {
     const clauses = [
       ...Object.values(manifest.contributes.views).flatMap((list) => list.map((v) => v.when ?? '')),
       ...manifest.contributes.viewsWelcome.map((w) => `${w.when ?? ''} ${w.view}`),
       ...Object.values(manifest.contributes.menus).flatMap((menu) => menu.map((m) => m.when ?? '')),
     ].join(' ');
-    const known = new Set<string>([...Object.values(CONTEXT), ...Object.values(VIEW), TOPOLOGY_VIEW_TYPE]);
+    const known = new Set<string>([
+      ...Object.values(CONTEXT),
+      ...Object.values(VIEW),
+      TOPOLOGY_VIEW_TYPE,
+      REACH_VIEW_TYPE,
+    ]);
     const used = new Set(clauses.match(/netnsExplorer\.[A-Za-z]+/g) ?? []);
     assert.ok(used.size > 5, 'the manifest has when clauses');
     for (const key of used) assert.ok(known.has(key), `${key} is read in a when clause but not in ids.ts`);

@@ -6,6 +6,7 @@ import { cellRequest, type ReachMatrix } from '../../core/reach/matrix';
 import { isFromReachPage, reachView, type ExportKind, type ToReachPage } from '../../core/reach/protocol';
 import { renderReachCsv, renderReachMarkdown } from '../../core/reach/render';
 import { computeMatrixParallel } from '../../host/reach/parallel';
+import type { TraceRequest } from '../../core/trace/types';
 import { readSettings } from '../config';
 import type { CommandContext } from '../commands/context';
 import { COMMAND, REACH_VIEW_TYPE } from '../ids';
@@ -124,6 +125,13 @@ export class ReachController implements vscode.Disposable {
       }
     })();
     return this.computing;
+  }
+
+  /** The request of a cell (Trace with the Kernel on its context menu). */
+  requestAt(row: number, column: number): TraceRequest | null {
+    const r = this.matrix?.matrix.rows[row];
+    const c = this.matrix?.matrix.columns[column];
+    return r && c ? cellRequest(r, c) : null;
   }
 
   /** A cell's full trace, in the Trace view, on the snapshot the matrix was computed from. */

@@ -5,9 +5,16 @@ import { execa, type ResultPromise } from 'execa';
 import type { CleanupSelection } from '../../core/mapping/cleanup';
 import type { MappingPlan, MappingSelector, MappingSpec } from '../../core/mapping/types';
 import type { DiscoveredNamespace, Family, NamespaceId, Snapshot } from '../../core/model';
-import type { NamespaceExtras } from '../../core/trace/types';
+import type { NamespaceExtras, TraceRequest } from '../../core/trace/types';
 import type { RuntimeInfo } from '../../core/runtime';
-import type { AddOptions, HostAccess, RemoveOptions, SnapshotRequest } from '../access';
+import type {
+  AddOptions,
+  HostAccess,
+  KernelReport,
+  KernelTraceOptions,
+  RemoveOptions,
+  SnapshotRequest,
+} from '../access';
 import { MappingError, type MappingErrorKind, type MappingResult } from '../portMapping/apply';
 import type { CommandResult } from '../runner';
 import { PROTOCOL_VERSION, type HelperMessage, type Operation, type ResponseError } from './protocol';
@@ -267,6 +274,16 @@ export class HelperAccess implements HostAccess {
 
   runtimes(dockerHost: string | undefined): Promise<RuntimeInfo> {
     return this.client.request('runtimes', { dockerHost: dockerHost ?? null }) as Promise<RuntimeInfo>;
+  }
+
+  /** The helper reads its own snapshot (with the folders the window asked for last) and runs the kernel trace. */
+  kernelTrace(request: TraceRequest, options: KernelTraceOptions): Promise<KernelReport> {
+    const { source, dst, dport, protocol } = request;
+    return this.client.request('kernelTrace', {
+      request: { source, dst, dport, protocol },
+      send: options.send,
+      waitMs: options.waitMs,
+    }) as Promise<KernelReport>;
   }
 
   addMapping(namespace: DiscoveredNamespace, spec: MappingSpec, options: AddOptions = {}): Promise<MappingResult> {

@@ -1,6 +1,7 @@
 // The privileged helper's protocol: JSON lines on stdin/stdout, a fixed set of operations, and a strict check of every
 // parameter before anything runs. No operation takes an argv, a shell string or a file to run: the helper builds
 // every command itself from validated values (see docs/HELPER.md for the threat model).
+import type { TraceRequest } from '../../core/trace/types';
 import type { CleanupSelection } from '../../core/mapping/cleanup';
 import type { MappingPlan, MappingSelector, MappingSpec } from '../../core/mapping/types';
 import { checkAddress } from '../../core/mapping/validate';
@@ -20,6 +21,7 @@ export const OPERATIONS = [
   'undoMapping',
   'cleanUpLeftovers',
   'runtimes',
+  'kernelTrace',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -63,6 +65,12 @@ export interface RuntimesParams {
   dockerHost: string | null;
 }
 
+export interface KernelTraceParams {
+  request: TraceRequest;
+  send: boolean;
+  waitMs: number;
+}
+
 export type Request =
   | { id: number; op: 'snapshot'; params: SnapshotParams }
   | { id: number; op: 'traceExtras'; params: TraceExtrasParams }
@@ -70,7 +78,8 @@ export type Request =
   | { id: number; op: 'removeMapping'; params: RemoveMappingParams }
   | { id: number; op: 'undoMapping'; params: UndoMappingParams }
   | { id: number; op: 'cleanUpLeftovers'; params: CleanUpParams }
-  | { id: number; op: 'runtimes'; params: RuntimesParams };
+  | { id: number; op: 'runtimes'; params: RuntimesParams }
+  | { id: number; op: 'kernelTrace'; params: KernelTraceParams };
 
 export type ErrorKind = 'invalid' | 'unknown-op' | 'mapping' | 'failed';
 
@@ -154,6 +163,13 @@ function address(value: unknown, path: string, family: 'ipv4' | 'ipv6'): string 
   // The canonical text only: the helper writes it into rules, so no other spelling (or padding) gets through.
   if (!checked.ok || checked.value.ip !== value || checked.value.family !== family)
     fail(path, `must be an ${family} address in canonical form`);
+  return value;
+}
+
+/** An interface name as the kernel allows it (dev_valid_name): at most 15 characters, no `/`, `:` or white space. */
+function ifaceName(value: unknown, path: string): string {
+  if (typeof value !== 'string' || !/^[^/:\s]{1,15}$/.test(value) || value === '.' || value === '..')
+    fail(path, 'must be an interface name');
   return value;
 }
 
@@ -259,6 +275,30 @@ function params(op: Operation, value: unknown): Request['params'] {
     case 'undoMapping': {
       const v = record(value, p, ['namespace', 'plan']);
       return { namespace: namespaceId(v.namespace, `${p}.namespace`), plan: plan(v.plan, `${p}.plan`) };
+    }
+    case 'kernelTrace': {
+      const v = record(value, p, ['request', 'send', 'waitMs']);
+      const r = record(v.request, `${p}.request`, ['source', 'dst', 'dport', 'protocol', 'sport']);
+      const src = record(r.source, `${p}.request.source`, ['kind', 'namespace', 'iface', 'address']);
+      const kind = oneOf(src.kind, `${p}.request.source.kind`, ['outside', 'local'] as const);
+      const namespace = namespaceId(src.namespace, `${p}.request.source.namespace`);
+      const dst = typeof r.dst === 'string' ? r.dst : fail(`${p}.request.dst`, 'must be an address');
+      const family = dst.includes(':') ? 'ipv6' : 'ipv4';
+      const source: TraceRequest['source'] =
+        kind === 'outside'
+          ? { kind, namespace, iface: ifaceName(src.iface, `${p}.request.source.iface`) }
+          : { kind, namespace };
+      if (src.address !== undefined) source.address = address(src.address, `${p}.request.source.address`, family);
+      return {
+        request: {
+          source,
+          dst: address(dst, `${p}.request.dst`, family),
+          dport: int(r.dport, `${p}.request.dport`, 1, 65535),
+          protocol: oneOf(r.protocol, `${p}.request.protocol`, ['tcp', 'udp'] as const),
+        },
+        send: bool(v.send, `${p}.send`),
+        waitMs: int(v.waitMs, `${p}.waitMs`, 1000, 300_000),
+      };
     }
     case 'runtimes': {
       const v = record(value, p, ['dockerHost']);

@@ -90,6 +90,12 @@ export class HelperSession {
         this.applied.splice(this.applied.indexOf(key), 1);
         return result;
       }
+      case 'kernelTrace':
+        return this.access.kernelTrace(request.params.request, {
+          dockerDirs: this.dockerDirs,
+          send: request.params.send,
+          waitMs: request.params.waitMs,
+        });
       case 'runtimes':
         // Asked as root: a user outside the docker group still gets names after Grant Access.
         return readRuntimes({ dockerHost: request.params.dockerHost ?? undefined });

@@ -1,6 +1,7 @@
 // Tree items for the Trace view: the verdict, each branch of a statistic split, the reply, and each step with its
 // rule (a click reveals the rule in the NAT view).
 import * as vscode from 'vscode';
+import type { KernelReport } from '../../../host/access';
 import type { Snapshot } from '../../../core/model';
 import { nsLabel } from '../../../core/trace/engine';
 import type { TraceOutcome, TraceResult, TraceStep } from '../../../core/trace/types';
@@ -89,5 +90,25 @@ export function traceStepItem(s: TraceStep, snapshot: Snapshot, id: string): vsc
   item.iconPath = icon(s.uncertain ? 'warning' : STEP_ICONS[s.kind]);
   item.id = id;
   if (s.rule) item.command = { command: COMMAND.revealTraceStep, title: 'Show Rule', arguments: [s.rule] };
+  return item;
+}
+
+/** Trace with the Kernel's answer: whether the kernel agrees, and both verdicts; the differences in the tooltip. */
+export function kernelItem(report: KernelReport): vscode.TreeItem {
+  const c = report.comparison;
+  const item = new vscode.TreeItem(c.summary, vscode.TreeItemCollapsibleState.None);
+  item.description = report.kernel.observable ? `model: ${c.verdicts.model} · kernel: ${c.verdicts.kernel}` : '';
+  const lines = [
+    c.summary,
+    ...c.modelOnly.map((m) => `model only: ${m}`),
+    ...c.kernelOnly.map((k) => `kernel only: ${k}`),
+    ...(report.probe ? [`probe: ${report.probe.outcome}`] : []),
+  ];
+  item.tooltip = lines.join('\n');
+  item.iconPath = icon(
+    c.agrees ? 'verified' : 'warning',
+    c.agrees ? 'testing.iconPassed' : 'problemsWarningIcon.foreground',
+  );
+  item.id = 'trace:kernel';
   return item;
 }

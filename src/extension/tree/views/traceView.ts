@@ -2,10 +2,13 @@
 // opening onto its trace). Runs of steps where nothing happened (rules passed over, policies that decided nothing)
 // are folded into one collapsed row. Items are in tree/items/traceItem.ts.
 import * as vscode from 'vscode';
+import { linkKey } from '../../../core/kernel/witness';
+import type { KernelReport } from '../../../host/access';
 import type { Snapshot } from '../../../core/model';
 import type { Diagnosis } from '../../../core/trace/diagnose';
 import type { TraceResult, TraceStep } from '../../../core/trace/types';
 import {
+  kernelItem,
   quietItem,
   traceAnswerItem,
   traceOutcomeItem,
@@ -24,6 +27,7 @@ interface Where {
 
 export type TraceNode =
   | { kind: 'answer' }
+  | { kind: 'kernel' }
   | { kind: 'verdict' }
   | { kind: 'source'; source: number }
   | { kind: 'outcome'; source?: number; index: number }
@@ -45,6 +49,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
   private results: { label: string; result: TraceResult }[] = [];
   private diagnosis: Diagnosis | null = null;
   private snapshot: Snapshot | null = null;
+  /** With Trace with the Kernel: the kernel's answer, and the rules (by direction and link) it saw match. */
+  private kernel: { report: KernelReport; seen: Set<string> } | null = null;
 
   /** The trace shown (for a diagnosis: the first place's, a failing one when any fails). */
   get current(): TraceResult | null {
@@ -58,11 +64,23 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
   show(result: TraceResult, snapshot: Snapshot): void {
     this.results = [{ label: result.title, result }];
     this.diagnosis = null;
+    this.kernel = null;
     this.snapshot = snapshot;
     this.changed.fire(undefined);
   }
 
+  /** The model's trace with the kernel's verdict on top and each rule step marked seen by the kernel or model only. */
+  showWitness(report: KernelReport, snapshot: Snapshot): void {
+    this.show(report.result, snapshot);
+    const seen = new Set(
+      report.kernel.steps.filter((s) => s.rule !== null).map((s) => `${s.direction} ${linkKey(s.rule!)}`),
+    );
+    this.kernel = { report, seen };
+    this.changed.fire(undefined);
+  }
+
   showDiagnosis(diagnosis: Diagnosis, snapshot: Snapshot): void {
+    this.kernel = null;
     this.results = diagnosis.results;
     this.diagnosis = diagnosis;
     this.snapshot = snapshot;
@@ -86,7 +104,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
         return [{ kind: 'answer' }, ...this.results.map((_, source) => ({ kind: 'source' as const, source }))];
       const head: TraceNode[] =
         r.answer !== r.summary ? [{ kind: 'answer' }, { kind: 'verdict' }] : [{ kind: 'verdict' }];
-      return [...head, ...this.resultChildren(undefined)];
+      // The kernel's answer leads: a disagreement is the first thing to read.
+      return [...(this.kernel ? [{ kind: 'kernel' as const }] : []), ...head, ...this.resultChildren(undefined)];
     }
     switch (node.kind) {
       case 'source':
@@ -150,6 +169,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
         return traceAnswerItem(this.answer ?? r.answer, this.diagnosis ? null : r);
       case 'verdict':
         return traceVerdictItem(r);
+      case 'kernel':
+        return this.kernel ? kernelItem(this.kernel.report) : new vscode.TreeItem('(no kernel trace)');
       case 'source': {
         const entry = this.results[node.source];
         return entry ? traceSourceItem(entry.label, entry.result, node.source) : new vscode.TreeItem('(gone)');
@@ -165,9 +186,13 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
         return quietItem(node.to - node.from, `trace:${key(node)}:quiet:${node.from}`);
       case 'step': {
         const step = this.steps(node)[node.index];
-        return step
-          ? traceStepItem(step, this.snapshot, `trace:${key(node)}:${node.index}`)
-          : new vscode.TreeItem('(gone)');
+        if (!step) return new vscode.TreeItem('(gone)');
+        const item = traceStepItem(step, this.snapshot, `trace:${key(node)}:${node.index}`);
+        if (this.kernel?.report.kernel.observable && step.rule && (step.kind === 'rule' || step.kind === 'nat')) {
+          const seen = this.kernel.seen.has(`${node.reply ? 'reply' : 'request'} ${linkKey(step.rule)}`);
+          item.description = `${seen ? '✓ seen by the kernel' : '✗ model only'} · ${String(item.description ?? '')}`;
+        }
+        return item;
       }
     }
   }
