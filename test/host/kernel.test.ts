@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { HelperAccess, HelperClient } from '../../src/host/helper/client';
 import { ExecRunner } from '../../src/host/runner';
 import { nftLabDown, nftLabUp } from '../lab/nftLab';
 import { traceLabDown, traceLabUp } from '../lab/traceScenarios';
@@ -195,6 +196,43 @@ describe('the kernel as witness: trace --kernel --send', function () {
     assert.equal(clean.failure, null, clean.stderr);
     assert.match(clean.stdout, /left by trace --kernel/);
     assert.deepEqual(await tablesLeft(), []);
+  });
+
+  it("through the privileged helper (the extension's path): a helper killed mid-run leaves nothing after the next run", async () => {
+    const client = await HelperClient.start({
+      command: [process.execPath, CLI, 'helper', '--stdio'],
+      elevation: { how: 'none' },
+    });
+    const access = new HelperAccess(client);
+    try {
+      const snapshot = await access.snapshot({
+        dockerDirs: ['/run/netns-explorer-lab/docker-netns'],
+        concurrency: 8,
+        skipNat: false,
+        changed: null,
+      });
+      const host = snapshot.namespaces.find((n) => n.name === 'nxt-host')!;
+      const request = {
+        source: { kind: 'outside' as const, namespace: host.id, iface: 'eth0' },
+        dst: '198.19.0.1',
+        dport: 8080,
+        protocol: 'tcp' as const,
+      };
+      const done = await access.kernelTrace(request, { dockerDirs: [], send: true, waitMs: 5000 });
+      assert.equal(done.comparison.agrees, true, done.comparison.summary);
+      const pending = access.kernelTrace(request, { dockerDirs: [], send: false, waitMs: 60_000 }).catch(() => null);
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && (await tablesLeft()).length === 0) await sleep(200);
+      assert.ok((await tablesLeft()).length > 0, 'the helper put its tables in');
+      process.kill(client.pid, 'SIGKILL');
+      await pending;
+    } finally {
+      client.dispose();
+    }
+    assert.ok((await tablesLeft()).length > 0, 'a killed helper left its tables');
+    await witness(AGREE[0]!.args);
+    assert.deepEqual(await tablesLeft(), []);
+    assert.deepEqual(monitorsLeft(), []);
   });
 
   it('50 runs leave no process and no table', async () => {
