@@ -7,7 +7,7 @@ import { witnessTrace } from '../src/host/kernel/witness';
 import { ExecRunner } from '../src/host/runner';
 import { collectTraceExtras } from '../src/host/trace/collect';
 import { traceLabDown, traceLabUp } from '../test/lab/traceScenarios';
-import type { ReachBenchIo } from './reach';
+import { spreadOf, type ReachBenchIo } from './reach';
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
@@ -34,7 +34,7 @@ export async function kernelSection(io: ReachBenchIo): Promise<void> {
       section: 'kernel',
       case: 'lab: probe sent → first kernel step',
       value: io.ms(median(first)),
-      spread: `${io.ms(Math.min(...first))}–${io.ms(Math.max(...first))} (${first.length} runs)`,
+      spread: spreadOf(first, io),
       ratio: null,
       baseline: '',
       target: '< 1 s',
@@ -44,6 +44,7 @@ export async function kernelSection(io: ReachBenchIo): Promise<void> {
       section: 'kernel',
       case: 'lab: whole trace --kernel --send (read excluded)',
       value: io.ms(median(whole)),
+      spread: spreadOf(whole, io),
       ratio: null,
       baseline: '',
       target: '',

@@ -38,6 +38,10 @@ function cli(args: string[]): number {
   return performance.now() - start;
 }
 
+/** `min–max (N runs)`. */
+export const spreadOf = (v: number[], io: Pick<ReachBenchIo, 'ms'>): string =>
+  `${io.ms(Math.min(...v))}–${io.ms(Math.max(...v))} (${v.length} runs)`;
+
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
 /** Two listening sockets (80 and 443) in each of the first `count` bench containers, by Debian's static busybox. */
@@ -71,6 +75,7 @@ export async function reachSection(io: ReachBenchIo): Promise<void> {
       section: 'reach',
       case: 'lab: whole matrix vs one snapshot',
       value: io.ms(median(reach)),
+      spread: spreadOf(reach, io),
       ratio: median(ratios),
       baseline: `snapshot --json ${io.ms(median(snap))}`,
       target: '≤ 2×',
@@ -110,6 +115,7 @@ export async function reachSection(io: ReachBenchIo): Promise<void> {
       section: 'reach',
       case: `200 ns × 400 sockets (${cells} cells), one thread`,
       value: io.ms(median(one)),
+      spread: spreadOf(one, io),
       ratio: null,
       baseline: '',
       target: '< 5 s',
@@ -119,6 +125,7 @@ export async function reachSection(io: ReachBenchIo): Promise<void> {
       section: 'reach',
       case: `200 ns × 400 sockets, worker threads`,
       value: io.ms(median(parallel)),
+      spread: spreadOf(parallel, io),
       ratio: median(parallel) / median(one),
       baseline: 'one thread',
       target: '< 5 s',

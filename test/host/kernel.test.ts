@@ -88,6 +88,10 @@ const AGREE: { title: string; args: string[] }[] = [
     title: 'a native drop before iptables-nft NAT',
     args: ['--in', 'nxn-mx', '--from', OUT, '--to', '198.19.25.1:8085'],
   },
+  {
+    title: 'a UDP mapping (a datagram and its answer)',
+    args: ['--in', 'nxt-host', '--from', OUT, '--to', '198.19.0.1:5353', '--proto', 'udp'],
+  },
   { title: "Docker 29's nftables publishing", args: ['--in', 'nxn-d29', '--from', OUT, '--to', '198.19.21.1:8080'] },
   { title: 'Netavark publishing', args: ['--in', 'nxn-nv', '--from', OUT, '--to', '198.19.23.1:8081'] },
 ];

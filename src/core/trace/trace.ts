@@ -8,7 +8,7 @@ import type { NamespaceExtras, TraceOutcome, TraceRequest, TraceResult, Verdict 
 
 /** More statistic branches than this are summarised by the first ones. */
 const MAX_OUTCOMES = 32;
-const DEFAULT_SPORT = 40000;
+export const DEFAULT_SPORT = 40000;
 
 export function describeRequest(snapshot: Snapshot, r: TraceRequest): string {
   const from =

@@ -21,7 +21,7 @@ import { namespaceLabel } from '../../core/labels';
 import type { Namespace, NamespaceId, Snapshot } from '../../core/model';
 import type { NftTable } from '../../core/nft/types';
 import { parseNftJson } from '../../core/nft/parse';
-import { traceConnection } from '../../core/trace/trace';
+import { DEFAULT_SPORT, traceConnection } from '../../core/trace/trace';
 import type { NamespaceExtras, RuleLink, TraceRequest, TraceResult, Verdict } from '../../core/trace/types';
 import { enterArgv } from '../collect';
 import { runSync, watchLines, type Runner, type Watch } from '../runner';
@@ -372,7 +372,7 @@ export async function witnessTrace(
               ports: [
                 request.dport,
                 ...modelTuples(result, ns.id)
-                  .filter((t) => t.sport === result.request.sport || t.sport === 40000)
+                  .filter((t) => t.sport === (result.request.sport ?? DEFAULT_SPORT))
                   .map((t) => t.dport),
               ],
             })
