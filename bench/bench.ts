@@ -15,6 +15,7 @@ import { addContainers, benchLabDown, benchLabUp, BENCH_HOST } from './scaleLab'
 import { TOPOLOGY_NOTES, topologySection } from './topology';
 import { natFirstLevel } from './treeFirstLevel';
 import { reachSection } from './reach';
+import { median, spreadOf } from './stats';
 import { kernelSection } from './kernel';
 
 const ROOT = resolve(__dirname, '..');
@@ -35,15 +36,7 @@ export interface Row {
 const rows: Row[] = [];
 const ms = (t: number) => `${t < 0.1 ? t.toFixed(4) : t < 10 ? t.toFixed(2) : t.toFixed(0)} ms`;
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-/** `min–max (N runs)` of a row's runs. */
-function spread(values: number[]): string {
-  return values.length > 1 ? `${ms(Math.min(...values))}–${ms(Math.max(...values))} (${values.length} runs)` : '';
-}
+const spread = (values: number[]): string => spreadOf(values, ms);
 
 /**
  * Each run against the baseline measured in the same iteration (timed the same way, side by side): the median ratio

@@ -7,9 +7,8 @@ import { witnessTrace } from '../src/host/kernel/witness';
 import { ExecRunner } from '../src/host/runner';
 import { collectTraceExtras } from '../src/host/trace/collect';
 import { traceLabDown, traceLabUp } from '../test/lab/traceScenarios';
-import { spreadOf, type ReachBenchIo } from './reach';
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
+import type { ReachBenchIo } from './reach';
+import { median, spreadOf } from './stats';
 
 export async function kernelSection(io: ReachBenchIo): Promise<void> {
   await traceLabUp();
@@ -34,7 +33,7 @@ export async function kernelSection(io: ReachBenchIo): Promise<void> {
       section: 'kernel',
       case: 'lab: probe sent → first kernel step',
       value: io.ms(median(first)),
-      spread: spreadOf(first, io),
+      spread: spreadOf(first, io.ms),
       ratio: null,
       baseline: '',
       target: '< 1 s',
@@ -44,7 +43,7 @@ export async function kernelSection(io: ReachBenchIo): Promise<void> {
       section: 'kernel',
       case: 'lab: whole trace --kernel --send (read excluded)',
       value: io.ms(median(whole)),
-      spread: spreadOf(whole, io),
+      spread: spreadOf(whole, io.ms),
       ratio: null,
       baseline: '',
       target: '',

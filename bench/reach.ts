@@ -11,6 +11,7 @@ import { ExecRunner } from '../src/host/runner';
 import { collectTraceExtras } from '../src/host/trace/collect';
 import { LAB_DOCKER_NETNS_DIR, labDown, labUp } from '../test/lab/lab';
 import { benchLabDown, benchLabUp, containerName } from './scaleLab';
+import { median, spreadOf } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -37,12 +38,6 @@ function cli(args: string[]): number {
   });
   return performance.now() - start;
 }
-
-/** `min–max (N runs)`. */
-export const spreadOf = (v: number[], io: Pick<ReachBenchIo, 'ms'>): string =>
-  `${io.ms(Math.min(...v))}–${io.ms(Math.max(...v))} (${v.length} runs)`;
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
 /** Two listening sockets (80 and 443) in each of the first `count` bench containers, by Debian's static busybox. */
 function listen(count: number): ChildProcess[] {
@@ -75,7 +70,7 @@ export async function reachSection(io: ReachBenchIo): Promise<void> {
       section: 'reach',
       case: 'lab: whole matrix vs one snapshot',
       value: io.ms(median(reach)),
-      spread: spreadOf(reach, io),
+      spread: spreadOf(reach, io.ms),
       ratio: median(ratios),
       baseline: `snapshot --json ${io.ms(median(snap))}`,
       target: '≤ 2×',
@@ -115,7 +110,7 @@ export async function reachSection(io: ReachBenchIo): Promise<void> {
       section: 'reach',
       case: `200 ns × 400 sockets (${cells} cells), one thread`,
       value: io.ms(median(one)),
-      spread: spreadOf(one, io),
+      spread: spreadOf(one, io.ms),
       ratio: null,
       baseline: '',
       target: '< 5 s',
@@ -125,7 +120,7 @@ export async function reachSection(io: ReachBenchIo): Promise<void> {
       section: 'reach',
       case: `200 ns × 400 sockets, worker threads`,
       value: io.ms(median(parallel)),
-      spread: spreadOf(parallel, io),
+      spread: spreadOf(parallel, io.ms),
       ratio: median(parallel) / median(one),
       baseline: 'one thread',
       target: '< 5 s',

@@ -11,9 +11,7 @@ import { readSettings } from '../config';
 import type { CommandContext } from '../commands/context';
 import { COMMAND, REACH_VIEW_TYPE } from '../ids';
 import { showError } from '../notify';
-import { contentSecurityPolicy, makeNonce } from '../topology/html';
-
-const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+import { attr, contentSecurityPolicy, makeNonce } from '../topology/html';
 
 function reachHtml(r: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
   return `<!DOCTYPE html>

@@ -25,7 +25,8 @@ export function makeNonce(): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+/** Text for an HTML attribute value in double quotes. */
+export const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /**
  * Static markup only: every name reaches the page later as JSON in a message. The stylesheet link
