@@ -14,7 +14,8 @@ import { cliCommand } from './access';
 import { showError, showInfo, showWarning } from './notify';
 import { readSettings } from './config';
 import { cellWord } from '../core/reach/render';
-import { flipLines, whatIf } from '../core/reach/whatIf';
+import { whatIf } from '../core/reach/whatIf';
+import { endpoint } from '../core/net/address';
 
 /**
  * The access that may change rules: directly as root, or through the privileged helper. Without either, Grant
@@ -76,7 +77,7 @@ export async function previewApproved(
 }
 
 /** Flips listed in the dialog; more are counted. */
-const FLIPS_SHOWN = 6;
+const FLIPS_SHOWN = 3;
 
 /**
  * What if: the connections of the reachability matrix the plan would flip, on a copy of the current snapshot's rules,
@@ -97,9 +98,14 @@ export async function whatIfText(ctx: CommandContext, namespace: string, plan: M
       },
     );
     if (result.unsupported) return `\n\nWhat if: ${result.unsupported}.`;
-    const lines = flipLines(result.flips, cellWord);
+    // Short lines (source → address:port), so the dialog keeps its buttons on screen; the matrix has the rest.
+    const lines = result.flips.map(
+      (f) =>
+        `${f.row} → ${endpoint(f.after.to.ip, f.after.to.port)}/${f.after.to.proto}: ${cellWord(f.before)} → ${cellWord(f.after)}`,
+    );
     if (lines.length === 0) return '\n\nWhat if: no connection of the reachability matrix changes.';
-    const more = lines.length > FLIPS_SHOWN ? `\n… and ${lines.length - FLIPS_SHOWN} more` : '';
+    const more =
+      lines.length > FLIPS_SHOWN ? `\n… and ${lines.length - FLIPS_SHOWN} more (Show Reachability Matrix)` : '';
     return `\n\nWhat if: ${lines.length} connection${lines.length === 1 ? '' : 's'} of the reachability matrix change:\n${lines.slice(0, FLIPS_SHOWN).join('\n')}${more}`;
   } catch (e) {
     ctx.log.info(`what-if: ${(e as Error).message}`);
