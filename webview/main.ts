@@ -17,6 +17,12 @@ import { exportPng, exportSvg } from './exportPicture';
 import { TopologyView, type RenderResult } from './view';
 
 const vscode = acquireVsCodeApi();
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+/** Sends the positions, once things settle (a drag, a layout). */
+function savePositions(): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => post('positions', { positions: view.positions() }), 300);
+}
 function post<K extends keyof ToExtension>(type: K, body: ToExtension[K]): void {
   vscode.postMessage({ type, ...body });
 }
@@ -52,7 +58,10 @@ function onMessage(m: ToWebviewMessage): void {
   switch (m.type) {
     case 'graph':
       $('message').textContent = m.message ?? '';
-      enqueue(async () => report(await view.setGraph(m.graph)));
+      enqueue(async () => {
+        report(await view.setGraph(m.graph, m.positions ?? null));
+        savePositions();
+      });
       break;
     case 'highlight':
       view.highlight(m.ids);
@@ -137,7 +146,14 @@ $('zoom-in').addEventListener('click', () =>
 $('zoom-out').addEventListener('click', () =>
   view.cy.zoom({ level: view.cy.zoom() / 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }),
 );
-$('relayout').addEventListener('click', () => enqueue(async () => report(await view.relayout())));
+$('relayout').addEventListener('click', () =>
+  enqueue(async () => {
+    report(await view.relayout());
+    savePositions();
+  }),
+);
+// A node dragged somewhere stays there: the extension keeps the positions per host.
+view.cy.on('dragfree', 'node', () => savePositions());
 const requestExport = (format: ExportFormat) => post('requestExport', { format });
 $('export-svg').addEventListener('click', () => requestExport('svg'));
 $('export-png').addEventListener('click', () => requestExport('png'));

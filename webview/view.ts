@@ -63,7 +63,12 @@ export class TopologyView {
     this.cy.style(graphStyle(this.theme));
   }
 
-  async setGraph(graph: TopologyGraph): Promise<RenderResult> {
+  /**
+   * `saved`: where the nodes were the last time this host was drawn (kept by the extension per host); an empty picture
+   * takes them instead of a fresh layout, so a reopen or a window reload does not reshuffle.
+   */
+  async setGraph(graph: TopologyGraph, saved?: Record<string, Position> | null): Promise<RenderResult> {
+    if (saved) for (const [id, p] of Object.entries(saved)) if (!this.remembered.has(id)) this.remembered.set(id, p);
     this.graph = graph;
     this.elements.clear();
     for (const n of graph.nodes) this.elements.set(n.id, n);
@@ -85,6 +90,15 @@ export class TopologyView {
     this.layoutName = name;
     const layoutMs = await runLayout(this.cy, name);
     return { counts: this.counts(), layoutMs, laidOut: true };
+  }
+
+  /** Every leaf node's position now: what the extension keeps for this host. */
+  positions(): Record<string, Position> {
+    const out: Record<string, Position> = {};
+    this.cy.nodes().forEach((n) => {
+      if (!n.isParent()) out[n.id()] = { ...n.position() };
+    });
+    return out;
   }
 
   counts(): KindCounts {
@@ -146,7 +160,13 @@ export class TopologyView {
     const added = cy.add(additions);
     let layoutMs = 0;
     let laidOut = false;
-    if (wasEmpty && added.length) {
+    const leaves = added.nodes().filter((n) => !n.isParent());
+    const known = leaves.filter((n) => this.remembered.has(n.id())).length;
+    // Most of the picture has a place already (a reopen, a reload): keep those places, fit, and place only the rest.
+    if (wasEmpty && added.length && leaves.length > 0 && known >= leaves.length * 0.8) {
+      placeNewNodes(cy, added, this.remembered);
+      cy.fit(undefined, 30);
+    } else if (wasEmpty && added.length) {
       layoutMs = await runLayout(cy, this.layoutName);
       laidOut = true;
     } else if (added.length) {

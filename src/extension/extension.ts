@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   );
 
   const ctx: CommandContext = { store, log, views, natDocuments };
-  const topology = new TopologyController(ctx, context.extensionUri);
+  const topology = new TopologyController(ctx, context.extensionUri, context.globalState);
   context.subscriptions.push(topology);
   const trace = createTraceView(context, ctx);
   const reach = new ReachController(ctx, context.extensionUri);

@@ -16,6 +16,7 @@ import {
   serverInfo,
   viewPane,
   webviewFrame,
+  waitForWorkbench,
   type Workbench,
 } from './harness';
 
@@ -136,5 +137,28 @@ describe('topology picture in the workbench', function () {
       [paths[1]!]: 'refused',
       [paths[2]!]: 'refused',
     });
+  });
+
+  it('after Developer: Reload Window the picture comes back with the same positions', async () => {
+    const page = workbench.page;
+    type Api = { netnsTopology: { positions(): Record<string, { x: number; y: number }> } };
+    const positions = () =>
+      webviewFrame(page)
+        .locator('#graph')
+        .evaluate(() => (window as unknown as Api).netnsTopology.positions());
+    const before = await positions();
+    assert.ok(Object.keys(before).length > 10, 'the lab is drawn');
+    await page.waitForTimeout(1500); // the page sends its positions once things settle; the extension keeps them
+    await runCommand(page, 'Developer: Reload Window');
+    await waitForWorkbench(page, 120_000);
+    const frame = webviewFrame(page);
+    await frame.locator('#status', { hasText: PICTURE_DRAWN }).waitFor({ timeout: 120_000 });
+    const after = await positions();
+    const moved = Object.keys(before).filter((id) => {
+      const a = before[id]!;
+      const b = after[id];
+      return !b || Math.abs(a.x - b.x) > 1 || Math.abs(a.y - b.y) > 1;
+    });
+    assert.deepEqual(moved, [], 'every node is where it was');
   });
 });

@@ -10,7 +10,12 @@ export type KindCounts = Record<string, number>;
 
 export interface ToWebview {
   /** The whole graph; the page keeps what did not change where it is. */
-  graph: { graph: TopologyGraph; message: string | null };
+  graph: {
+    graph: TopologyGraph;
+    message: string | null;
+    /** Where this host's nodes were last drawn (kept per host): the first drawing takes them instead of a layout. */
+    positions?: Record<string, { x: number; y: number }> | null;
+  };
   /** Elements to highlight because they were selected in the sidebar. */
   highlight: { ids: string[] };
   /** Details of a hovered element, from the same tooltip the tree shows. */
@@ -30,6 +35,8 @@ export interface ToExtension {
   select: { id: string };
   /** The pointer rests on an element: its details are wanted. */
   hover: { id: string };
+  /** Where the nodes are now (after a layout, or a drag): kept per host. */
+  positions: { positions: Record<string, { x: number; y: number }> };
   /** An export button was pressed: the extension asks where to save. */
   requestExport: { format: ExportFormat };
   /** The picture, SVG text or PNG as base64; `error` when it could not be made. */
@@ -48,6 +55,7 @@ const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>([
   'hover',
   'requestExport',
   'exported',
+  'positions',
 ]);
 
 const hasType = (m: unknown, types: ReadonlySet<string>): boolean =>

@@ -1,5 +1,7 @@
 // The topology view's commands and wiring: open the panel, keep it live, link it with the tree views, export.
+import { hostname } from 'node:os';
 import * as vscode from 'vscode';
+import { TOPOLOGY_VIEW_TYPE } from '../ids';
 import type { Snapshot } from '../../core/model';
 import { buildTopology } from '../../core/topology/build';
 import type { TopologyEdge, TopologyGraph, TopologyNode } from '../../core/topology/types';
@@ -49,7 +51,22 @@ export class TopologyController implements vscode.Disposable {
   constructor(
     private readonly ctx: CommandContext,
     private readonly extensionUri: vscode.Uri,
+    /** Where the picture's positions are kept, per host (the extension's global state). */
+    private readonly memento?: vscode.Memento,
   ) {
+    // After a window reload VS Code hands the restored panel back here: the picture comes back where it was.
+    this.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(TOPOLOGY_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => {
+          if (this.panel) {
+            panel.dispose();
+            return;
+          }
+          // Not awaited: VS Code shows the panel once this returns, and the page must load to say it is ready.
+          void this.open(panel);
+        },
+      }),
+    );
     this.subscriptions.push(
       this.visibility,
       ctx.store.onDidChange((s) => this.update(s)),
@@ -79,21 +96,30 @@ export class TopologyController implements vscode.Disposable {
       this.panel.panel.reveal(undefined, false);
       return this.panel.lastRendered ?? this.firstRender;
     }
+    return this.open();
+  };
+
+  /** Opens the picture in a new panel, or in one VS Code restored after a reload. */
+  private open(restored?: vscode.WebviewPanel): Promise<Rendered | null> {
     const ready = new Promise<void>((resolve) => {
-      this.panel = new TopologyPanel(this.extensionUri, {
-        onReady: () => {
-          resolve();
-          this.send();
-          this.highlightTrace(currentTracedPath());
-          if (this.ctx.store.filter.search) void this.panel?.post('search', { query: this.ctx.store.filter.search });
+      this.panel = new TopologyPanel(
+        this.extensionUri,
+        {
+          onReady: () => {
+            resolve();
+            this.send();
+            this.highlightTrace(currentTracedPath());
+            if (this.ctx.store.filter.search) void this.panel?.post('search', { query: this.ctx.store.filter.search });
+          },
+          onMessage: (m) => this.receive(m),
+          onDispose: () => {
+            this.panel = null;
+            this.firstRender = null;
+            this.visibility.fire(false);
+          },
         },
-        onMessage: (m) => this.receive(m),
-        onDispose: () => {
-          this.panel = null;
-          this.firstRender = null;
-          this.visibility.fire(false);
-        },
-      });
+        restored,
+      );
     });
     this.panel!.panel.onDidChangeViewState((e) => this.visibility.fire(e.webviewPanel.visible));
     this.visibility.fire(true);
@@ -103,7 +129,12 @@ export class TopologyController implements vscode.Disposable {
       return panel.lastRendered ?? panel.nextRender();
     });
     return this.firstRender;
-  };
+  }
+
+  /** The memento key of this host's positions. */
+  private get positionsKey(): string {
+    return `${TOPOLOGY_VIEW_TYPE}.positions.${hostname()}`;
+  }
 
   /**
    * netnsExplorer.exportTopology: writes the picture as SVG or PNG to `target` (no dialog), or to a
@@ -150,7 +181,12 @@ export class TopologyController implements vscode.Disposable {
       this.update(this.ctx.store.snapshot);
       return;
     }
-    void this.panel.showGraph(this.graph, this.index ? null : 'Reading this host\u2019s network namespaces\u2026');
+    const saved = this.memento?.get<Record<string, { x: number; y: number }>>(this.positionsKey) ?? null;
+    void this.panel.showGraph(
+      this.graph,
+      this.index ? null : 'Reading this host\u2019s network namespaces\u2026',
+      this.index ? saved : null,
+    );
   }
 
   private receive(m: ToExtensionMessage): void {
@@ -164,6 +200,9 @@ export class TopologyController implements vscode.Disposable {
           void this.panel?.post('details', { id: m.id, blocks: elementDetails(element, this.index, this.models) });
         break;
       }
+      case 'positions':
+        void this.savePositions(m.positions);
+        break;
       case 'requestExport':
         void this.export(undefined, m.format).then(
           (uri) => {
@@ -175,6 +214,14 @@ export class TopologyController implements vscode.Disposable {
       default:
         break;
     }
+  }
+
+  /** Keeps the picture's positions for this host (bounded: a picture of thousands of nodes keeps its first 20,000). */
+  private async savePositions(positions: Record<string, { x: number; y: number }>): Promise<void> {
+    const entries = Object.entries(positions)
+      .filter(([, p]) => Number.isFinite(p?.x) && Number.isFinite(p?.y))
+      .slice(0, 20_000);
+    await this.memento?.update(this.positionsKey, Object.fromEntries(entries));
   }
 
   /** Reveals and selects the clicked element's item in its tree view, without taking focus from the picture. */

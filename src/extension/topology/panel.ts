@@ -35,19 +35,25 @@ export class TopologyPanel implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly handlers: PanelHandlers,
+    /** A panel VS Code restored after a window reload (the serializer), to take over instead of opening one. */
+    restored?: vscode.WebviewPanel,
   ) {
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-    this.panel = vscode.window.createWebviewPanel(
-      TOPOLOGY_VIEW_TYPE,
-      'Netns Topology',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      {
-        enableScripts: true,
-        localResourceRoots: [dist],
-        // The picture is costly to lay out again: keep it (positions, zoom) while the tab is in the background.
-        retainContextWhenHidden: true,
-      },
-    );
+    const options = {
+      enableScripts: true,
+      localResourceRoots: [dist],
+      // The picture is costly to lay out again: keep it (positions, zoom) while the tab is in the background.
+      retainContextWhenHidden: true,
+    };
+    this.panel =
+      restored ??
+      vscode.window.createWebviewPanel(
+        TOPOLOGY_VIEW_TYPE,
+        'Netns Topology',
+        { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+        options,
+      );
+    if (restored) restored.webview.options = options;
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'netns.svg');
     const webview = this.panel.webview;
     webview.html = topologyHtml({
@@ -66,9 +72,13 @@ export class TopologyPanel implements vscode.Disposable {
     return this.panel.webview.postMessage({ type, ...body });
   }
 
-  showGraph(graph: TopologyGraph, message: string | null): Promise<Rendered> {
+  showGraph(
+    graph: TopologyGraph,
+    message: string | null,
+    positions: Record<string, { x: number; y: number }> | null = null,
+  ): Promise<Rendered> {
     const rendered = this.nextRender();
-    void this.post('graph', { graph, message });
+    void this.post('graph', { graph, message, positions });
     return rendered;
   }
 
