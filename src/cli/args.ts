@@ -11,6 +11,8 @@ export interface CliOptions {
   rest: string[];
   help: boolean;
   json: boolean;
+  /** With --json: indented output (the default is compact, a fraction of the size on a large rule set). */
+  pretty: boolean;
   replay: string | undefined;
   privilege: PrivilegeSetting;
   dockerNetnsDirs: string[] | undefined;
@@ -28,6 +30,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
       replay: { type: 'string' },
       privilege: { type: 'string', default: 'auto' },
       'docker-netns-dir': { type: 'string', multiple: true },
@@ -49,6 +52,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     rest,
     help,
     json: values.json === true,
+    pretty: values.pretty === true,
     replay: values.replay,
     privilege,
     dockerNetnsDirs: values['docker-netns-dir'],

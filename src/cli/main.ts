@@ -19,7 +19,7 @@ import { HelperAccess, HelperClient, HelperStartError, helperCommand } from '../
 import { DEFAULT_CONCURRENCY } from '../host/collect';
 
 const USAGE = `usage:
-  netns-explorer snapshot [--json] [--replay DIR] [options]
+  netns-explorer snapshot [--json [--pretty]] [--replay DIR] [options]
   netns-explorer record DIR [options]
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--json]
   netns-explorer rules --in NS [--json]   every rule of a namespace, explained
@@ -35,6 +35,7 @@ options:
   --concurrency N                     namespaces read at once (default 8)
   --docker-host unix:///PATH          Docker's (or Podman's) API socket, for container names (default: DOCKER_HOST,
                                       else unix:///var/run/docker.sock)
+  --pretty                            snapshot --json: indented (the default is compact)
   --password-stdin                    snapshot: read the sudo password from the first line of stdin and read
                                       through the privileged helper (for scripts; like docker login)
 `;
@@ -98,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
     rest,
     help,
     json,
+    pretty,
     replay: replayDir,
     privilege,
     dockerNetnsDirs,
@@ -138,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
         const snapshot = live ? linkRuntime(kernel, await readRuntimes({ dockerHost })) : kernel;
         process.stdout.write(
           json
-            ? `${JSON.stringify(live ? withRuntimeFields(snapshot) : snapshot, null, 2)}\n`
+            ? `${JSON.stringify(live ? withRuntimeFields(snapshot) : snapshot, null, pretty ? 2 : undefined)}\n`
             : renderSnapshot(snapshot),
         );
       };

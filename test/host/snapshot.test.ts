@@ -188,6 +188,11 @@ describe('snapshot of the lab (real namespaces)', function () {
       const replay = await runCli(['snapshot', '--json', '--replay', dir]);
       assert.equal(replay.exitCode, 0, replay.stderr);
       const replayed = JSON.parse(replay.stdout) as Snapshot;
+      // Compact by default (one line); --pretty indents the same model.
+      assert.equal(replay.stdout.trimEnd().split('\n').length, 1);
+      const pretty = await runCli(['snapshot', '--json', '--pretty', '--replay', dir]);
+      assert.match(pretty.stdout, /^\{\n {2}"takenAt"/);
+      assert.deepEqual({ ...(JSON.parse(pretty.stdout) as Snapshot), takenAt: '' }, { ...replayed, takenAt: '' });
       const recorded = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8')) as Snapshot;
       assert.deepEqual({ ...replayed, takenAt: '' }, { ...recorded, takenAt: '' });
       assert.ok(replayed.portMappings.length >= lab.portMappings.length);
