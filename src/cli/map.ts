@@ -17,7 +17,7 @@ import {
   checkProtocol,
   type Checked,
 } from '../core/mapping/validate';
-import type { DiscoveredNamespace, Discovery, Family } from '../core/model';
+import type { DiscoveredNamespace, Discovery, Family, Snapshot } from '../core/model';
 import { cellWord } from '../core/reach/render';
 import { flipLines, whatIf } from '../core/reach/whatIf';
 import { collectTraceExtras } from '../host/trace/collect';
@@ -152,13 +152,15 @@ async function printWhatIf(
   discovery: Discovery,
   namespace: DiscoveredNamespace,
   plan: MappingResult['plan'],
+  /** The snapshot already read (add reads one, with NAT, under --dry-run). */
+  read?: Snapshot,
 ): Promise<void> {
   if (plan.nft !== undefined) {
     process.stdout.write('\nwhat if: not simulated for a native nftables plan\n');
     return;
   }
   const [snapshot, extras] = await Promise.all([
-    collectSnapshot(runner, discovery),
+    read ?? collectSnapshot(runner, discovery),
     collectTraceExtras(runner, discovery),
   ]);
   const result = whatIf(snapshot, extras, { namespace: namespace.id, family: plan.family, ops: plan.ops });
@@ -232,15 +234,15 @@ async function runMap(argv: string[]): Promise<number> {
   try {
     if (command === 'add' && checked.spec) {
       const spec = checked.spec;
-      // The target must be an address that exists in some namespace.
-      const snapshot = await collectSnapshot(runner, discovery, { skipNat: true });
+      // The target must be an address that exists in some namespace. A dry run's what-if needs the rules too: one read.
+      const snapshot = await collectSnapshot(runner, discovery, dryRun ? {} : { skipNat: true });
       const exists = snapshot.namespaces.some((ns) =>
         ns.interfaces.some((i) => i.addresses.some((a) => hostOf(a) === spec.targetIp)),
       );
       if (!exists) throw new MappingError('not-found', `no namespace has the address ${spec.targetIp}`);
       const added = await addMapping(target, spec, { dryRun });
       printResult(added, 'add', dryRun);
-      if (dryRun) await printWhatIf(runner, discovery, namespace, added.plan);
+      if (dryRun) await printWhatIf(runner, discovery, namespace, added.plan, snapshot);
       return 0;
     }
     const partial = checked.selector!;

@@ -14,8 +14,7 @@ import { cliCommand } from './access';
 import { showError, showInfo, showWarning } from './notify';
 import { readSettings } from './config';
 import { cellWord } from '../core/reach/render';
-import { whatIf } from '../core/reach/whatIf';
-import { endpoint } from '../core/net/address';
+import { flipLines, whatIf } from '../core/reach/whatIf';
 
 /**
  * The access that may change rules: directly as root, or through the privileged helper. Without either, Grant
@@ -99,10 +98,7 @@ export async function whatIfText(ctx: CommandContext, namespace: string, plan: M
     );
     if (result.unsupported) return `\n\nWhat if: ${result.unsupported}.`;
     // Short lines (source → address:port), so the dialog keeps its buttons on screen; the matrix has the rest.
-    const lines = result.flips.map(
-      (f) =>
-        `${f.row} → ${endpoint(f.after.to.ip, f.after.to.port)}/${f.after.to.proto}: ${cellWord(f.before)} → ${cellWord(f.after)}`,
-    );
+    const lines = flipLines(result.flips, cellWord, true);
     if (lines.length === 0) return '\n\nWhat if: no connection of the reachability matrix changes.';
     const more =
       lines.length > FLIPS_SHOWN ? `\n… and ${lines.length - FLIPS_SHOWN} more (Show Reachability Matrix)` : '';

@@ -5,9 +5,15 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flagWords, packetsOf, parseTraceLine, type TraceEvent } from '../../src/core/kernel/monitor';
-import { exchangeOf, kernelSteps, TRACE_TABLE, tracingScript, tupleOfText } from '../../src/core/kernel/witness';
+import {
+  exchangeOf,
+  kernelSteps,
+  kernelVerdicts,
+  TRACE_TABLE,
+  tracingScript,
+  tupleOfText,
+} from '../../src/core/kernel/witness';
 import type { Snapshot } from '../../src/core/model';
-import { kernelVerdicts } from '../../src/host/kernel/witness';
 
 const FIXTURE = join(__dirname, '../../../test/fixtures/nft/monitor-trace-loopback-dnat-reject.txt');
 const events = (): TraceEvent[] =>

@@ -4,7 +4,7 @@
 import type { NamespaceId, Snapshot } from '../model';
 import type { NftTable } from '../nft/types';
 import { isV6 } from '../net/address';
-import type { RuleLink, TraceResult, TraceStep, Verdict } from '../trace/types';
+import type { RuleLink, TraceRequest, TraceResult, TraceStep, Verdict } from '../trace/types';
 import { flagWords, packetsOf, type KernelPacket, type TraceEvent, type Tuple } from './monitor';
 
 export const TRACE_TABLE = 'netns-explorer-trace';
@@ -101,6 +101,12 @@ export interface KernelStep {
   direction: Direction;
   /** The rule as nft printed it in the trace. */
   text: string;
+}
+
+/** What the probe saw: a connection, a refusal, nothing (timeout), an unreachable network, or an error. */
+export interface ProbeOutcome {
+  outcome: 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
+  code?: string;
 }
 
 export interface KernelWalk {
@@ -307,5 +313,88 @@ export function compare(result: TraceResult, kernel: KernelWalk, label: (l: Rule
     modelOnly,
     kernelOnly,
     verdicts: { model: modelVerdict, kernel: kernelVerdict, agree: verdictsAgree },
+  };
+}
+
+/** The kernel's verdicts from its steps and, when one was sent, the probe's outcome. */
+export function kernelVerdicts(
+  steps: readonly KernelStep[],
+  probe: ProbeOutcome | null,
+  request: TraceRequest,
+): { verdict: Verdict | null; reply: Verdict | null } {
+  const stopOf = (direction: 'request' | 'reply'): Verdict | null => {
+    const s = steps.find((x) => x.direction === direction && /^drop\b/.test(x.verdict));
+    if (!s) return null;
+    const where = `${s.family} ${s.table} ${s.chain}${s.handle !== null ? ` handle ${s.handle}` : ''}`;
+    const rule: RuleLink | null = s.rule;
+    if (/\breject\b/.test(s.text)) {
+      const unreachable =
+        /host-|net-|admin-prohibited|prohibited|unreachable/.test(s.text) && !/port-unreachable/.test(s.text);
+      if (!unreachable)
+        return {
+          kind: 'refused',
+          namespace: s.namespace,
+          ip: request.dst,
+          port: request.dport,
+          reason: `rejected by ${where}`,
+          rule: rule ?? null,
+        };
+      return { kind: 'unreachable', namespace: s.namespace, reason: `rejected by ${where}`, rule };
+    }
+    return {
+      kind: 'dropped',
+      namespace: s.namespace,
+      reason: `dropped by ${where}${s.handle === null ? ' (policy)' : ''}`,
+      rule,
+    };
+  };
+  const requestStop = stopOf('request');
+  if (requestStop) return { verdict: requestStop, reply: null };
+  const last = [...steps].reverse().find((s) => s.direction === 'request');
+  const sawReply = steps.some((s) => s.direction === 'reply');
+  const delivered: Verdict = {
+    kind: 'delivered',
+    namespace: last?.namespace ?? request.source.namespace,
+    ip: request.dst,
+    port: request.dport,
+    process: null,
+    pid: null,
+  };
+  const replyStop = stopOf('reply');
+  if (probe?.outcome === 'connected')
+    return { verdict: delivered, reply: replyStop ?? { ...delivered, namespace: request.source.namespace } };
+  if (probe?.outcome === 'refused')
+    return {
+      verdict: {
+        kind: 'refused',
+        namespace: last?.namespace ?? request.source.namespace,
+        ip: request.dst,
+        port: request.dport,
+        reason: 'nothing listens: the kernel answered with a reset or port-unreachable',
+        rule: null,
+      },
+      reply: null,
+    };
+  if (probe?.outcome === 'unreachable')
+    return {
+      verdict: {
+        kind: 'unreachable',
+        namespace: last?.namespace ?? request.source.namespace,
+        reason: probe.code ?? 'unreachable',
+        rule: null,
+      },
+      reply: null,
+    };
+  if (sawReply || replyStop)
+    return { verdict: delivered, reply: replyStop ?? { ...delivered, namespace: request.source.namespace } };
+  if (!last) return { verdict: null, reply: null };
+  return {
+    verdict: {
+      kind: 'dropped',
+      namespace: last.namespace,
+      reason: 'the kernel showed no verdict and no reply: lost beyond the namespaces watched',
+      rule: null,
+    },
+    reply: null,
   };
 }

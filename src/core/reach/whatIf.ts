@@ -1,6 +1,7 @@
 // What if: the matrix before and after a planned port-mapping change, applied to a copy of the snapshot's rules (the
 // plan's own rule edits, as iptables-restore would make them), and the cells it flips.
 import { parseIptablesSave } from '../iptables/parse';
+import { endpoint } from '../net/address';
 import type { Rule } from '../iptables/types';
 import type { RuleOp } from '../mapping/types';
 import type { Family, NamespaceId, PortMapping, Snapshot } from '../model';
@@ -145,7 +146,13 @@ export function whatIf(
   return { flips: flipsList, before, after, unsupported: null };
 }
 
-/** One line per flip: `outside via eth0 of host → host 198.18.0.1:18080/tcp → web1 …: refused → connects`. */
-export function flipLines(list: readonly Flip[], word: (c: ReachCell) => string): string[] {
-  return list.map((f) => `${f.row} → ${f.column}: ${word(f.before)} → ${word(f.after)}`);
+/**
+ * One line per flip: `outside via eth0 of host → host 198.18.0.1:18080/tcp → web1 …: refused → connects`; `short`
+ * names the destination by address and port only (`→ 198.18.0.1:18080/tcp`), for a dialog.
+ */
+export function flipLines(list: readonly Flip[], word: (c: ReachCell) => string, short = false): string[] {
+  return list.map((f) => {
+    const to = short ? `${endpoint(f.after.to.ip, f.after.to.port)}/${f.after.to.proto}` : f.column;
+    return `${f.row} → ${to}: ${word(f.before)} → ${word(f.after)}`;
+  });
 }

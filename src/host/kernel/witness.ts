@@ -8,22 +8,24 @@ import { parseTraceLine, type TraceEvent } from '../../core/kernel/monitor';
 import {
   compare,
   kernelSteps,
+  kernelVerdicts,
   modelTuples,
   TRACE_TABLE,
   tracingScript,
   watchedNamespaces,
   type Comparison,
   type HandleIndex,
-  type KernelStep,
   type KernelWalk,
+  type ProbeOutcome,
 } from '../../core/kernel/witness';
 import { namespaceLabel } from '../../core/labels';
 import type { Namespace, NamespaceId, Snapshot } from '../../core/model';
 import type { NftTable } from '../../core/nft/types';
 import { parseNftJson } from '../../core/nft/parse';
 import { DEFAULT_SPORT, traceConnection } from '../../core/trace/trace';
-import type { NamespaceExtras, RuleLink, TraceRequest, TraceResult, Verdict } from '../../core/trace/types';
+import type { NamespaceExtras, RuleLink, TraceRequest, TraceResult } from '../../core/trace/types';
 import { enterArgv } from '../collect';
+import { alive } from '../portMapping/lock';
 import { runSync, watchLines, type Runner, type Watch } from '../runner';
 
 /** Where a run notes the namespaces it put a table in, so a later run can take back what a killed one left. */
@@ -43,11 +45,6 @@ export interface WitnessOptions {
   onProgress?: (text: string) => void;
   /** Stops the wait early (Ctrl-C in VS Code's progress); everything is still taken back. */
   signal?: AbortSignal;
-}
-
-export interface ProbeOutcome {
-  outcome: 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
-  code?: string;
 }
 
 export interface Witnessed {
@@ -72,15 +69,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       resolve();
     });
   });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 interface StateFile {
   pid: number;
@@ -184,89 +172,6 @@ function unobservable(snapshot: Snapshot, ns: Namespace): string | null {
   if (legacy && legacy.ruleCount > 0)
     return `${namespaceLabel(ns)} holds rules in legacy xtables (${legacy.source}), which nft's trace does not see`;
   return null;
-}
-
-/** The kernel's verdicts from its steps and, when one was sent, the probe's outcome. */
-export function kernelVerdicts(
-  steps: readonly KernelStep[],
-  probe: ProbeOutcome | null,
-  request: TraceRequest,
-): { verdict: Verdict | null; reply: Verdict | null } {
-  const stopOf = (direction: 'request' | 'reply'): Verdict | null => {
-    const s = steps.find((x) => x.direction === direction && /^drop\b/.test(x.verdict));
-    if (!s) return null;
-    const where = `${s.family} ${s.table} ${s.chain}${s.handle !== null ? ` handle ${s.handle}` : ''}`;
-    const rule: RuleLink | null = s.rule;
-    if (/\breject\b/.test(s.text)) {
-      const unreachable =
-        /host-|net-|admin-prohibited|prohibited|unreachable/.test(s.text) && !/port-unreachable/.test(s.text);
-      if (!unreachable)
-        return {
-          kind: 'refused',
-          namespace: s.namespace,
-          ip: request.dst,
-          port: request.dport,
-          reason: `rejected by ${where}`,
-          rule: rule ?? null,
-        };
-      return { kind: 'unreachable', namespace: s.namespace, reason: `rejected by ${where}`, rule };
-    }
-    return {
-      kind: 'dropped',
-      namespace: s.namespace,
-      reason: `dropped by ${where}${s.handle === null ? ' (policy)' : ''}`,
-      rule,
-    };
-  };
-  const requestStop = stopOf('request');
-  if (requestStop) return { verdict: requestStop, reply: null };
-  const last = [...steps].reverse().find((s) => s.direction === 'request');
-  const sawReply = steps.some((s) => s.direction === 'reply');
-  const delivered: Verdict = {
-    kind: 'delivered',
-    namespace: last?.namespace ?? request.source.namespace,
-    ip: request.dst,
-    port: request.dport,
-    process: null,
-    pid: null,
-  };
-  const replyStop = stopOf('reply');
-  if (probe?.outcome === 'connected')
-    return { verdict: delivered, reply: replyStop ?? { ...delivered, namespace: request.source.namespace } };
-  if (probe?.outcome === 'refused')
-    return {
-      verdict: {
-        kind: 'refused',
-        namespace: last?.namespace ?? request.source.namespace,
-        ip: request.dst,
-        port: request.dport,
-        reason: 'nothing listens: the kernel answered with a reset or port-unreachable',
-        rule: null,
-      },
-      reply: null,
-    };
-  if (probe?.outcome === 'unreachable')
-    return {
-      verdict: {
-        kind: 'unreachable',
-        namespace: last?.namespace ?? request.source.namespace,
-        reason: probe.code ?? 'unreachable',
-        rule: null,
-      },
-      reply: null,
-    };
-  if (sawReply || replyStop)
-    return { verdict: delivered, reply: replyStop ?? { ...delivered, namespace: request.source.namespace } };
-  if (!last) return { verdict: null, reply: null };
-  return {
-    verdict: {
-      kind: 'dropped',
-      namespace: last.namespace,
-      reason: 'the kernel showed no verdict and no reply: lost beyond the namespaces watched',
-      rule: null,
-    },
-    reply: null,
-  };
 }
 
 /** iptables-nft's tables seen in the events, listed with their handles (`nft -j list table`), per namespace. */

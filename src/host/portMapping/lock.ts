@@ -27,7 +27,8 @@ function holder(file: string): number | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (one we may not signal counts as existing). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
