@@ -474,6 +474,7 @@ async function main(): Promise<void> {
     else if (only === 'runtime') await runtimeSection();
     else if (only === 'reach') await reachSection({ quick, record, ms });
     else if (only === 'kernel') await kernelSection({ quick, record, ms });
+    else if (only === 'topology') await topologySection({ quick, record, ms });
     else {
       await snapshotSection();
       await incrementalSection();

@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI, the lab and the test suites with esbuild (CommonJS, Node 20).
 import { build } from 'esbuild';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -117,6 +118,10 @@ const jobs = {
         entryPoints: ['media/topology.css'],
         outfile: 'dist/webview.css',
       }),
+      // ELK's own worker script, which the page starts off its main thread (webview/elkLayout.ts).
+      mkdir(join(root, 'dist'), { recursive: true }).then(() =>
+        copyFile(join(root, 'node_modules/elkjs/lib/elk-worker.min.js'), join(root, 'dist/elk-worker.js')),
+      ),
       // The reachability page: its own small bundle and stylesheet.
       build({
         bundle: true,

@@ -27,7 +27,15 @@ if (table !== null) {
   writeFileSync(join(root, 'docs/RELIABILITY.md'), `${doc.slice(0, a + FUZZ_START.length)}\n${table}\n${doc.slice(b)}`);
   done.push('docs/RELIABILITY.md (fuzz runs)');
 }
-for (const name of ['explorer-namespaces', 'explorer-nat-hover', 'topology', 'docker-names']) {
+for (const name of [
+  'explorer-namespaces',
+  'explorer-nat-hover',
+  'topology',
+  'topology-light',
+  'docker-names',
+  'docker-topology-dark',
+  'docker-topology-light',
+]) {
   const from = join(root, 'out/screenshots', `${name}.png`);
   if (!existsSync(from)) continue;
   copyFileSync(from, join(root, 'test/e2e/screenshots', `${name}.png`));

@@ -8,10 +8,10 @@ declare module 'cytoscape-fcose' {
   export default fcose;
 }
 
-declare module 'cytoscape-elk' {
-  import type { Ext } from 'cytoscape';
-  const elk: Ext;
-  export default elk;
+declare module 'elkjs/lib/elk-api.js' {
+  import type { ELKConstructorArguments } from 'elkjs/lib/elk-api';
+  const ELK: new (args?: ELKConstructorArguments) => unknown;
+  export default ELK;
 }
 
 interface VsCodeWebviewApi {

@@ -61,7 +61,12 @@ export function exportSvg(cy: Core, theme: Theme): string {
     .sort((a, b) => Number(b.isParent()) - Number(a.isParent()) || a.ancestors().length - b.ancestors().length);
   return pictureToSvg({
     nodes: nodes.map(svgNode),
-    edges: cy.edges().toArray().map(svgEdge),
+    // A cable the picture does not draw (a network member's: the box says it) is not exported either.
+    edges: cy
+      .edges()
+      .toArray()
+      .filter((e) => e.style('display') !== 'none')
+      .map(svgEdge),
     background: theme.bg,
     fontFamily: theme.fontFamily,
   });

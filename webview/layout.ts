@@ -1,31 +1,35 @@
-// The two layouts (compact force-directed fcose, layered ELK on the main thread) and where new nodes go between
-// layouts.
+// The two layouts (layered ELK in a Web Worker, the default; compact force-directed fcose on the page thread), the
+// default fit that keeps titles readable, and where new nodes go between layouts.
 import type { Collection, Core, LayoutOptions, NodeSingular, Position } from 'cytoscape';
 import type { LayoutName } from '../src/core/topology/protocol';
+import type { TopologyGraph } from '../src/core/topology/types';
+import { elkPositions } from './elkLayout';
+import { LABEL_PX, READABLE_PX } from './style';
 
-export function layoutOptions(name: LayoutName): LayoutOptions {
-  if (name === 'elk') {
-    return {
-      name: 'elk',
-      fit: true,
-      padding: 30,
-      animate: false,
-      nodeDimensionsIncludeLabels: true,
-      elk: {
-        algorithm: 'layered',
-        'elk.direction': 'RIGHT',
-        'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-        'elk.layered.spacing.nodeNodeBetweenLayers': 60,
-        'elk.spacing.nodeNode': 30,
-      },
-    } as unknown as LayoutOptions;
-  }
+const FIT_PADDING = 30;
+
+/** The least zoom at which containers' names and their published ports are drawn at a readable size. */
+export const READABLE_ZOOM = READABLE_PX / LABEL_PX.namespace;
+
+/**
+ * The default fit: the whole picture when names and ports stay readable at that zoom; else the readable zoom, from
+ * the picture's top left corner (the rest is a pan away, and Fit shows it all).
+ */
+export function fitReadable(cy: Core): void {
+  cy.fit(undefined, FIT_PADDING);
+  if (cy.zoom() >= READABLE_ZOOM) return;
+  const bb = cy.elements().boundingBox({});
+  cy.zoom(READABLE_ZOOM);
+  cy.pan({ x: FIT_PADDING - bb.x1 * READABLE_ZOOM, y: FIT_PADDING - bb.y1 * READABLE_ZOOM });
+}
+
+function fcoseOptions(): LayoutOptions {
   return {
     name: 'fcose',
     quality: 'default',
     randomize: true,
     animate: false,
-    fit: true,
+    fit: false,
     padding: 30,
     nodeDimensionsIncludeLabels: true,
     packComponents: true,
@@ -38,13 +42,26 @@ export function layoutOptions(name: LayoutName): LayoutOptions {
   } as unknown as LayoutOptions;
 }
 
-/** Runs a layout on the whole graph; resolves with the time it took, in ms. */
-export function runLayout(cy: Core, name: LayoutName): Promise<number> {
-  const started = performance.now();
-  const layout = cy.layout(layoutOptions(name));
-  const done = new Promise<number>((resolve) => layout.one('layoutstop', () => resolve(performance.now() - started)));
-  layout.run();
-  return done;
+/**
+ * Runs a layout on the picture cytoscape holds (`shown` is its data) and fits it; resolves with the time the layout
+ * took, in ms.
+ */
+export async function runLayout(cy: Core, name: LayoutName, shown: TopologyGraph, fontFamily: string): Promise<number> {
+  let ms: number;
+  if (name === 'elk') {
+    const laid = await elkPositions(shown, fontFamily);
+    const leaves = cy.nodes().filter((n) => !n.isParent() && laid.positions.has(n.id()));
+    leaves.positions((n) => laid.positions.get((n as NodeSingular).id())!);
+    ms = laid.ms;
+  } else {
+    const started = performance.now();
+    const layout = cy.layout(fcoseOptions());
+    const done = new Promise<number>((resolve) => layout.one('layoutstop', () => resolve(performance.now() - started)));
+    layout.run();
+    ms = await done;
+  }
+  fitReadable(cy);
+  return ms;
 }
 
 /**

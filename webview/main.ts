@@ -13,7 +13,9 @@ import {
   type ToWebviewMessage,
 } from '../src/core/topology/protocol';
 import { placeDetails, renderDetails } from './details';
+import { lastLayout, setWorkerSource } from './elkLayout';
 import { exportPng, exportSvg } from './exportPicture';
+import { fitReadable } from './layout';
 import { TopologyView, type RenderResult } from './view';
 
 const vscode = acquireVsCodeApi();
@@ -59,9 +61,12 @@ function onMessage(m: ToWebviewMessage): void {
     case 'graph':
       $('message').textContent = m.message ?? '';
       enqueue(async () => {
-        report(await view.setGraph(m.graph, m.positions ?? null));
+        report(await view.setGraph(m.graph, m.positions ?? null, m.relayout === true));
         savePositions();
       });
+      break;
+    case 'layoutWorker':
+      setWorkerSource(m.source);
       break;
     case 'highlight':
       view.highlight(m.ids);
@@ -118,6 +123,12 @@ $('graph').addEventListener('mousemove', (e) => {
   pointer.y = e.clientY;
 });
 view.cy.on('tap', 'node, edge', (e: EventObject) => post('select', { id: e.target.id() as string }));
+// A network with too many members to draw is one group: a click opens it; a double click on the opened network
+// closes it again.
+view.cy.on('tap', 'node[kind = "group"]', (e: EventObject) => post('toggleGroup', { id: e.target.id() as string }));
+view.cy.on('dbltap', 'node[kind = "network"].expanded', (e: EventObject) =>
+  post('toggleGroup', { id: e.target.id() as string }),
+);
 view.cy.on('viewport', () => {
   details.hidden = true;
 });
@@ -140,6 +151,7 @@ $('layout').addEventListener('change', () => {
   enqueue(async () => report(await view.relayout(name)));
 });
 $('fit').addEventListener('click', () => view.cy.fit(undefined, 30));
+$('fit-readable').addEventListener('click', () => fitReadable(view.cy));
 $('zoom-in').addEventListener('click', () =>
   view.cy.zoom({ level: view.cy.zoom() * 1.25, renderedPosition: { x: view.cy.width() / 2, y: view.cy.height() / 2 } }),
 );
@@ -186,6 +198,59 @@ const api = {
   selected: () => view.cy.elements(':selected').map((e) => e.id()),
   labels: () => view.cy.elements().map((e) => String(e.data('label') ?? '')),
   svg: () => exportSvg(view.cy, view.theme),
+  /** When the last ELK layout ran in its worker (performance.now() times). */
+  lastLayout: () => ({ ...lastLayout }),
+  /**
+   * The colours the picture draws with (each element's fill, border, text and line, in canonical canvas form), and
+   * those of the theme the page read from VS Code's variables: the first must all be among the second.
+   */
+  colours: () => {
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    const canon = (c: string) => {
+      ctx.fillStyle = '#000000';
+      ctx.fillStyle = c;
+      return String(ctx.fillStyle);
+    };
+    const drawn = new Set<string>();
+    view.cy.elements().forEach((e) => {
+      if (!e.visible()) return;
+      const props = e.isNode()
+        ? ['background-color', 'border-color', 'color', 'text-outline-color']
+        : ['line-color', 'color', 'text-outline-color'];
+      if (e.isEdge() && e.style('target-arrow-shape') !== 'none') props.push('target-arrow-color');
+      for (const p of props) drawn.add(canon(String(e.style(p))));
+    });
+    const theme = new Set(
+      Object.values(view.theme)
+        .filter((v): v is string => typeof v === 'string' && /^(#|rgb)/.test(v))
+        .map(canon),
+    );
+    return { drawn: [...drawn].sort(), theme: [...theme].sort(), body: document.body.className };
+  },
+  /** Every label's size on screen and its box in rendered pixels, and whether cytoscape draws it at this zoom. */
+  labelBoxes: () => {
+    const zoom = view.cy.zoom();
+    return view.cy
+      .elements()
+      .filter((e) => String(e.data('label') ?? '') !== '')
+      .map((e) => {
+        // pstyle (the computed style) is cytoscape's, missing from its typings.
+        const style = (name: string) =>
+          (e as unknown as { pstyle(n: string): { pfValue: number; value: unknown } }).pstyle(name);
+        const px = Number(style('font-size').pfValue) * zoom;
+        const b = e.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+        return {
+          id: e.id(),
+          kind: String(e.data('kind')),
+          top:
+            e.isNode() &&
+            (e.data('kind') === 'network' || e.data('kind') === 'world' || (e as unknown as NodeSingular).isOrphan()),
+          px,
+          drawn: Number(style('text-opacity').value) > 0 && e.visible(),
+          box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 },
+        };
+      });
+  },
 };
 (window as unknown as { netnsTopology: typeof api }).netnsTopology = api;
 

@@ -1,6 +1,5 @@
 // The picture: keeps cytoscape in step with the graph, the filter and the search, without moving what did not change.
-import cytoscape, { type Core, type ElementDefinition, type Position } from 'cytoscape';
-import elk from 'cytoscape-elk';
+import cytoscape, { type Collection, type Core, type ElementDefinition, type Position } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import { visibleGraph } from '../src/core/topology/filter';
 import { searchGraph } from '../src/core/topology/search';
@@ -11,13 +10,13 @@ import {
   type TopologyGraph,
   type TopologyNode,
 } from '../src/core/topology/types';
-import { placeNewNodes, runLayout } from './layout';
+import { elkPositions } from './elkLayout';
+import { fitReadable, placeNewNodes, runLayout } from './layout';
 import type { KindCounts, LayoutName } from '../src/core/topology/protocol';
-import { graphStyle } from './style';
+import { graphStyle, shownTiers, type LabelTier } from './style';
 import { readTheme, type Theme } from './theme';
 
 cytoscape.use(fcose);
-cytoscape.use(elk);
 
 export interface RenderResult {
   counts: KindCounts;
@@ -27,6 +26,20 @@ export interface RenderResult {
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/**
+ * Has cytoscape measure a new picture's elements (styles, label sizes, bounds) a slice at a time, handing the
+ * thread back between slices, before anything asks for the whole picture's bounds (a fit): at a few hundred
+ * namespaces that is otherwise one task of more than half a second.
+ */
+async function measureInSlices(added: Collection): Promise<void> {
+  const leaves = added.nodes().filter((n) => !n.isParent());
+  const SLICE = 100;
+  for (let i = 0; i < leaves.length; i += SLICE) {
+    leaves.slice(i, i + SLICE).boundingBox({});
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+}
+
 export class TopologyView {
   readonly cy: Core;
   theme: Theme;
@@ -34,7 +47,7 @@ export class TopologyView {
   private shown: TopologyGraph = { nodes: [], edges: [] };
   private filter: TopologyFilter = DEFAULT_TOPOLOGY_FILTER;
   private query = '';
-  layoutName: LayoutName = 'fcose';
+  layoutName: LayoutName = 'elk';
   /** Where nodes were when a filter or a refresh took them away, so they come back to the same place. */
   private readonly remembered = new Map<string, Position>();
   readonly elements = new Map<string, TopologyNode | TopologyEdge>();
@@ -47,7 +60,6 @@ export class TopologyView {
     // or two as the drag starts (`npm run bench`, topology section; notes in bench/RESULTS.md).
     this.cy = cytoscape({
       container,
-      style: graphStyle(this.theme),
       minZoom: 0.05,
       maxZoom: 4,
       wheelSensitivity: 0.3,
@@ -56,24 +68,44 @@ export class TopologyView {
       textureOnViewport: false,
       hideEdgesOnViewport: false,
     });
+    this.tiers = shownTiers(this.cy.zoom());
+    this.cy.style(graphStyle(this.theme, this.tiers));
+    this.cy.on('zoom', () => this.onZoom());
   }
+
+  /** The label sizes drawn now: restyled only when the zoom crosses a size's threshold. */
+  private tiers: LabelTier[] = [];
 
   applyTheme(): void {
     this.theme = readTheme();
-    this.cy.style(graphStyle(this.theme));
+    this.tiers = shownTiers(this.cy.zoom());
+    this.cy.style(graphStyle(this.theme, this.tiers));
+  }
+
+  private onZoom(): void {
+    const tiers = shownTiers(this.cy.zoom());
+    if (tiers.join() === this.tiers.join()) return;
+    this.tiers = tiers;
+    this.cy.style(graphStyle(this.theme, tiers));
   }
 
   /**
    * `saved`: where the nodes were the last time this host was drawn (kept by the extension per host); an empty picture
    * takes them instead of a fresh layout, so a reopen or a window reload does not reshuffle.
    */
-  async setGraph(graph: TopologyGraph, saved?: Record<string, Position> | null): Promise<RenderResult> {
+  async setGraph(
+    graph: TopologyGraph,
+    saved?: Record<string, Position> | null,
+    relayout = false,
+  ): Promise<RenderResult> {
     if (saved) for (const [id, p] of Object.entries(saved)) if (!this.remembered.has(id)) this.remembered.set(id, p);
     this.graph = graph;
     this.elements.clear();
     for (const n of graph.nodes) this.elements.set(n.id, n);
     for (const e of graph.edges) this.elements.set(e.id, e);
-    return this.render();
+    const result = await this.render();
+    // A group opened or closed: what was one node is many (or the reverse), so the picture is laid out again.
+    return relayout && !result.laidOut ? this.relayout() : result;
   }
 
   async setFilter(filter: TopologyFilter): Promise<RenderResult> {
@@ -88,7 +120,7 @@ export class TopologyView {
 
   async relayout(name: LayoutName = this.layoutName): Promise<RenderResult> {
     this.layoutName = name;
-    const layoutMs = await runLayout(this.cy, name);
+    const layoutMs = await runLayout(this.cy, name, this.shown, this.theme.fontFamily);
     return { counts: this.counts(), layoutMs, laidOut: true };
   }
 
@@ -157,17 +189,32 @@ export class TopologyView {
     // Parents before children, nodes before edges: cytoscape needs both ends and the parent to exist.
     const depth = (d: ElementDefinition) => (d.group === 'edges' ? 2 : d.data.parent ? 1 : 0);
     additions.sort((a, b) => depth(a) - depth(b));
-    const added = cy.add(additions);
     let layoutMs = 0;
     let laidOut = false;
-    const leaves = added.nodes().filter((n) => !n.isParent());
-    const known = leaves.filter((n) => this.remembered.has(n.id())).length;
+    const parentIds = new Set(this.shown.nodes.map((n) => n.parent).filter((p): p is string => p !== null));
+    const newLeaves = additions.filter((d) => d.group === 'nodes' && !parentIds.has(String(d.data.id)));
+    const known = newLeaves.filter((d) => this.remembered.has(String(d.data.id))).length;
+    const remembered = wasEmpty && newLeaves.length > 0 && known >= newLeaves.length * 0.8;
+    // A first picture in the layered layout is laid out from its data, then added in place: nothing drawn moves.
+    if (wasEmpty && additions.length && !remembered && this.layoutName === 'elk') {
+      const laid = await elkPositions(this.shown, this.theme.fontFamily);
+      for (const d of additions) {
+        const p = d.group === 'nodes' ? laid.positions.get(String(d.data.id)) : undefined;
+        if (p) d.position = p;
+      }
+      layoutMs = laid.ms;
+      laidOut = true;
+    }
+    const added = cy.add(additions);
+    if (laidOut) await measureInSlices(added);
     // Most of the picture has a place already (a reopen, a reload): keep those places, fit, and place only the rest.
-    if (wasEmpty && added.length && leaves.length > 0 && known >= leaves.length * 0.8) {
+    if (remembered) {
       placeNewNodes(cy, added, this.remembered);
-      cy.fit(undefined, 30);
+      fitReadable(cy);
+    } else if (laidOut) {
+      fitReadable(cy);
     } else if (wasEmpty && added.length) {
-      layoutMs = await runLayout(cy, this.layoutName);
+      layoutMs = await runLayout(cy, this.layoutName, this.shown, this.theme.fontFamily);
       laidOut = true;
     } else if (added.length) {
       placeNewNodes(cy, added, this.remembered);

@@ -93,3 +93,15 @@ export function portRowText(r: PortRow): string {
   const to = r.targetIps.map((ip) => endpoint(ip, ports(r.targetPorts))).join(', ');
   return `${host}/${r.protocol} → ${to}`;
 }
+
+/**
+ * The short form a badge shows: `6379/tcp`, `8443→443/tcp` when the container port differs, `127.0.0.1:8080→80/tcp`
+ * when bound to one address (both families' any-address is the default and not written).
+ */
+export function portRowBadge(r: PortRow): string {
+  const host = ports(r.hostPorts);
+  const to =
+    r.targetPorts[0] === r.hostPorts[0] && r.targetPorts[1] === r.hostPorts[1] ? '' : `→${ports(r.targetPorts)}`;
+  const where = r.hostIps.every((ip) => ANY.has(ip)) ? host : r.hostIps.map((ip) => endpoint(ip, host)).join(', ');
+  return `${where}${to}/${r.protocol}`;
+}

@@ -15,6 +15,7 @@ import {
   PICTURE_DRAWN,
   runCommand,
   screenshot,
+  useTheme,
   viewPane,
   webviewFrame,
   widenSideBar,
@@ -26,6 +27,8 @@ describe('containers by name in the workbench, on a real Docker daemon', functio
   let workbench: Workbench;
   let lab: DockerLab | null = null;
   let folder = '';
+  let settingsFile = '';
+  const settings = { 'netnsExplorer.docker.host': DOCKER_HOST, 'netnsExplorer.dockerNetnsDirs': [DOCKER_NETNS_DIR] };
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
@@ -46,12 +49,26 @@ describe('containers by name in the workbench, on a real Docker daemon', functio
       '-h',
       '/www',
     );
+    // A second container on the user-defined network, publishing a port and a range (three rules a family).
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      'nxd-cache',
+      '--network',
+      'nxd-appnet',
+      '-p',
+      '16379:6379',
+      '-p',
+      '18300-18302:18300-18302',
+      DOCKER_IMAGE,
+      'sleep',
+      '3600',
+    );
     folder = mkdtempSync(join(tmpdir(), 'nxd-ws-'));
     mkdirSync(join(folder, '.vscode'));
-    writeFileSync(
-      join(folder, '.vscode/settings.json'),
-      JSON.stringify({ 'netnsExplorer.docker.host': DOCKER_HOST, 'netnsExplorer.dockerNetnsDirs': [DOCKER_NETNS_DIR] }),
-    );
+    settingsFile = join(folder, '.vscode/settings.json');
+    writeFileSync(settingsFile, JSON.stringify(settings));
     workbench = await launchWorkbench({ folder, width: 1500, height: 1000 });
     await openNetnsExplorer(workbench.page);
     await widenSideBar(workbench.page, 620);
@@ -132,7 +149,7 @@ describe('containers by name in the workbench, on a real Docker daemon', functio
     await screenshot(page, 'docker-names');
   });
 
-  it('the topology draws the containers by name', async () => {
+  it('the topology draws each network as a box of its containers, by name, with one ports badge each', async () => {
     const page = workbench.page;
     await runCommand(page, 'Netns Explorer: Show Topology');
     const frame = webviewFrame(page);
@@ -140,16 +157,41 @@ describe('containers by name in the workbench, on a real Docker daemon', functio
     const labels = await frame
       .locator('#graph')
       .evaluate(() => (window as unknown as { netnsTopology: { labels(): string[] } }).netnsTopology.labels());
-    for (const want of ['nxd-web', 'nxd-api'])
+    for (const want of ['nxd-web', 'nxd-api', 'nxd-cache'])
       assert.ok(
         labels.some((l) => l.startsWith(want)),
         `${want} in ${labels.join(' | ')}`,
       );
+    // Docker's networks by name, with their bridge and subnet.
+    assert.ok(
+      labels.some((l) => /^bridge\ndocker0 · 172\.17\.0\.0\/16/.test(l)),
+      `the default network: ${labels.join(' | ')}`,
+    );
+    assert.ok(
+      labels.some((l) => /^nxd-appnet\nbr-[0-9a-f]{12} · 172\.18\.0\.0\/16/.test(l)),
+      `nxd-appnet: ${labels.join(' | ')}`,
+    );
+    // One badge per container: both families and the range's rules merged, as `docker ps` shows them.
+    assert.ok(labels.includes('18280→80/tcp'), labels.join(' | '));
+    assert.ok(
+      labels.some((l) => l.includes('16379→6379/tcp') && l.includes('18300-18302/tcp')),
+      labels.join(' | '),
+    );
     // nxd-api is on a user-defined network: Docker's embedded-DNS SNAT in its namespace must not label its cable.
     assert.deepEqual(
       labels.filter((l) => /\bSNAT\b/.test(l)),
       [],
       'no cable carries an SNAT label',
     );
+    // The README's pictures of a real daemon, in the dark and the light theme.
+    await page.mouse.move(5, 500);
+    try {
+      for (const theme of ['light', 'dark'] as const) {
+        await useTheme(page, settingsFile, settings, theme);
+        await screenshot(page, `docker-topology-${theme}`);
+      }
+    } finally {
+      writeFileSync(settingsFile, JSON.stringify(settings));
+    }
   });
 });

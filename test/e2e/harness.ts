@@ -1,6 +1,6 @@
 // Playwright helpers for UI tests against the real workbench (code-server started by scripts/vscode-test.mjs e2e).
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the running code-server is; set by `node scripts/vscode-test.mjs e2e`. */
@@ -435,4 +435,27 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** VS Code's built-in themes and the class each gives a webview's body. */
+export const THEMES = {
+  dark: { name: 'Default Dark Modern', bodyClass: 'vscode-dark' },
+  light: { name: 'Default Light Modern', bodyClass: 'vscode-light' },
+  highContrast: { name: 'Default High Contrast', bodyClass: 'vscode-high-contrast' },
+} as const;
+
+/**
+ * Switches the colour theme through the workspace's settings file (`settings` are its other entries) and waits until
+ * the webview's body says so, and the page had a moment to restyle.
+ */
+export async function useTheme(
+  page: Page,
+  settingsFile: string,
+  settings: Record<string, unknown>,
+  theme: keyof typeof THEMES,
+): Promise<void> {
+  const t = THEMES[theme];
+  writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': t.name }));
+  await webviewFrame(page).locator(`body.${t.bodyClass}`).waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForTimeout(500);
 }

@@ -14,6 +14,7 @@ import {
   runCommand,
   screenshot,
   serverInfo,
+  useTheme,
   viewPane,
   webviewFrame,
   waitForWorkbench,
@@ -26,16 +27,17 @@ describe('topology picture in the workbench', function () {
   let lab: LabState;
   let folder: string;
   let watch: SecurityWatch;
+  let settingsFile: string;
+  let settings: Record<string, unknown>;
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
     lab = await labUp();
     folder = mkdtempSync(join(tmpdir(), 'nxl-ws-'));
     mkdirSync(join(folder, '.vscode'));
-    writeFileSync(
-      join(folder, '.vscode/settings.json'),
-      JSON.stringify({ 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] }),
-    );
+    settingsFile = join(folder, '.vscode/settings.json');
+    settings = { 'netnsExplorer.dockerNetnsDirs': ['/var/run/docker/netns', lab.dockerNetnsDir] };
+    writeFileSync(settingsFile, JSON.stringify(settings));
     workbench = await launchWorkbench({
       folder,
       width: 1600,
@@ -75,7 +77,9 @@ describe('topology picture in the workbench', function () {
       );
     }
     assert.ok(labels.some((l) => l.startsWith('nxlbr0')));
-    assert.ok(labels.includes('8080/tcp → 80') && labels.includes('5353/udp → 53'));
+    // One badge per container, its bindings merged: `8080→80/tcp`; `5353→53/udp · 198.18.0.1:9090→80/tcp`.
+    assert.ok(labels.includes('8080→80/tcp'), labels.join(' | '));
+    assert.ok(labels.some((l) => l.startsWith('5353→53/udp · ')));
   });
 
   it('clicking an interface reveals and selects it in the Namespaces view', async () => {
@@ -98,7 +102,6 @@ describe('topology picture in the workbench', function () {
   it("keeps a screenshot of the lab's topology for the README", async () => {
     const page = workbench.page;
     await moveToEditorArea(page);
-    await webviewFrame(page).locator('#fit').click();
     await page.mouse.move(5, 500);
     await page.waitForTimeout(800);
     await screenshot(page, 'topology');
@@ -137,6 +140,35 @@ describe('topology picture in the workbench', function () {
       [paths[1]!]: 'refused',
       [paths[2]!]: 'refused',
     });
+  });
+
+  it("follows the theme: dark, light and high contrast, every colour drawn being one of the theme's", async () => {
+    const page = workbench.page;
+    const frame = webviewFrame(page);
+    type Colours = { drawn: string[]; theme: string[]; body: string };
+    const colours = () =>
+      frame
+        .locator('#graph')
+        .evaluate(() => (window as unknown as { netnsTopology: { colours(): Colours } }).netnsTopology.colours());
+    const themes = [
+      ['light', 'topology-light'],
+      ['highContrast', 'topology-high-contrast'],
+      ['dark', 'topology-dark'],
+    ] as const;
+    const palettes = new Set<string>();
+    for (const [theme, shot] of themes) {
+      await useTheme(page, settingsFile, settings, theme);
+      const c = await colours();
+      assert.deepEqual(
+        c.drawn.filter((x) => !c.theme.includes(x)),
+        [],
+        `${theme}: every colour drawn comes from the theme (${c.theme.join(' ')})`,
+      );
+      palettes.add(c.theme.join());
+      await page.mouse.move(5, 500);
+      await screenshot(page, shot);
+    }
+    assert.equal(palettes.size, themes.length, 'each theme gives the picture its own colours');
   });
 
   it('after Developer: Reload Window the picture comes back with the same positions', async () => {

@@ -82,9 +82,10 @@ const containerIp = (i: number) => `172.17.${Math.floor((i + 2) / 256)}.${(i + 2
 
 /**
  * A Docker host with `n` bridge-mode containers on docker0, each publishing one port, and an uplink eth0 with
- * MASQUERADE.
+ * MASQUERADE. With `networks` > 1 the containers are dealt round the bridges docker0, br-net1, br-net2…
  */
-export function syntheticSnapshot(n: number): Snapshot {
+export function syntheticSnapshot(n: number, networks = 1): Snapshot {
+  const bridgeName = (k: number) => (k === 0 ? 'docker0' : `br-net${k}`);
   const hostId = '4026531840';
   const host: Namespace = {
     id: hostId,
@@ -97,7 +98,7 @@ export function syntheticSnapshot(n: number): Snapshot {
     interfaces: [
       iface('lo', 1, 'loopback', ['127.0.0.1/8']),
       iface('eth0', 2, 'physical', ['192.0.2.10/24']),
-      iface('docker0', 3, 'bridge', ['172.17.0.1/16']),
+      ...Array.from({ length: networks }, (_, k) => iface(bridgeName(k), 3 + k, 'bridge', [`172.${17 + k}.0.1/16`])),
     ],
     routes: [
       {
@@ -132,13 +133,16 @@ export function syntheticSnapshot(n: number): Snapshot {
     ruleCount: tables.reduce((k, t) => k + t.chains.reduce((j, c) => j + c.rules.length, 0), 0),
     tables,
   });
-  const ports: string[] = [];
+  const ports: string[][] = Array.from({ length: networks }, () => []);
   for (let i = 0; i < n; i++) {
     const id = String(4026532000 + i);
     const hostEnd = `veth${i.toString(16).padStart(7, '0')}`;
-    ports.push(hostEnd);
+    ports[i % networks]!.push(hostEnd);
     host.interfaces.push(
-      iface(hostEnd, 10 + i, 'veth', [], { master: 'docker0', peer: { namespace: id, ifname: 'eth0' } }),
+      iface(hostEnd, 10 + networks + i, 'veth', [], {
+        master: bridgeName(i % networks),
+        peer: { namespace: id, ifname: 'eth0' },
+      }),
     );
     namespaces.push({
       id,
@@ -188,6 +192,12 @@ export function syntheticSnapshot(n: number): Snapshot {
     };
     snapshot.portMappings.push(mapping);
   }
-  snapshot.bridges.push({ namespace: hostId, name: 'docker0', addresses: ['172.17.0.1/16'], ports: ports.sort() });
+  for (let k = 0; k < networks; k++)
+    snapshot.bridges.push({
+      namespace: hostId,
+      name: bridgeName(k),
+      addresses: [`172.${17 + k}.0.1/16`],
+      ports: ports[k]!.sort(),
+    });
   return snapshot;
 }

@@ -18,6 +18,8 @@ const TYPES: Record<string, string> = {
 
 export interface PageServer {
   origin: string;
+  /** The layout worker's script, which the extension posts to the page after `ready`. */
+  workerSource: string;
   browser: Browser;
   close(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startPageServer(dist = DIST): Promise<PageServer> {
   });
   return {
     origin,
+    workerSource: readFileSync(join(dist, 'elk-worker.js'), 'utf8'),
     browser,
     close: async () => {
       await browser.close();
@@ -79,7 +82,9 @@ export async function startPageServer(dist = DIST): Promise<PageServer> {
  * violations are recorded too.
  */
 const INIT = `
-  window.__posted = []; window.__postedAt = []; window.__violations = []; window.__alerts = [];
+  window.__posted = []; window.__postedAt = []; window.__violations = []; window.__alerts = []; window.__workers = 0;
+  const PageWorker = window.Worker;
+  window.Worker = class extends PageWorker { constructor(...a) { super(...a); window.__workers++; } };
   window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__postedAt.push(performance.now()); window.__posted.push(JSON.parse(JSON.stringify(m))); }, getState: () => undefined, setState: () => undefined });
   window.alert = (x) => window.__alerts.push(String(x));
   document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));
@@ -131,6 +136,7 @@ export async function openTopologyPage(server: PageServer, size = { width: 1200,
     alerts: () => page.evaluate('window.__alerts') as Promise<string[]>,
   };
   await result.waitForPosted('ready');
+  await result.send({ type: 'layoutWorker', source: server.workerSource });
   return result;
 }
 

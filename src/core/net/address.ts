@@ -183,3 +183,12 @@ export function bindsLocally(hostIp: string, addresses: readonly string[]): bool
   if (hostIp === '0.0.0.0' || hostIp === '::' || isLoopback(hostIp)) return true;
   return addresses.some((a) => sameIp(hostOf(a), hostIp));
 }
+
+/** The prefix an interface address lies in: `172.17.0.1/16` → `172.17.0.0/16`; the text itself when unparsable. */
+export function prefixOf(cidr: string): string {
+  const c = parseCidr(cidr);
+  if (c === null || !cidr.includes('/')) return cidr;
+  const bits = c.ip.v6 ? 128 : 32;
+  const host = (1n << BigInt(bits - c.prefix)) - 1n;
+  return `${formatIp({ v6: c.ip.v6, value: c.ip.value & ~host })}/${c.prefix}`;
+}

@@ -1,11 +1,19 @@
-// Snapshot → topology graph: namespaces as groups of their interfaces, bridges with ports, veth pairs, uplinks,
-// published ports.
+// Snapshot → topology graph, network-centric: the host is a frame around its networks (a bridge's box holding the
+// namespaces cabled to it) and its uplinks; a namespace's published bindings are one badge; a network with too many
+// members is one group with a count until expanded. Ids follow the kernel objects, so they survive refreshes.
 import { mappingKey, mappingText, namespaceLabel, portText } from '../labels';
 import type { Namespace, NetInterface, PortMapping, Snapshot } from '../model';
+import { prefixOf } from '../net/address';
+import { portRowBadge, portRows, portRowText } from '../portRows';
+import { networkOfBridge } from '../runtime';
 import {
   WORLD_ID,
   bridgePortEdgeId,
+  groupEdgeId,
+  groupNodeId,
   hostPortNodeId,
+  networkNodeId,
+  portsNodeId,
   interfaceNodeId,
   mappingEdgeId,
   namespaceNodeId,
@@ -25,9 +33,8 @@ const lower = (...parts: (string | number | null | undefined)[]): string =>
 function namespaceNode(ns: Namespace): TopologyNode {
   const name = namespaceLabel(ns);
   const addresses = ns.interfaces.filter((i) => i.kind !== 'loopback').flatMap((i) => i.addresses);
-  const label = [displayName(name), ns.kind === 'host' ? 'host' : `${ns.mode} · ${ns.kind}`, addressLine(addresses)]
-    .filter(Boolean)
-    .join('\n');
+  // Name and mode: the addresses are on the interfaces, shown at a closer zoom.
+  const label = ns.kind === 'host' ? 'host' : [displayName(name), `${ns.mode} · ${ns.kind}`].join('\n');
   return {
     id: namespaceNodeId(ns.id),
     kind: 'namespace',
@@ -59,33 +66,99 @@ function interfaceNode(ns: Namespace, i: NetInterface): TopologyNode {
   };
 }
 
-/** `6379/tcp`, or `8080/tcp → 80` when the container port differs. */
-export function mappingEdgeLabel(m: PortMapping): string {
-  const host = `${portText(m.hostPort)}/${m.protocol}`;
-  return m.targetPort === m.hostPort ? host : `${host} → ${portText(m.targetPort)}`;
+/** A network with more members than this is drawn as one group with a count, until expanded. */
+export const COLLAPSE_ABOVE = 50;
+
+export interface TopologyOptions {
+  /** Networks (their node ids) whose members are drawn one by one however many they are. */
+  expanded?: ReadonlySet<string>;
+  collapseAbove?: number;
 }
 
-export function buildTopology(snapshot: Snapshot): TopologyGraph {
+/** The network's title and its second line: `appnet` / `br-22f45755cc8f · 172.18.0.0/16`, or `docker0` / subnet. */
+function networkLabel(snapshot: Snapshot, ns: string, bridge: NetInterface): string {
+  const net = networkOfBridge(snapshot, ns, bridge.name);
+  const subnets = net?.subnets.length
+    ? net.subnets
+    : bridge.addresses.filter((a) => !a.startsWith('fe80')).map(prefixOf);
+  const second = [net ? displayName(bridge.name) : '', subnets.slice(0, 2).join(' ')].filter(Boolean).join(' · ');
+  return [displayName(net?.name ?? bridge.name), second].filter(Boolean).join('\n');
+}
+
+export function buildTopology(snapshot: Snapshot, options: TopologyOptions = {}): TopologyGraph {
+  const collapseAbove = options.collapseAbove ?? COLLAPSE_ABOVE;
   const nodes = new Map<string, TopologyNode>();
   const edges = new Map<string, TopologyEdge>();
+  const aliases: Record<string, string> = {};
   const addEdge = (e: TopologyEdge) => {
     if (nodes.has(e.source) && nodes.has(e.target) && !edges.has(e.id)) edges.set(e.id, e);
   };
   const labels = new Map(snapshot.namespaces.map((ns) => [ns.id, namespaceLabel(ns)]));
+  const byId = new Map(snapshot.namespaces.map((ns) => [ns.id, ns]));
 
   for (const ns of snapshot.namespaces) {
     nodes.set(namespaceNodeId(ns.id), namespaceNode(ns));
     for (const i of ns.interfaces) nodes.set(interfaceNodeId(ns.id, i.name), interfaceNode(ns, i));
   }
 
+  // Networks: each bridge a box in its namespace, holding the bridge and the namespaces whose cable ends on it. A
+  // namespace goes into the first network it is cabled to (unless it holds bridges itself, as a lab's host does); its
+  // cables to others cross between boxes. The host-side end of a cable is folded into the cable.
+  const holdsBridge = new Set(snapshot.bridges.map((b) => b.namespace));
+  const placed = new Map<string, string>();
+  const members = new Map<string, { ns: string; bridge: string; list: string[] }>();
+  /** A folded host-side cable end → the bridge it is a port of. */
+  const folded = new Map<string, string>();
+  for (const b of snapshot.bridges) {
+    const ns = byId.get(b.namespace);
+    const br = ns?.interfaces.find((i) => i.name === b.name);
+    if (!ns || !br) continue;
+    const netId = networkNodeId(ns.id, b.name);
+    const brNode = nodes.get(interfaceNodeId(ns.id, b.name))!;
+    nodes.set(netId, {
+      id: netId,
+      kind: 'network',
+      label: networkLabel(snapshot, ns.id, br),
+      parent: namespaceNodeId(ns.id),
+      classes: ['network', ...brNode.classes.filter((c) => c === 'down')],
+      search: lower(b.name, networkOfBridge(snapshot, ns.id, b.name)?.name, ...br.addresses),
+      hide: {},
+      ref: { view: 'bridges', node: { kind: 'bridge', ns: ns.id, name: b.name } },
+      details: [],
+    });
+    brNode.parent = netId;
+    const list: string[] = [];
+    members.set(netId, { ns: ns.id, bridge: b.name, list });
+    for (const port of b.ports) {
+      const end = ns.interfaces.find((i) => i.name === port);
+      const portId = interfaceNodeId(ns.id, port);
+      if (end?.kind === 'veth' && end.peer && end.peer.namespace !== ns.id && byId.has(end.peer.namespace)) {
+        folded.set(portId, brNode.id);
+        const x = end.peer.namespace;
+        if (!placed.has(x) && !holdsBridge.has(x) && byId.get(x)!.kind !== 'host') {
+          placed.set(x, netId);
+          nodes.get(namespaceNodeId(x))!.parent = netId;
+          list.push(x);
+        }
+      } else if (nodes.has(portId)) nodes.get(portId)!.parent = netId;
+    }
+  }
+
   for (const p of snapshot.vethPairs) {
+    // A bridge port's cable runs from the bridge itself to the far end.
+    const aId = interfaceNodeId(p.a.namespace, p.a.ifname);
+    const bId = interfaceNodeId(p.b.namespace, p.b.ifname);
+    const source = folded.get(aId) ?? aId;
+    const target = folded.get(bId) ?? bId;
+    const id = vethEdgeId(p.a.namespace, p.a.ifname);
+    const hostEnd = source !== aId ? p.a.ifname : target !== bId ? p.b.ifname : null;
     addEdge({
-      id: vethEdgeId(p.a.namespace, p.a.ifname),
+      id,
       kind: 'veth',
-      source: interfaceNodeId(p.a.namespace, p.a.ifname),
-      target: interfaceNodeId(p.b.namespace, p.b.ifname),
+      source,
+      target,
       label: '',
-      classes: [],
+      classes: hostEnd ? ['bridged'] : [],
       search: lower('veth', p.a.ifname, p.b.ifname),
       ref: {
         view: 'veths',
@@ -97,17 +170,31 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
           peerIfname: p.b.ifname,
         },
       },
-      details: [],
+      details: hostEnd ? [`host side: ${hostEnd}`] : [],
     });
   }
+  for (const [portId] of folded) nodes.delete(portId);
 
   for (const b of snapshot.bridges) {
     for (const port of b.ports) {
+      const portId = interfaceNodeId(b.namespace, port);
+      if (folded.has(portId)) {
+        const pair = snapshot.vethPairs.find(
+          (p) =>
+            (p.a.namespace === b.namespace && p.a.ifname === port) ||
+            (p.b.namespace === b.namespace && p.b.ifname === port),
+        );
+        if (pair) {
+          aliases[portId] = vethEdgeId(pair.a.namespace, pair.a.ifname);
+          aliases[bridgePortEdgeId(b.namespace, b.name, port)] = aliases[portId];
+        }
+        continue;
+      }
       addEdge({
         id: bridgePortEdgeId(b.namespace, b.name, port),
         kind: 'bridgePort',
         source: interfaceNodeId(b.namespace, b.name),
-        target: interfaceNodeId(b.namespace, port),
+        target: portId,
         label: '',
         classes: [],
         search: lower(b.name, port),
@@ -116,7 +203,6 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
       });
     }
   }
-
   for (const ns of snapshot.namespaces) {
     const up = findUplink(ns, snapshot.nat);
     if (!up) continue;
@@ -165,50 +251,110 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
     });
   }
 
-  // Published host ports only: a service address (ClusterIP) is not a port of the host, and a node would crowd it.
+  // Published bindings: one badge in each target namespace, its rows merged as the NAT view merges them.
+  const published = new Map<string, PortMapping[]>();
   for (const m of snapshot.portMappings) {
     if (m.service) continue;
+    const target =
+      m.targetNamespace && m.targetInterface ? interfaceNodeId(m.targetNamespace, m.targetInterface) : null;
+    if (target && nodes.has(target) && m.targetNamespace) {
+      const key = `${m.namespace}\u0000${m.targetNamespace}`;
+      published.set(key, [...(published.get(key) ?? []), m]);
+      continue;
+    }
     const port = portText(m.hostPort);
     const hpId = hostPortNodeId(m.namespace, m.hostIp, port);
-    if (!nodes.has(hpId) && nodes.has(namespaceNodeId(m.namespace))) {
+    if (!nodes.has(namespaceNodeId(m.namespace))) continue;
+    if (!nodes.has(hpId)) {
       nodes.set(hpId, {
         id: hpId,
         kind: 'hostPort',
         label: hostPortText(m.hostIp, port),
         parent: namespaceNodeId(m.namespace),
-        classes: [],
+        classes: ['unresolved'],
         search: lower(hostPortText(m.hostIp, port)),
         hide: {},
         ref: { view: 'nat', node: { kind: 'mapping', ns: m.namespace, key: mappingKey(m) } },
         details: [],
       });
     }
-    const hp = nodes.get(hpId);
-    if (!hp) continue;
+    const hp = nodes.get(hpId)!;
     hp.search += ` ${lower(`${port}/${m.protocol}`)}`;
-    const target =
-      m.targetNamespace && m.targetInterface ? interfaceNodeId(m.targetNamespace, m.targetInterface) : null;
-    if (!target || !nodes.has(target)) {
-      hp.details.push(`${mappingText(m)}: no namespace here owns ${m.targetIp}`);
+    hp.details.push(`${mappingText(m)}: no namespace here owns ${m.targetIp}`);
+    aliases[mappingEdgeId(m.namespace, mappingKey(m))] = hpId;
+  }
+  for (const list of published.values()) {
+    const { namespace, targetNamespace } = list[0]!;
+    const id = portsNodeId(namespace, targetNamespace!);
+    const rows = portRows(list);
+    const badges = rows.map(portRowBadge);
+    const shown = badges.length > 4 ? [...badges.slice(0, 3), `+${badges.length - 3} more`] : badges;
+    const managed = list.some((m) => m.owner === 'netns-explorer');
+    const via = namespace === targetNamespace ? '' : ` (rules in ${labels.get(namespace) ?? namespace})`;
+    nodes.set(id, {
+      id,
+      kind: 'ports',
+      label: shown.join(' · '),
+      parent: namespaceNodeId(targetNamespace!),
+      classes: [
+        ...(managed ? ['managed'] : []),
+        ...new Set(list.map((m) => `owner-${m.owner}`)),
+        ...(list.every((m) => m.hooks.length === 0) ? ['unreached'] : []),
+      ],
+      search: lower(...rows.map(portRowText), ...list.map((m) => `${portText(m.hostPort)}/${m.protocol} ${m.owner}`)),
+      hide: {},
+      ref: { view: 'nat', node: { kind: 'mapping', ns: namespace, key: mappingKey(list[0]!) } },
+      details: [...rows.map(portRowText).map((t) => `${t}${via}`)],
+    });
+    for (const m of list) aliases[mappingEdgeId(m.namespace, mappingKey(m))] = id;
+  }
+
+  // Networks with too many members: one group node with a count (expanded on request).
+  for (const [netId, { ns, bridge, list }] of members) {
+    if (list.length <= collapseAbove || options.expanded?.has(netId)) {
+      if (list.length > collapseAbove) nodes.get(netId)!.classes.push('expanded');
       continue;
     }
-    const managed = m.owner === 'netns-explorer';
+    const groupId = groupNodeId(ns, bridge);
+    const gone = new Set(list.map(namespaceNodeId));
+    const drop = [...nodes.values()].filter(
+      (n) =>
+        gone.has(n.id) || (n.parent !== null && (gone.has(n.parent) || gone.has(nodes.get(n.parent)?.parent ?? ''))),
+    );
+    const names = list.map((x) => labels.get(x) ?? x);
+    nodes.set(groupId, {
+      id: groupId,
+      kind: 'group',
+      label: `${list.length} namespaces\n(click to expand)`,
+      parent: netId,
+      classes: ['group'],
+      search: lower(...names),
+      hide: {},
+      ref: null,
+      details: [
+        `${list.length} namespaces cabled to ${bridge}: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}`,
+      ],
+    });
+    for (const n of drop) {
+      nodes.delete(n.id);
+      aliases[n.id] = groupId;
+    }
+    for (const e of [...edges.values()])
+      if (!nodes.has(e.source) || !nodes.has(e.target)) {
+        edges.delete(e.id);
+        aliases[e.id] = groupId;
+      }
+    for (const [from, to] of Object.entries(aliases)) if (!nodes.has(to) && !edges.has(to)) aliases[from] = groupId;
     addEdge({
-      id: mappingEdgeId(m.namespace, mappingKey(m)),
-      kind: 'portMapping',
-      source: hpId,
-      target,
-      label: mappingEdgeLabel(m),
-      classes: [managed ? 'managed' : `owner-${m.owner}`, ...(m.hooks.length ? [] : ['unreached'])],
-      search: lower(
-        mappingText(m),
-        `${port}/${m.protocol}`,
-        m.owner,
-        m.targetNamespace ? labels.get(m.targetNamespace) : null,
-      ),
-      ref: { view: 'nat', node: { kind: 'mapping', ns: m.namespace, key: mappingKey(m) } },
+      id: groupEdgeId(ns, bridge),
+      kind: 'bridgePort',
+      source: interfaceNodeId(ns, bridge),
+      target: groupId,
+      label: '',
+      classes: ['grouped'],
+      search: '',
+      ref: null,
       details: [],
-      family: m.family,
     });
   }
 
@@ -226,5 +372,5 @@ export function buildTopology(snapshot: Snapshot): TopologyGraph {
       n.hide.unlinked = true;
       n.classes.push('unlinked');
     }
-  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+  return { nodes: [...nodes.values()], edges: [...edges.values()], aliases };
 }

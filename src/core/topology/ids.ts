@@ -10,3 +10,7 @@ export const bridgePortEdgeId = (ns: string, bridge: string, ifname: string): st
   `port:${ns}/${bridge}/${ifname}`;
 export const uplinkEdgeId = (ns: string, ifname: string): string => `uplink:${ns}/${ifname}`;
 export const mappingEdgeId = (ns: string, key: string): string => `map:${ns}/${key}`;
+export const networkNodeId = (ns: string, bridge: string): string => `net:${ns}/${bridge}`;
+export const groupNodeId = (ns: string, bridge: string): string => `group:${ns}/${bridge}`;
+export const groupEdgeId = (ns: string, bridge: string): string => `grouped:${ns}/${bridge}`;
+export const portsNodeId = (ns: string, target: string): string => `ports:${ns}/${target}`;

@@ -5,7 +5,7 @@ import type { TopologyGraph } from './types';
 export type LayoutName = 'fcose' | 'elk';
 export type ExportFormat = 'svg' | 'png';
 
-/** Per kind: namespace, interface, bridge, hostPort, world, veth, bridgePort, uplink, portMapping. */
+/** Per kind: namespace, network, group, interface, bridge, ports, hostPort, world, veth, bridgePort, uplink. */
 export type KindCounts = Record<string, number>;
 
 export interface ToWebview {
@@ -15,7 +15,11 @@ export interface ToWebview {
     message: string | null;
     /** Where this host's nodes were last drawn (kept per host): the first drawing takes them instead of a layout. */
     positions?: Record<string, { x: number; y: number }> | null;
+    /** Lay the picture out again (a group was opened or closed). */
+    relayout?: boolean;
   };
+  /** The layout worker's script (dist/elk-worker.js), started by the page from a blob: URL. */
+  layoutWorker: { source: string };
   /** Elements to highlight because they were selected in the sidebar. */
   highlight: { ids: string[] };
   /** Details of a hovered element, from the same tooltip the tree shows. */
@@ -33,6 +37,8 @@ export interface ToExtension {
   rendered: { counts: KindCounts; layoutMs: number; laidOut: boolean };
   /** The user clicked an element. */
   select: { id: string };
+  /** Open a collapsed network's group (its id), or close an opened network again (the network's id). */
+  toggleGroup: { id: string };
   /** The pointer rests on an element: its details are wanted. */
   hover: { id: string };
   /** Where the nodes are now (after a layout, or a drag): kept per host. */
@@ -47,11 +53,19 @@ export type Message<M> = { [K in keyof M]: { type: K } & M[K] }[keyof M];
 export type ToWebviewMessage = Message<ToWebview>;
 export type ToExtensionMessage = Message<ToExtension>;
 
-const TO_WEBVIEW: ReadonlySet<string> = new Set<keyof ToWebview>(['graph', 'highlight', 'details', 'export', 'search']);
+const TO_WEBVIEW: ReadonlySet<string> = new Set<keyof ToWebview>([
+  'graph',
+  'highlight',
+  'details',
+  'export',
+  'search',
+  'layoutWorker',
+]);
 const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>([
   'ready',
   'rendered',
   'select',
+  'toggleGroup',
   'hover',
   'requestExport',
   'exported',

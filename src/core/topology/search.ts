@@ -4,7 +4,7 @@ import type { TopologyGraph } from './types';
 export interface SearchResult {
   /** Elements that match. */
   matches: string[];
-  /** Elements shown undimmed around the matches: enclosing namespaces and the ends of matching edges. */
+  /** Elements shown undimmed around the matches: enclosing boxes (every level) and the ends of matching edges. */
   context: string[];
 }
 
@@ -14,15 +14,17 @@ export function searchGraph(graph: TopologyGraph, query: string): SearchResult {
   const parents = new Map(graph.nodes.map((n) => [n.id, n.parent]));
   const matches: string[] = [];
   const context = new Set<string>();
+  const ancestors = (id: string) => {
+    for (let p = parents.get(id); p && !context.has(p); p = parents.get(p)) context.add(p);
+  };
   const withParent = (id: string) => {
     context.add(id);
-    const p = parents.get(id);
-    if (p) context.add(p);
+    ancestors(id);
   };
   for (const n of graph.nodes) {
     if (!n.search.includes(needle)) continue;
     matches.push(n.id);
-    if (n.parent) context.add(n.parent);
+    ancestors(n.id);
   }
   for (const e of graph.edges) {
     if (!e.search.includes(needle)) continue;

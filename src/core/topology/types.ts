@@ -1,7 +1,13 @@
 // The topology picture as plain data: nodes (namespaces, interfaces, bridges, ports, the outside world) and edges.
 import type { Family } from '../model';
 
-export type TopologyNodeKind = 'namespace' | 'interface' | 'bridge' | 'hostPort' | 'world';
+/**
+ * `network`: a bridge's box (a Docker, Podman or CNI network when the runtime says so), holding the bridge and the
+ * namespaces cabled to it; `group`: the members of a network with too many to draw, as one node with a count;
+ * `ports`: a namespace's published bindings, as one badge; `hostPort`: a binding whose target is not drawn.
+ */
+export type TopologyNodeKind =
+  'namespace' | 'network' | 'group' | 'interface' | 'bridge' | 'ports' | 'hostPort' | 'world';
 export type TopologyEdgeKind = 'veth' | 'bridgePort' | 'uplink' | 'portMapping';
 
 /**
@@ -30,7 +36,7 @@ export interface TopologyNode {
   kind: TopologyNodeKind;
   /** Display text, possibly several lines; untrusted names shortened, never markup. */
   label: string;
-  /** Id of the enclosing namespace, or null at the top level. */
+  /** Id of the enclosing namespace, network or group, or null at the top level. */
   parent: string | null;
   /** Style classes: `host`, `down`, `loopback`, mode names... */
   classes: string[];
@@ -58,6 +64,12 @@ export interface TopologyEdge {
 export interface TopologyGraph {
   nodes: TopologyNode[];
   edges: TopologyEdge[];
+  /**
+   * Ids of things folded into another element, to the element that stands for them: a bridge port's host-side veth
+   * into its cable, a published binding into its namespace's badge, a collapsed network's members into its group.
+   * The tree's selection is highlighted through it.
+   */
+  aliases?: Record<string, string>;
 }
 
 export interface TopologyFilter {

@@ -22,12 +22,20 @@ import { showError, showInfo } from '../notify';
 
 const EMPTY: TopologyGraph = { nodes: [], edges: [] };
 
+const elementsOf = (graph: TopologyGraph) =>
+  new Map<string, TopologyNode | TopologyEdge>([
+    ...graph.nodes.map((n) => [n.id, n] as const),
+    ...graph.edges.map((e) => [e.id, e] as const),
+  ]);
+
 export class TopologyController implements vscode.Disposable {
   private panel: TopologyPanel | null = null;
   private graph: TopologyGraph = EMPTY;
   private index: SnapshotIndex | null = null;
   private elements = new Map<string, TopologyNode | TopologyEdge>();
   private firstRender: Promise<Rendered> | null = null;
+  /** Networks whose members the user opened (a collapsed group clicked), by network node id. */
+  private readonly expanded = new Set<string>();
   private readonly models: ViewModels = {
     namespaces: namespacesView,
     bridges: bridgesView,
@@ -167,15 +175,12 @@ export class TopologyController implements vscode.Disposable {
 
   private update(snapshot: Snapshot): void {
     this.index = new SnapshotIndex(snapshot);
-    this.graph = buildTopology(snapshot);
-    this.elements = new Map<string, TopologyNode | TopologyEdge>([
-      ...this.graph.nodes.map((n) => [n.id, n] as const),
-      ...this.graph.edges.map((e) => [e.id, e] as const),
-    ]);
+    this.graph = buildTopology(snapshot, { expanded: this.expanded });
+    this.elements = elementsOf(this.graph);
     this.send();
   }
 
-  private send(): void {
+  private send(relayout = false): void {
     if (!this.panel) return;
     if (!this.index && this.ctx.store.snapshot) {
       this.update(this.ctx.store.snapshot);
@@ -186,6 +191,7 @@ export class TopologyController implements vscode.Disposable {
       this.graph,
       this.index ? null : 'Reading this host\u2019s network namespaces\u2026',
       this.index ? saved : null,
+      relayout,
     );
   }
 
@@ -193,6 +199,9 @@ export class TopologyController implements vscode.Disposable {
     switch (m.type) {
       case 'select':
         void this.reveal(m.id);
+        break;
+      case 'toggleGroup':
+        this.toggleGroup(m.id);
         break;
       case 'hover': {
         const element = this.elements.get(m.id);
@@ -214,6 +223,19 @@ export class TopologyController implements vscode.Disposable {
       default:
         break;
     }
+  }
+
+  /** Opens a collapsed network (its group clicked) or closes an opened one (the network double-clicked). */
+  private toggleGroup(id: string): void {
+    const element = this.elements.get(id);
+    const network = element && 'parent' in element && element.kind === 'group' ? element.parent : id;
+    if (!network || !this.elements.has(network) || !this.ctx.store.snapshot) return;
+    if (this.expanded.has(network)) this.expanded.delete(network);
+    else if (element?.kind === 'group') this.expanded.add(network);
+    else return;
+    this.graph = buildTopology(this.ctx.store.snapshot, { expanded: this.expanded });
+    this.elements = elementsOf(this.graph);
+    this.send(true);
   }
 
   /** Keeps the picture's positions for this host (bounded: a picture of thousands of nodes keeps its first 20,000). */

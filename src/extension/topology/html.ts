@@ -15,6 +15,9 @@ export function contentSecurityPolicy(r: Pick<PageResources, 'cspSource' | 'nonc
     `style-src ${r.cspSource}`,
     `font-src ${r.cspSource}`,
     `script-src 'nonce-${r.nonce}'`,
+    // The layout worker (dist/elk-worker.js, its text posted by the extension): a webview cannot start a worker
+    // from its resource URL, which is another origin.
+    'worker-src blob:',
   ].join('; ');
 }
 
@@ -50,11 +53,12 @@ export function topologyHtml(r: PageResources): string {
   <vscode-checkbox id="show-down" checked>Down interfaces</vscode-checkbox>
   <vscode-checkbox id="show-unlinked" checked>Namespaces with no links</vscode-checkbox>
   <vscode-single-select id="layout" aria-label="Layout">
-    <vscode-option value="fcose" selected>Compact layout</vscode-option>
-    <vscode-option value="elk">Layered layout</vscode-option>
+    <vscode-option value="elk" selected>Layered layout</vscode-option>
+    <vscode-option value="fcose">Compact layout</vscode-option>
   </vscode-single-select>
   <vscode-button id="relayout" secondary title="Lay out again">Re-layout</vscode-button>
-  <vscode-button id="fit" secondary title="Fit to window">Fit</vscode-button>
+  <vscode-button id="fit-readable" secondary title="Zoom so that the boxes' titles are readable">Readable</vscode-button>
+  <vscode-button id="fit" secondary title="Fit the whole picture to the window">Fit</vscode-button>
   <vscode-button id="zoom-in" secondary title="Zoom in" aria-label="Zoom in">+</vscode-button>
   <vscode-button id="zoom-out" secondary title="Zoom out" aria-label="Zoom out">−</vscode-button>
   <vscode-button id="export-svg" secondary>Export SVG</vscode-button>

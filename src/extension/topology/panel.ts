@@ -1,5 +1,6 @@
 // The topology WebviewPanel: strict CSP page from dist/, typed messages both ways, export requests answered by the
 // page.
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { TopologyGraph } from '../../core/topology/types';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../../core/topology/protocol';
 import { makeNonce, topologyHtml } from './html';
 import { TOPOLOGY_VIEW_TYPE } from '../ids';
+import { showError } from '../notify';
 
 export interface PanelHandlers {
   onReady(): void;
@@ -32,6 +34,8 @@ export class TopologyPanel implements vscode.Disposable {
   private renderWaiters: ((r: Rendered) => void)[] = [];
   lastRendered: Rendered | null = null;
 
+  private readonly workerFile: string;
+
   constructor(
     extensionUri: vscode.Uri,
     private readonly handlers: PanelHandlers,
@@ -39,6 +43,7 @@ export class TopologyPanel implements vscode.Disposable {
     restored?: vscode.WebviewPanel,
   ) {
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+    this.workerFile = vscode.Uri.joinPath(dist, 'elk-worker.js').fsPath;
     const options = {
       enableScripts: true,
       localResourceRoots: [dist],
@@ -76,9 +81,12 @@ export class TopologyPanel implements vscode.Disposable {
     graph: TopologyGraph,
     message: string | null,
     positions: Record<string, { x: number; y: number }> | null = null,
+    relayout = false,
   ): Promise<Rendered> {
     const rendered = this.nextRender();
-    void this.post('graph', { graph, message, positions });
+    // The page needs the element ids alone: the aliases (tree items folded into elements) stay here.
+    const { aliases: _aliases, ...shown } = graph;
+    void this.post('graph', { graph: shown, message, positions, relayout });
     return rendered;
   }
 
@@ -111,6 +119,7 @@ export class TopologyPanel implements vscode.Disposable {
     if (!isToExtension(m)) return;
     switch (m.type) {
       case 'ready':
+        void this.sendWorker();
         this.handlers.onReady();
         return;
       case 'rendered': {
@@ -130,6 +139,17 @@ export class TopologyPanel implements vscode.Disposable {
       }
       default:
         this.handlers.onMessage(m);
+    }
+  }
+
+  /** The layout worker's script, read from dist/ (the page starts it from a blob: URL). */
+  private async sendWorker(): Promise<void> {
+    try {
+      await this.post('layoutWorker', { source: await readFile(this.workerFile, 'utf8') });
+    } catch (e) {
+      void showError(
+        `Netns Explorer could not load the topology's layout worker (${this.workerFile}): ${(e as Error).message}`,
+      );
     }
   }
 

@@ -9,8 +9,13 @@ export function treeNodeOf(ref: TopologyRef): TreeNode {
   return ref.node;
 }
 
-/** The element that stands for a tree node in the picture, if any. */
+/** The element that stands for a tree node in the picture, if any (a folded one stands for what it holds). */
 export function elementIdOf(node: TreeNode, graph: TopologyGraph): string | undefined {
+  const id = ownIdOf(node, graph);
+  return id === undefined ? undefined : (graph.aliases?.[id] ?? id);
+}
+
+function ownIdOf(node: TreeNode, graph: TopologyGraph): string | undefined {
   switch (node.kind) {
     case 'namespace':
       return namespaceNodeId(node.ns);
