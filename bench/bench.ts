@@ -17,6 +17,7 @@ import { natFirstLevel } from './treeFirstLevel';
 import { reachSection } from './reach';
 import { median, spreadOf } from './stats';
 import { kernelSection } from './kernel';
+import { EVENTS_NOTES, eventsSection } from './events';
 
 const ROOT = resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -444,7 +445,8 @@ const NOTES = `## Reading the table
   baseline measured in the same iteration, and a target is met only when every run met it.
 - The tree row times 1,000 builds of the NAT view's first level per sample: about 1–1.5 µs each,
   with no term that depends on the number of rules (rule counts are kept per rule set).
-${TOPOLOGY_NOTES}`;
+${TOPOLOGY_NOTES}
+${EVENTS_NOTES}`;
 
 function writeResults(): void {
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
@@ -475,6 +477,7 @@ async function main(): Promise<void> {
     else if (only === 'reach') await reachSection({ quick, record, ms });
     else if (only === 'kernel') await kernelSection({ quick, record, ms });
     else if (only === 'topology') await topologySection({ quick, record, ms });
+    else if (only === 'events') await eventsSection({ quick, record, ms });
     else {
       await snapshotSection();
       await incrementalSection();
@@ -485,6 +488,7 @@ async function main(): Promise<void> {
       await topologySection({ quick, record, ms });
       await reachSection({ quick, record, ms });
       await kernelSection({ quick, record, ms });
+      await eventsSection({ quick, record, ms });
     }
   } finally {
     await benchLabDown();

@@ -17,9 +17,66 @@ import type {
   VethPair,
 } from './model';
 import { ruleSourceFor } from './rules';
+import type { RawRuleDump } from './rules/types';
 import { pairVeths, type PairingNamespace } from './veth';
 
 const KIND_ORDER = { host: 0, named: 1, docker: 2, process: 3 } as const;
+
+/** One namespace's rule dumps, parsed: its rule sets, their port mappings (targets not yet resolved) and errors. */
+interface ParsedRules {
+  dumps: readonly RawRuleDump[];
+  sets: RuleSet[];
+  mappings: PortMapping[];
+  errors: SnapshotError[];
+}
+
+/**
+ * The last build's parse of each namespace's dumps. A refresh that read a namespace's rules again and found the very
+ * same text (the poll, another namespace's event) reuses it: a 100,000-rule dump is not parsed again. Parsed rule
+ * sets are never changed after the build, so two snapshots may share them.
+ */
+let parsedBefore = new Map<NamespaceId, ParsedRules>();
+
+/** Forgets the kept parses: the next build parses every dump (the benchmarks time a cold build with it). */
+export function forgetParsedRules(): void {
+  parsedBefore = new Map();
+}
+
+function sameDumps(before: ParsedRules | undefined, dumps: readonly RawRuleDump[]): ParsedRules | null {
+  if (!before || before.dumps.length !== dumps.length) return null;
+  const same = before.dumps.every(
+    (d, i) => d.source === dumps[i]!.source && d.family === dumps[i]!.family && d.text === dumps[i]!.text,
+  );
+  return same ? { ...before, dumps } : null;
+}
+
+function parseRules(data: RawNamespaceData): ParsedRules {
+  const out: ParsedRules = { dumps: data.nat, sets: [], mappings: [], errors: [] };
+  for (const dump of data.nat) {
+    const source = ruleSourceFor(dump.source);
+    if (source === undefined) {
+      out.errors.push({
+        namespace: data.namespace.id,
+        command: dump.command,
+        reason: 'parse',
+        message: `no reader for ${dump.source} output`,
+      });
+      continue;
+    }
+    const { set, diagnostics } = source.read(data.namespace.id, dump, out.sets);
+    for (const d of diagnostics) {
+      out.errors.push({
+        namespace: data.namespace.id,
+        command: dump.command,
+        reason: 'parse',
+        message: `unparsable output at line ${d.line}: ${d.message}`,
+      });
+    }
+    out.sets.push(set);
+    for (const m of source.portMappings(set)) out.mappings.push({ ...m, source: set.source });
+  }
+  return out;
+}
 
 export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], takenAt: string): Snapshot {
   const errors: SnapshotError[] = [];
@@ -75,32 +132,16 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
 
   const nat: RuleSet[] = [];
   const portMappings: PortMapping[] = [];
+  const parsedNow = new Map<NamespaceId, ParsedRules>();
   for (const data of raw) {
-    for (const dump of data.nat) {
-      const source = ruleSourceFor(dump.source);
-      if (source === undefined) {
-        errors.push({
-          namespace: data.namespace.id,
-          command: dump.command,
-          reason: 'parse',
-          message: `no reader for ${dump.source} output`,
-        });
-        continue;
-      }
-      const earlier = nat.filter((s) => s.namespace === data.namespace.id);
-      const { set, diagnostics } = source.read(data.namespace.id, dump, earlier);
-      for (const d of diagnostics) {
-        errors.push({
-          namespace: data.namespace.id,
-          command: dump.command,
-          reason: 'parse',
-          message: `unparsable output at line ${d.line}: ${d.message}`,
-        });
-      }
-      nat.push(set);
-      for (const m of source.portMappings(set)) portMappings.push({ ...m, source: set.source });
-    }
+    const parsed = sameDumps(parsedBefore.get(data.namespace.id), data.nat) ?? parseRules(data);
+    parsedNow.set(data.namespace.id, parsed);
+    nat.push(...parsed.sets);
+    errors.push(...parsed.errors);
+    // Copies: resolving targets below fills them in, and the parsed ones are kept for the next build.
+    for (const m of parsed.mappings) portMappings.push({ ...m });
   }
+  parsedBefore = parsedNow;
   resolveTargets(portMappings, namespaces);
 
   namespaces.sort(

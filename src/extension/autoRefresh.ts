@@ -1,10 +1,15 @@
-// Refreshes on change while a view is visible: `ip monitor` for links and addresses, folder watchers, and a slow poll.
+// Refreshes on change while a view is visible: `ip monitor` for links and addresses, `nft monitor` for the rules of the
+// namespaces that hold them (host/ruleEvents.ts), folder watchers, runtime events, and a slow poll that leaves the
+// followed namespaces' rules alone.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { BurstFollower } from '../core/burst';
 import { DEFAULT_NAMED_DIR } from '../host/discovery';
 import { watchLines, type Watch } from '../host/runner';
+import { RULE_EVENT_WAIT_MS, RuleEvents } from '../host/ruleEvents';
+import { namespacesToFollow } from '../core/rules/follow';
+import type { Snapshot } from '../core/model';
 import { dockerEndpoint, watchDockerEvents, type EventWatch } from '../host/runtimes/docker';
 import { readSettings } from './config';
 import type { Log } from './log';
@@ -32,11 +37,38 @@ export class AutoRefresh implements vscode.Disposable {
    * `refresh(changed)`: `changed` lists namespaces an event named (undefined: read everything).
    * `hostId()` is the host namespace's id, the one `ip monitor` reports on.
    */
+  private readonly rules: RuleEvents;
+
   constructor(
     private readonly refresh: (changed?: ReadonlySet<string>) => void,
     private readonly hostId: () => string | undefined,
     private readonly log: Log,
-  ) {}
+    /** The poll: every namespace, those whose rules are followed keeping their last rules. */
+    private readonly pollRefresh: (followed: ReadonlySet<string>) => void = () => refresh(),
+  ) {
+    this.rules = new RuleEvents(
+      (ns) => this.trigger(ns, RULE_EVENT_WAIT_MS),
+      (m) => this.log.info(m),
+    );
+  }
+
+  /** The namespaces whose rules events follow now (for tests and the log). */
+  get followedRules(): ReadonlySet<string> {
+    return this.rules.followed;
+  }
+
+  /**
+   * After each snapshot: follows the rules of the namespaces core/rules/follow.ts picks, while running and when this
+   * process reads the host as root (`allowed`); else none, and the poll reads every rule.
+   */
+  followRules(snapshot: Snapshot, allowed: boolean): void {
+    if (!this.running || !allowed) {
+      this.rules.stop();
+      return;
+    }
+    const ids = new Set(namespacesToFollow(snapshot));
+    this.rules.follow(snapshot.namespaces.filter((n) => ids.has(n.id)));
+  }
 
   /** Namespaces named by events since the last refresh; folder events add none (new namespaces are always read). */
   private pending = new Set<string>();
@@ -104,7 +136,7 @@ export class AutoRefresh implements vscode.Disposable {
 
   private restartPoll(seconds: number): void {
     if (this.poll) clearInterval(this.poll);
-    this.poll = seconds > 0 ? setInterval(() => this.refresh(), seconds * 1000) : null;
+    this.poll = seconds > 0 ? setInterval(() => this.pollRefresh(this.rules.followed), seconds * 1000) : null;
   }
 
   /** `everything`: read every namespace (a runtime event does not say which namespace it touched). */
@@ -129,6 +161,7 @@ export class AutoRefresh implements vscode.Disposable {
     this.running = false;
     this.monitor?.stop();
     this.monitor = null;
+    this.rules.stop();
     this.events?.stop();
     this.events = null;
     for (const w of this.watchers) w.close();

@@ -53,6 +53,8 @@ export interface NetnsExplorerApi {
   checkLeftovers: () => LeftoverNotice | null;
   /** The topology's WebviewPanel while it is open (its webview options are what the page may load and do). */
   topologyPanel: () => vscode.WebviewPanel | undefined;
+  /** The namespaces whose rules `nft monitor` follows now (while a view is visible, as root). */
+  followedRules: () => ReadonlySet<string>;
 }
 
 export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | undefined {
@@ -182,9 +184,14 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     (changed) => void store.refresh(changed),
     () => store.hostId,
     log,
+    (followed) => void store.poll(followed),
   );
+  context.subscriptions.push(store.onDidChange((s) => auto.followRules(s, store.canFollowRules)));
   const anyVisible = () => Object.values(views).some((v) => v.visible) || topology.visible;
-  const onVisibility = () => auto.update(anyVisible());
+  const onVisibility = () => {
+    auto.update(anyVisible());
+    if (store.snapshot) auto.followRules(store.snapshot, store.canFollowRules);
+  };
   for (const v of Object.values(views)) context.subscriptions.push(v.onDidChangeVisibility(onVisibility));
   context.subscriptions.push(topology.onDidChangeVisibility(onVisibility));
   context.subscriptions.push(
@@ -213,6 +220,7 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     leftoverNotice,
     checkLeftovers: () => (store.snapshot ? offerLeftoverCleanup(ctx, context.globalState, store.snapshot) : null),
     topologyPanel: () => topology.webviewPanel,
+    followedRules: () => auto.followedRules,
   };
 }
 

@@ -14,14 +14,29 @@ import { CONTEXT, VIEW } from './ids';
 
 export { NO_FILTER, type ViewFilter } from './tree/filter';
 
+interface ReadRequest {
+  changed: ReadonlySet<string> | null;
+  keepRules: ReadonlySet<string>;
+}
+
 export class SnapshotStore implements vscode.Disposable {
   private current: Snapshot | null = null;
   private choice: AccessChoice | null = null;
-  /** Refreshes, one at a time; `undefined` reads every namespace, a set only those (and new ones). */
-  private readonly refreshes = new FoldedRuns<ReadonlySet<string> | undefined, Snapshot | null>(
-    (changed) => this.take(changed),
-    (a, b) => (a === undefined || b === undefined ? undefined : new Set([...a, ...b])),
+  /**
+   * Refreshes, one at a time. `changed`: null reads every namespace, a set only those (and new ones). `keepRules`
+   * (with null): namespaces whose rules events follow, whose last rule dumps are kept (the poll). Folded requests
+   * read the union of what each wanted.
+   */
+  private readonly refreshes = new FoldedRuns<ReadRequest, Snapshot | null>(
+    (r) => this.take(r),
+    (a, b) => ({
+      changed: a.changed === null || b.changed === null ? null : new Set([...a.changed, ...b.changed]),
+      keepRules: new Set([...a.keepRules].filter((id) => b.keepRules.has(id))),
+    }),
   );
+  /** The last kernel read and runtimes' answer: a refresh that finds both the same changes nothing downstream. */
+  private lastKernel: Snapshot | null = null;
+  private lastRuntimes = '';
   private viewFilter: ViewFilter = NO_FILTER;
   private readonly changed = new vscode.EventEmitter<Snapshot>();
   private readonly filterChanged = new vscode.EventEmitter<ViewFilter>();
@@ -77,7 +92,17 @@ export class SnapshotStore implements vscode.Disposable {
    * snapshot, read after they called (see FoldedRuns).
    */
   refresh(changed?: ReadonlySet<string>): Promise<Snapshot | null> {
-    return this.refreshes.run(changed);
+    return this.refreshes.run({ changed: changed ?? null, keepRules: new Set() });
+  }
+
+  /** The poll: every namespace, but those in `followed` keep their last rules (events report their changes). */
+  poll(followed: ReadonlySet<string>): Promise<Snapshot | null> {
+    return this.refreshes.run({ changed: null, keepRules: followed });
+  }
+
+  /** Rules can be followed by `nft monitor` here: this process reads the host itself, as root. */
+  get canFollowRules(): boolean {
+    return this.choice?.access.via === 'direct' && !this.choice.readOnly && process.getuid?.() === 0;
   }
 
   /** Refresh with a progress indicator on the views and in the status bar. */
@@ -92,12 +117,13 @@ export class SnapshotStore implements vscode.Disposable {
     );
   }
 
-  private async take(changed: ReadonlySet<string> | undefined): Promise<Snapshot | null> {
+  private async take({ changed, keepRules }: ReadRequest): Promise<Snapshot | null> {
     const settings = readSettings();
     try {
       const choice = await this.access.current();
       // A change of access (granted, helper stopped) reads everything: the last picture was taken another way.
-      const incremental = changed !== undefined && this.current !== null && choice === this.choice;
+      const same = this.current !== null && choice === this.choice;
+      const incremental = changed !== null && same;
       this.choice = choice;
       const started = Date.now();
       // The runtime's names are asked beside the kernel read, so a slow daemon (2 s at most) costs no extra time.
@@ -107,6 +133,7 @@ export class SnapshotStore implements vscode.Disposable {
           concurrency: settings.concurrency,
           skipNat: choice.readOnly,
           changed: incremental ? [...changed] : null,
+          ...(same && !incremental && keepRules.size ? { keepRules: [...keepRules] } : {}),
         }),
         // Through the helper when there is one: a user outside the docker group gets names too.
         // A socket the helper will not open (outside /run: rootless Docker in a home) is the user's own: read it here.
@@ -114,6 +141,14 @@ export class SnapshotStore implements vscode.Disposable {
           .runtimes(dockerEndpoint(settings.dockerHost || undefined))
           .catch(() => readRuntimes({ dockerHost: settings.dockerHost || undefined })),
       ]);
+      const runtimesText = JSON.stringify(runtimes);
+      if (same && kernel === this.lastKernel && runtimesText === this.lastRuntimes) {
+        // Read again, found the same (the collector gave back its last snapshot): nothing to rebuild or redraw.
+        this.log.info(`unchanged after ${Date.now() - started} ms`);
+        return this.current;
+      }
+      this.lastKernel = kernel;
+      this.lastRuntimes = runtimesText;
       const snapshot = linkRuntime(kernel, runtimes);
       this.log.info(
         `${incremental ? 'incremental' : 'full'} snapshot: ${snapshot.namespaces.length} namespaces, ${snapshot.portMappings.length} port mappings, ${snapshot.errors.length} errors in ${Date.now() - started} ms`,

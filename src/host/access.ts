@@ -29,6 +29,11 @@ export interface SnapshotRequest {
   skipNat: boolean;
   /** Null reads every namespace; a list reads new namespaces and those again, reusing the last output of the rest. */
   changed: readonly NamespaceId[] | null;
+  /**
+   * With `changed: null`: namespaces whose rules are followed by events (host/ruleEvents.ts): their links are read
+   * again, their last rule dumps kept. The helper does not follow rules (its reads are whole).
+   */
+  keepRules?: readonly NamespaceId[];
 }
 
 export interface AddOptions {
@@ -100,7 +105,7 @@ export class DirectAccess implements HostAccess {
     const discovery = await discoverNamespaces({ dockerDirs: request.dockerDirs });
     const { collector } = this.collector;
     return request.changed === null
-      ? collector.full(discovery)
+      ? collector.full(discovery, new Set(request.keepRules ?? []))
       : collector.incremental(discovery, new Set(request.changed));
   }
 

@@ -141,34 +141,60 @@ export async function collectSnapshot(
  */
 export class SnapshotCollector {
   private readonly cache = new Map<string, RawNamespaceData>();
+  private last: Snapshot | null = null;
 
   constructor(
     private readonly runner: Runner,
     private readonly options: CollectOptions = {},
   ) {}
 
-  /** Reads every namespace. */
-  full(discovery: Discovery): Promise<Snapshot> {
-    return this.collect(discovery, () => true);
+  /**
+   * Reads every namespace; those in `keepRules` (their rules followed by events, host/ruleEvents.ts) have their links
+   * read again and their last rule dumps kept.
+   */
+  full(discovery: Discovery, keepRules: ReadonlySet<string> = new Set()): Promise<Snapshot> {
+    return this.collect(discovery, () => true, keepRules);
   }
 
   /** Reads new namespaces and those in `changed`; reuses the rest. */
   incremental(discovery: Discovery, changed: ReadonlySet<string>): Promise<Snapshot> {
-    return this.collect(discovery, (ns) => changed.has(ns.id) || !this.cache.has(ns.id));
+    return this.collect(discovery, (ns) => changed.has(ns.id) || !this.cache.has(ns.id), new Set());
   }
 
-  private async collect(discovery: Discovery, mustRead: (ns: DiscoveredNamespace) => boolean): Promise<Snapshot> {
+  private async collect(
+    discovery: Discovery,
+    mustRead: (ns: DiscoveredNamespace) => boolean,
+    keepRules: ReadonlySet<string>,
+  ): Promise<Snapshot> {
     const read = discovery.namespaces.filter(mustRead);
-    const fresh = await this.readNamespaces(discovery, read);
+    const linksOnly = read.filter((ns) => keepRules.has(ns.id) && this.cache.has(ns.id) && !this.options.skipNat);
+    const whole = read.filter((ns) => !linksOnly.includes(ns));
+    const [fresh, links] = await Promise.all([
+      this.readNamespaces(discovery, whole),
+      mapLimit(linksOnly, this.options.concurrency ?? DEFAULT_CONCURRENCY, (ns) =>
+        collectNamespace(this.runner, ns, { ...this.options, skipNat: true }),
+      ),
+    ]);
+    for (const data of links) {
+      const before = this.cache.get(data.namespace.id)!;
+      fresh.push({ ...data, nat: before.nat, errors: [...data.errors, ...before.errors.filter(isRuleError)] });
+    }
     const byId = new Map(fresh.map((r) => [r.namespace.id, r]));
     const raw = discovery.namespaces.map((ns) => {
       const data = byId.get(ns.id) ?? this.cache.get(ns.id);
       // Processes and paths come from this discovery even when the links are reused.
       return data ? { ...data, namespace: ns } : { namespace: ns, ip: null, nat: [], errors: [] };
     });
+    // Nothing read differs from last time: the same snapshot, so nothing downstream is built or drawn again.
+    const unchanged =
+      this.last !== null &&
+      raw.length === this.cache.size &&
+      raw.every((r) => sameRaw(this.cache.get(r.namespace.id), r));
     this.cache.clear();
     for (const r of raw) this.cache.set(r.namespace.id, r);
-    return buildSnapshot(discovery, raw, new Date().toISOString());
+    if (unchanged) return this.last!;
+    this.last = buildSnapshot(discovery, raw, new Date().toISOString());
+    return this.last;
   }
 
   /**
@@ -201,4 +227,20 @@ export class SnapshotCollector {
     const retried = await mapLimit(batched.rest, limit, one);
     return [...listed, ...others, ...retried];
   }
+}
+
+/** An error of reading rules (kept with the rules a links-only read reuses). */
+const isRuleError = (e: SnapshotError) => /\b(ip6?tables|nft)\b/.test(e.command);
+
+/** The same namespace read the same: its processes, links, rule dumps and errors. */
+function sameRaw(a: RawNamespaceData | undefined, b: RawNamespaceData): boolean {
+  if (!a) return false;
+  const ns = (n: DiscoveredNamespace) => JSON.stringify(n);
+  return (
+    ns(a.namespace) === ns(b.namespace) &&
+    a.ip?.text === b.ip?.text &&
+    a.nat.length === b.nat.length &&
+    a.nat.every((d, i) => d.source === b.nat[i]!.source && d.text === b.nat[i]!.text) &&
+    JSON.stringify(a.errors) === JSON.stringify(b.errors)
+  );
 }

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ExecRunner } from '../../src/host/runner';
 import { LAB_DOCKER_NETNS_DIR, labDown, labUp, type LabState } from '../lab/lab';
 import {
   allTreeRows,
@@ -92,5 +93,44 @@ describe('auto refresh converges', function () {
 
     const header = viewPane(page, 'Namespaces').locator('.pane-header');
     assert.match((await header.textContent()) ?? '', /updated \d{1,2}:\d{2}:\d{2}/, 'the view says when');
+  });
+
+  it('a DNAT rule added by hand shows in the NAT view within seconds: nft monitor, not the minute poll', async () => {
+    const page = workbench.page;
+    assert.ok(lab, 'the lab is up');
+    const count = (n: number) => `${n} mapping${n === 1 ? '' : 's'}`;
+    const mappings = async () =>
+      (await allTreeRows(page, 'NAT')).find((r) => r.name === 'Port mappings')?.description ?? '';
+    assert.equal(await mappings(), count(lab.portMappings.length));
+    const add = await new ExecRunner().run([
+      'ip',
+      'netns',
+      'exec',
+      'nxl-host',
+      'iptables',
+      '-t',
+      'nat',
+      '-A',
+      'DOCKER',
+      '-p',
+      'tcp',
+      '--dport',
+      '18999',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '172.31.240.2:80',
+    ]);
+    assert.equal(add.failure, null, add.stderr);
+    const started = Date.now();
+    let seen = '';
+    while (Date.now() - started < 10_000) {
+      seen = await mappings();
+      if (seen === count(lab.portMappings.length + 1)) break;
+      await page.waitForTimeout(100);
+    }
+    // Includes reading the tree's rows through the page (test/integration/ruleEvents.it.ts times the store itself).
+    console.log(`      iptables -A → the NAT view shows the mapping: ${Date.now() - started} ms`);
+    assert.equal(seen, count(lab.portMappings.length + 1), 'the new mapping, long before the 60 s poll');
   });
 });
