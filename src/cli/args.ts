@@ -13,6 +13,8 @@ export interface CliOptions {
   json: boolean;
   /** With --json: indented output (the default is compact, a fraction of the size on a large rule set). */
   pretty: boolean;
+  /** With --json: every rule's parse (matches, target) beside its text; the default is the text alone. */
+  parsedRules: boolean;
   replay: string | undefined;
   privilege: PrivilegeSetting;
   dockerNetnsDirs: string[] | undefined;
@@ -31,6 +33,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     options: {
       json: { type: 'boolean', default: false },
       pretty: { type: 'boolean', default: false },
+      'parsed-rules': { type: 'boolean', default: false },
       replay: { type: 'string' },
       privilege: { type: 'string', default: 'auto' },
       'docker-netns-dir': { type: 'string', multiple: true },
@@ -53,6 +56,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     help,
     json: values.json === true,
     pretty: values.pretty === true,
+    parsedRules: values['parsed-rules'] === true,
     replay: values.replay,
     privilege,
     dockerNetnsDirs: values['docker-netns-dir'],

@@ -7,7 +7,8 @@ import { RecordingRunner, ReplayRunner } from '../host/recording';
 import { DEFAULT_TIMEOUT_MS, stopAllCommands, type Runner } from '../host/runner';
 import { CliUsageError, parseCliArgs } from './args';
 import { renderSnapshot } from './render';
-import { linkRuntime, withRuntimeFields } from '../core/runtime';
+import { linkRuntime } from '../core/runtime';
+import { snapshotJson } from '../core/snapshotJson';
 import { readRuntimes } from '../host/runtimes';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runRules, RULES_USAGE, RulesUsageError } from './rules';
@@ -36,6 +37,7 @@ options:
   --docker-host unix:///PATH          Docker's (or Podman's) API socket, for container names (default: DOCKER_HOST,
                                       else unix:///var/run/docker.sock)
   --pretty                            snapshot --json: indented (the default is compact)
+  --parsed-rules                      snapshot --json: each rule's parse (matches, target) beside its text
   --password-stdin                    snapshot: read the sudo password from the first line of stdin and read
                                       through the privileged helper (for scripts; like docker login)
 `;
@@ -100,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     help,
     json,
     pretty,
+    parsedRules,
     replay: replayDir,
     privilege,
     dockerNetnsDirs,
@@ -140,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
         const snapshot = live ? linkRuntime(kernel, await readRuntimes({ dockerHost })) : kernel;
         process.stdout.write(
           json
-            ? `${JSON.stringify(live ? withRuntimeFields(snapshot) : snapshot, null, pretty ? 2 : undefined)}\n`
+            ? `${JSON.stringify(snapshotJson(snapshot, { runtime: live, parsedRules }), null, pretty ? 2 : undefined)}\n`
             : renderSnapshot(snapshot),
         );
       };

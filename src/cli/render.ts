@@ -1,9 +1,10 @@
 // Renders a Snapshot as readable text: namespaces, bridges like `brctl show`, ports like `docker port`.
-import { mappingText, namespaceLabel } from '../core/labels';
+import { namespaceLabel } from '../core/labels';
 import type { Namespace, Snapshot } from '../core/model';
 import { containersByNamespace, networkOfBridge, type RuntimeContainer } from '../core/runtime';
 import { embeddedDns } from '../core/portMappings';
 import { portRows, portRowText } from '../core/portRows';
+import { hostPortMappings, serviceText, servicesOf } from '../core/services';
 import { backendsOf, backendsText } from '../core/rules/backends';
 import { isIptablesSet } from '../core/rules/iptables';
 
@@ -74,9 +75,8 @@ export function renderSnapshot(s: Snapshot): string {
     );
   }
   lines.push('', 'PUBLISHED PORTS');
-  const services = s.portMappings.filter((m) => m.service);
   // One row per container and binding, as `docker ps` shows them: families merged, ranges collapsed.
-  for (const r of portRows(s.portMappings.filter((x) => !x.service))) {
+  for (const r of portRows(hostPortMappings(s.portMappings))) {
     const target = r.targetNamespace ? ` (${label(r.targetNamespace)})` : ' (target not found)';
     const tools = [
       ...new Set(r.mappings.map((m) => (m.source === 'nft' ? 'nft' : m.family === 'ipv6' ? 'ip6tables' : 'iptables'))),
@@ -85,13 +85,11 @@ export function renderSnapshot(s: Snapshot): string {
     const count = r.mappings.length > 1 ? `, ${r.mappings.length} rules` : '';
     lines.push(`  ${portRowText(r)}${target}  [${where}, ${r.owner}${count}]`);
   }
+  const services = servicesOf(s);
   if (services.length) {
-    // Kubernetes ClusterIPs and the like: DNAT of an address the namespace does not hold.
-    lines.push('', 'SERVICE ADDRESSES');
-    for (const m of services) {
-      const target = m.targetNamespace ? ` (${label(m.targetNamespace)})` : '';
-      lines.push(`  ${mappingText(m)}${target}  [${label(m.namespace)}, ${m.owner}]`);
-    }
+    // Kubernetes Services: ClusterIPs, NodePorts, external and load-balancer addresses, each with its endpoints.
+    lines.push('', `SERVICES (${services.length})`);
+    for (const v of services) lines.push(`  ${serviceText(v, label, safeText)}`);
   }
   if (s.errors.length || s.discovery.unreadable) {
     lines.push('', 'ERRORS');

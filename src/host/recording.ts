@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Discovery, Snapshot } from '../core/model';
+import { snapshotJson } from '../core/snapshotJson';
 import { BATCH_FILE_PATTERN, discoveredNames, type BatchEnvironment } from './batchedCollect';
 import type { CommandResult, RunOptions, Runner } from './runner';
 
@@ -60,7 +61,11 @@ export class RecordingRunner implements Runner {
       commands,
     };
     writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    writeFileSync(join(dir, 'snapshot.json'), `${JSON.stringify(snapshot, null, 2)}\n`);
+    // What `snapshot --json --pretty` printed when it was recorded: a replay prints the same.
+    writeFileSync(
+      join(dir, 'snapshot.json'),
+      `${JSON.stringify(snapshotJson(snapshot, { runtime: false, parsedRules: false }), null, 2)}\n`,
+    );
   }
 }
 

@@ -20,6 +20,15 @@ function readRule(table: string, chain: string, text: string): Rule {
   return rule;
 }
 
+/** The chains a table has from its first use (iptables-nft makes a table, with these, when a rule first needs it). */
+const BUILTIN: Record<string, readonly string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  raw: ['PREROUTING', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
 /** The rule set with the plan's edits made, as `iptables-restore --noflush` would; the original is left alone. */
 export function withOps(set: IptablesRuleSet, ops: readonly RuleOp[]): IptablesRuleSet {
   const copy = structuredClone(set);
@@ -29,7 +38,12 @@ export function withOps(set: IptablesRuleSet, ops: readonly RuleOp[]): IptablesR
       table = { name: op.table, chains: [] };
       copy.tables.push(table);
     }
-    const chain = table.chains.find((c) => c.name === op.chain);
+    let chain = table.chains.find((c) => c.name === op.chain);
+    if (!chain && op.op !== 'newChain' && BUILTIN[op.table]?.includes(op.chain)) {
+      // A table that holds no rule yet (a node whose filter table was never used): its built-in chains, empty.
+      chain = { name: op.chain, policy: 'ACCEPT', builtin: true, counters: null, rules: [] };
+      table.chains.push(chain);
+    }
     if (op.op === 'newChain') {
       if (!chain) table.chains.push({ name: op.chain, policy: null, builtin: false, counters: null, rules: [] });
       continue;

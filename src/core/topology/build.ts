@@ -6,6 +6,7 @@ import type { Namespace, NetInterface, PortMapping, Snapshot } from '../model';
 import { prefixOf } from '../net/address';
 import { portRowBadge, portRows, portRowText } from '../portRows';
 import { networkOfBridge } from '../runtime';
+import { isServiceMapping } from '../services';
 import {
   WORLD_ID,
   bridgePortEdgeId,
@@ -254,7 +255,7 @@ export function buildTopology(snapshot: Snapshot, options: TopologyOptions = {})
   // Published bindings: one badge in each target namespace, its rows merged as the NAT view merges them.
   const published = new Map<string, PortMapping[]>();
   for (const m of snapshot.portMappings) {
-    if (m.service) continue;
+    if (isServiceMapping(m)) continue;
     const target =
       m.targetNamespace && m.targetInterface ? interfaceNodeId(m.targetNamespace, m.targetInterface) : null;
     if (target && nodes.has(target) && m.targetNamespace) {

@@ -25,6 +25,9 @@ export type TreeNode =
   | { kind: 'mapping'; ns: string; key: string }
   /** Several rules that are one binding, as docker ps shows it (IPv4 and IPv6, a range): keyed by its first rule. */
   | { kind: 'portRow'; ns: string; key: string }
+  /** Kubernetes Services, apart from the host's published ports; a Service is keyed within its namespace. */
+  | { kind: 'services' }
+  | { kind: 'service'; ns: string; key: string }
   | { kind: 'ruleSet'; set: RuleSetKey }
   | { kind: 'table'; set: RuleSetKey; table: string }
   | { kind: 'chain'; set: RuleSetKey; table: string; chain: string }
@@ -68,6 +71,10 @@ export function nodeId(n: TreeNode): string {
       return `mappings/${n.ns}/${n.key}`;
     case 'portRow':
       return `mappings/${n.ns}/row:${n.key}`;
+    case 'services':
+      return 'services';
+    case 'service':
+      return `services/${n.ns}/${n.key}`;
     case 'ruleSet':
       return `rules:${setId(n.set)}`;
     case 'table':

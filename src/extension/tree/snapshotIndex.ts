@@ -6,6 +6,7 @@ import { ruleSourceOf } from '../../core/rules';
 import type { ChainOutline, RuleDetails, RuleOutline, RuleRef, TableOutline } from '../../core/rules/types';
 import type { RuleSetKey } from './nodes';
 import { containersByNamespace, type RuntimeContainer } from '../../core/runtime';
+import { isServiceMapping, serviceGroups, type ServiceGroup } from '../../core/services';
 import { portRows, type PortRow } from '../../core/portRows';
 
 export class SnapshotIndex {
@@ -38,10 +39,27 @@ export class SnapshotIndex {
   portRows(nsId: string): PortRow[] {
     let rows = this.rowsByNs.get(nsId);
     if (!rows) {
-      rows = portRows(this.snapshot.portMappings.filter((m) => m.namespace === nsId && !m.service));
+      rows = portRows(this.snapshot.portMappings.filter((m) => m.namespace === nsId && !isServiceMapping(m)));
       this.rowsByNs.set(nsId, rows);
     }
     return rows;
+  }
+
+  private serviceList: ServiceGroup[] | null = null;
+
+  /** Kubernetes Services and the rules behind them (built once per snapshot, on first use). */
+  services(): ServiceGroup[] {
+    this.serviceList ??= serviceGroups(this.snapshot);
+    return this.serviceList;
+  }
+
+  service(nsId: string, key: string): ServiceGroup | undefined {
+    return this.services().find((g) => g.service.namespace === nsId && g.key === key);
+  }
+
+  /** The Service a mapping's rule belongs to, if it is one of a Service's. */
+  serviceOf(m: PortMapping): ServiceGroup | undefined {
+    return this.services().find((g) => g.mappings.includes(m));
   }
 
   label(nsId: string): string {

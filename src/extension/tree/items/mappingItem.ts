@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { mappingText } from '../../../core/labels';
 import { codeBlock, escapeMarkdown } from '../../../core/markdown';
 import type { PortMapping } from '../../../core/model';
+import { endpoint } from '../../../core/net/address';
+import { serviceText, type ServiceGroup } from '../../../core/services';
 import type { SnapshotIndex } from '../snapshotIndex';
 import { field, icon, plural, safeMarkdown } from './common';
 import { withoutCounters } from '../../../core/iptables/print';
@@ -12,6 +14,33 @@ export function mappingsRootItem(count: number): vscode.TreeItem {
   item.description = plural(count, 'mapping');
   item.iconPath = icon('arrow-swap');
   item.contextValue = 'portMappings';
+  return item;
+}
+
+export function servicesRootItem(count: number): vscode.TreeItem {
+  const item = new vscode.TreeItem('Services', vscode.TreeItemCollapsibleState.Collapsed);
+  item.description = plural(count, 'service');
+  item.iconPath = icon('cloud');
+  item.contextValue = 'services';
+  item.tooltip =
+    'Kubernetes Services: ClusterIPs, NodePorts, external and load-balancer addresses, from kube-proxy’s rules. They are not ports this host publishes.';
+  return item;
+}
+
+/** `10.96.0.1:443/tcp default/kubernetes:https`, described by kind and endpoints. */
+export function serviceItem(g: ServiceGroup, idx: SnapshotIndex): vscode.TreeItem {
+  const v = g.service;
+  const item = new vscode.TreeItem(
+    `${endpoint(v.ip, v.port === null ? null : String(v.port))}/${v.protocol}${v.name ? ` ${v.name}` : ''}`,
+    vscode.TreeItemCollapsibleState.Collapsed,
+  );
+  item.description = `${v.kind} · ${plural(v.endpoints.length, 'endpoint')}${
+    idx.snapshot.namespaces.length > 1 ? ` · ${idx.label(v.namespace)}` : ''
+  }`;
+  item.iconPath = icon('cloud');
+  item.contextValue = 'service';
+  // Plain text (not Markdown): the name comes from the rules' comments.
+  item.tooltip = serviceText(v, (id: string) => idx.label(id));
   return item;
 }
 

@@ -1,11 +1,20 @@
-// The NAT view: port mappings grouped by namespace, then every rule set as table → chain → rule, paged; rule sets
+// The NAT view: port mappings grouped by namespace, Kubernetes Services apart, then every rule set as
+// table → chain → rule, paged; rule sets
 // are read through the rule-source seam (src/core/rules), whatever their kind.
 import * as vscode from 'vscode';
 import { mappingKey } from '../../../core/labels';
 import type { PortMapping } from '../../../core/model';
 import type { RuleDetails } from '../../../core/rules/types';
 import type { ViewModel } from '../provider';
-import { mappingGroupItem, mappingItem, mappingsRootItem, mappingTooltip } from '../items/mappingItem';
+import {
+  mappingGroupItem,
+  mappingItem,
+  mappingsRootItem,
+  mappingTooltip,
+  serviceItem,
+  servicesRootItem,
+} from '../items/mappingItem';
+import { hostPortMappings, type ServiceGroup } from '../../../core/services';
 import {
   chainItem,
   chainTooltip,
@@ -27,11 +36,23 @@ function rowOfMapping(idx: SnapshotIndex, m: PortMapping): PortRow | undefined {
   return idx.portRows(m.namespace).find((r) => r.mappings.includes(m));
 }
 
-/** The port mappings the search keeps (all of them without one). */
+/** The port mappings the search keeps (all of them without one), Services' rules included. */
 function visibleMappings(idx: SnapshotIndex, needle: string): PortMapping[] {
   return needle
     ? idx.snapshot.portMappings.filter((m) => mappingMatches(m, needle, (id) => idx.label(id)))
     : idx.snapshot.portMappings;
+}
+
+/** The Services the search keeps: by a rule's text, address or owner, or the Service's name. */
+function visibleServices(idx: SnapshotIndex, needle: string): ServiceGroup[] {
+  if (!needle) return idx.services();
+  return idx
+    .services()
+    .filter(
+      (g) =>
+        (g.service.name ?? '').toLowerCase().includes(needle) ||
+        g.mappings.some((m) => mappingMatches(m, needle, (id) => idx.label(id))),
+    );
 }
 import type { TreeNode } from '../nodes';
 import { ruleSetKey, type SnapshotIndex } from '../snapshotIndex';
@@ -52,8 +73,9 @@ export function natView(pageSize: () => number): ViewModel {
   return {
     roots(idx, filter) {
       const needle = needleOf(filter.search);
-      const shown = visibleMappings(idx, needle);
+      const shown = hostPortMappings(visibleMappings(idx, needle));
       const out: TreeNode[] = shown.length ? [{ kind: 'mappings' }] : [];
+      if (visibleServices(idx, needle).length) out.push({ kind: 'services' });
       // A namespace whose firewall was never touched dumps nothing: listing it would only bury the real rule sets.
       // A search keeps the rule sets of the namespaces it matches.
       for (const set of idx.snapshot.nat) {
@@ -69,28 +91,29 @@ export function natView(pageSize: () => number): ViewModel {
       const needle = needleOf(filter.search);
       switch (node.kind) {
         case 'mappings': {
-          const seen = new Set(visibleMappings(idx, needle).map((m) => m.namespace));
+          const seen = new Set(hostPortMappings(visibleMappings(idx, needle)).map((m) => m.namespace));
           return idx.snapshot.namespaces
             .filter((ns) => seen.has(ns.id))
             .map((ns) => ({ kind: 'mappingGroup', ns: ns.id }));
         }
         case 'mappingGroup': {
-          // Published host ports first, one row per binding as docker ps shows them, then service addresses
-          // (ClusterIPs), which are not ports of this host.
-          const here = visibleMappings(idx, needle).filter((m) => m.namespace === node.ns);
+          // Published host ports, one row per binding as docker ps shows them (Services are listed apart).
+          const here = hostPortMappings(visibleMappings(idx, needle)).filter((m) => m.namespace === node.ns);
           // Without a search the index's rows serve (built once per namespace); a search narrows them first.
-          const rows = (needle ? portRows(here.filter((m) => !m.service)) : idx.portRows(node.ns)).map((r): TreeNode =>
+          return (needle ? portRows(here) : idx.portRows(node.ns)).map((r): TreeNode =>
             r.mappings.length === 1
               ? { kind: 'mapping', ns: node.ns, key: mappingKey(r.mappings[0]!) }
               : { kind: 'portRow', ns: node.ns, key: mappingKey(r.mappings[0]!) },
           );
-          return [
-            ...rows,
-            ...here
-              .filter((m) => m.service)
-              .map((m): TreeNode => ({ kind: 'mapping', ns: node.ns, key: mappingKey(m) })),
-          ];
         }
+        case 'services':
+          return visibleServices(idx, needle).map((g) => ({ kind: 'service', ns: g.service.namespace, key: g.key }));
+        case 'service':
+          return (idx.service(node.ns, node.key)?.mappings ?? []).map((m) => ({
+            kind: 'mapping',
+            ns: node.ns,
+            key: mappingKey(m),
+          }));
         case 'portRow':
           return (rowOf(idx, node.ns, node.key)?.mappings ?? []).map((m) => ({
             kind: 'mapping',
@@ -145,13 +168,19 @@ export function natView(pageSize: () => number): ViewModel {
     item(node, idx) {
       switch (node.kind) {
         case 'mappings':
-          return mappingsRootItem(idx.snapshot.portMappings.length);
+          return mappingsRootItem(hostPortMappings(idx.snapshot.portMappings).length);
         case 'mappingGroup':
           return mappingGroupItem(
             node.ns,
-            idx.snapshot.portMappings.filter((m) => m.namespace === node.ns).length,
+            hostPortMappings(idx.snapshot.portMappings).filter((m) => m.namespace === node.ns).length,
             idx,
           );
+        case 'services':
+          return servicesRootItem(idx.services().length);
+        case 'service': {
+          const g = idx.service(node.ns, node.key);
+          return g && serviceItem(g, idx);
+        }
         case 'mapping': {
           const m = idx.mapping(node.ns, node.key);
           return m && mappingItem(m, idx);
@@ -211,9 +240,13 @@ export function natView(pageSize: () => number): ViewModel {
       switch (node.kind) {
         case 'mappingGroup':
           return { kind: 'mappings' };
+        case 'service':
+          return { kind: 'services' };
         case 'mapping': {
-          // Inside its row when it is one rule of several, else right under its namespace.
+          // Inside its row when it is one rule of several, else right under its namespace; a Service's under it.
           const m = idx && idx.mapping(node.ns, node.key);
+          const service = m && idx ? idx.serviceOf(m) : undefined;
+          if (service) return { kind: 'service', ns: node.ns, key: service.key };
           const row = m && idx ? rowOfMapping(idx, m) : undefined;
           return row && row.mappings.length > 1
             ? { kind: 'portRow', ns: node.ns, key: mappingKey(row.mappings[0]!) }
