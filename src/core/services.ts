@@ -54,23 +54,46 @@ function serviceName(comment: string | null): string | null {
   return comment.replace(/\s+(cluster IP|external IP|loadbalancer IP|external destinations)$/, '').trim() || null;
 }
 
-/** The rule in `from` that jumps to `to` (the entry to a service chain, or one endpoint's branch). */
-function jumpRule(table: Table | undefined, from: string | undefined, to: string | undefined): Rule | undefined {
-  if (!table || from === undefined || to === undefined) return undefined;
-  return table.chains.find((c) => c.name === from)?.rules.find((r) => r.target?.name === to);
+/** A nat table's chains by name, and for each chain the first rule jumping to each target: built once per table. */
+class TableIndex {
+  private readonly chains: Map<string, Table['chains'][number]>;
+  private readonly jumps = new Map<string, Map<string, Rule>>();
+  readonly shares = new Map<string, Map<string, number>>();
+
+  constructor(readonly table: Table) {
+    this.chains = new Map(table.chains.map((c) => [c.name, c]));
+  }
+
+  rules(chain: string): readonly Rule[] {
+    return this.chains.get(chain)?.rules ?? [];
+  }
+
+  /** The rule in `from` that jumps to `to` (the entry to a service chain, or one endpoint's branch). */
+  jump(from: string | undefined, to: string | undefined): Rule | undefined {
+    if (from === undefined || to === undefined) return undefined;
+    let byTarget = this.jumps.get(from);
+    if (!byTarget) {
+      byTarget = new Map();
+      for (const r of this.rules(from)) {
+        const t = r.target?.name;
+        if (t !== undefined && !byTarget.has(t)) byTarget.set(t, r);
+      }
+      this.jumps.set(from, byTarget);
+    }
+    return byTarget.get(to);
+  }
 }
 
 /**
  * Each endpoint chain's share of the service chain's new connections: kube-proxy's rules each take `p` of what the
  * earlier ones left (`--probability 0.333…, 0.5`, then the last without statistic takes the rest).
  */
-function shares(table: Table, chain: string, cache: Map<string, Map<string, number>>): Map<string, number> {
-  const key = `${table.name}/${chain}`;
-  const hit = cache.get(key);
+function shares(index: TableIndex, chain: string): Map<string, number> {
+  const hit = index.shares.get(chain);
   if (hit) return hit;
   const out = new Map<string, number>();
   let left = 1;
-  for (const rule of table.chains.find((c) => c.name === chain)?.rules ?? []) {
+  for (const rule of index.rules(chain)) {
     const target = rule.target?.name;
     // Only the branches to endpoint chains: not KUBE-MARK-MASQ for traffic from outside the cluster.
     if (target === undefined || !target.startsWith('KUBE-SEP-') || left <= 0) continue;
@@ -78,7 +101,7 @@ function shares(table: Table, chain: string, cache: Map<string, Map<string, numb
     if (!out.has(target)) out.set(target, left * p);
     left *= 1 - p;
   }
-  cache.set(key, out);
+  index.shares.set(chain, out);
   return out;
 }
 
@@ -112,29 +135,28 @@ export function servicesOf(snapshot: Pick<Snapshot, 'portMappings' | 'nat'>): Se
 }
 
 export function serviceGroups(snapshot: Pick<Snapshot, 'portMappings' | 'nat'>): ServiceGroup[] {
-  const natTables = new Map<string, Table>();
+  const natTables = new Map<string, TableIndex>();
   for (const set of snapshot.nat) {
     if (set.source === 'nft') continue;
     const t = (set as IptablesRuleSet).tables.find((x) => x.name === 'nat');
-    if (t) natTables.set(`${set.namespace}/${set.family}`, t);
+    if (t) natTables.set(`${set.namespace}/${set.family}`, new TableIndex(t));
   }
-  const cache = new Map<string, Map<string, number>>();
   const byKey = new Map<string, ServiceGroup>();
   for (const m of snapshot.portMappings) {
     if (!isServiceMapping(m)) continue;
     const table = natTables.get(`${m.namespace}/${m.family}`);
     const path = m.chainPath;
     // The rule that sent the packet into the service's chains: KUBE-SERVICES → KUBE-SVC-… (or → KUBE-NODEPORTS).
-    const entry = jumpRule(table, path[1], path[2]);
+    const entry = table?.jump(path[1], path[2]);
     const kind = kindOf(m, entry);
     // The endpoint's share: decided in the chain just before the one holding the DNAT (KUBE-SVC-… → KUBE-SEP-…).
     const svcChain = path.length >= 2 ? path[path.length - 2] : undefined;
     const share =
       table && svcChain !== undefined && m.source !== 'nft'
-        ? (shares(table, svcChain, cache).get(m.chain) ?? null)
+        ? (shares(table, svcChain).get(m.chain) ?? null)
         : null;
     const nodePortRule =
-      kind === 'NodePort' ? jumpRule(table, 'KUBE-NODEPORTS', path[path.indexOf('KUBE-NODEPORTS') + 1]) : undefined;
+      kind === 'NodePort' ? table?.jump('KUBE-NODEPORTS', path[path.indexOf('KUBE-NODEPORTS') + 1]) : undefined;
     const name =
       serviceName(nodePortRule?.comment ?? null) ?? serviceName(entry?.comment ?? null) ?? serviceName(m.comment);
     const key = [m.family, m.protocol, kind, m.hostIp, String(m.hostPort)].join('|');

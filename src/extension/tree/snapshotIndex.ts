@@ -45,21 +45,34 @@ export class SnapshotIndex {
     return rows;
   }
 
-  private serviceList: ServiceGroup[] | null = null;
+  private serviceList: {
+    all: ServiceGroup[];
+    byKey: Map<string, ServiceGroup>;
+    byMapping: Map<PortMapping, ServiceGroup>;
+  } | null = null;
 
-  /** Kubernetes Services and the rules behind them (built once per snapshot, on first use). */
-  services(): ServiceGroup[] {
-    this.serviceList ??= serviceGroups(this.snapshot);
+  /** Kubernetes Services and the rules behind them, with look-ups (built once per snapshot, on first use). */
+  private servicesIndexed() {
+    if (!this.serviceList) {
+      const all = serviceGroups(this.snapshot);
+      const byMapping = new Map<PortMapping, ServiceGroup>();
+      for (const g of all) for (const m of g.mappings) byMapping.set(m, g);
+      this.serviceList = { all, byKey: new Map(all.map((g) => [`${g.service.namespace}|${g.key}`, g])), byMapping };
+    }
     return this.serviceList;
   }
 
+  services(): ServiceGroup[] {
+    return this.servicesIndexed().all;
+  }
+
   service(nsId: string, key: string): ServiceGroup | undefined {
-    return this.services().find((g) => g.service.namespace === nsId && g.key === key);
+    return this.servicesIndexed().byKey.get(`${nsId}|${key}`);
   }
 
   /** The Service a mapping's rule belongs to, if it is one of a Service's. */
   serviceOf(m: PortMapping): ServiceGroup | undefined {
-    return this.services().find((g) => g.mappings.includes(m));
+    return this.servicesIndexed().byMapping.get(m);
   }
 
   label(nsId: string): string {
