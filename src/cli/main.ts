@@ -12,6 +12,7 @@ import { snapshotJson } from '../core/snapshotJson';
 import { readRuntimes } from '../host/runtimes';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runRules, RULES_USAGE, RulesUsageError } from './rules';
+import { ConnsUsageError, CONNS_USAGE, runConns } from './conns';
 import { REACH_USAGE, ReachUsageError, runReach } from './reach';
 import { runMapCli } from './map';
 import { elevateIfAsked } from './elevate';
@@ -24,6 +25,7 @@ const USAGE = `usage:
   netns-explorer record DIR [options]
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--json]
   netns-explorer rules --in NS [--json]   every rule of a namespace, explained
+  netns-explorer conns [--in NS] [--json]   live connections (conntrack), each DNATed one tied to its mapping
   netns-explorer reach [--from SOURCE]... [--to NS]... [--json|--markdown|--csv]   can A reach B, for every pair
   netns-explorer map ls|add|rm --in NS ...   (netns-explorer map --help)
   netns-explorer helper --stdio [--timeout MS]   the privileged helper the extension starts (docs/HELPER.md)
@@ -95,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'trace') return runTrace(argv.slice(1));
   if (argv[0] === 'map') return runMapCli(argv.slice(1));
   if (argv[0] === 'rules') return runRules(argv.slice(1));
+  if (argv[0] === 'conns') return runConns(argv.slice(1));
   if (argv[0] === 'reach') return runReach(argv.slice(1));
   const {
     command,
@@ -195,9 +198,15 @@ main(process.argv.slice(2)).then(
       err instanceof CliUsageError ||
       err instanceof TraceUsageError ||
       err instanceof RulesUsageError ||
+      err instanceof ConnsUsageError ||
       err instanceof ReachUsageError ||
       (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const usages: Record<string, string> = { trace: TRACE_USAGE, rules: RULES_USAGE, reach: REACH_USAGE };
+    const usages: Record<string, string> = {
+      trace: TRACE_USAGE,
+      rules: RULES_USAGE,
+      conns: CONNS_USAGE,
+      reach: REACH_USAGE,
+    };
     const text = usages[process.argv[2] ?? ''] ?? USAGE;
     process.stderr.write(`netns-explorer: ${(err as Error).message}\n${usage ? text : ''}`);
     process.exitCode = usage ? 2 : 1;

@@ -10,6 +10,17 @@ import type { Runner } from '../host/runner';
 import { readRuntimes } from '../host/runtimes';
 import { collectTraceExtras } from '../host/trace/collect';
 
+/** The options every command that reads the host takes (`parseArgs` form): --in, --json, and how to read. */
+export const HOST_READ_ARGS = {
+  in: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  privilege: { type: 'string', default: 'auto' },
+  'docker-netns-dir': { type: 'string', multiple: true },
+  'docker-host': { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 export interface ReadHostOptions {
   privilege?: string;
   timeout?: string;

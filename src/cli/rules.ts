@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolveNamespace } from '../core/namespaceRef';
 import { ruleRows } from '../core/rules/list';
-import { readHost } from './readHost';
+import { HOST_READ_ARGS, readHost } from './readHost';
 import { safeText } from './render';
 
 export const RULES_USAGE = `usage:
@@ -20,15 +20,7 @@ export class RulesUsageError extends Error {}
 export async function runRules(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      in: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      privilege: { type: 'string', default: 'auto' },
-      'docker-netns-dir': { type: 'string', multiple: true },
-      'docker-host': { type: 'string' },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: HOST_READ_ARGS,
   });
   if (values.help) {
     process.stdout.write(RULES_USAGE);

@@ -152,9 +152,7 @@ export function serviceGroups(snapshot: Pick<Snapshot, 'portMappings' | 'nat'>):
     // The endpoint's share: decided in the chain just before the one holding the DNAT (KUBE-SVC-… → KUBE-SEP-…).
     const svcChain = path.length >= 2 ? path[path.length - 2] : undefined;
     const share =
-      table && svcChain !== undefined && m.source !== 'nft'
-        ? (shares(table, svcChain).get(m.chain) ?? null)
-        : null;
+      table && svcChain !== undefined && m.source !== 'nft' ? (shares(table, svcChain).get(m.chain) ?? null) : null;
     const nodePortRule =
       kind === 'NodePort' ? table?.jump('KUBE-NODEPORTS', path[path.indexOf('KUBE-NODEPORTS') + 1]) : undefined;
     const name =
@@ -203,4 +201,27 @@ export function serviceText(
   const more = v.endpoints.length > 4 ? `, +${v.endpoints.length - 4} more` : '';
   const name = v.name ? ` ${text(v.name)}` : '';
   return `${at} ${v.kind}${name} → ${shown.join(', ')}${more}  [${label(v.namespace)}]`;
+}
+
+const counted = new WeakMap<object, { hostMappings: number; services: number }>();
+
+/**
+ * How many port mappings the host publishes and how many Services there are: one pass over the snapshot's mappings,
+ * kept per snapshot, so the NAT view's first level does not walk a kube-proxy node's mappings each time it is drawn.
+ */
+export function mappingCounts(snapshot: Pick<Snapshot, 'portMappings'>): { hostMappings: number; services: number } {
+  const hit = counted.get(snapshot);
+  if (hit) return hit;
+  let hostMappings = 0;
+  const services = new Set<string>();
+  for (const m of snapshot.portMappings) {
+    if (!isServiceMapping(m)) hostMappings++;
+    else {
+      const nodePort = m.chainPath.some((c) => NODE_PORT_CHAINS.has(c));
+      services.add([m.namespace, m.family, m.protocol, nodePort, m.hostIp, String(m.hostPort)].join('|'));
+    }
+  }
+  const out = { hostMappings, services: services.size };
+  counted.set(snapshot, out);
+  return out;
 }

@@ -31,7 +31,21 @@ export class AutoRefresh implements vscode.Disposable {
   private poll: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private running = false;
-  private readonly settle = new BurstFollower(SETTLE_MS, () => this.refresh());
+  private readonly settle = new BurstFollower(SETTLE_MS, () => this.settled());
+  /**
+   * What the settle read reads: everything after a burst of link, folder or runtime events; after a burst of rule
+   * events only, just those namespaces again (a kube-proxy sync must not cost a read of every rule on the host).
+   */
+  private settleAll = false;
+  private settleRules = new Set<string>();
+
+  private settled(): void {
+    const all = this.settleAll;
+    const rules = this.settleRules;
+    this.settleAll = false;
+    this.settleRules = new Set();
+    this.refresh(all ? undefined : rules);
+  }
 
   /**
    * `refresh(changed)`: `changed` lists namespaces an event named (undefined: read everything).
@@ -47,7 +61,7 @@ export class AutoRefresh implements vscode.Disposable {
     private readonly pollRefresh: (followed: ReadonlySet<string>) => void = () => refresh(),
   ) {
     this.rules = new RuleEvents(
-      (ns) => this.trigger(ns, RULE_EVENT_WAIT_MS),
+      (ns) => this.trigger(ns, RULE_EVENT_WAIT_MS, false, true),
       (m) => this.log.info(m),
     );
   }
@@ -140,9 +154,11 @@ export class AutoRefresh implements vscode.Disposable {
   }
 
   /** `everything`: read every namespace (a runtime event does not say which namespace it touched). */
-  private trigger(changedNamespace?: string, waitMs = DEBOUNCE_MS, everything = false): void {
+  private trigger(changedNamespace?: string, waitMs = DEBOUNCE_MS, everything = false, rules = false): void {
     if (changedNamespace !== undefined) this.pending.add(changedNamespace);
     if (everything) this.pendingAll = true;
+    if (rules && changedNamespace !== undefined) this.settleRules.add(changedNamespace);
+    else this.settleAll = true;
     this.settle.event();
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
@@ -171,6 +187,8 @@ export class AutoRefresh implements vscode.Disposable {
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = null;
     this.settle.cancel();
+    this.settleAll = false;
+    this.settleRules = new Set();
   }
 
   dispose(): void {

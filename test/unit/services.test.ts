@@ -2,7 +2,7 @@
 // chain's shares), the JSON's services[] and portMappings[], and the compact rules of `snapshot --json`.
 import { strict as assert } from 'node:assert';
 import type { DiscoveredNamespace, Snapshot } from '../../src/core/model';
-import { hostPortMappings, serviceText, servicesOf } from '../../src/core/services';
+import { hostPortMappings, mappingCounts, serviceText, servicesOf } from '../../src/core/services';
 import { buildSnapshot } from '../../src/core/snapshot';
 import { snapshotJson } from '../../src/core/snapshotJson';
 import { kubeProxyRules } from '../../bench/kubeRules';
@@ -80,6 +80,7 @@ describe('Kubernetes Services apart from host ports', () => {
 
   it('lists none of them as port mappings of the host, and says so in one line per Service', () => {
     assert.equal(hostPortMappings(snapshot.portMappings).length, 0, 'a node publishing nothing has no host ports');
+    assert.deepEqual(mappingCounts(snapshot), { hostMappings: 0, services: servicesOf(snapshot).length });
     const api = servicesOf(snapshot).find((v) => v.port === 443)!;
     assert.equal(
       serviceText(api, () => 'host'),

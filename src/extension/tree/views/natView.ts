@@ -14,7 +14,7 @@ import {
   serviceItem,
   servicesRootItem,
 } from '../items/mappingItem';
-import { hostPortMappings, type ServiceGroup } from '../../../core/services';
+import { hostPortMappings, mappingCounts, type ServiceGroup } from '../../../core/services';
 import {
   chainItem,
   chainTooltip,
@@ -73,9 +73,12 @@ export function natView(pageSize: () => number): ViewModel {
   return {
     roots(idx, filter) {
       const needle = needleOf(filter.search);
-      const shown = hostPortMappings(visibleMappings(idx, needle));
-      const out: TreeNode[] = shown.length ? [{ kind: 'mappings' }] : [];
-      if (visibleServices(idx, needle).length) out.push({ kind: 'services' });
+      // Without a search the counts serve (one pass per snapshot): the first level never walks every mapping.
+      const counts = mappingCounts(idx.snapshot);
+      const hosts = needle ? hostPortMappings(visibleMappings(idx, needle)).length : counts.hostMappings;
+      const services = needle ? visibleServices(idx, needle).length : counts.services;
+      const out: TreeNode[] = hosts ? [{ kind: 'mappings' }] : [];
+      if (services) out.push({ kind: 'services' });
       // A namespace whose firewall was never touched dumps nothing: listing it would only bury the real rule sets.
       // A search keeps the rule sets of the namespaces it matches.
       for (const set of idx.snapshot.nat) {
@@ -168,7 +171,7 @@ export function natView(pageSize: () => number): ViewModel {
     item(node, idx) {
       switch (node.kind) {
         case 'mappings':
-          return mappingsRootItem(hostPortMappings(idx.snapshot.portMappings).length);
+          return mappingsRootItem(mappingCounts(idx.snapshot).hostMappings);
         case 'mappingGroup':
           return mappingGroupItem(
             node.ns,
@@ -176,7 +179,7 @@ export function natView(pageSize: () => number): ViewModel {
             idx,
           );
         case 'services':
-          return servicesRootItem(idx.services().length);
+          return servicesRootItem(mappingCounts(idx.snapshot).services);
         case 'service': {
           const g = idx.service(node.ns, node.key);
           return g && serviceItem(g, idx);
