@@ -109,7 +109,12 @@ async function elkGraph(graph: TopologyGraph, family: string): Promise<{ root: E
   const root: ElkNode = { id: '\u0000root', layoutOptions: ROOT, children: [], edges: [] };
   const parents = new Map(graph.nodes.map((n) => [n.id, n.parent]));
   const kids = new Map<string, TopologyNode[]>();
-  for (const n of graph.nodes) if (n.parent) kids.set(n.parent, [...(kids.get(n.parent) ?? []), n]);
+  for (const n of graph.nodes) {
+    if (!n.parent) continue;
+    const list = kids.get(n.parent);
+    if (list) list.push(n);
+    else kids.set(n.parent, [n]);
+  }
   const byId = new Map<string, ElkNode>([[root.id, root]]);
   const sizes = new Map<string, Sized>();
   let count = 0;

@@ -260,7 +260,9 @@ export function buildTopology(snapshot: Snapshot, options: TopologyOptions = {})
       m.targetNamespace && m.targetInterface ? interfaceNodeId(m.targetNamespace, m.targetInterface) : null;
     if (target && nodes.has(target) && m.targetNamespace) {
       const key = `${m.namespace}\u0000${m.targetNamespace}`;
-      published.set(key, [...(published.get(key) ?? []), m]);
+      const list = published.get(key);
+      if (list) list.push(m);
+      else published.set(key, [m]);
       continue;
     }
     const port = portText(m.hostPort);
