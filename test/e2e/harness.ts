@@ -347,9 +347,19 @@ export async function hoverRow(page: Page, label: string | RegExp, view?: string
       { timeout: 5000 },
     )
     .catch(() => undefined);
-  await row.hover();
   const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible').last();
-  await hover.waitFor({ state: 'visible', timeout: 15000 });
+  // A refresh that redraws the row closes its hover, and a resting pointer does not bring it back (right after a
+  // change, rule events read the namespace again): hover afresh a few times.
+  for (let attempt = 1; ; attempt++) {
+    await row.hover();
+    const shown = await hover.waitFor({ state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (shown) break;
+    if (attempt === 3) throw new Error(`no hover appeared on ${String(label)} after ${attempt} tries`);
+    await moveToEditorArea(page);
+  }
   // A lazily resolved tooltip first shows "Loading..."; wait for the real content.
   await page.waitForFunction(
     `(() => { const h = [...document.querySelectorAll('.monaco-hover, .workbench-hover')].pop(); return h && h.innerText.trim() !== '' && !/^Loading\\.\\.\\.$/.test(h.innerText.trim()); })()`,
