@@ -5,7 +5,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Discovery, NamespaceId, Snapshot } from '../src/core/model';
 import { namespacesToFollow } from '../src/core/rules/follow';
-import { forgetParsedRules } from '../src/core/snapshot';
 import { snapshotJson } from '../src/core/snapshotJson';
 import { SnapshotCollector } from '../src/host/collect';
 import { discoverNamespaces } from '../src/host/discovery';
@@ -208,7 +207,6 @@ export async function eventsSection(io: ReachBenchIo): Promise<void> {
       const save = await runner.run([...inKube, 'iptables-save', '-c']);
       saves.push(performance.now() - start);
       text = save.stdout;
-      forgetParsedRules();
       const t0 = performance.now();
       const s = await new SnapshotCollector(runner).full(discovery);
       snaps.push(performance.now() - t0);
@@ -238,11 +236,9 @@ export async function eventsSection(io: ReachBenchIo): Promise<void> {
 
     // Idle: before, the minute's poll dumped and parsed everything; after, `nft monitor` follows the namespace and
     // the poll keeps its rules.
-    forgetParsedRules();
     const beforeCollector = new SnapshotCollector(counting);
     await beforeCollector.full(discovery);
     dumps.length = 0;
-    forgetParsedRules();
     const c0 = cpuMs();
     await new SnapshotCollector(counting).full(discovery);
     const beforeCpu = cpuMs() - c0;

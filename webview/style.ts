@@ -224,28 +224,6 @@ function baseStyle(t: Theme): StylesheetJson {
     { selector: 'edge.bridged:selected, edge.bridged.match', style: { display: 'element' } },
     { selector: 'edge[kind = "uplink"]', style: { width: 3, 'line-color': t.world } },
     { selector: 'edge.source-nat', style: { 'line-style': 'dashed', color: t.nat, 'font-weight': 'bold' } },
-    {
-      selector: 'edge[kind = "portMapping"]',
-      style: {
-        width: 2,
-        'line-color': t.port,
-        'target-arrow-shape': 'triangle',
-        'target-arrow-color': t.port,
-        'curve-style': 'bezier',
-        color: t.port,
-      },
-    },
-    {
-      selector: 'edge.managed',
-      style: {
-        'line-color': t.managed,
-        'target-arrow-color': t.managed,
-        color: t.managed,
-        'line-style': 'dashed',
-        width: 3,
-      },
-    },
-    { selector: 'edge.unreached', style: { 'line-style': 'dotted' } },
     { selector: '.dimmed', style: { opacity: 0.18 } },
     { selector: '.match', style: { 'underlay-color': t.focus, 'underlay-opacity': 0.35, 'underlay-padding': 6 } },
     {

@@ -22,7 +22,7 @@ export const CONNS_USAGE = `usage:
 
 export class ConnsUsageError extends Error {}
 
-const side = (t: Connection['original']) => endpoint(t.src, t.sport === null ? null : String(t.sport));
+const at = (ip: string, port: number | null) => endpoint(ip, port === null ? null : String(port));
 const counters = (t: Connection['original']) => (t.packets !== undefined ? ` ${t.packets} pkt ${t.bytes} B` : '');
 
 export async function runConns(argv: string[]): Promise<number> {
@@ -71,15 +71,15 @@ export async function runConns(argv: string[]): Promise<number> {
     if (!here.length) continue;
     lines.push(`${label(ns.id)} (${here.length} connection${here.length === 1 ? '' : 's'})`);
     for (const c of here) {
-      const to = `${side({ ...c.original, src: c.original.dst, sport: c.original.dport })}`;
-      const translated = c.dnat ? ` ⇒ ${side(c.reply)}` : '';
-      const masq = c.snat
-        ? ` (source seen as ${endpoint(c.reply.dst, c.reply.dport === null ? null : String(c.reply.dport))})`
-        : '';
+      const to = at(c.original.dst, c.original.dport);
+      const translated = c.dnat ? ` ⇒ ${at(c.reply.src, c.reply.sport)}` : '';
+      const masq = c.snat ? ` (source seen as ${at(c.reply.dst, c.reply.dport)})` : '';
       const m = c.mapping ? byKey.get(`${c.namespace}\u0000${c.mapping}`) : undefined;
       const by = m ? `  [mapping ${safeText(mappingText(m))}]` : c.dnat ? '  [DNAT, no mapping found]' : '';
       const state = c.state ? ` ${c.state}` : '';
-      lines.push(`  ${c.protocol}${state} ${side(c.original)} → ${to}${translated}${masq}${counters(c.original)}${by}`);
+      lines.push(
+        `  ${c.protocol}${state} ${at(c.original.src, c.original.sport)} → ${to}${translated}${masq}${counters(c.original)}${by}`,
+      );
     }
   }
   lines.push('', `${connections.length} connections, ${connections.filter((c) => c.dnat).length} translated (DNAT)`);

@@ -8,7 +8,7 @@
 // after NAT. A reply source other than the original destination means the destination was translated (DNAT); a reply
 // destination other than the original source, the source (SNAT, MASQUERADE).
 import { mappingKey } from './labels';
-import { sameIp } from './net/address';
+import { formatIp, parseIp, sameIp } from './net/address';
 import type { Family, NamespaceId, PortMapping } from './model';
 import { spanCovers } from './net/ports';
 
@@ -112,24 +112,28 @@ export function parseConntrack(namespace: NamespaceId, text: string): Omit<Conne
 const inSpan = (port: number | null, spec: PortMapping['hostPort']) => port !== null && spanCovers(spec, port);
 const ANY = new Set(['0.0.0.0', '::']);
 
+/** A mapping's place in the look-up: namespace, family, protocol and target address (in one spelling). */
+const targetKey = (ns: NamespaceId, family: Family, protocol: string, ip: string) => {
+  const parsed = parseIp(ip);
+  return `${ns}|${family}|${protocol}|${parsed ? formatIp(parsed) : ip}`;
+};
+
 /**
  * The mapping whose DNAT translated `c`: in the namespace whose table holds the entry, same protocol and family, its
  * host address (any, or the original destination) and port taking the original destination, and its target being
- * where the reply comes from.
+ * where the reply comes from. `byTarget` holds the mappings by targetKey (a kube-proxy node has tens of thousands).
  */
-export function mappingOf(c: Omit<Connection, 'mapping'>, mappings: readonly PortMapping[]): PortMapping | null {
+function mappingOf(c: Omit<Connection, 'mapping'>, byTarget: Map<string, PortMapping[]>): PortMapping | null {
   if (!c.dnat) return null;
   return (
-    mappings.find(
-      (m) =>
-        m.namespace === c.namespace &&
-        m.family === c.family &&
-        m.protocol === c.protocol &&
-        (ANY.has(m.hostIp) || sameIp(m.hostIp, c.original.dst)) &&
-        inSpan(c.original.dport, m.hostPort) &&
-        sameIp(m.targetIp, c.reply.src) &&
-        (m.targetPort === null || inSpan(c.reply.sport, m.targetPort)),
-    ) ?? null
+    byTarget
+      .get(targetKey(c.namespace, c.family, c.protocol, c.reply.src))
+      ?.find(
+        (m) =>
+          (ANY.has(m.hostIp) || sameIp(m.hostIp, c.original.dst)) &&
+          inSpan(c.original.dport, m.hostPort) &&
+          (m.targetPort === null || inSpan(c.reply.sport, m.targetPort)),
+      ) ?? null
   );
 }
 
@@ -138,8 +142,15 @@ export function linkConnections(
   connections: readonly Omit<Connection, 'mapping'>[],
   mappings: readonly PortMapping[],
 ): Connection[] {
+  const byTarget = new Map<string, PortMapping[]>();
+  for (const m of mappings) {
+    const key = targetKey(m.namespace, m.family, m.protocol, m.targetIp);
+    const list = byTarget.get(key);
+    if (list) list.push(m);
+    else byTarget.set(key, [m]);
+  }
   return connections.map((c) => {
-    const m = mappingOf(c, mappings);
+    const m = mappingOf(c, byTarget);
     return { ...c, mapping: m ? mappingKey(m) : null };
   });
 }

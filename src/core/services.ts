@@ -5,7 +5,7 @@
 // `service`). A DNAT reached through kube-proxy's node-port chain (iptables KUBE-NODEPORTS, nft `nodeports`) is a
 // NodePort: it does take packets to the host's own addresses, but it belongs to a Service, not to a container
 // published by hand or by Docker, so it is listed with the Services. Everything else is a port mapping of the host.
-import { findOption } from './iptables/query';
+import statistic from './iptables/matches/statistic';
 import { endpoint } from './net/address';
 import type { Rule, Table } from './iptables/types';
 import type { Family, NamespaceId, PortMapping, PortSpec, Snapshot } from './model';
@@ -105,13 +105,10 @@ function shares(index: TableIndex, chain: string): Map<string, number> {
   return out;
 }
 
-/** A branch's `-m statistic --mode random --probability p` (`! --probability` takes the rest); 1 without one. */
+/** A branch's share: its `-m statistic` as the trace branches on it (iptables/matches/statistic.ts); 1 without one. */
 function share(rule: Rule): number {
-  const p = findOption(rule, '--probability', 'statistic');
-  if (!p) return 1;
-  const value = Number(p.args[0]);
-  if (!Number.isFinite(value)) return 1;
-  return p.negated ? 1 - value : value;
+  const group = rule.matches.find((g) => g.module === 'statistic');
+  return group ? (statistic.branch?.(group).probability ?? 1) : 1;
 }
 
 function kindOf(m: PortMapping, entry: Rule | undefined): ServiceKind {

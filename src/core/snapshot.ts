@@ -31,15 +31,24 @@ interface ParsedRules {
 }
 
 /**
- * The last build's parse of each namespace's dumps. A refresh that read a namespace's rules again and found the very
- * same text (the poll, another namespace's event) reuses it: a 100,000-rule dump is not parsed again. Parsed rule
- * sets are never changed after the build, so two snapshots may share them.
+ * The last build's parse of each namespace's dumps, kept by whoever builds snapshots again and again (the collector).
+ * A refresh that read a namespace's rules again and found the very same text (the poll, another namespace's event)
+ * reuses it: a 100,000-rule dump is not parsed again. Parsed rule sets are never changed after the build, so two
+ * snapshots may share them.
  */
-let parsedBefore = new Map<NamespaceId, ParsedRules>();
+export class RuleParseCache {
+  private before = new Map<NamespaceId, ParsedRules>();
 
-/** Forgets the kept parses: the next build parses every dump (the benchmarks time a cold build with it). */
-export function forgetParsedRules(): void {
-  parsedBefore = new Map();
+  /** `data`'s rules, parsed now or kept from the last build; what this build did not use is forgotten. */
+  parse(data: RawNamespaceData, now: Map<NamespaceId, ParsedRules>): ParsedRules {
+    const parsed = sameDumps(this.before.get(data.namespace.id), data.nat) ?? parseRules(data);
+    now.set(data.namespace.id, parsed);
+    return parsed;
+  }
+
+  keep(now: Map<NamespaceId, ParsedRules>): void {
+    this.before = now;
+  }
 }
 
 function sameDumps(before: ParsedRules | undefined, dumps: readonly RawRuleDump[]): ParsedRules | null {
@@ -78,7 +87,12 @@ function parseRules(data: RawNamespaceData): ParsedRules {
   return out;
 }
 
-export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], takenAt: string): Snapshot {
+export function buildSnapshot(
+  discovery: Discovery,
+  raw: RawNamespaceData[],
+  takenAt: string,
+  rules: RuleParseCache = new RuleParseCache(),
+): Snapshot {
   const errors: SnapshotError[] = [];
   const pairing: PairingNamespace[] = [];
   const namespaces: Namespace[] = [];
@@ -134,14 +148,13 @@ export function buildSnapshot(discovery: Discovery, raw: RawNamespaceData[], tak
   const portMappings: PortMapping[] = [];
   const parsedNow = new Map<NamespaceId, ParsedRules>();
   for (const data of raw) {
-    const parsed = sameDumps(parsedBefore.get(data.namespace.id), data.nat) ?? parseRules(data);
-    parsedNow.set(data.namespace.id, parsed);
+    const parsed = rules.parse(data, parsedNow);
     nat.push(...parsed.sets);
     errors.push(...parsed.errors);
     // Copies: resolving targets below fills them in, and the parsed ones are kept for the next build.
     for (const m of parsed.mappings) portMappings.push({ ...m });
   }
-  parsedBefore = parsedNow;
+  rules.keep(parsedNow);
   resolveTargets(portMappings, namespaces);
 
   namespaces.sort(

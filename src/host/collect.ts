@@ -2,7 +2,7 @@
 import { IP_BATCH_COMMANDS } from '../core/ip/parse';
 import { ssListenersArgv } from '../core/listeners';
 import type { DiscoveredNamespace, Discovery, Family, RawNamespaceData, Snapshot, SnapshotError } from '../core/model';
-import { buildSnapshot } from '../core/snapshot';
+import { buildSnapshot, RuleParseCache } from '../core/snapshot';
 import { batchableNamespaces, collectBatched, LIVE_ENVIRONMENT, type BatchEnvironment } from './batchedCollect';
 import { mapLimit } from './discovery';
 import { readNative } from './nftRead';
@@ -142,6 +142,8 @@ export async function collectSnapshot(
 export class SnapshotCollector {
   private readonly cache = new Map<string, RawNamespaceData>();
   private last: Snapshot | null = null;
+  /** The last build's parse of each namespace's rules, reused for a dump that did not change. */
+  private readonly rules = new RuleParseCache();
 
   constructor(
     private readonly runner: Runner,
@@ -168,7 +170,8 @@ export class SnapshotCollector {
   ): Promise<Snapshot> {
     const read = discovery.namespaces.filter(mustRead);
     const linksOnly = read.filter((ns) => keepRules.has(ns.id) && this.cache.has(ns.id) && !this.options.skipNat);
-    const whole = read.filter((ns) => !linksOnly.includes(ns));
+    const linksOnlySet = new Set(linksOnly);
+    const whole = read.filter((ns) => !linksOnlySet.has(ns));
     const [fresh, links] = await Promise.all([
       this.readNamespaces(discovery, whole),
       mapLimit(linksOnly, this.options.concurrency ?? DEFAULT_CONCURRENCY, (ns) =>
@@ -193,7 +196,7 @@ export class SnapshotCollector {
     this.cache.clear();
     for (const r of raw) this.cache.set(r.namespace.id, r);
     if (unchanged) return this.last!;
-    this.last = buildSnapshot(discovery, raw, new Date().toISOString());
+    this.last = buildSnapshot(discovery, raw, new Date().toISOString(), this.rules);
     return this.last;
   }
 

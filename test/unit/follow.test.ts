@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import type { DiscoveredNamespace, Discovery, RawNamespaceData } from '../../src/core/model';
 import { MAX_FOLLOWED, namespacesToFollow } from '../../src/core/rules/follow';
-import { buildSnapshot } from '../../src/core/snapshot';
+import { buildSnapshot, RuleParseCache } from '../../src/core/snapshot';
 
 const ns = (id: string, kind: DiscoveredNamespace['kind'] = 'named'): DiscoveredNamespace => ({
   id,
@@ -74,9 +74,15 @@ describe('building a snapshot again from the same dumps', () => {
   it('reuses the parse of an unchanged dump, parses a changed one, and never shares port mappings', () => {
     const a = ns('10');
     const b = ns('11');
-    const first = buildSnapshot(discovery([a, b]), [raw(a, save('nf_tables', 3)), raw(b, save('nf_tables', 1))], 't');
+    const cache = new RuleParseCache();
+    const first = buildSnapshot(
+      discovery([a, b]),
+      [raw(a, save('nf_tables', 3)), raw(b, save('nf_tables', 1))],
+      't',
+      cache,
+    );
     const changedB = save('nf_tables', 2);
-    const second = buildSnapshot(discovery([a, b]), [raw(a, save('nf_tables', 3)), raw(b, changedB)], 't');
+    const second = buildSnapshot(discovery([a, b]), [raw(a, save('nf_tables', 3)), raw(b, changedB)], 't', cache);
     const setOf = (s: typeof first, id: string) => s.nat.find((x) => x.namespace === id)!;
     assert.equal(setOf(second, '10'), setOf(first, '10'), 'the same text: the same parsed rule set');
     assert.notEqual(setOf(second, '11'), setOf(first, '11'), 'a changed text is parsed again');

@@ -1,5 +1,4 @@
 // The topology picture as plain data: nodes (namespaces, interfaces, bridges, ports, the outside world) and edges.
-import type { Family } from '../model';
 
 /**
  * `network`: a bridge's box (a Docker, Podman or CNI network when the runtime says so), holding the bridge and the
@@ -8,7 +7,7 @@ import type { Family } from '../model';
  */
 export type TopologyNodeKind =
   'namespace' | 'network' | 'group' | 'interface' | 'bridge' | 'ports' | 'hostPort' | 'world';
-export type TopologyEdgeKind = 'veth' | 'bridgePort' | 'uplink' | 'portMapping';
+export type TopologyEdgeKind = 'veth' | 'bridgePort' | 'uplink';
 
 /**
  * The sidebar item an element stands for, in the shape of the tree's nodes (src/extension/tree/nodes.ts),
@@ -58,7 +57,6 @@ export interface TopologyEdge {
   search: string;
   ref: TopologyRef | null;
   details: string[];
-  family?: Family;
 }
 
 export interface TopologyGraph {

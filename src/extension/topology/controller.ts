@@ -175,9 +175,14 @@ export class TopologyController implements vscode.Disposable {
 
   private update(snapshot: Snapshot): void {
     this.index = new SnapshotIndex(snapshot);
+    this.rebuild(snapshot);
+    this.send();
+  }
+
+  /** The picture of `snapshot`, with the networks the user opened drawn open. */
+  private rebuild(snapshot: Snapshot): void {
     this.graph = buildTopology(snapshot, { expanded: this.expanded });
     this.elements = elementsOf(this.graph);
-    this.send();
   }
 
   private send(relayout = false): void {
@@ -233,8 +238,7 @@ export class TopologyController implements vscode.Disposable {
     if (this.expanded.has(network)) this.expanded.delete(network);
     else if (element?.kind === 'group') this.expanded.add(network);
     else return;
-    this.graph = buildTopology(this.ctx.store.snapshot, { expanded: this.expanded });
-    this.elements = elementsOf(this.graph);
+    this.rebuild(this.ctx.store.snapshot);
     this.send(true);
   }
 

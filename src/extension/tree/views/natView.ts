@@ -175,7 +175,7 @@ export function natView(pageSize: () => number): ViewModel {
         case 'mappingGroup':
           return mappingGroupItem(
             node.ns,
-            hostPortMappings(idx.snapshot.portMappings).filter((m) => m.namespace === node.ns).length,
+            idx.portRows(node.ns).reduce((n, r) => n + r.mappings.length, 0),
             idx,
           );
         case 'services':
