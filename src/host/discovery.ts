@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { DiscoveredNamespace, Discovery, NamespaceKind, ProcessInfo } from '../core/model';
+import { watchPids } from './runner';
 
 export interface DiscoveryOptions {
   /** Where `ip netns` keeps named namespaces. */
@@ -90,9 +91,11 @@ export async function discoverNamespaces(options: DiscoveryOptions = {}): Promis
   for (const name of await listDir(namedDir)) await addFile(join(namedDir, name), 'named');
   for (const dir of dockerDirs) for (const name of await listDir(dir)) await addFile(join(dir, name), 'docker');
 
+  const own = watchPids();
   const pids = (await listDir(procDir))
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
+    .filter((pid) => !own.has(pid))
     .sort((a, b) => a - b);
   const procs = await mapLimit(pids, 64, async (pid) => {
     const base = join(procDir, String(pid));

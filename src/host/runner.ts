@@ -225,6 +225,17 @@ export interface Watch {
   stop(): void;
 }
 
+/** The processes this process keeps running as watches (`nft monitor` inside a namespace, `ip monitor`). */
+const watching = new Set<number>();
+
+/**
+ * This process's own watch processes. Discovery leaves them out: an `nft monitor` entered into a container's network
+ * namespace is not one of the container's processes (it would make the namespace look shared by two PID namespaces).
+ */
+export function watchPids(): ReadonlySet<number> {
+  return watching;
+}
+
 /**
  * Starts a long-running command (such as `ip monitor`) and calls `onLine` for each line it prints.
  * Same rules as `run`: an argv array, the privilege prefix, no shell. `onExit` fires if it ends by itself.
@@ -252,6 +263,8 @@ export function watchLines(
     detached: options.group === true,
   });
   const group = options.group && child.pid !== undefined ? trackGroup(child.pid) : null;
+  const pid = child.pid;
+  if (pid !== undefined) watching.add(pid);
   let partial = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -260,6 +273,7 @@ export function watchLines(
     for (const line of lines) onLine(line);
   });
   void child.then((r) => {
+    if (pid !== undefined) watching.delete(pid);
     group?.done();
     if (!stopped)
       onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null);

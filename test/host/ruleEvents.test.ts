@@ -67,6 +67,9 @@ describe('rule events and the poll (real namespaces)', function () {
     try {
       events.follow(snapshot.namespaces.filter((n) => followed.includes(n.id)));
       assert.deepEqual([...events.followed], followed);
+      // The monitor inside the namespace is not one of its processes (it would make it look shared, mode container).
+      const seen = (await mine()).namespaces.find((n) => n.name === NFT_NS)!;
+      assert.deepEqual(seen.processes, [], 'no process of ours is listed in the followed namespace');
       const waitFor = async (what: string) => {
         for (let i = 0; i < 100 && !changes.includes(idOf(NFT_NS)); i++) await new Promise((r) => setTimeout(r, 100));
         assert.ok(changes.includes(idOf(NFT_NS)), `${what} was reported`);
