@@ -13,6 +13,7 @@ import { readRuntimes } from '../host/runtimes';
 import { runTrace, TRACE_USAGE, TraceUsageError } from './trace';
 import { runRules, RULES_USAGE, RulesUsageError } from './rules';
 import { ConnsUsageError, CONNS_USAGE, runConns } from './conns';
+import { CAPTURE_USAGE, CaptureUsageError, interruptCapture, runCapture } from './capture';
 import { REACH_USAGE, ReachUsageError, runReach } from './reach';
 import { runMapCli } from './map';
 import { elevateIfAsked } from './elevate';
@@ -26,6 +27,7 @@ const USAGE = `usage:
   netns-explorer trace --to IP:PORT [--in NS] [--from outside:IFACE|host|NS] [--proto tcp|udp] [--json]
   netns-explorer rules --in NS [--json]   every rule of a namespace, explained
   netns-explorer conns [--in NS] [--json]   live connections (conntrack), each DNATed one tied to its mapping
+  netns-explorer capture -i NS:IFACE [-i NS:IFACE]... -w FILE.pcapng   packets of several interfaces, one pcapng
   netns-explorer reach [--from SOURCE]... [--to NS]... [--json|--markdown|--csv]   can A reach B, for every pair
   netns-explorer map ls|add|rm --in NS ...   (netns-explorer map --help)
   netns-explorer helper --stdio [--timeout MS]   the privileged helper the extension starts (docs/HELPER.md)
@@ -99,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'rules') return runRules(argv.slice(1));
   if (argv[0] === 'conns') return runConns(argv.slice(1));
   if (argv[0] === 'reach') return runReach(argv.slice(1));
+  if (argv[0] === 'capture') return runCapture(argv.slice(1));
   const {
     command,
     rest,
@@ -183,7 +186,12 @@ for (const [signal, code] of [
   ['SIGTERM', 143],
   ['SIGHUP', 129],
 ] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    // A capture stops its tcpdumps and finishes its file first; a second Ctrl-C exits at once.
+    if (interruptCapture && signal === 'SIGINT') {
+      interruptCapture();
+      return;
+    }
     stopAllCommands();
     process.exit(code);
   });
@@ -200,12 +208,14 @@ main(process.argv.slice(2)).then(
       err instanceof RulesUsageError ||
       err instanceof ConnsUsageError ||
       err instanceof ReachUsageError ||
+      err instanceof CaptureUsageError ||
       (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const usages: Record<string, string> = {
       trace: TRACE_USAGE,
       rules: RULES_USAGE,
       conns: CONNS_USAGE,
       reach: REACH_USAGE,
+      capture: CAPTURE_USAGE,
     };
     const text = usages[process.argv[2] ?? ''] ?? USAGE;
     process.stderr.write(`netns-explorer: ${(err as Error).message}\n${usage ? text : ''}`);

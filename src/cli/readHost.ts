@@ -6,7 +6,7 @@ import { linkRuntime } from '../core/runtime';
 import { collectSnapshot } from '../host/collect';
 import { DEFAULT_DOCKER_DIRS, discoverNamespaces } from '../host/discovery';
 import { runnerFor, type PrivilegeSetting } from '../host/privilege';
-import type { Runner } from '../host/runner';
+import type { Privilege, Runner } from '../host/runner';
 import { readRuntimes } from '../host/runtimes';
 import { collectTraceExtras } from '../host/trace/collect';
 
@@ -30,6 +30,8 @@ export interface ReadHostOptions {
 
 export interface HostRead {
   runner: Runner;
+  /** The prefix the runner puts before commands, for the long-running ones it does not run (capture). */
+  privilege: Privilege;
   snapshot: Snapshot;
   /** With `extras`: what a trace needs beyond the snapshot, read beside it. */
   extras?: Map<NamespaceId, NamespaceExtras>;
@@ -49,5 +51,10 @@ export async function readHost(o: ReadHostOptions, want: { extras?: boolean } = 
     readRuntimes({ dockerHost: o.dockerHost }),
     want.extras ? collectTraceExtras(runner, discovery) : undefined,
   ]);
-  return { runner, snapshot: linkRuntime(kernel, runtimes), ...(extras ? { extras } : {}) };
+  return {
+    runner,
+    privilege: choice.privilege,
+    snapshot: linkRuntime(kernel, runtimes),
+    ...(extras ? { extras } : {}),
+  };
 }

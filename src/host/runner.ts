@@ -236,16 +236,32 @@ export function watchPids(): ReadonlySet<number> {
   return watching;
 }
 
+/** How a streamed command ended: null when it exited 0 or was stopped, else why; `stderr` keeps its last lines. */
+export interface StreamEnd {
+  failure: string | null;
+  exitCode: number | null;
+  stderr: string;
+}
+
+export interface StreamOptions extends ExecRunnerOptions {
+  /** Lead a process group of its own, stopped as one (a command run through nsenter or timeout). */
+  group?: boolean;
+  /** Called with each line the command writes on stderr (tcpdump's "listening on …"). */
+  onStderrLine?: (line: string) => void;
+}
+
+const STDERR_KEPT = 4096;
+
 /**
- * Starts a long-running command (such as `ip monitor`) and calls `onLine` for each line it prints.
- * Same rules as `run`: an argv array, the privilege prefix, no shell. `onExit` fires if it ends by itself.
+ * Starts a long-running command and hands each chunk of its standard output to `onData` as it comes. Same rules as
+ * `run`: an argv array, the privilege prefix, no shell. `onExit` fires when it ends, by itself or stopped.
  */
-export function watchLines(
+export function streamBytes(
   argv: readonly string[],
-  onLine: (line: string) => void,
-  onExit: (failure: string | null) => void,
-  options: ExecRunnerOptions & { group?: boolean } = {},
-): Watch {
+  onData: (chunk: Uint8Array) => void,
+  onExit: (end: StreamEnd & { stopped: boolean }) => void,
+  options: StreamOptions = {},
+): Watch & { pid: number | undefined } {
   const full = [...privilegePrefix(options.privilege ?? 'none'), ...argv];
   const [file, ...args] = full;
   if (file === undefined) throw new Error('empty argv');
@@ -254,35 +270,67 @@ export function watchLines(
     reject: false,
     buffer: false,
     stdin: 'ignore',
-    stderr: 'ignore',
+    stderr: options.onStderrLine ? 'pipe' : 'ignore',
     env: options.env,
+    encoding: 'buffer',
     // By default not detached: a monitor has no children to stop as a group, and this way execa kills it when this
-    // process exits (a detached one outlived every killed extension host). A `group` watch (a command run through
-    // nsenter or timeout) leads a process group of its own, stopped as one, and by stopAllCommands on exit.
+    // process exits (a detached one outlived every killed extension host). A `group` command leads a process group
+    // of its own, stopped as one, and by stopAllCommands on exit.
     cleanup: true,
     detached: options.group === true,
   });
   const group = options.group && child.pid !== undefined ? trackGroup(child.pid) : null;
   const pid = child.pid;
   if (pid !== undefined) watching.add(pid);
-  let partial = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) onLine(line);
+  let stderr = '';
+  let partialErr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEPT);
+    const lines = (partialErr + chunk).split('\n');
+    partialErr = lines.pop() ?? '';
+    for (const line of lines) options.onStderrLine?.(line);
   });
+  child.stdout?.on('data', (chunk: Uint8Array) => onData(chunk));
   void child.then((r) => {
     if (pid !== undefined) watching.delete(pid);
     group?.done();
-    if (!stopped)
-      onExit(r.failed ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null);
+    const failure =
+      r.failed && !stopped ? (r.code === 'ENOENT' ? `${argv[0]} is not installed` : (r.shortMessage ?? 'ended')) : null;
+    onExit({ failure, exitCode: r.exitCode ?? null, stderr, stopped });
   });
   return {
+    pid,
     stop: () => {
       stopped = true;
       if (group) group.stop();
       else child.kill();
     },
   };
+}
+
+/**
+ * Starts a long-running command (such as `ip monitor`) and calls `onLine` for each line it prints.
+ * `onExit` fires if it ends by itself.
+ */
+export function watchLines(
+  argv: readonly string[],
+  onLine: (line: string) => void,
+  onExit: (failure: string | null) => void,
+  options: StreamOptions = {},
+): Watch {
+  let partial = '';
+  const decoder = new TextDecoder();
+  return streamBytes(
+    argv,
+    (chunk) => {
+      const lines = (partial + decoder.decode(chunk, { stream: true })).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    },
+    (end) => {
+      if (!end.stopped) onExit(end.failure);
+    },
+    options,
+  );
 }
