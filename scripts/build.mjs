@@ -122,27 +122,29 @@ const jobs = {
       mkdir(join(root, 'dist'), { recursive: true }).then(() =>
         copyFile(join(root, 'node_modules/elkjs/lib/elk-worker.min.js'), join(root, 'dist/elk-worker.js')),
       ),
-      // The reachability page: its own small bundle and stylesheet.
-      build({
-        bundle: true,
-        platform: 'browser',
-        format: 'iife',
-        target: 'chrome120',
-        minify: true,
-        sourcemap: 'linked',
-        logLevel: 'warning',
-        absWorkingDir: root,
-        entryPoints: ['webview/reach.ts'],
-        outfile: 'dist/reach.js',
-      }),
-      build({
-        bundle: true,
-        minify: true,
-        logLevel: 'warning',
-        absWorkingDir: root,
-        entryPoints: ['media/reach.css'],
-        outfile: 'dist/reach.css',
-      }),
+      // The reachability and capture pages: each its own small bundle and stylesheet.
+      ...['reach', 'capture'].flatMap((page) => [
+        build({
+          bundle: true,
+          platform: 'browser',
+          format: 'iife',
+          target: 'chrome120',
+          minify: true,
+          sourcemap: 'linked',
+          logLevel: 'warning',
+          absWorkingDir: root,
+          entryPoints: [`webview/${page}.ts`],
+          outfile: `dist/${page}.js`,
+        }),
+        build({
+          bundle: true,
+          minify: true,
+          logLevel: 'warning',
+          absWorkingDir: root,
+          entryPoints: [`media/${page}.css`],
+          outfile: `dist/${page}.css`,
+        }),
+      ]),
     ]),
   // The page alone in headless Chromium (test/webview/*.webview.ts), run by mocha in Node.
   webviewTests: () =>

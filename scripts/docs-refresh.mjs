@@ -35,6 +35,7 @@ for (const name of [
   'docker-names',
   'docker-topology-dark',
   'docker-topology-light',
+  'capture',
 ]) {
   const from = join(root, 'out/screenshots', `${name}.png`);
   if (!existsSync(from)) continue;

@@ -12,6 +12,7 @@ import {
   type ToExtension,
   type ToWebviewMessage,
 } from '../src/core/topology/protocol';
+import { captureTargetOf } from '../src/core/capture/targets';
 import { placeDetails, renderDetails } from './details';
 import { lastLayout, setWorkerSource } from './elkLayout';
 import { exportPng, exportSvg } from './exportPicture';
@@ -56,10 +57,19 @@ function readFilter() {
   };
 }
 
+/** The interface (or namespace) each element stands for, for its context menu's Capture Traffic…. */
+let captureTargets = new Map<string, { ns: string; iface: string }>();
+
 function onMessage(m: ToWebviewMessage): void {
   switch (m.type) {
     case 'graph':
       $('message').textContent = m.message ?? '';
+      captureTargets = new Map(
+        [...m.graph.nodes, ...m.graph.edges].flatMap((e) => {
+          const t = captureTargetOf(e.ref);
+          return t ? [[e.id, t] as const] : [];
+        }),
+      );
       enqueue(async () => {
         report(await view.setGraph(m.graph, m.positions ?? null, m.relayout === true));
         savePositions();
@@ -123,6 +133,19 @@ $('graph').addEventListener('mousemove', (e) => {
   pointer.y = e.clientY;
 });
 view.cy.on('tap', 'node, edge', (e: EventObject) => post('select', { id: e.target.id() as string }));
+// The context menu of an element that stands for an interface (or a namespace) offers Capture Traffic…: VS Code reads
+// data-vscode-context from the element under the pointer when the menu opens, just after this.
+view.cy.on('cxttapstart', (e: EventObject) => {
+  const graph = $('graph');
+  const target = e.target === view.cy ? undefined : captureTargets.get(e.target.id() as string);
+  if (target)
+    graph.dataset.vscodeContext = JSON.stringify({
+      webviewSection: 'capture',
+      ...target,
+      preventDefaultContextMenuItems: true,
+    });
+  else delete graph.dataset.vscodeContext;
+});
 // A network with too many members to draw is one group: a click opens it; a double click on the opened network
 // closes it again.
 view.cy.on('tap', 'node[kind = "group"]', (e: EventObject) => post('toggleGroup', { id: e.target.id() as string }));

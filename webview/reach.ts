@@ -70,6 +70,13 @@ function draw(view: ReachView): void {
       const button = document.createElement('button');
       button.dataset.row = String(cell.row);
       button.dataset.column = String(cell.column);
+      // The cell's context menu (Trace with the Kernel) gets the cell: VS Code reads this attribute on right-click.
+      button.dataset.vscodeContext = JSON.stringify({
+        webviewSection: 'cell',
+        row: cell.row,
+        column: cell.column,
+        preventDefaultContextMenuItems: true,
+      });
       button.textContent = `${SYMBOL[cell.word]}${cell.uncertain ? '?' : ''}`;
       button.title = `${view.rows[cell.row]?.label} → ${view.columns[cell.column]?.label}\n${cell.word}${cell.uncertain ? ' (uncertain)' : ''}: ${cell.answer}${cell.rule ? `\nrule: ${cell.rule}` : ''}\nClick to open the trace.`;
       button.setAttribute(

@@ -21,6 +21,8 @@ import { undoLastChange } from './mappingUi';
 import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { ReachController } from './reach/panel';
+import { CaptureController } from './capture/panel';
+import { captureTraffic, capturePath } from './commands/capture';
 import { traceWithKernel } from './commands/traceWithKernel';
 import { createTraceView } from './trace/register';
 import { traceConnection, traceRequest, whyNotWorking } from './commands/traceConnection';
@@ -113,6 +115,8 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   const trace = createTraceView(context, ctx);
   const reach = new ReachController(ctx, context.extensionUri);
   context.subscriptions.push(reach);
+  const captures = new CaptureController(context.extensionUri, context.globalStorageUri, log);
+  context.subscriptions.push(captures);
   // Every command in one table, keyed by ids.ts: a command missing here does not compile.
   const commands: Record<CommandName, (...args: never[]) => unknown> = {
     refresh: refresh(ctx),
@@ -136,6 +140,8 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
     whyNotWorking: whyNotWorking(ctx, trace.ui),
     traceWithKernel: traceWithKernel(ctx, trace.ui, reach),
     traceRequest: traceRequest(ctx, trace.ui),
+    captureTraffic: captureTraffic(ctx, captures, trace.ui),
+    capturePath: capturePath(ctx, captures, trace.ui),
     revealTraceStep: trace.revealStep,
     undoLastChange: undoLastChange,
   };

@@ -33,6 +33,8 @@ export const COMMAND = {
   traceConnection: 'netnsExplorer.traceConnection',
   whyNotWorking: 'netnsExplorer.whyNotWorking',
   traceWithKernel: 'netnsExplorer.traceWithKernel',
+  captureTraffic: 'netnsExplorer.captureTraffic',
+  capturePath: 'netnsExplorer.capturePath',
   /** Internal: run a trace request given as an argument (tests, automation); not in the palette. */
   traceRequest: 'netnsExplorer.traceRequest',
   /** Internal: a Trace view step's click reveals its rule in the NAT view. */
@@ -64,6 +66,7 @@ export const SETTING = {
 
 export const TOPOLOGY_VIEW_TYPE = 'netnsExplorer.topology';
 export const REACH_VIEW_TYPE = 'netnsExplorer.reachability';
+export const CAPTURE_VIEW_TYPE = 'netnsExplorer.capture';
 
 /** Workspace state: mappings the user chose to keep after a leftover notice. */
 export const KEPT_MAPPINGS_KEY = 'netnsExplorer.keptMappings';

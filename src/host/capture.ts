@@ -264,6 +264,10 @@ export class Capture {
     return this.counter.packets;
   }
 
+  get bytes(): number {
+    return this.counter.bytes;
+  }
+
   get stopping(): boolean {
     return this.reason !== null;
   }

@@ -328,6 +328,34 @@ export function treeRow(page: Page, label: string | RegExp, view?: string): Loca
   return viewPane(page, view).locator('.monaco-list-row').filter({ hasText: label }).first();
 }
 
+/**
+ * Runs a tree item's context-menu entry and waits for what it opens. The menu ignores a click that lands
+ * while it is still settling, so the entry is hovered first, and Enter (on the focused entry) is the fallback.
+ */
+export async function treeContextMenu(
+  page: Page,
+  view: string,
+  row: string | RegExp,
+  entry: string,
+  opens: Locator,
+): Promise<void> {
+  await treeRow(page, row, view).click({ button: 'right' });
+  const item = page.locator('.context-view .action-menu-item', { hasText: entry }).first();
+  await item.waitFor({ state: 'visible', timeout: 15_000 });
+  await item.hover();
+  await page.waitForTimeout(300);
+  await item.click();
+  if (
+    await opens.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  if (await item.isVisible()) await page.keyboard.press('Enter');
+  await opens.waitFor({ timeout: 30_000 });
+}
+
 /** Clicks the row's twistie when it is collapsed. */
 export async function expandRow(page: Page, label: string | RegExp, view?: string): Promise<void> {
   const row = treeRow(page, label, view);

@@ -14,6 +14,7 @@ import {
   launchWorkbench,
   openNetnsExplorer,
   scrollToRow,
+  treeContextMenu,
   treeRow,
   widenSideBar,
   type Workbench,
@@ -45,27 +46,8 @@ async function dialogButton(page: Page, label: string): Promise<void> {
   await button.click();
 }
 
-/**
- * Runs a tree item's context-menu entry and waits for what it opens. The menu ignores a click that lands
- * while it is still settling, so the entry is hovered first, and Enter (on the focused entry) is the fallback.
- */
-async function contextMenu(page: Page, row: string, entry: string, opens: ReturnType<Page['locator']>): Promise<void> {
-  await treeRow(page, row, 'NAT').click({ button: 'right' });
-  const item = page.locator('.context-view .action-menu-item', { hasText: entry }).first();
-  await item.waitFor({ state: 'visible', timeout: 15_000 });
-  await item.hover();
-  await page.waitForTimeout(300);
-  await item.click();
-  if (
-    await opens.waitFor({ timeout: 5_000 }).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
-  if (await item.isVisible()) await page.keyboard.press('Enter');
-  await opens.waitFor({ timeout: 30_000 });
-}
+const contextMenu = (page: Page, row: string, entry: string, opens: ReturnType<Page['locator']>) =>
+  treeContextMenu(page, 'NAT', row, entry, opens);
 
 describe('port mappings in the workbench', function () {
   this.timeout(300_000);

@@ -20,7 +20,7 @@ import { discoverNamespaces } from '../../src/host/discovery';
 import { ExecRunner, runningCommandCount } from '../../src/host/runner';
 import { collectTraceExtras } from '../../src/host/trace/collect';
 import { LAB_DOCKER_NETNS_DIR, labDown, labUp } from '../lab/lab';
-import { CLI, REPO, requireRoot, runCli, whichTool } from './helpers';
+import { CLI, REPO, liveCaptureTcpdumps, noCaptureTcpdumpWithin, requireRoot, runCli, whichTool } from './helpers';
 
 const tool = new ExecRunner();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,25 +39,6 @@ async function connectOnce(): Promise<void> {
     'tcp',
   ]);
   assert.equal(r.failure, null, r.stderr);
-}
-
-/**
- * Live tcpdumps writing a pcap stream, as captures run them. Zombies are not counted: a tcpdump killed with its
- * capturer is reparented to PID 1, which on some machines (this firecracker VM's init) never reaps it.
- */
-async function ourTcpdumps(): Promise<string[]> {
-  const r = await tool.run(['ps', '-eo', 'stat=,args=']);
-  return r.stdout.split('\n').filter((l) => !/^\s*Z/.test(l) && /\btcpdump -i .* -w -/.test(l));
-}
-
-async function noTcpdumpWithin(ms: number): Promise<string[]> {
-  let left: string[] = [];
-  for (let waited = 0; waited <= ms; waited += 100) {
-    left = await ourTcpdumps();
-    if (!left.length) return left;
-    await sleep(100);
-  }
-  return left;
 }
 
 async function tshark(file: string, fields: string[]): Promise<string[][]> {
@@ -79,7 +60,7 @@ describe('capture on the lab (real traffic)', function () {
     requireRoot(this);
     whichTool('tcpdump');
     whichTool('tshark');
-    assert.deepEqual(await ourTcpdumps(), [], 'a tcpdump with -w - was running before the tests');
+    assert.deepEqual(await liveCaptureTcpdumps(), [], 'a tcpdump with -w - was running before the tests');
     await labUp();
     dir = mkdtempSync(join(tmpdir(), 'nxl-capture-'));
     const discovery = await discoverNamespaces({ dockerDirs: [LAB_DOCKER_NETNS_DIR] });
@@ -153,7 +134,7 @@ describe('capture on the lab (real traffic)', function () {
       times,
       [...times].sort((a, b) => a - b),
     );
-    assert.deepEqual(await noTcpdumpWithin(3000), []);
+    assert.deepEqual(await noCaptureTcpdumpWithin(3000), []);
     // A stopped group is forgotten once its grace period is over (runner.ts).
     for (let i = 0; i < 30 && runningCommandCount() > 0; i++) await sleep(100);
     assert.equal(runningCommandCount(), 0);
@@ -174,7 +155,7 @@ describe('capture on the lab (real traffic)', function () {
     assert.equal(summary.reason, 'packets');
     assert.equal(summary.packets, 3);
     assert.equal((await tshark(file, ['frame.number'])).length, 3);
-    assert.deepEqual(await noTcpdumpWithin(3000), []);
+    assert.deepEqual(await noCaptureTcpdumpWithin(3000), []);
   });
 
   it('stops at the time limit on a quiet interface', async () => {
@@ -188,7 +169,7 @@ describe('capture on the lab (real traffic)', function () {
     const summary = await capture.done;
     assert.equal(summary.reason, 'seconds');
     assert.equal(summary.packets, 0);
-    assert.deepEqual(await noTcpdumpWithin(3000), []);
+    assert.deepEqual(await noCaptureTcpdumpWithin(3000), []);
   });
 
   it('checks the filter with tcpdump -d before starting', async () => {
@@ -248,7 +229,7 @@ describe('capture on the lab (real traffic)', function () {
     const names = new Set((await tshark(file, ['frame.interface_name'])).map((r) => r[0]));
     assert.deepEqual([...names].sort(), ['nxl-host/eth0', 'nxl-web1/eth0']);
     assert.match(err, /written to .*cli\.pcapng: stopped/);
-    assert.deepEqual(await noTcpdumpWithin(3000), []);
+    assert.deepEqual(await noCaptureTcpdumpWithin(3000), []);
   });
 
   it('a capturer killed with SIGKILL leaves no tcpdump (parent-death signal)', async () => {
@@ -271,8 +252,8 @@ describe('capture on the lab (real traffic)', function () {
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += String(c)));
     for (let i = 0; i < 300 && (err.match(/listening on/g) ?? []).length < 2; i++) await sleep(100);
-    assert.equal((await ourTcpdumps()).length, 2, err);
+    assert.equal((await liveCaptureTcpdumps()).length, 2, err);
     child.kill('SIGKILL');
-    assert.deepEqual(await noTcpdumpWithin(3000), []);
+    assert.deepEqual(await noCaptureTcpdumpWithin(3000), []);
   });
 });

@@ -22,3 +22,24 @@ export function whichTool(tool: string): string {
   }
   throw new Error(`${tool} not found`);
 }
+
+/**
+ * Live tcpdumps writing a pcap stream, as captures run them (`tcpdump -i IFACE … -w -`). Zombies are not counted: a
+ * tcpdump killed with its capturer is reparented to PID 1, which on some machines (a firecracker VM's init) never
+ * reaps it.
+ */
+export async function liveCaptureTcpdumps(): Promise<string[]> {
+  const r = await new ExecRunner().run(['ps', '-eo', 'stat=,args=']);
+  return r.stdout.split('\n').filter((l) => !/^\s*Z/.test(l) && /\btcpdump -i .* -w -/.test(l));
+}
+
+/** Waits up to `ms` for every capture tcpdump to be gone; returns those left. */
+export async function noCaptureTcpdumpWithin(ms: number): Promise<string[]> {
+  let left: string[] = [];
+  for (let waited = 0; waited <= ms; waited += 100) {
+    left = await liveCaptureTcpdumps();
+    if (!left.length) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return left;
+}

@@ -155,6 +155,26 @@ describe("topology page alone in Chromium, under the extension's CSP", function 
     assert.deepEqual(await tp.alerts(), []);
   });
 
+  it("a right-click on an interface gives VS Code's context menu that interface (Capture Traffic…)", async () => {
+    await tp.send({ type: 'graph', graph, message: null });
+    await tp.waitForPosted('rendered');
+    const web1 = byName(lab, 'nxl-web1').id;
+    const id = interfaceNodeId(web1, 'eth0');
+    const at = await topologyApi<{ x: number; y: number }>(tp.page, 'renderedCenter', id);
+    await tp.page.mouse.click(at.x, at.y, { button: 'right' });
+    const context = await tp.page.evaluate('document.getElementById("graph").dataset.vscodeContext');
+    assert.deepEqual(JSON.parse(String(context)), {
+      webviewSection: 'capture',
+      ns: web1,
+      iface: 'eth0',
+      preventDefaultContextMenuItems: true,
+    });
+    // On the background: no element, no capture entry.
+    const box = await tp.page.locator('#graph').boundingBox();
+    await tp.page.mouse.click(box!.x + 3, box!.y + box!.height - 3, { button: 'right' });
+    assert.equal(await tp.page.evaluate('document.getElementById("graph").dataset.vscodeContext ?? null'), null);
+  });
+
   it('hostile namespace names are drawn and exported as text and run nothing', async () => {
     const g = buildTopology(hostileSnapshot(lab));
     await tp.send({ type: 'graph', graph: g, message: null });

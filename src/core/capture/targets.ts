@@ -2,6 +2,7 @@
 import { namespaceLabel } from '../labels';
 import type { Namespace, NamespaceId, Snapshot } from '../model';
 import { resolveNamespace } from '../namespaceRef';
+import type { TopologyRef } from '../topology/types';
 import type { PathHop } from '../trace/types';
 import type { CaptureTarget } from './session';
 
@@ -43,4 +44,25 @@ export function pathSources(snapshot: Snapshot, path: readonly PathHop[]): Resol
     add(hop.namespace, hop.outIface);
   }
   return out;
+}
+
+/**
+ * The interface a topology element stands for, for its Capture Traffic… menu: an interface, a bridge (or its
+ * network's box), a bridge port, a veth pair's first end; a namespace with `iface` '' (the user picks).
+ */
+export function captureTargetOf(ref: TopologyRef | null): { ns: string; iface: string } | null {
+  if (!ref) return null;
+  const n = ref.node;
+  switch (n.kind) {
+    case 'interface':
+    case 'vethPair':
+    case 'bridgePort':
+      return { ns: n.ns, iface: n.ifname };
+    case 'bridge':
+      return { ns: n.ns, iface: n.name };
+    case 'namespace':
+      return { ns: n.ns, iface: '' };
+    default:
+      return null;
+  }
 }

@@ -11,20 +11,9 @@ import { readSettings } from '../config';
 import type { CommandContext } from '../commands/context';
 import { COMMAND, REACH_VIEW_TYPE } from '../ids';
 import { showError } from '../notify';
-import { attr, contentSecurityPolicy, makeNonce } from '../topology/html';
+import { makeNonce, pageHtml } from '../topology/html';
 
-function reachHtml(r: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(r))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${attr(r.styleUri)}">
-<title>Reachability</title>
-</head>
-<body data-state="busy">
-<div id="toolbar" role="toolbar" aria-label="Reachability">
+const REACH_BODY = `<div id="toolbar" role="toolbar" aria-label="Reachability">
   <vscode-checkbox id="group">Group alike</vscode-checkbox>
   <vscode-button id="refresh" secondary>Refresh</vscode-button>
   <vscode-button id="export-md" secondary>Export Markdown</vscode-button>
@@ -32,12 +21,7 @@ function reachHtml(r: { cspSource: string; nonce: string; scriptUri: string; sty
   <span id="status" aria-live="polite">Tracing every pair…</span>
 </div>
 <div id="legend">✓ connects · R refused · ✗ times out · → leaves the host · ? uncertain · · not applicable. Click a cell for its trace.</div>
-<div id="wrap"><table id="grid" role="grid" aria-label="Reachability matrix"></table></div>
-<script nonce="${attr(r.nonce)}" src="${attr(r.scriptUri)}"></script>
-</body>
-</html>
-`;
-}
+<div id="wrap"><table id="grid" role="grid" aria-label="Reachability matrix"></table></div>`;
 
 export class ReachController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | null = null;
@@ -65,7 +49,9 @@ export class ReachController implements vscode.Disposable {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'netns.svg');
     const webview = panel.webview;
-    webview.html = reachHtml({
+    webview.html = pageHtml({
+      title: 'Reachability',
+      body: REACH_BODY,
       cspSource: webview.cspSource,
       nonce: makeNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'reach.js')).toString(),

@@ -73,3 +73,25 @@ export function topologyHtml(r: PageResources): string {
 </html>
 `;
 }
+
+/**
+ * A small page (the reachability matrix, a capture): the CSP, its stylesheet and script, a title and static markup.
+ * `body` is the extension's own markup; every untrusted string reaches the page later, in a message.
+ */
+export function pageHtml(r: PageResources & { title: string; body: string }): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(r))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(r.styleUri)}">
+<title>${attr(r.title)}</title>
+</head>
+<body data-state="busy">
+${r.body}
+<script nonce="${attr(r.nonce)}" src="${attr(r.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

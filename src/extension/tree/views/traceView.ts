@@ -6,7 +6,7 @@ import { linkKey } from '../../../core/kernel/witness';
 import type { KernelReport } from '../../../host/access';
 import type { Snapshot } from '../../../core/model';
 import type { Diagnosis } from '../../../core/trace/diagnose';
-import type { TraceResult, TraceStep } from '../../../core/trace/types';
+import type { TraceOutcome, TraceResult, TraceStep } from '../../../core/trace/types';
 import {
   kernelItem,
   quietItem,
@@ -91,6 +91,20 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
     return this.results[source ?? 0]?.result;
   }
 
+  /** The trace a row belongs to: a place's of a diagnosis (its row or anything under it), else the one shown. */
+  resultOf(node: TraceNode | undefined): TraceResult | null {
+    const source = node && 'source' in node ? node.source : undefined;
+    return this.result(source) ?? null;
+  }
+
+  /** A step row's step and the outcome it belongs to (Capture Traffic… on a step). */
+  stepAt(node: TraceNode): { step: TraceStep; outcome: TraceOutcome } | null {
+    if (node.kind !== 'step') return null;
+    const outcome = this.result(node.source)?.outcomes[node.outcome];
+    const step = this.steps(node)[node.index];
+    return outcome && step ? { step, outcome } : null;
+  }
+
   private steps(w: Where): TraceStep[] {
     const o = this.result(w.source)?.outcomes[w.outcome];
     return (w.reply ? o?.reply?.steps : o?.steps) ?? [];
@@ -173,7 +187,10 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
         return this.kernel ? kernelItem(this.kernel.report) : new vscode.TreeItem('(no kernel trace)');
       case 'source': {
         const entry = this.results[node.source];
-        return entry ? traceSourceItem(entry.label, entry.result, node.source) : new vscode.TreeItem('(gone)');
+        if (!entry) return new vscode.TreeItem('(gone)');
+        const item = traceSourceItem(entry.label, entry.result, node.source);
+        item.contextValue = 'traceSource';
+        return item;
       }
       case 'outcome':
         return traceOutcomeItem(this.result(node.source)?.outcomes[node.index], `${node.source ?? 's'}:${node.index}`);
@@ -188,6 +205,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TraceNode>, vs
         const step = this.steps(node)[node.index];
         if (!step) return new vscode.TreeItem('(gone)');
         const item = traceStepItem(step, this.snapshot, `trace:${key(node)}:${node.index}`);
+        item.contextValue = 'traceStep';
         if (this.kernel?.report.kernel.observable && step.rule && (step.kind === 'rule' || step.kind === 'nat')) {
           const seen = this.kernel.seen.has(`${node.reply ? 'reply' : 'request'} ${linkKey(step.rule)}`);
           item.description = `${seen ? '✓ seen by the kernel' : '✗ model only'} · ${String(item.description ?? '')}`;
