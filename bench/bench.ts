@@ -1,5 +1,6 @@
 // `npm run bench`: snapshot, incremental refresh, rule parsing and tree timings, each as a ratio to a baseline measured
 // in the same run.
+import { CAPTURE_NOTES, captureSection } from './capture';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -446,7 +447,8 @@ const NOTES = `## Reading the table
 - The tree row times 1,000 builds of the NAT view's first level per sample: about 1–1.5 µs each,
   with no term that depends on the number of rules (rule counts are kept per rule set).
 ${TOPOLOGY_NOTES}
-${EVENTS_NOTES}`;
+${EVENTS_NOTES}
+${CAPTURE_NOTES}`;
 
 function writeResults(): void {
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
@@ -478,6 +480,7 @@ async function main(): Promise<void> {
     else if (only === 'kernel') await kernelSection({ quick, record, ms });
     else if (only === 'topology') await topologySection({ quick, record, ms });
     else if (only === 'events') await eventsSection({ quick, record, ms });
+    else if (only === 'capture') await captureSection({ quick, record, ms });
     else {
       await snapshotSection();
       await incrementalSection();
@@ -489,6 +492,7 @@ async function main(): Promise<void> {
       await reachSection({ quick, record, ms });
       await kernelSection({ quick, record, ms });
       await eventsSection({ quick, record, ms });
+      await captureSection({ quick, record, ms });
     }
   } finally {
     await benchLabDown();

@@ -169,6 +169,11 @@ search.addEventListener('input', () => {
 for (const id of ['show-loopback', 'show-down', 'show-unlinked']) {
   checkbox(id).addEventListener('change', () => enqueue(async () => report(await view.setFilter(readFilter()))));
 }
+// The live-connections overlay: the extension reads connections every few seconds while it is on and sends the
+// picture with them as edges.
+checkbox('show-connections').addEventListener('change', () =>
+  post('overlay', { on: checkbox('show-connections').checked }),
+);
 $('layout').addEventListener('change', () => {
   const name = ($<HTMLElement & { value: string }>('layout').value === 'elk' ? 'elk' : 'fcose') as LayoutName;
   enqueue(async () => report(await view.relayout(name)));

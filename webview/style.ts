@@ -223,6 +223,18 @@ function baseStyle(t: Theme): StylesheetJson {
     { selector: 'edge.bridged', style: { width: 2, 'line-color': t.bridge, display: 'none' } },
     { selector: 'edge.bridged:selected, edge.bridged.match', style: { display: 'element' } },
     { selector: 'edge[kind = "uplink"]', style: { width: 3, 'line-color': t.world } },
+    {
+      selector: 'edge[kind = "connection"]',
+      style: {
+        width: 2,
+        'line-color': t.nat,
+        'line-style': 'dashed',
+        'curve-style': 'bezier',
+        'target-arrow-shape': 'triangle',
+        'target-arrow-color': t.nat,
+        color: t.nat,
+      },
+    },
     { selector: 'edge.source-nat', style: { 'line-style': 'dashed', color: t.nat, 'font-weight': 'bold' } },
     { selector: '.dimmed', style: { opacity: 0.18 } },
     { selector: '.match', style: { 'underlay-color': t.focus, 'underlay-opacity': 0.35, 'underlay-padding': 6 } },

@@ -1,10 +1,9 @@
 // `netns-explorer conns [--in NS] [--json]`: the live connections of every namespace (or one), from the kernel's
 // connection-tracking table, each translated one tied to the port mapping whose rule translated it.
 import { parseArgs } from 'node:util';
-import { linkConnections, type Connection } from '../core/conntrack';
+import { connectionText, linkConnections } from '../core/conntrack';
 import { labelOrId, mappingKey, mappingText } from '../core/labels';
 import { resolveNamespace } from '../core/namespaceRef';
-import { endpoint } from '../core/net/address';
 import { readConnections } from '../host/conntrack';
 import { HOST_READ_ARGS, readHost } from './readHost';
 import { safeText } from './render';
@@ -21,9 +20,6 @@ export const CONNS_USAGE = `usage:
 `;
 
 export class ConnsUsageError extends Error {}
-
-const at = (ip: string, port: number | null) => endpoint(ip, port === null ? null : String(port));
-const counters = (t: Connection['original']) => (t.packets !== undefined ? ` ${t.packets} pkt ${t.bytes} B` : '');
 
 export async function runConns(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -71,15 +67,9 @@ export async function runConns(argv: string[]): Promise<number> {
     if (!here.length) continue;
     lines.push(`${label(ns.id)} (${here.length} connection${here.length === 1 ? '' : 's'})`);
     for (const c of here) {
-      const to = at(c.original.dst, c.original.dport);
-      const translated = c.dnat ? ` ⇒ ${at(c.reply.src, c.reply.sport)}` : '';
-      const masq = c.snat ? ` (source seen as ${at(c.reply.dst, c.reply.dport)})` : '';
       const m = c.mapping ? byKey.get(`${c.namespace}\u0000${c.mapping}`) : undefined;
       const by = m ? `  [mapping ${safeText(mappingText(m))}]` : c.dnat ? '  [DNAT, no mapping found]' : '';
-      const state = c.state ? ` ${c.state}` : '';
-      lines.push(
-        `  ${c.protocol}${state} ${at(c.original.src, c.original.sport)} → ${to}${translated}${masq}${counters(c.original)}${by}`,
-      );
+      lines.push(`  ${safeText(connectionText(c))}${by}`);
     }
   }
   lines.push('', `${connections.length} connections, ${connections.filter((c) => c.dnat).length} translated (DNAT)`);

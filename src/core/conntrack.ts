@@ -8,7 +8,7 @@
 // after NAT. A reply source other than the original destination means the destination was translated (DNAT); a reply
 // destination other than the original source, the source (SNAT, MASQUERADE).
 import { mappingKey } from './labels';
-import { formatIp, parseIp, sameIp } from './net/address';
+import { endpoint, formatIp, parseIp, sameIp } from './net/address';
 import type { Family, NamespaceId, PortMapping } from './model';
 import { spanCovers } from './net/ports';
 
@@ -153,4 +153,18 @@ export function linkConnections(
     const m = mappingOf(c, byTarget);
     return { ...c, mapping: m ? mappingKey(m) : null };
   });
+}
+
+const at = (ip: string, port: number | null) => endpoint(ip, port === null ? null : String(port));
+
+/**
+ * A connection on one line: `tcp ESTABLISHED 198.18.0.2:40000 → 198.18.0.1:8080 ⇒ 172.31.240.2:80`, the translated
+ * destination after ⇒, the source as the far end sees it after SNAT, and counters when accounting is on.
+ */
+export function connectionText(c: Omit<Connection, 'mapping'>): string {
+  const translated = c.dnat ? ` ⇒ ${at(c.reply.src, c.reply.sport)}` : '';
+  const masq = c.snat ? ` (source seen as ${at(c.reply.dst, c.reply.dport)})` : '';
+  const counters = c.original.packets !== undefined ? ` ${c.original.packets} pkt ${c.original.bytes} B` : '';
+  const state = c.state ? ` ${c.state}` : '';
+  return `${c.protocol}${state} ${at(c.original.src, c.original.sport)} → ${at(c.original.dst, c.original.dport)}${translated}${masq}${counters}`;
 }

@@ -22,6 +22,8 @@ import { TopologyController } from './topology/controller';
 import { currentTracedPath, type TracedPath } from './trace/highlight';
 import { ReachController } from './reach/panel';
 import { CaptureController } from './capture/panel';
+import { ConnectionsMonitor } from './connections';
+import { ConnectionsTreeProvider } from './tree/views/connectionsView';
 import { captureTraffic, capturePath } from './commands/capture';
 import { traceWithKernel } from './commands/traceWithKernel';
 import { createTraceView } from './trace/register';
@@ -110,7 +112,23 @@ export function activate(context: vscode.ExtensionContext): NetnsExplorerApi | u
   );
 
   const ctx: CommandContext = { store, log, views, natDocuments };
-  const topology = new TopologyController(ctx, context.extensionUri, context.globalState);
+  // Live connections: the Connections view (collapsed at first) and the topology's overlay read them while shown.
+  const connections = new ConnectionsMonitor(store, log);
+  const connectionsProvider = new ConnectionsTreeProvider(connections, () => store.readOnly);
+  const connectionsView = vscode.window.createTreeView(VIEW.connections, { treeDataProvider: connectionsProvider });
+  const showConnections = () => {
+    connections.watch('view', connectionsView.visible);
+    connectionsView.message = connectionsView.visible ? connectionsProvider.summary() : undefined;
+  };
+  context.subscriptions.push(
+    connections,
+    connectionsProvider,
+    connectionsView,
+    connectionsView.onDidChangeVisibility(showConnections),
+    connections.onDidChange(showConnections),
+  );
+  showConnections();
+  const topology = new TopologyController(ctx, context.extensionUri, context.globalState, connections);
   context.subscriptions.push(topology);
   const trace = createTraceView(context, ctx);
   const reach = new ReachController(ctx, context.extensionUri);

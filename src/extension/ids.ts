@@ -7,10 +7,11 @@ export const VIEW = {
   veths: 'netnsExplorer.veths',
   nat: 'netnsExplorer.nat',
   trace: 'netnsExplorer.trace',
+  connections: 'netnsExplorer.connections',
 } as const;
 
 /** The views built from the snapshot (the Trace view shows a trace result instead). */
-export type SnapshotViewName = Exclude<keyof typeof VIEW, 'trace'>;
+export type SnapshotViewName = Exclude<keyof typeof VIEW, 'trace' | 'connections'>;
 
 export const COMMAND = {
   refresh: 'netnsExplorer.refresh',

@@ -7,6 +7,7 @@ import type { DiscoveredNamespace, Family, NamespaceId, Snapshot } from '../core
 import type { TraceRequest } from '../core/trace/types';
 import type { NamespaceExtras } from '../core/trace/types';
 import { SnapshotCollector } from './collect';
+import { readConnections, type ConntrackRead } from './conntrack';
 import { discoverNamespaces } from './discovery';
 import {
   addMapping,
@@ -65,6 +66,8 @@ export interface HostAccess {
     concurrency: number,
     only?: ReadonlySet<NamespaceId>,
   ): Promise<Map<NamespaceId, NamespaceExtras>>;
+  /** The connection-tracking tables of these namespaces of the snapshot (`conntrack -L` in each). */
+  connections(snapshot: Snapshot, only: readonly NamespaceId[], concurrency: number): Promise<ConntrackRead[]>;
   /** What the container runtimes say (names, networks), asked with this access's rights. */
   runtimes(dockerHost: string | undefined): Promise<RuntimeInfo>;
   /** The kernel's own trace of a connection beside the model's, on a snapshot read now (`trace --kernel`). */
@@ -115,6 +118,15 @@ export class DirectAccess implements HostAccess {
     only?: ReadonlySet<NamespaceId>,
   ): Promise<Map<NamespaceId, NamespaceExtras>> {
     return collectTraceExtras(this.runner, snapshot, concurrency, only);
+  }
+
+  connections(snapshot: Snapshot, only: readonly NamespaceId[], concurrency: number): Promise<ConntrackRead[]> {
+    const wanted = new Set(only);
+    return readConnections(
+      this.runner,
+      snapshot.namespaces.filter((n) => wanted.has(n.id)),
+      concurrency,
+    );
   }
 
   runtimes(dockerHost: string | undefined): Promise<RuntimeInfo> {

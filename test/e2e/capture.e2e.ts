@@ -12,6 +12,8 @@ import { liveCaptureTcpdumps, noCaptureTcpdumpWithin, REPO } from '../host/helpe
 import { labDown, labUp } from '../lab/lab';
 import {
   expandRow,
+  expandView,
+  PICTURE_DRAWN,
   filterNamespaces,
   launchWorkbench,
   openNetnsExplorer,
@@ -52,6 +54,20 @@ async function check(page: Page, ns: string, iface: string): Promise<void> {
     .first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await row.locator('.quick-input-list-checkbox, .monaco-checkbox, input[type=checkbox]').first().click();
+}
+
+/** Answers the quick pick whose title holds `title`: types `value` (the pick narrows to it) and accepts. */
+async function answerPick(page: Page, title: string, value: string): Promise<void> {
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: title })
+    .waitFor({ state: 'visible', timeout: 30_000 });
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill(value);
+  await page.waitForTimeout(300);
+  await input.press('Enter');
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: title })
+    .waitFor({ state: 'hidden', timeout: 30_000 });
 }
 
 async function answerFilter(page: Page, filter: string): Promise<void> {
@@ -163,13 +179,24 @@ describe('packet capture in the workbench', function () {
 
   it('Capture This Path: one click captures every interface a traced packet crosses', async () => {
     const page = workbench.page;
-    await filterNamespaces(page, '');
-    // Why Doesn't This Work? on the 8080 mapping traces it from every place; the place "outside via the uplink" has
-    // Capture This Path on its context menu.
-    const outside = treeRow(page, /^From outside/, 'Trace');
-    await treeContextMenu(page, 'NAT', '0.0.0.0:8080/tcp → 172.31.240.2:80', "Why Doesn't This Work?", outside);
+    // Trace Connection… from outside through the lab host's uplink to its published 8080, then Capture This Path.
+    await runCommand(page, 'Netns Explorer: Trace Connection…');
+    await answerPick(page, 'which host', 'nxl-host');
+    await answerPick(page, 'where does the connection come from', 'Outside, through eth0');
+    await answerPick(page, 'destination', '198.18.0.1:8080');
+    // The protocol is asked only when the destination did not bring one.
+    const protocol = page.locator('.quick-input-widget .quick-input-title', { hasText: 'protocol' });
+    if (
+      await protocol.waitFor({ state: 'visible', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await answerPick(page, 'protocol', 'tcp');
+    await page.locator('.pane-header', { hasText: /trace/i }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    await runCommand(page, 'Netns Explorer: Capture This Path');
     const input = page.locator('.quick-input-widget input.input');
-    await treeContextMenu(page, 'Trace', /^From outside/, 'Capture This Path', input);
     // The filter offered: the traced protocol and its ports before and after the DNAT.
     await page
       .locator('.quick-input-widget', { hasText: 'Capture on ' })
@@ -190,6 +217,43 @@ describe('packet capture in the workbench', function () {
     await frame.locator('tbody tr', { hasText: 'nxl-host/eth0' }).first().waitFor({ timeout: 30_000 });
     await runCommand(page, 'View: Close All Editors');
     assert.deepEqual(await noCaptureTcpdumpWithin(5000), []);
+  });
+
+  it('the Connections view lists a DNATed connection with its mapping; the topology draws it as a live edge', async () => {
+    const page = workbench.page;
+    await filterNamespaces(page, '');
+    await connect();
+    await expandView(page, 'Connections');
+    const row = treeRow(page, /198\.18\.0\.1:8080 ⇒ 172\.31\.240\.2:80/, 'Connections');
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await row.innerText(), /mapping 0\.0\.0\.0:8080\/tcp → 172\.31\.240\.2:80/);
+    assert.match(await treeRow(page, /^nxl-host/, 'Connections').innerText(), /\d+ connections? · \d+ DNAT/);
+
+    await runCommand(page, 'Netns Explorer: Show Topology');
+    const frame = webviewFrame(page);
+    await frame.locator('#status', { hasText: PICTURE_DRAWN }).waitFor({ timeout: 60_000 });
+    await frame.locator('#show-connections').click();
+    await connect();
+    // An edge of kind "connection" from the outside client's namespace to nxl-web1: tcp/80 with a count.
+    const labels = () =>
+      frame
+        .locator('#graph')
+        .evaluate(() => (window as unknown as { netnsTopology: { labels(): string[] } }).netnsTopology.labels());
+    let found: string[] = [];
+    for (let i = 0; i < 60 && !found.length; i++) {
+      found = (await labels()).filter((l) => /^tcp\/80 ×\d+$/.test(l));
+      if (!found.length) await page.waitForTimeout(500);
+    }
+    assert.ok(found.length, 'a live connection edge is drawn');
+    await screenshot(page, 'topology-connections');
+    // Off again: the edges go.
+    await frame.locator('#show-connections').click();
+    for (let i = 0; i < 40 && found.length; i++) {
+      await page.waitForTimeout(250);
+      found = (await labels()).filter((l) => /^tcp\/80 ×\d+$/.test(l));
+    }
+    assert.deepEqual(found, []);
+    await runCommand(page, 'View: Close All Editors');
   });
 
   it('killing the extension host leaves no tcpdump', async () => {

@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { linkConnections, parseConntrack, parseConntrackLine } from '../../src/core/conntrack';
 import { mappingKey } from '../../src/core/labels';
 import type { PortMapping } from '../../src/core/model';
+import { buildTopology } from '../../src/core/topology/build';
+import { connectionEdges } from '../../src/core/topology/connections';
+import { namespaceNodeId } from '../../src/core/topology/ids';
+import { labSnapshot } from '../webview/fixtures';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/conntrack');
 
@@ -105,6 +109,40 @@ describe('conntrack -L -o extended', () => {
       linkConnections(parseConntrack('other', text), [mapping]).filter((c) => c.mapping).length,
       0,
       'another namespace’s table',
+    );
+  });
+});
+
+describe('the topology overlay of live connections', () => {
+  it('draws each flow once, from the client to the server after DNAT, grouped with a count', async () => {
+    const lab = await labSnapshot();
+    const host = lab.namespaces.find((n) => n.name === 'nxl-host')!;
+    const out = lab.namespaces.find((n) => n.name === 'nxl-out')!;
+    const web1 = lab.namespaces.find((n) => n.name === 'nxl-web1')!;
+    const text = readFileSync(join(FIXTURES, 'lab-nxl-host.txt'), 'utf8');
+    const inHost = parseConntrack(host.id, text);
+    // The same flows as the server's own table lists them (after the DNAT): counted once, not twice.
+    const inWeb1 = inHost
+      .filter((c) => c.dnat)
+      .map((c) => ({
+        ...c,
+        namespace: web1.id,
+        dnat: false,
+        original: { ...c.original, dst: c.reply.src, dport: c.reply.sport },
+      }));
+    const graph = buildTopology(lab);
+    const edges = connectionEdges(graph, lab, [...inHost, ...inWeb1]);
+    const web = edges.find((e) => e.source === namespaceNodeId(out.id) && e.target === namespaceNodeId(web1.id));
+    assert.ok(web, JSON.stringify(edges.map((e) => [e.source, e.target, e.label])));
+    const flows = inHost.filter((c) => c.dnat && c.reply.src === '172.31.240.2').length;
+    assert.equal(web.label, `tcp/80 ×${flows}`);
+    assert.equal(web.kind, 'connection');
+    assert.ok(web.classes.includes('dnat'));
+    // Multicast (the recorded IGMP report) is no connection between two places; no edge starts and ends on one element.
+    assert.ok(edges.every((e) => !e.details.some((d) => d.includes('224.0.0.22'))));
+    assert.ok(edges.every((e) => e.source !== e.target));
+    assert.ok(
+      edges.every((e) => graph.nodes.some((n) => n.id === e.source) && graph.nodes.some((n) => n.id === e.target)),
     );
   });
 });

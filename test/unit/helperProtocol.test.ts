@@ -28,6 +28,7 @@ const VALID: Record<Operation, Record<string, unknown>> = {
     changed: null,
   },
   traceExtras: { namespaces: ['4026531840'], concurrency: 4 },
+  connections: { namespaces: ['4026531840', '4026532001'], concurrency: 8 },
   addMapping: { namespace: '4026531840', spec, dryRun: true, expected: null },
   removeMapping: {
     namespace: '4026531840',

@@ -43,6 +43,8 @@ export interface ToExtension {
   hover: { id: string };
   /** Where the nodes are now (after a layout, or a drag): kept per host. */
   positions: { positions: Record<string, { x: number; y: number }> };
+  /** The live-connections overlay was switched on or off: connections are read every few seconds while on. */
+  overlay: { on: boolean };
   /** An export button was pressed: the extension asks where to save. */
   requestExport: { format: ExportFormat };
   /** The picture, SVG text or PNG as base64; `error` when it could not be made. */
@@ -70,6 +72,7 @@ const TO_EXTENSION: ReadonlySet<string> = new Set<keyof ToExtension>([
   'requestExport',
   'exported',
   'positions',
+  'overlay',
 ]);
 
 const hasType = (m: unknown, types: ReadonlySet<string>): boolean =>

@@ -7,7 +7,8 @@
  */
 export type TopologyNodeKind =
   'namespace' | 'network' | 'group' | 'interface' | 'bridge' | 'ports' | 'hostPort' | 'world';
-export type TopologyEdgeKind = 'veth' | 'bridgePort' | 'uplink';
+/** `connection`: the live-connections overlay, client's namespace to server's (core/topology/connections.ts). */
+export type TopologyEdgeKind = 'veth' | 'bridgePort' | 'uplink' | 'connection';
 
 /**
  * The sidebar item an element stands for, in the shape of the tree's nodes (src/extension/tree/nodes.ts),

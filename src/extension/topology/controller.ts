@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { TOPOLOGY_VIEW_TYPE } from '../ids';
 import type { Snapshot } from '../../core/model';
 import { buildTopology } from '../../core/topology/build';
+import { connectionEdges } from '../../core/topology/connections';
+import type { ConnectionsMonitor } from '../connections';
 import type { TopologyEdge, TopologyGraph, TopologyNode } from '../../core/topology/types';
 import type { ExportFormat, ToExtensionMessage } from '../../core/topology/protocol';
 import type { CommandContext } from '../commands/context';
@@ -36,6 +38,8 @@ export class TopologyController implements vscode.Disposable {
   private firstRender: Promise<Rendered> | null = null;
   /** Networks whose members the user opened (a collapsed group clicked), by network node id. */
   private readonly expanded = new Set<string>();
+  /** The live-connections overlay is on (the page's checkbox). */
+  private overlay = false;
   private readonly models: ViewModels = {
     namespaces: namespacesView,
     bridges: bridgesView,
@@ -61,6 +65,8 @@ export class TopologyController implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     /** Where the picture's positions are kept, per host (the extension's global state). */
     private readonly memento?: vscode.Memento,
+    /** Live connections, for the overlay. */
+    private readonly connections?: ConnectionsMonitor,
   ) {
     // After a window reload VS Code hands the restored panel back here: the picture comes back where it was.
     this.subscriptions.push(
@@ -78,7 +84,15 @@ export class TopologyController implements vscode.Disposable {
     this.subscriptions.push(
       this.visibility,
       ctx.store.onDidChange((s) => this.update(s)),
+      // Connections are read while the overlay is on and the picture visible; each reading redraws the overlay.
+      this.visibility.event(() => this.watchConnections()),
     );
+    if (connections)
+      this.subscriptions.push(
+        connections.onDidChange(() => {
+          if (this.overlay && this.ctx.store.snapshot) this.update(this.ctx.store.snapshot);
+        }),
+      );
     for (const view of Object.values(ctx.views)) {
       this.subscriptions.push(view.onDidChangeSelection((e) => this.highlight(e.selection)));
     }
@@ -122,6 +136,7 @@ export class TopologyController implements vscode.Disposable {
           onMessage: (m) => this.receive(m),
           onDispose: () => {
             this.panel = null;
+            this.overlay = false;
             this.firstRender = null;
             this.visibility.fire(false);
           },
@@ -179,9 +194,17 @@ export class TopologyController implements vscode.Disposable {
     this.send();
   }
 
-  /** The picture of `snapshot`, with the networks the user opened drawn open. */
+  private watchConnections(): void {
+    this.connections?.watch('topology', this.overlay && this.visible);
+  }
+
+  /** The picture of `snapshot`, with the networks the user opened drawn open, and live connections when asked. */
   private rebuild(snapshot: Snapshot): void {
-    this.graph = buildTopology(snapshot, { expanded: this.expanded });
+    const graph = buildTopology(snapshot, { expanded: this.expanded });
+    const reading = this.overlay ? this.connections?.last : undefined;
+    this.graph = reading
+      ? { ...graph, edges: [...graph.edges, ...connectionEdges(graph, snapshot, reading.connections)] }
+      : graph;
     this.elements = elementsOf(this.graph);
   }
 
@@ -216,6 +239,11 @@ export class TopologyController implements vscode.Disposable {
       }
       case 'positions':
         void this.savePositions(m.positions);
+        break;
+      case 'overlay':
+        this.overlay = m.on;
+        this.watchConnections();
+        if (this.ctx.store.snapshot) this.update(this.ctx.store.snapshot);
         break;
       case 'requestExport':
         void this.export(undefined, m.format).then(

@@ -52,6 +52,7 @@ export function topologyHtml(r: PageResources): string {
   <vscode-checkbox id="show-loopback">Loopback</vscode-checkbox>
   <vscode-checkbox id="show-down" checked>Down interfaces</vscode-checkbox>
   <vscode-checkbox id="show-unlinked" checked>Namespaces with no links</vscode-checkbox>
+  <vscode-checkbox id="show-connections" title="Draw the connections the kernel tracks, refreshed every few seconds">Live connections</vscode-checkbox>
   <vscode-single-select id="layout" aria-label="Layout">
     <vscode-option value="elk" selected>Layered layout</vscode-option>
     <vscode-option value="fcose">Compact layout</vscode-option>

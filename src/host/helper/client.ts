@@ -17,6 +17,7 @@ import type {
 } from '../access';
 import { MappingError, type MappingErrorKind, type MappingResult } from '../portMapping/apply';
 import type { CommandResult } from '../runner';
+import type { ConntrackRead } from '../conntrack';
 import { PROTOCOL_VERSION, type HelperMessage, type Operation, type ResponseError } from './protocol';
 
 /** How the helper gets root. */
@@ -270,6 +271,11 @@ export class HelperAccess implements HostAccess {
       NamespaceExtras,
     ][];
     return new Map(entries);
+  }
+
+  /** The helper enters the namespaces of its own last snapshot, by id: no path crosses the protocol. */
+  connections(_snapshot: Snapshot, only: readonly NamespaceId[], concurrency: number): Promise<ConntrackRead[]> {
+    return this.client.request('connections', { namespaces: [...only], concurrency }) as Promise<ConntrackRead[]>;
   }
 
   runtimes(dockerHost: string | undefined): Promise<RuntimeInfo> {

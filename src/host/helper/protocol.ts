@@ -8,7 +8,7 @@ import { checkAddress } from '../../core/mapping/validate';
 import type { CommandResult } from '../runner';
 
 /** Bumped when an operation or a field changes; the client refuses a helper of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The longest request line read; anything longer ends the helper (no request needs a tenth of it). */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -22,6 +22,7 @@ export const OPERATIONS = [
   'cleanUpLeftovers',
   'runtimes',
   'kernelTrace',
+  'connections',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -32,6 +33,10 @@ export interface SnapshotParams {
   changed: string[] | null;
 }
 export interface TraceExtrasParams {
+  namespaces: string[];
+  concurrency: number;
+}
+export interface ConnectionsParams {
   namespaces: string[];
   concurrency: number;
 }
@@ -79,7 +84,8 @@ export type Request =
   | { id: number; op: 'undoMapping'; params: UndoMappingParams }
   | { id: number; op: 'cleanUpLeftovers'; params: CleanUpParams }
   | { id: number; op: 'runtimes'; params: RuntimesParams }
-  | { id: number; op: 'kernelTrace'; params: KernelTraceParams };
+  | { id: number; op: 'kernelTrace'; params: KernelTraceParams }
+  | { id: number; op: 'connections'; params: ConnectionsParams };
 
 export type ErrorKind = 'invalid' | 'unknown-op' | 'mapping' | 'failed';
 
@@ -246,7 +252,8 @@ function params(op: Operation, value: unknown): Request['params'] {
         changed: v.changed === null ? null : list(v.changed, `${p}.changed`, 100_000, namespaceId),
       };
     }
-    case 'traceExtras': {
+    case 'traceExtras':
+    case 'connections': {
       const v = record(value, p, ['namespaces', 'concurrency']);
       return {
         namespaces: list(v.namespaces, `${p}.namespaces`, 100_000, namespaceId),

@@ -37,6 +37,17 @@ export class HelperSession {
     if (this.applied.length > MAX_APPLIED) this.applied.shift();
   }
 
+  /** The snapshot this helper read last (its namespaces' paths are what it enters), else one read now. */
+  private async lastSnapshot(): Promise<Snapshot> {
+    this.last ??= await this.access.snapshot({
+      dockerDirs: this.dockerDirs,
+      concurrency: 8,
+      skipNat: false,
+      changed: null,
+    });
+    return this.last;
+  }
+
   /** Runs one checked request; throws what the operation threw. */
   async handle(request: Request): Promise<unknown> {
     switch (request.op) {
@@ -45,10 +56,14 @@ export class HelperSession {
         this.last = await this.access.snapshot(request.params);
         return this.last;
       }
+      case 'connections':
+        return this.access.connections(
+          await this.lastSnapshot(),
+          request.params.namespaces,
+          request.params.concurrency,
+        );
       case 'traceExtras': {
-        const snapshot =
-          this.last ??
-          (await this.access.snapshot({ dockerDirs: this.dockerDirs, concurrency: 8, skipNat: false, changed: null }));
+        const snapshot = await this.lastSnapshot();
         const extras = await this.access.traceExtras(
           snapshot,
           request.params.concurrency,
@@ -159,7 +174,7 @@ export function serveHelper(input: Readable, output: Writable, timeoutMs?: numbe
         }
         const { id, op } = parsed.request;
         const work = session.handle(parsed.request);
-        if (op !== 'snapshot' && op !== 'traceExtras' && op !== 'runtimes') {
+        if (op !== 'snapshot' && op !== 'traceExtras' && op !== 'runtimes' && op !== 'connections') {
           changes.add(work);
           void work.finally(() => changes.delete(work)).catch(() => undefined);
         }
