@@ -7,6 +7,7 @@ import { decodePacket, LINKTYPE, printable } from '../../src/core/capture/decode
 import { PcapFormatError, PcapStreamReader, type PcapRecord } from '../../src/core/capture/pcap';
 import { interfaceBlock, packetBlock, sectionHeader } from '../../src/core/capture/pcapng';
 import { LimitCounter, Tail, TimeMerger } from '../../src/core/capture/session';
+import { formatIp, parseIp } from '../../src/core/net/address';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/capture');
 
@@ -205,5 +206,28 @@ describe('capture: merge and limits', () => {
     t.push(3, 4, 5);
     assert.deepEqual(t.all, [3, 4, 5]);
     assert.equal(t.dropped, 2);
+  });
+});
+
+describe('capture: IPv6 addresses as text', () => {
+  it('agrees with the address module on compression (RFC 5952)', () => {
+    const cases = [
+      '::',
+      '::1',
+      'fe80::1',
+      'ff02::16',
+      '2001:db8::1:0:0:1',
+      '2001:db8:0:0:1::1',
+      '1:0:0:2:0:0:0:3',
+      'fd00:6e78::2',
+    ];
+    for (const text of cases) {
+      const ip = parseIp(text)!;
+      const bytes = new Uint8Array(40 + 16);
+      bytes[0] = 0x60;
+      bytes[6] = 59; // no next header
+      for (let i = 0; i < 16; i++) bytes[8 + i] = Number((ip.value >> BigInt(8 * (15 - i))) & 0xffn);
+      assert.equal(decodePacket(LINKTYPE.raw, bytes).src, formatIp(ip), text);
+    }
   });
 });

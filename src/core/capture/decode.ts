@@ -3,7 +3,6 @@
 // extension headers), ICMP, ICMPv6, TCP and UDP. Anything else is named by its number. Never throws: a truncated or
 // malformed packet says so in its summary. Every string it returns from packet bytes is plain text for the caller to
 // escape (payload bytes become printable ASCII or dots).
-import { formatIp } from '../net/address';
 
 export const LINKTYPE = { null: 0, ethernet: 1, raw: 101, raw12: 12, sll: 113, sll2: 276 } as const;
 
@@ -52,25 +51,43 @@ class Bytes {
   }
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function macText(b: Uint8Array, at: number): string {
-  return Array.from(b.subarray(at, at + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
+  return `${HEX[b[at]!]}:${HEX[b[at + 1]!]}:${HEX[b[at + 2]!]}:${HEX[b[at + 3]!]}:${HEX[b[at + 4]!]}:${HEX[b[at + 5]!]}`;
 }
 
 function ipv4Text(b: Uint8Array, at: number): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
 
+/** RFC 5952 text: lower-case hex groups, the longest run of two or more zero groups (the first of equals) as `::`. */
 function ipv6Text(b: Uint8Array, at: number): string {
-  let value = 0n;
-  for (let i = 0; i < 16; i++) value = (value << 8n) | BigInt(b[at + i]!);
-  return formatIp({ v6: true, value });
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[at + i]! << 8) | b[at + i + 1]!);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(groups) : `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }
 
 /** Printable ASCII of up to `max` bytes, others as '.'. */
 export function printable(b: Uint8Array, max = 64): string {
-  let s = '';
-  for (const x of b.subarray(0, max)) s += x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.';
-  return s;
+  const codes = Array.from(b.subarray(0, max), (x) => (x >= 0x20 && x < 0x7f ? x : 0x2e));
+  return String.fromCharCode(...codes);
 }
 
 const unknown = (protocol: string, summary: string, src = '', dst = ''): DecodedPacket => ({

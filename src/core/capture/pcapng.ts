@@ -67,14 +67,19 @@ export function interfaceBlock(i: PcapngInterface): Uint8Array {
   return block(IDB, body, options);
 }
 
+/** An Enhanced Packet Block, written in one allocation (it is the one block per packet). */
 export function packetBlock(interfaceId: number, tsNs: bigint, origLen: number, data: Uint8Array): Uint8Array {
-  const body = new Uint8Array(20 + data.length);
-  const v = new DataView(body.buffer);
-  v.setUint32(0, interfaceId, true);
-  v.setUint32(4, Number(tsNs >> 32n), true);
-  v.setUint32(8, Number(tsNs & 0xffffffffn), true);
-  v.setUint32(12, data.length, true);
-  v.setUint32(16, origLen, true);
-  body.set(data, 20);
-  return block(EPB, body);
+  const total = 32 + pad4(data.length);
+  const out = new Uint8Array(total);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, EPB, true);
+  v.setUint32(4, total, true);
+  v.setUint32(8, interfaceId, true);
+  v.setUint32(12, Number(tsNs >> 32n), true);
+  v.setUint32(16, Number(tsNs & 0xffffffffn), true);
+  v.setUint32(20, data.length, true);
+  v.setUint32(24, origLen, true);
+  out.set(data, 28);
+  v.setUint32(total - 4, total, true);
+  return out;
 }
