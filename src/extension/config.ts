@@ -1,5 +1,6 @@
 // Reads the extension's settings (`netnsExplorer.*`) with their documented defaults.
 import * as vscode from 'vscode';
+import { DEFAULT_LIMITS, type CaptureLimits } from '../core/capture/session';
 import type { PrivilegeSetting } from '../host/privilege';
 import { SETTING } from './ids';
 
@@ -13,6 +14,8 @@ export interface Settings {
   rulesPageSize: number;
   /** Docker's (or Podman's) API socket for container names; '' means DOCKER_HOST, else Docker's default. */
   dockerHost: string;
+  /** Where every capture stops at the latest (the first limit reached). */
+  captureLimits: CaptureLimits;
 }
 
 export function readSettings(): Settings {
@@ -26,5 +29,10 @@ export function readSettings(): Settings {
     concurrency: Math.min(64, Math.max(1, c.get<number>('concurrency', 8))),
     rulesPageSize: Math.min(5000, Math.max(50, c.get<number>('rulesPageSize', 500))),
     dockerHost: c.get<string>('docker.host', ''),
+    captureLimits: {
+      packets: Math.max(1, Math.floor(c.get<number>('capture.maxPackets', DEFAULT_LIMITS.packets))),
+      bytes: Math.max(1, c.get<number>('capture.maxMegabytes', DEFAULT_LIMITS.bytes / 2 ** 20)) * 2 ** 20,
+      seconds: Math.max(1, c.get<number>('capture.maxSeconds', DEFAULT_LIMITS.seconds)),
+    },
   };
 }

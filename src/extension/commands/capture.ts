@@ -136,7 +136,7 @@ async function startCapture(
   const runner = new ExecRunner({ privilege, timeoutMs: readSettings().commandTimeoutMs });
   const filter = await askFilter(runner, sources, initialFilter);
   if (filter === undefined) return;
-  captures.start({ sources, filter, title, privilege });
+  captures.start({ sources, filter, title, privilege, limits: readSettings().captureLimits });
 }
 
 export function captureTraffic(
