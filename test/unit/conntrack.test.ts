@@ -10,6 +10,7 @@ import { buildTopology } from '../../src/core/topology/build';
 import { connectionEdges } from '../../src/core/topology/connections';
 import { namespaceNodeId } from '../../src/core/topology/ids';
 import { labSnapshot } from '../webview/fixtures';
+import { CONNECTIONS_POLL_MS, nextReadDelay } from '../../src/extension/connections';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/conntrack');
 
@@ -144,5 +145,13 @@ describe('the topology overlay of live connections', () => {
     assert.ok(
       edges.every((e) => graph.nodes.some((n) => n.id === e.source) && graph.nodes.some((n) => n.id === e.target)),
     );
+  });
+});
+
+describe('how often connections are read while watched', () => {
+  it('every 3 s, but waiting three times a slow read (a read takes at most a quarter of the time)', () => {
+    assert.equal(nextReadDelay(null), CONNECTIONS_POLL_MS);
+    assert.equal(nextReadDelay(200), 3000);
+    assert.equal(nextReadDelay(2077), 6231);
   });
 });
