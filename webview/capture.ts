@@ -3,7 +3,7 @@
 // comes from packets and names: untrusted, so only ever textContent.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { CaptureSourceView, FromCapturePage, ToCapturePage } from '../src/core/capture/protocol';
-import { DISPLAY_KEPT, type ShownPacket } from '../src/core/capture/session';
+import { DISPLAY_KEPT, Tail, type ShownPacket } from '../src/core/capture/session';
 import { endpoint } from '../src/core/net/address';
 
 const vscode = acquireVsCodeApi();
@@ -17,12 +17,10 @@ const pauseButton = $('pause');
 const detail = $('detail');
 let paused = false;
 /** Packets that came while paused, shown on Resume (the last DISPLAY_KEPT of them). */
-let held: ShownPacket[] = [];
+let held = new Tail<ShownPacket>();
 const shown = new Map<HTMLTableRowElement, ShownPacket>();
 let totals = { packets: 0, bytes: 0 };
 let heading = '';
-
-const at = (ip: string, port: number | null) => endpoint(ip, port === null ? null : String(port));
 
 function row(p: ShownPacket): HTMLTableRowElement {
   const tr = document.createElement('tr');
@@ -31,8 +29,8 @@ function row(p: ShownPacket): HTMLTableRowElement {
     String(p.no),
     p.time.toFixed(6),
     p.where,
-    at(p.src, p.sport),
-    at(p.dst, p.dport),
+    endpoint(p.src, p.sport),
+    endpoint(p.dst, p.dport),
     p.protocol,
     String(p.length),
     p.summary,
@@ -60,9 +58,10 @@ function append(rows: ShownPacket[]): void {
 }
 
 function showStatus(): void {
-  const waiting = paused && held.length ? ` · paused, ${held.length} new` : paused ? ' · paused' : '';
+  const fresh = held.all.length + held.dropped;
+  const waiting = paused && fresh ? ` · paused, ${fresh} new` : paused ? ' · paused' : '';
   status.textContent = `${heading}${totals.packets} packets, ${totals.bytes} bytes${waiting}`;
-  pauseButton.textContent = paused ? `Resume${held.length ? ` (${held.length} new)` : ''}` : 'Pause';
+  pauseButton.textContent = paused ? `Resume${fresh ? ` (${fresh} new)` : ''}` : 'Pause';
 }
 
 function showSources(sources: CaptureSourceView[]): void {
@@ -95,7 +94,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     case 'packets':
       totals = { packets: m.packets, bytes: m.bytes };
-      if (paused) held = [...held, ...m.rows].slice(-DISPLAY_KEPT);
+      if (paused) held.push(...m.rows);
       else append(m.rows);
       showStatus();
       break;
@@ -115,8 +114,8 @@ window.addEventListener('message', (event: MessageEvent) => {
 pauseButton.addEventListener('click', () => {
   paused = !paused;
   if (!paused) {
-    append(held);
-    held = [];
+    append([...held.all]);
+    held = new Tail<ShownPacket>();
   }
   showStatus();
 });
@@ -131,7 +130,7 @@ body.addEventListener('click', (e) => {
   tr.classList.add('selected');
   detail.textContent = [
     `No. ${p.no} · ${p.where} · ${new Date(Number(BigInt(p.tsNs) / 1_000_000n)).toISOString()}`,
-    `${p.protocol} ${at(p.src, p.sport)} → ${at(p.dst, p.dport)} · ${p.length} bytes on the wire`,
+    `${p.protocol} ${endpoint(p.src, p.sport)} → ${endpoint(p.dst, p.dport)} · ${p.length} bytes on the wire`,
     p.summary,
     p.payload ? `payload: ${p.payload}` : 'no payload',
   ].join('\n');

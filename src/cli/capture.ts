@@ -88,9 +88,7 @@ export async function runCapture(argv: string[]): Promise<number> {
       firstNs ??= packets[0]!.tsNs;
       const lines = packets.map((p) => {
         const s = showPacket(p, targets, firstNs!);
-        const from = endpoint(s.src, s.sport === null ? null : String(s.sport));
-        const to = endpoint(s.dst, s.dport === null ? null : String(s.dport));
-        return `${s.no} ${s.time.toFixed(6)} ${safeText(s.where)} ${s.protocol} ${from} → ${to} ${s.length} ${safeText(s.summary)}`;
+        return `${s.no} ${s.time.toFixed(6)} ${safeText(s.where)} ${s.protocol} ${endpoint(s.src, s.sport)} → ${endpoint(s.dst, s.dport)} ${s.length} ${safeText(s.summary)}`;
       });
       process.stdout.write(`${lines.join('\n')}\n`);
     },

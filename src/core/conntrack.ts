@@ -155,16 +155,14 @@ export function linkConnections(
   });
 }
 
-const at = (ip: string, port: number | null) => endpoint(ip, port === null ? null : String(port));
-
 /**
  * A connection on one line: `tcp ESTABLISHED 198.18.0.2:40000 → 198.18.0.1:8080 ⇒ 172.31.240.2:80`, the translated
  * destination after ⇒, the source as the far end sees it after SNAT, and counters when accounting is on.
  */
 export function connectionText(c: Omit<Connection, 'mapping'>): string {
-  const translated = c.dnat ? ` ⇒ ${at(c.reply.src, c.reply.sport)}` : '';
-  const masq = c.snat ? ` (source seen as ${at(c.reply.dst, c.reply.dport)})` : '';
+  const translated = c.dnat ? ` ⇒ ${endpoint(c.reply.src, c.reply.sport)}` : '';
+  const masq = c.snat ? ` (source seen as ${endpoint(c.reply.dst, c.reply.dport)})` : '';
   const counters = c.original.packets !== undefined ? ` ${c.original.packets} pkt ${c.original.bytes} B` : '';
   const state = c.state ? ` ${c.state}` : '';
-  return `${c.protocol}${state} ${at(c.original.src, c.original.sport)} → ${at(c.original.dst, c.original.dport)}${translated}${masq}${counters}`;
+  return `${c.protocol}${state} ${endpoint(c.original.src, c.original.sport)} → ${endpoint(c.original.dst, c.original.dport)}${translated}${masq}${counters}`;
 }

@@ -96,7 +96,6 @@ export interface CaptureSummary {
   packets: number;
   bytes: number;
   sources: SourceState[];
-  file: string | null;
 }
 
 export interface CaptureOptions {
@@ -116,7 +115,7 @@ export interface CaptureOptions {
 }
 
 const LISTENING = /^(?:tcpdump: )?listening on /;
-const KERNEL_DROPS = /^(\d+) packets? dropped by kernel/;
+const KERNEL_DROPS = /^(\d+) packets? dropped by kernel/m;
 
 /** A running capture of one or more interfaces. `started` settles once each tcpdump listens or fails. */
 export class Capture {
@@ -126,8 +125,8 @@ export class Capture {
   private readonly watches: Watch[] = [];
   private readonly merger = new TimeMerger<CapturedPacket>();
   private readonly counter: LimitCounter;
+  /** Source index → its interface block's id, once its tcpdump's stream has started. */
   private readonly interfaceIds = new Map<number, number>();
-  private readonly linktypes = new Map<number, number>();
   private fd: number | null = null;
   private numbered = 0;
   private reason: StopReason | null = null;
@@ -187,7 +186,7 @@ export class Capture {
         if (this.reason !== null) return;
         try {
           const records = reader.push(chunk);
-          if (reader.header && !this.linktypes.has(i)) this.addInterface(i, reader.header.linktype);
+          if (reader.header && !this.interfaceIds.has(i)) this.addInterface(i, reader.header.linktype);
           for (const r of records) {
             const over = this.counter.take(r.data.length);
             if (over) {
@@ -206,13 +205,11 @@ export class Capture {
         }
       },
       (end) => {
-        const drops = KERNEL_DROPS.exec(end.stderr.split('\n').find((l) => KERNEL_DROPS.test(l)) ?? '');
+        const drops = KERNEL_DROPS.exec(end.stderr);
         if (drops) state.droppedByKernel = Number(drops[1]);
+        // tcpdump's (or setpriv's) own last word, else how the process ended ("setpriv is not installed").
         if (!end.stopped && end.exitCode !== 0 && state.error === null)
-          state.error =
-            end.failure && /not installed/.test(end.failure)
-              ? 'setpriv or tcpdump is not installed'
-              : (lastError(end.stderr) ?? end.failure ?? `tcpdump exited with code ${end.exitCode}`);
+          state.error = lastError(end.stderr) ?? end.failure ?? `tcpdump exited with code ${end.exitCode}`;
         settleOnce();
         this.options.onSources?.(this.sources);
         if (--this.running === 0) this.end();
@@ -233,7 +230,6 @@ export class Capture {
   }
 
   private addInterface(source: number, linktype: number): void {
-    this.linktypes.set(source, linktype);
     this.interfaceIds.set(source, this.interfaceIds.size);
     const t = this.sources[source]!.target;
     this.write([
@@ -268,10 +264,6 @@ export class Capture {
     return this.counter.bytes;
   }
 
-  get stopping(): boolean {
-    return this.reason !== null;
-  }
-
   /** Stops every tcpdump (TERM to its group, then KILL); `done` resolves once all have exited. */
   stop(reason: StopReason = 'stopped'): void {
     if (this.reason !== null) return;
@@ -291,7 +283,6 @@ export class Capture {
       packets: this.counter.packets,
       bytes: this.counter.bytes,
       sources: this.sources,
-      file: this.options.file,
     });
   }
 }

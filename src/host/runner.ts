@@ -1,4 +1,6 @@
 // The one place commands run: argv arrays through execa, with timeouts, a privilege prefix and classified failures.
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { execa, execaSync } from 'execa';
 import type { ErrorReason } from '../core/model';
 
@@ -261,7 +263,7 @@ export function streamBytes(
   onData: (chunk: Uint8Array) => void,
   onExit: (end: StreamEnd & { stopped: boolean }) => void,
   options: StreamOptions = {},
-): Watch & { pid: number | undefined } {
+): Watch {
   const full = [...privilegePrefix(options.privilege ?? 'none'), ...argv];
   const [file, ...args] = full;
   if (file === undefined) throw new Error('empty argv');
@@ -300,7 +302,6 @@ export function streamBytes(
     onExit({ failure, exitCode: r.exitCode ?? null, stderr, stopped });
   });
   return {
-    pid,
     stop: () => {
       stopped = true;
       if (group) group.stop();
@@ -333,4 +334,29 @@ export function watchLines(
     },
     options,
   );
+}
+
+/** Where `program` is on the PATH, or null (a button that needs it is shown only then). */
+export function onPath(program: string, path = process.env.PATH ?? ''): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, program);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+/**
+ * Starts a program the user keeps (Wireshark on a capture file) and lets it go: detached, not waited for, not stopped
+ * with this process's commands. Resolves with why it could not start, or null once it has.
+ */
+export function startDetached(argv: readonly string[]): Promise<string | null> {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error('empty argv');
+  const child = execa(file, args, { detached: true, stdio: 'ignore', cleanup: false, reject: false });
+  child.unref();
+  return new Promise((resolve) => {
+    child.once('spawn', () => resolve(null));
+    child.once('error', (e) => resolve(e.message));
+  });
 }

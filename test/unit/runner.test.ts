@@ -1,6 +1,6 @@
 // The runner: argv-only execution, timeouts, and failures classified the way a user can act on them.
 import { strict as assert } from 'node:assert';
-import { ExecRunner, classifyFailure, formatArgv, privilegePrefix } from '../../src/host/runner';
+import { ExecRunner, classifyFailure, formatArgv, onPath, privilegePrefix, startDetached } from '../../src/host/runner';
 
 describe('runner', () => {
   const runner = new ExecRunner({ timeoutMs: 5000 });
@@ -60,5 +60,17 @@ describe('runner', () => {
 
   it('shows argv quoted for display', () => {
     assert.equal(formatArgv(['ip', '-n', 'a b', '-j']), "ip -n 'a b' -j");
+  });
+});
+
+describe('runner: programs the user keeps (Open in Wireshark)', () => {
+  it('starts one detached and lets it go; says why one cannot start', async () => {
+    assert.equal(await startDetached(['true']), null);
+    assert.match((await startDetached(['/nonexistent/nx-wireshark'])) ?? '', /ENOENT|not found|no such file/i);
+  });
+
+  it('finds a program on the PATH, or says it is not there', () => {
+    assert.equal(onPath('sh', '/nonexistent:/bin'), '/bin/sh');
+    assert.equal(onPath('nx-no-such-program', '/bin:/usr/bin'), null);
   });
 });

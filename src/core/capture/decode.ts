@@ -90,7 +90,8 @@ export function printable(b: Uint8Array, max = 64): string {
   return String.fromCharCode(...codes);
 }
 
-const unknown = (protocol: string, summary: string, src = '', dst = ''): DecodedPacket => ({
+/** A packet named by its protocol and a summary: no ports. */
+const plain = (protocol: string, summary: string, src = '', dst = ''): DecodedPacket => ({
   src,
   dst,
   protocol,
@@ -106,27 +107,27 @@ export function decodePacket(linktype: number, data: Uint8Array): DecodedPacket 
     case LINKTYPE.ethernet:
       return ethernet(b);
     case LINKTYPE.sll:
-      return b.has(0, 16) ? byEthertype(b, b.u16(14), 16, '', '') : unknown('?', 'truncated cooked header');
+      return b.has(0, 16) ? byEthertype(b, b.u16(14), 16, '', '') : plain('?', 'truncated cooked header');
     case LINKTYPE.sll2:
-      return b.has(0, 20) ? byEthertype(b, b.u16(0), 20, '', '') : unknown('?', 'truncated cooked header');
+      return b.has(0, 20) ? byEthertype(b, b.u16(0), 20, '', '') : plain('?', 'truncated cooked header');
     case LINKTYPE.raw:
     case LINKTYPE.raw12:
       return rawIp(b, 0);
     case LINKTYPE.null:
-      return b.has(0, 4) ? rawIp(b, 4) : unknown('?', 'truncated loopback header');
+      return b.has(0, 4) ? rawIp(b, 4) : plain('?', 'truncated loopback header');
     default:
-      return unknown(`link ${linktype}`, `link type ${linktype} is not decoded`);
+      return plain(`link ${linktype}`, `link type ${linktype} is not decoded`);
   }
 }
 
 function rawIp(b: Bytes, at: number): DecodedPacket {
-  if (!b.has(at, 1)) return unknown('?', 'empty packet');
+  if (!b.has(at, 1)) return plain('?', 'empty packet');
   const version = b.u8(at) >> 4;
-  return version === 4 ? ipv4(b, at) : version === 6 ? ipv6(b, at) : unknown('?', `IP version ${version}`);
+  return version === 4 ? ipv4(b, at) : version === 6 ? ipv6(b, at) : plain('?', `IP version ${version}`);
 }
 
 function ethernet(b: Bytes): DecodedPacket {
-  if (!b.has(0, 14)) return unknown('Ethernet', 'truncated Ethernet header');
+  if (!b.has(0, 14)) return plain('Ethernet', 'truncated Ethernet header');
   let type = b.u16(12);
   let at = 14;
   let vlan = '';
@@ -144,12 +145,12 @@ function byEthertype(b: Bytes, type: number, at: number, srcMac: string, dstMac:
   if (type === 0x86dd) return ipv6(b, at);
   if (type === 0x0806) return arp(b, at, srcMac, dstMac);
   const name = ETHERTYPE[type] ?? `0x${type.toString(16).padStart(4, '0')}`;
-  return unknown(name, `EtherType ${name}, ${b.data.length - at} bytes`, srcMac, dstMac);
+  return plain(name, `EtherType ${name}, ${b.data.length - at} bytes`, srcMac, dstMac);
 }
 
 function arp(b: Bytes, at: number, srcMac: string, dstMac: string): DecodedPacket {
   if (!b.has(at, 28) || b.u16(at) !== 1 || b.u16(at + 2) !== 0x0800)
-    return unknown('ARP', 'ARP (not Ethernet/IPv4, or truncated)', srcMac, dstMac);
+    return plain('ARP', 'ARP (not Ethernet/IPv4, or truncated)', srcMac, dstMac);
   const op = b.u16(at + 6);
   const senderMac = macText(b.data, at + 8);
   const sender = ipv4Text(b.data, at + 14);
@@ -162,11 +163,11 @@ function arp(b: Bytes, at: number, srcMac: string, dstMac: string): DecodedPacke
       : op === 2
         ? `${sender} is-at ${senderMac}`
         : `operation ${op}`;
-  return unknown('ARP', summary, srcMac || sender, dstMac || target);
+  return plain('ARP', summary, srcMac || sender, dstMac || target);
 }
 
 function ipv4(b: Bytes, at: number): DecodedPacket {
-  if (!b.has(at, 20)) return unknown('IPv4', 'truncated IPv4 header');
+  if (!b.has(at, 20)) return plain('IPv4', 'truncated IPv4 header');
   const ihl = (b.u8(at) & 0x0f) * 4;
   const total = b.u16(at + 2);
   const fragment = b.u16(at + 6);
@@ -175,14 +176,14 @@ function ipv4(b: Bytes, at: number): DecodedPacket {
   const src = ipv4Text(b.data, at + 12);
   const dst = ipv4Text(b.data, at + 16);
   const end = Math.min(b.data.length, at + Math.max(total, ihl));
-  if (ihl < 20) return unknown('IPv4', `bad header length ${ihl}`, src, dst);
+  if (ihl < 20) return plain('IPv4', `bad header length ${ihl}`, src, dst);
   if ((fragment & 0x1fff) !== 0)
-    return unknown(IPPROTO[proto] ?? `IP ${proto}`, `fragment at offset ${(fragment & 0x1fff) * 8}`, src, dst);
+    return plain(IPPROTO[proto] ?? `IP ${proto}`, `fragment at offset ${(fragment & 0x1fff) * 8}`, src, dst);
   return transport(b, proto, at + ihl, end, src, dst, `ttl=${ttl}`);
 }
 
 function ipv6(b: Bytes, at: number): DecodedPacket {
-  if (!b.has(at, 40)) return unknown('IPv6', 'truncated IPv6 header');
+  if (!b.has(at, 40)) return plain('IPv6', 'truncated IPv6 header');
   const payloadLen = b.u16(at + 4);
   let next = b.u8(at + 6);
   const hop = b.u8(at + 7);
@@ -193,7 +194,7 @@ function ipv6(b: Bytes, at: number): DecodedPacket {
   // Hop-by-hop, routing, destination options: 8-byte units after the first 8; fragment: 8 bytes.
   while ([0, 43, 60, 44].includes(next) && b.has(off, 8)) {
     if (next === 44 && (b.u16(off + 2) & 0xfff8) !== 0)
-      return unknown(IPPROTO[b.u8(off)] ?? `IP ${b.u8(off)}`, 'IPv6 fragment', src, dst);
+      return plain(IPPROTO[b.u8(off)] ?? `IP ${b.u8(off)}`, 'IPv6 fragment', src, dst);
     const len = next === 44 ? 8 : (b.u8(off + 1) + 1) * 8;
     next = b.u8(off);
     off += len;

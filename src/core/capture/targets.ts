@@ -28,41 +28,64 @@ export function resolveSource(snapshot: Snapshot, spec: string): ResolvedSource 
   return typeof ns === 'string' ? ns : sourceIn(ns, spec.slice(colon + 1));
 }
 
-/** Every interface a traced packet comes in or goes out by, in path order, each once. */
-export function pathSources(snapshot: Snapshot, path: readonly PathHop[]): ResolvedSource[] {
+/** [namespace, interface] pairs as capture sources, each once, in order; those the snapshot lacks are left out. */
+export function sourcesOf(
+  snapshot: Snapshot,
+  pairs: readonly (readonly [NamespaceId, string | null])[],
+): ResolvedSource[] {
   const seen = new Set<string>();
   const out: ResolvedSource[] = [];
-  const add = (id: NamespaceId, iface: string | null) => {
-    if (iface === null || seen.has(`${id}\u0000${iface}`)) return;
+  for (const [id, iface] of pairs) {
+    if (iface === null || seen.has(`${id}\u0000${iface}`)) continue;
     seen.add(`${id}\u0000${iface}`);
     const ns = snapshot.namespaces.find((n) => n.id === id);
     const s = ns ? sourceIn(ns, iface) : null;
     if (s && typeof s !== 'string') out.push(s);
-  };
-  for (const hop of path) {
-    add(hop.namespace, hop.inIface);
-    add(hop.namespace, hop.outIface);
   }
   return out;
 }
 
+/** Every interface a traced packet comes in or goes out by, in path order, each once. */
+export function pathSources(snapshot: Snapshot, path: readonly PathHop[]): ResolvedSource[] {
+  return sourcesOf(
+    snapshot,
+    path.flatMap((hop) => [[hop.namespace, hop.inIface] as const, [hop.namespace, hop.outIface] as const]),
+  );
+}
+
+/** A sidebar item, in the shape the tree and the topology's references share. */
+export type ItemNode = TopologyRef['node'];
+
 /**
- * The interface a topology element stands for, for its Capture Traffic… menu: an interface, a bridge (or its
- * network's box), a bridge port, a veth pair's first end; a namespace with `iface` '' (the user picks).
+ * The interfaces a sidebar item captures: an interface, a bridge, a bridge port, both ends of a veth pair; [] for a
+ * namespace (the user picks among its interfaces); null for an item that is no interface.
  */
-export function captureTargetOf(ref: TopologyRef | null): { ns: string; iface: string } | null {
-  if (!ref) return null;
-  const n = ref.node;
-  switch (n.kind) {
+export function itemInterfaces(node: ItemNode): [NamespaceId, string][] | null {
+  switch (node.kind) {
     case 'interface':
-    case 'vethPair':
     case 'bridgePort':
-      return { ns: n.ns, iface: n.ifname };
+      return [[node.ns, node.ifname]];
     case 'bridge':
-      return { ns: n.ns, iface: n.name };
+      return [[node.ns, node.name]];
+    case 'vethPair':
+      return [
+        [node.ns, node.ifname],
+        [node.peerNs, node.peerIfname],
+      ];
     case 'namespace':
-      return { ns: n.ns, iface: '' };
+      return [];
     default:
       return null;
   }
+}
+
+/**
+ * The interface a topology element stands for, for its Capture Traffic… menu: the first its item captures (a veth
+ * pair's first end); a namespace with `iface` '' (the user picks).
+ */
+export function captureTargetOf(ref: TopologyRef | null): { ns: string; iface: string } | null {
+  const pairs = ref ? itemInterfaces(ref.node) : null;
+  if (!ref || pairs === null) return null;
+  const [first] = pairs;
+  return first ? { ns: first[0], iface: first[1] } : { ns: ref.node.ns, iface: '' };
 }

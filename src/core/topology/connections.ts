@@ -6,15 +6,12 @@ import { AddressOwners } from '../addressOwners';
 import type { Connection } from '../conntrack';
 import type { Snapshot } from '../model';
 import { isLoopback } from '../net/address';
-import { WORLD_ID, namespaceNodeId } from './ids';
+import { WORLD_ID, connectionEdgeId, namespaceNodeId } from './ids';
 import type { TopologyEdge, TopologyGraph } from './types';
 
 /** Group traffic (IGMP, mDNS, neighbour discovery): not a connection between two places. */
 const isMulticast = (ip: string): boolean =>
   ip.includes(':') ? /^ff/i.test(ip) : Number(ip.split('.')[0]) >= 224 && Number(ip.split('.')[0]) <= 239;
-
-export const connectionEdgeId = (from: string, to: string, protocol: string, port: number | null): string =>
-  `conn:${from}>${to}:${protocol}/${port ?? '-'}`;
 
 export function connectionEdges(
   graph: TopologyGraph,

@@ -14,3 +14,6 @@ export const networkNodeId = (ns: string, bridge: string): string => `net:${ns}/
 export const groupNodeId = (ns: string, bridge: string): string => `group:${ns}/${bridge}`;
 export const groupEdgeId = (ns: string, bridge: string): string => `grouped:${ns}/${bridge}`;
 export const portsNodeId = (ns: string, target: string): string => `ports:${ns}/${target}`;
+/** The live-connections overlay: client element → server element, by protocol and server port. */
+export const connectionEdgeId = (from: string, to: string, protocol: string, port: number | null): string =>
+  `conn:${from}>${to}:${protocol}/${port ?? '-'}`;

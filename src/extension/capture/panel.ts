@@ -3,8 +3,7 @@
 // extension's exit. Each capture's file is kept in the extension's storage (the last few), so a closed panel loses
 // nothing that was not saved elsewhere yet.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CaptureSourceView, ToCapturePage } from '../../core/capture/protocol';
 import { isFromCapturePage } from '../../core/capture/protocol';
@@ -18,7 +17,7 @@ import {
 } from '../../core/capture/session';
 import type { ResolvedSource } from '../../core/capture/targets';
 import { Capture, type SourceState } from '../../host/capture';
-import type { Privilege } from '../../host/runner';
+import { onPath, startDetached, type Privilege } from '../../host/runner';
 import { CAPTURE_VIEW_TYPE } from '../ids';
 import type { Log } from '../log';
 import { showError, showInfo } from '../notify';
@@ -40,16 +39,6 @@ const CAPTURE_BODY = `<div id="toolbar" role="toolbar" aria-label="Capture">
   <tbody></tbody>
 </table></div>
 <div id="detail" aria-live="polite"></div>`;
-
-/** Whether a program is on the PATH (Open in Wireshark is offered only then). */
-export function onPath(program: string, path = process.env.PATH ?? ''): string | null {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, program);
-    if (existsSync(file)) return file;
-  }
-  return null;
-}
 
 const sourceViews = (sources: readonly SourceState[]): CaptureSourceView[] =>
   sources.map((s) => ({
@@ -175,10 +164,6 @@ class CapturePanel {
     });
   }
 
-  stop(): void {
-    this.capture?.stop('stopped');
-  }
-
   private async save(): Promise<void> {
     if (!existsSync(this.file)) {
       void showInfo('Nothing was captured yet.');
@@ -202,9 +187,8 @@ class CapturePanel {
     const wireshark = onPath('wireshark');
     if (!wireshark || !existsSync(this.file)) return;
     // Wireshark reads the file as it is now; a capture still running keeps adding to it.
-    const child = spawn(wireshark, ['-r', this.file], { detached: true, stdio: 'ignore' });
-    child.on('error', (e) => void showError(`Wireshark could not be started: ${e.message}`));
-    child.unref();
+    const problem = await startDetached([wireshark, '-r', this.file]);
+    if (problem) void showError(`Wireshark could not be started: ${problem}`);
   }
 }
 
@@ -227,16 +211,9 @@ export class CaptureController implements vscode.Disposable {
     return panel.panel;
   }
 
-  /** How many captures are open (tests). */
-  get count(): number {
-    return this.open.size;
-  }
-
+  /** Closing a panel stops its capture. */
   dispose(): void {
-    for (const p of this.open) {
-      p.stop();
-      p.panel.dispose();
-    }
+    for (const p of [...this.open]) p.panel.dispose();
   }
 }
 

@@ -5,7 +5,14 @@
 import * as vscode from 'vscode';
 import { namespaceLabel } from '../../core/labels';
 import type { Namespace, Snapshot } from '../../core/model';
-import { pathSources, sourceIn, type ResolvedSource } from '../../core/capture/targets';
+import {
+  itemInterfaces,
+  pathSources,
+  sourceIn,
+  sourcesOf,
+  type ItemNode,
+  type ResolvedSource,
+} from '../../core/capture/targets';
 import { targetName } from '../../core/capture/session';
 import type { TraceOutcome, TraceRequest } from '../../core/trace/types';
 import { checkFilter, tcpdumpTerminalArgv } from '../../host/capture';
@@ -30,15 +37,14 @@ type Target = TreeNode | TraceNode | WebviewTarget | undefined;
 
 const nsOf = (snapshot: Snapshot, id: string): Namespace | undefined => snapshot.namespaces.find((n) => n.id === id);
 
-function sourcesOf(snapshot: Snapshot, pairs: [string, string][]): ResolvedSource[] {
-  const out: ResolvedSource[] = [];
-  for (const [id, iface] of pairs) {
-    const ns = nsOf(snapshot, id);
-    const s = ns ? sourceIn(ns, iface) : null;
-    if (s && typeof s !== 'string') out.push(s);
-  }
-  return out;
-}
+const ITEM_KINDS: ReadonlySet<string> = new Set<ItemNode['kind']>([
+  'interface',
+  'bridge',
+  'bridgePort',
+  'vethPair',
+  'namespace',
+]);
+const isItem = (t: TreeNode | TraceNode): t is ItemNode & TreeNode => ITEM_KINDS.has(t.kind);
 
 /** The interfaces to choose from (several may be picked: one capture across them). */
 async function pickInterfaces(snapshot: Snapshot, only?: Namespace): Promise<ResolvedSource[]> {
@@ -147,26 +153,8 @@ export function captureTraffic(
   return async (target) => {
     const snapshot = ctx.store.snapshot ?? (await ctx.store.refreshWithProgress());
     if (!snapshot) return;
-    let sources: ResolvedSource[] = [];
-    if (target && 'webviewSection' in target) {
-      const ns = nsOf(snapshot, target.ns);
-      sources = !ns
-        ? []
-        : target.iface
-          ? sourcesOf(snapshot, [[target.ns, target.iface]])
-          : await pickInterfaces(snapshot, ns);
-    } else if (target?.kind === 'interface') sources = sourcesOf(snapshot, [[target.ns, target.ifname]]);
-    else if (target?.kind === 'bridge') sources = sourcesOf(snapshot, [[target.ns, target.name]]);
-    else if (target?.kind === 'bridgePort') sources = sourcesOf(snapshot, [[target.ns, target.ifname]]);
-    else if (target?.kind === 'vethPair')
-      sources = sourcesOf(snapshot, [
-        [target.ns, target.ifname],
-        [target.peerNs, target.peerIfname],
-      ]);
-    else if (target?.kind === 'namespace') {
-      const ns = nsOf(snapshot, target.ns);
-      sources = ns ? await pickInterfaces(snapshot, ns) : [];
-    } else if (target?.kind === 'step') {
+    let sources: ResolvedSource[];
+    if (target && !('webviewSection' in target) && target.kind === 'step') {
       // The interfaces the traced packet crosses in this step's namespace.
       const at = ui.provider.stepAt(target);
       sources = at
@@ -176,7 +164,27 @@ export function captureTraffic(
           )
         : [];
       if (at && !sources.length) void showInfo('The trace names no interface in this step’s namespace.');
-    } else sources = await pickInterfaces(snapshot);
+    } else {
+      // A topology element's menu names its interface (or its namespace, iface ''), as a tree item would.
+      const node: ItemNode | undefined =
+        target && 'webviewSection' in target
+          ? target.iface
+            ? { kind: 'interface', ns: target.ns, ifname: target.iface }
+            : { kind: 'namespace', ns: target.ns }
+          : target && isItem(target)
+            ? target
+            : undefined;
+      const pairs = node ? itemInterfaces(node) : null;
+      const ns = node ? nsOf(snapshot, node.ns) : undefined;
+      sources =
+        pairs === null
+          ? await pickInterfaces(snapshot)
+          : pairs.length
+            ? sourcesOf(snapshot, pairs)
+            : ns
+              ? await pickInterfaces(snapshot, ns)
+              : [];
+    }
     const title = `Capture: ${sources.map((s) => targetName(s.target)).join(', ')}`;
     await startCapture(ctx, captures, sources, title);
   };

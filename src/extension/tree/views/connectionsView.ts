@@ -3,10 +3,11 @@
 // translated it. Read every few seconds while the view is visible (extension/connections.ts).
 import * as vscode from 'vscode';
 import { connectionText, type Connection } from '../../../core/conntrack';
-import { labelOrId, mappingKey, mappingText } from '../../../core/labels';
+import { labelOrId, mappingText } from '../../../core/labels';
 import { visibleText } from '../../../core/markdown';
 import type { ConnectionsMonitor, ConnectionsReading } from '../../connections';
 import { icon } from '../items/common';
+import { SnapshotIndex } from '../snapshotIndex';
 
 export type ConnectionNode =
   | { kind: 'message'; text: string }
@@ -19,6 +20,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<Connecti
   readonly onDidChangeTreeData = this.changed.event;
   private byNs = new Map<string, Connection[]>();
   private reading: ConnectionsReading | null = null;
+  /** The reading's snapshot, indexed: a connection's mapping by its key. */
+  private index: SnapshotIndex | null = null;
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -31,6 +34,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<Connecti
 
   private show(r: ConnectionsReading): void {
     this.reading = r;
+    if (this.index?.snapshot !== r.snapshot) this.index = new SnapshotIndex(r.snapshot);
     this.byNs = new Map();
     for (const c of r.connections) {
       const list = this.byNs.get(c.namespace) ?? [];
@@ -97,9 +101,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<Connecti
       case 'connection': {
         const c = this.byNs.get(node.ns)?.[node.index];
         if (!c || !r) return new vscode.TreeItem('(gone)');
-        const m = c.mapping
-          ? r.snapshot.portMappings.find((p) => p.namespace === c.namespace && mappingKey(p) === c.mapping)
-          : undefined;
+        const m = c.mapping ? this.index?.mapping(c.namespace, c.mapping) : undefined;
         const item = new vscode.TreeItem(visibleText(connectionText(c)));
         item.description = m
           ? `mapping ${visibleText(mappingText(m))}`
